@@ -1,0 +1,35 @@
+using System.Collections.Generic;
+
+namespace FheGen.Compiler.Diagnostics
+{
+    /// <summary>
+    /// A diagnostic produced by the compiler core. The message is final text, so analyzers, the generator and
+    /// command-line tools all show the same words and numbers.
+    /// </summary>
+    /// <param name="Id">One of <see cref="DiagnosticIds"/>.</param>
+    /// <param name="Severity">Severity.</param>
+    /// <param name="Target">The declaration at fault.</param>
+    /// <param name="Message">The complete message.</param>
+    /// <param name="Properties">Machine-readable facts for code fixes (e.g. <c>Layer</c>, <c>RoundBits</c>).</param>
+    public sealed record CompilerDiagnostic(
+        string Id,
+        Severity Severity,
+        DiagnosticTarget Target,
+        string Message,
+        IReadOnlyDictionary<string, string?> Properties)
+    {
+        /// <summary>Property key: the layer's name.</summary>
+        public const string LayerProperty = "Layer";
+        /// <summary>Property key: a TLU width that fits the budget (value for <c>[RoundAccumulator(Bits=...)]</c>).</summary>
+        public const string RoundBitsProperty = "RoundBits";
+        /// <summary>Property key: the largest <c>MaxActiveInputs</c> that fits, when one exists.</summary>
+        public const string MaxActiveInputsProperty = "MaxActiveInputs";
+
+        /// <summary>Creates a diagnostic with no properties.</summary>
+        public static CompilerDiagnostic Create(string id, Severity severity, DiagnosticTarget target, string message)
+            => new CompilerDiagnostic(id, severity, target, message, new Dictionary<string, string?>());
+
+        /// <inheritdoc/>
+        public override string ToString() => $"{Id} ({Severity}): {Message}";
+    }
+}

@@ -1,0 +1,135 @@
+using System;
+
+namespace FheGen.Compiler.Model
+{
+    /// <summary>Activation kinds the compiler can tabulate; values match <c>FheGen.Activation</c>.</summary>
+    public enum ActivationKind
+    {
+        /// <summary><c>f(z) = z</c>.</summary>
+        Identity = 0,
+        /// <summary><c>max(0, z)</c>.</summary>
+        Relu = 1,
+        /// <summary><c>1 / (1 + e^-z)</c>.</summary>
+        Sigmoid = 2,
+        /// <summary><c>tanh(z)</c>.</summary>
+        Tanh = 3,
+        /// <summary><c>z</c> if positive, else <c>0.01 z</c>.</summary>
+        LeakyRelu = 4,
+    }
+
+    /// <summary>Whether a weight or bias member could be read as constant data.</summary>
+    public enum MemberStatus
+    {
+        /// <summary>Read: the values are present.</summary>
+        Ok = 0,
+        /// <summary>No member with that name exists.</summary>
+        Missing = 1,
+        /// <summary>The member exists but its initializer is not made of compile-time constants.</summary>
+        NotConstant = 2,
+        /// <summary>The member exists but is not a <c>float[]</c> field or <c>ReadOnlySpan&lt;float&gt;</c> property.</summary>
+        WrongType = 3,
+    }
+
+    /// <summary>
+    /// The complete, symbol-free description of a model as declared in source: what the generator extracts
+    /// and what the runtime rebuilds to sweep configurations. Value-equatable.
+    /// </summary>
+    /// <param name="Name">The model type's name (for messages).</param>
+    /// <param name="IsPartial">Whether every declaration of the type is <c>partial</c>.</param>
+    /// <param name="Inputs">Number of input features.</param>
+    /// <param name="InputBits">Bits of each quantized input.</param>
+    /// <param name="InputMin">Real value mapped to integer 0.</param>
+    /// <param name="InputMax">Real value mapped to the largest integer.</param>
+    /// <param name="PbsBudgetBits">Widest TLU input allowed without a warning.</param>
+    /// <param name="PError">Per-TLU error probability.</param>
+    /// <param name="Layers">Dense layers in evaluation order.</param>
+    /// <param name="Quantize">Quantization settings in declaration order.</param>
+    /// <param name="Prune">Pruning settings in declaration order.</param>
+    /// <param name="Round">Rounding settings in declaration order.</param>
+    /// <param name="Ranges">Calibrated activation ranges in declaration order.</param>
+    public sealed record ModelSpec(
+        string Name,
+        bool IsPartial,
+        int Inputs,
+        int InputBits,
+        double InputMin,
+        double InputMax,
+        int PbsBudgetBits,
+        double PError,
+        EquatableArray<LayerSpec> Layers,
+        EquatableArray<QuantizeSetting> Quantize,
+        EquatableArray<PruneSetting> Prune,
+        EquatableArray<RoundSetting> Round,
+        EquatableArray<ActivationRangeSetting> Ranges)
+    {
+        /// <summary>Default bits for weights when no <c>[Quantize]</c> says otherwise.</summary>
+        public const int DefaultWeightBits = 4;
+
+        /// <summary>Default bits for activations when no <c>[Quantize]</c> says otherwise.</summary>
+        public const int DefaultActivationBits = 4;
+
+        /// <summary>Default PBS budget in bits.</summary>
+        public const int DefaultPbsBudgetBits = 8;
+
+        /// <summary>Widest TLU input TFHE can bootstrap here; wider is an error.</summary>
+        public const int HardLimitBits = 16;
+
+        /// <summary>Index of the layer named <paramref name="name"/>, or -1.</summary>
+        public int IndexOfLayer(string name)
+        {
+            for (int i = 0; i < Layers.Count; i++)
+            {
+                if (string.Equals(Layers[i].Name, name, StringComparison.Ordinal)) return i;
+            }
+            return -1;
+        }
+    }
+
+    /// <summary>A dense layer as declared.</summary>
+    /// <param name="Name">Layer name, which is also the weight member's name.</param>
+    /// <param name="Outputs">Number of neurons.</param>
+    /// <param name="Activation">Activation after the affine map.</param>
+    /// <param name="OutputMin">Explicit activation output minimum, or null.</param>
+    /// <param name="OutputMax">Explicit activation output maximum, or null.</param>
+    /// <param name="BiasMember">The bias member's name.</param>
+    /// <param name="BiasExplicit">Whether the bias member was named explicitly (then it must exist).</param>
+    /// <param name="WeightsStatus">Whether the weights could be read.</param>
+    /// <param name="Weights">Row-major <c>[Outputs, inputs]</c> weights when <paramref name="WeightsStatus"/> is Ok.</param>
+    /// <param name="BiasStatus">Whether the bias could be read.</param>
+    /// <param name="Bias">The bias when <paramref name="BiasStatus"/> is Ok.</param>
+    public sealed record LayerSpec(
+        string Name,
+        int Outputs,
+        ActivationKind Activation,
+        double? OutputMin,
+        double? OutputMax,
+        string BiasMember,
+        bool BiasExplicit,
+        MemberStatus WeightsStatus,
+        EquatableArray<float> Weights,
+        MemberStatus BiasStatus,
+        EquatableArray<float> Bias);
+
+    /// <summary>A <c>[Quantize]</c> attribute; null values were not given.</summary>
+    /// <param name="Layer">Layer name, or null for the model default.</param>
+    /// <param name="WeightBits">Weight bits, if given.</param>
+    /// <param name="ActivationBits">Activation bits, if given.</param>
+    /// <param name="PerChannel">Per-channel weight scales, if given.</param>
+    public sealed record QuantizeSetting(string? Layer, int? WeightBits, int? ActivationBits, bool? PerChannel);
+
+    /// <summary>A <c>[Prune]</c> attribute.</summary>
+    /// <param name="Layer">Layer name, or null for the model default.</param>
+    /// <param name="MaxActiveInputs">Largest number of non-zero weights per neuron, if given.</param>
+    public sealed record PruneSetting(string? Layer, int? MaxActiveInputs);
+
+    /// <summary>A <c>[RoundAccumulator]</c> attribute.</summary>
+    /// <param name="Layer">Layer name, or null for the model default.</param>
+    /// <param name="Bits">TLU input width after rounding, if given.</param>
+    public sealed record RoundSetting(string? Layer, int? Bits);
+
+    /// <summary>An <c>[ActivationRange]</c> attribute (calibration output).</summary>
+    /// <param name="Layer">Layer name.</param>
+    /// <param name="Min">Smallest activation output.</param>
+    /// <param name="Max">Largest activation output.</param>
+    public sealed record ActivationRangeSetting(string Layer, double Min, double Max);
+}

@@ -1,0 +1,178 @@
+using System;
+using System.Collections.Generic;
+using FheGen.Compiler.Diagnostics;
+using FheGen.Compiler.Model;
+using FheGen.Compiler.Plan;
+using FheGen.Compiler.Quantization;
+
+namespace FheGen.Compiler.Pipeline
+{
+    /// <summary>What a compilation should produce besides the plan.</summary>
+    public sealed class CompileOptions
+    {
+        /// <summary>The options the generator uses: tables, no advice, no summaries.</summary>
+        public static CompileOptions Generator { get; } = new CompileOptions { BuildTables = true };
+
+        /// <summary>The options analyzers use: advice and summaries, no tables.</summary>
+        public static CompileOptions Analysis { get; } = new CompileOptions { BuildTables = false, Advice = true, Summaries = true };
+
+        /// <summary>Build lookup tables (needed to evaluate; skip for analysis).</summary>
+        public bool BuildTables { get; set; } = true;
+
+        /// <summary>Compute FHE0001 remedies (recompiles layers under other settings).</summary>
+        public bool Advice { get; set; }
+
+        /// <summary>Emit FHE0006 per-layer summaries.</summary>
+        public bool Summaries { get; set; }
+    }
+
+    /// <summary>The result of compiling a spec.</summary>
+    public sealed class CompileResult
+    {
+        internal CompileResult(CircuitPlan? plan, IReadOnlyList<CompilerDiagnostic> diagnostics)
+        {
+            Plan = plan;
+            Diagnostics = diagnostics;
+        }
+
+        /// <summary>The circuit, or null when an error prevents one.</summary>
+        public CircuitPlan? Plan { get; }
+
+        /// <summary>All diagnostics, errors first in declaration order.</summary>
+        public IReadOnlyList<CompilerDiagnostic> Diagnostics { get; }
+
+        /// <summary>Whether any diagnostic is an error.</summary>
+        public bool HasErrors
+        {
+            get
+            {
+                foreach (var d in Diagnostics)
+                {
+                    if (d.Severity == Severity.Error) return true;
+                }
+                return false;
+            }
+        }
+
+        /// <summary>The plan, or an exception listing the errors.</summary>
+        public CircuitPlan PlanOrThrow()
+        {
+            if (Plan is not null) return Plan;
+            var messages = new List<string>();
+            foreach (var d in Diagnostics)
+            {
+                if (d.Severity == Severity.Error) messages.Add(d.ToString());
+            }
+            throw new CircuitCompilationException("The model does not compile:\n" + string.Join("\n", messages));
+        }
+    }
+
+    /// <summary>
+    /// The compiler core's entry point: validate, then per layer quantize, prune, bound, round and tabulate,
+    /// and check each TLU against the budget and the hard limit.
+    /// </summary>
+    public static class CircuitCompiler
+    {
+        /// <summary>Compiles <paramref name="spec"/>.</summary>
+        public static CompileResult Compile(ModelSpec spec, CompileOptions? options = null)
+        {
+            options ??= CompileOptions.Generator;
+            var diagnostics = new List<CompilerDiagnostic>();
+            if (!SpecValidator.Validate(spec, diagnostics))
+            {
+                return new CompileResult(null, diagnostics);
+            }
+
+            var tables = options.BuildTables ? new TableRegistry() : null;
+            var layers = new List<LayerPlan>(spec.Layers.Count);
+            var input = UniformQuantizer.ForRange(spec.InputBits, spec.InputMin, spec.InputMax);
+            var domain = input;
+            bool fatal = false;
+            for (int i = 0; i < spec.Layers.Count; i++)
+            {
+                var settings = LayerSettings.Resolve(spec, i);
+                LayerPlan layer;
+                try
+                {
+                    layer = LayerCompiler.Compile(spec, i, settings, domain, tables);
+                }
+                catch (Exception e) when (e is CircuitCompilationException || e is OverflowException)
+                {
+                    diagnostics.Add(CompilerDiagnostic.Create(DiagnosticIds.InvalidAttribute, Severity.Error,
+                        new DiagnosticTarget(TargetKind.Dense, i), e is OverflowException
+                            ? $"layer '{spec.Layers[i].Name}': the accumulator overflows 64-bit integers"
+                            : e.Message));
+                    return new CompileResult(null, diagnostics);
+                }
+                layers.Add(layer);
+                fatal |= CheckWidths(spec, layer, settings, domain, options, diagnostics);
+                if (options.Summaries)
+                {
+                    diagnostics.Add(CompilerDiagnostic.Create(DiagnosticIds.LayerSummary, Severity.Info,
+                        new DiagnosticTarget(TargetKind.Dense, i), Summary(layer)));
+                }
+                domain = layer.Output ?? domain;
+            }
+
+            diagnostics.Sort((a, b) => b.Severity.CompareTo(a.Severity));
+            var plan = fatal ? null : new CircuitPlan(spec.Name, input, spec.Inputs, spec.PError, spec.PbsBudgetBits, layers,
+                tables is null ? Array.Empty<TablePlan>() : (IReadOnlyList<TablePlan>)tables.Tables);
+            return new CompileResult(plan, diagnostics);
+        }
+
+        /// <summary>The FHE0006 text for one layer.</summary>
+        public static string Summary(LayerPlan layer)
+        {
+            string head = $"{layer.Name}: {layer.Inputs} -> {layer.Outputs}, {layer.ActiveWeights} active weights, " +
+                $"accumulator [{layer.AccumulatorMin}, {layer.AccumulatorMax}] ({layer.AccumulatorBits} bits)";
+            if (layer.IsOutput) return head + ", output layer (no TLU)";
+            string rounding = layer.RoundedBits > 0 ? $", rounded {layer.RoundedBits} LSBs -> {layer.TluInputBits}-bit TLU" : $", {layer.TluInputBits}-bit TLU";
+            return head + rounding + $", {layer.PbsCount} PBS";
+        }
+
+        /// <summary>Adds FHE0001/FHE0002 for one layer; returns true when the layer cannot be evaluated.</summary>
+        private static bool CheckWidths(ModelSpec spec, LayerPlan layer, LayerSettings settings, UniformQuantizer domain,
+            CompileOptions options, List<CompilerDiagnostic> diagnostics)
+        {
+            var target = new DiagnosticTarget(TargetKind.Dense, layer.Index);
+            string range = $"accumulator range [{layer.AccumulatorMin}, {layer.AccumulatorMax}] needs {layer.AccumulatorBits} bits";
+            if (layer.IsOutput)
+            {
+                if (layer.AccumulatorBits > ModelSpec.HardLimitBits)
+                {
+                    diagnostics.Add(CompilerDiagnostic.Create(DiagnosticIds.OverHardLimit, Severity.Error, target,
+                        $"output layer '{layer.Name}': {range}; a ciphertext holds at most {ModelSpec.HardLimitBits} bits"));
+                    return true;
+                }
+                return false;
+            }
+            string what = layer.RoundedBits > 0
+                ? $"{range}, rounded {layer.RoundedBits} LSBs the TLU input still needs {layer.TluInputBits} bits"
+                : range;
+            if (layer.TluInputBits > ModelSpec.HardLimitBits)
+            {
+                diagnostics.Add(CompilerDiagnostic.Create(DiagnosticIds.OverHardLimit, Severity.Error, target,
+                    $"layer '{layer.Name}': {what}; a TLU input wider than {ModelSpec.HardLimitBits} bits cannot be bootstrapped" +
+                    (options.Advice ? BudgetAdvisor.Remedies(spec, layer, settings, domain, ModelSpec.HardLimitBits).Text : "")));
+                return true;
+            }
+            if (layer.TluInputBits > spec.PbsBudgetBits)
+            {
+                var message = $"layer '{layer.Name}': {what}; budget is {spec.PbsBudgetBits} bits";
+                var properties = new Dictionary<string, string?> { [CompilerDiagnostic.LayerProperty] = layer.Name };
+                if (options.Advice)
+                {
+                    var advice = BudgetAdvisor.Remedies(spec, layer, settings, domain, spec.PbsBudgetBits);
+                    message += advice.Text;
+                    properties[CompilerDiagnostic.RoundBitsProperty] = spec.PbsBudgetBits.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    if (advice.MaxActiveInputs is int k)
+                    {
+                        properties[CompilerDiagnostic.MaxActiveInputsProperty] = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+                diagnostics.Add(new CompilerDiagnostic(DiagnosticIds.OverBudget, Severity.Warning, target, message, properties));
+            }
+            return false;
+        }
+    }
+}

@@ -1,0 +1,249 @@
+using System;
+using System.Collections.Generic;
+using FheGen.Compiler.Bounds;
+using FheGen.Compiler.Model;
+using FheGen.Compiler.Plan;
+using FheGen.Compiler.Quantization;
+
+namespace FheGen.Compiler.Pipeline
+{
+    /// <summary>
+    /// Compiles one dense layer: prune, quantize, bound, round, tabulate. Kept separate from the circuit loop
+    /// so the budget advisor can recompile a single layer under other settings cheaply.
+    /// </summary>
+    public static class LayerCompiler
+    {
+        /// <summary>Compiles layer <paramref name="index"/> of <paramref name="spec"/>.</summary>
+        /// <param name="spec">A validated spec.</param>
+        /// <param name="index">The layer.</param>
+        /// <param name="settings">Its effective settings.</param>
+        /// <param name="input">The integer domain of its inputs.</param>
+        /// <param name="tables">Where tables are interned; null to skip tabulation (analysis only).</param>
+        public static LayerPlan Compile(ModelSpec spec, int index, LayerSettings settings, UniformQuantizer input, TableRegistry? tables)
+        {
+            var layer = spec.Layers[index];
+            bool isOutput = index == spec.Layers.Count - 1;
+            int inputs = index == 0 ? spec.Inputs : spec.Layers[index - 1].Outputs;
+            int outputs = layer.Outputs;
+            float[] weights = layer.Weights.Items;
+            float[]? bias = layer.BiasStatus == MemberStatus.Ok ? layer.Bias.Items : null;
+
+            bool[] keep = Prune(weights, outputs, inputs, settings.MaxActiveInputs);
+            double[] scales = WeightScales(weights, keep, outputs, inputs, settings.WeightBits, settings.PerChannel);
+
+            var neurons = new NeuronPlan[outputs];
+            long qmax = input.MaxLevel;
+            long layerMin = long.MaxValue, layerMax = long.MinValue;
+            var indices = new List<int>(inputs);
+            var values = new List<long>(inputs);
+            for (int j = 0; j < outputs; j++)
+            {
+                indices.Clear();
+                values.Clear();
+                long sumPositive = 0, sumNegative = 0, sumAll = 0;
+                for (int i = 0; i < inputs; i++)
+                {
+                    int k = j * inputs + i;
+                    if (!keep[k]) continue;
+                    long q = WeightQuantizer.Quantize(weights[k], scales[j], settings.WeightBits);
+                    if (q == 0) continue;
+                    indices.Add(i);
+                    values.Add(q);
+                    sumAll += q;
+                    if (q > 0) sumPositive += q; else sumNegative += q;
+                }
+                // Real pre-activation = s_w s_x (sum q_w q_x) + offset_x s_w (sum q_w) + b; divide by s_w s_x to
+                // fold the input offset and the bias into one integer constant.
+                double b = bias is null ? 0.0 : bias[j];
+                double accScale = scales[j] * input.Scale;
+                double biasReal = (b + input.Offset * scales[j] * sumAll) / accScale;
+                if (double.IsNaN(biasReal) || Math.Abs(biasReal) > 1e15)
+                {
+                    throw new CircuitCompilationException($"layer '{layer.Name}': bias of neuron {j} does not fit the integer accumulator ({biasReal:R} units)");
+                }
+                long bq = (long)WeightQuantizer.RoundHalfAway(biasReal);
+                // Inputs lie in [0, qmax]: a positive weight peaks at qmax and bottoms at 0, a negative one the reverse.
+                long accMin = checked(bq + sumNegative * qmax);
+                long accMax = checked(bq + sumPositive * qmax);
+                layerMin = Math.Min(layerMin, accMin);
+                layerMax = Math.Max(layerMax, accMax);
+                neurons[j] = new NeuronPlan(indices.ToArray(), values.ToArray(), bq, accMin, accMax, -1);
+            }
+
+            int accBits = IntegerRange.BitsFor(layerMin, layerMax);
+            if (isOutput)
+            {
+                return new LayerPlan(layer.Name, index, true, layer.Activation, input, inputs, settings.WeightBits, settings.ActivationBits,
+                    settings.PerChannel, settings.MaxActiveInputs, neurons, scales, layerMin, layerMax, accBits,
+                    0, false, layerMin, layerMax, accBits, null);
+            }
+
+            var rounding = RoundingPlanner.Plan(layerMin, layerMax, settings.RoundBits);
+            long tluMin = AccumulatorRounding.RoundExact(layerMin, rounding.Lsbs);
+            long tluMax = AccumulatorRounding.RoundExact(layerMax, rounding.Lsbs);
+            int tluBits = IntegerRange.BitsFor(tluMin, tluMax);
+
+            var output = OutputQuantizer(layer, settings, neurons, scales, input);
+            if (tables is not null && tluBits <= ModelSpec.HardLimitBits)
+            {
+                Tabulate(layer, neurons, scales, input, rounding.Lsbs, tluMin, tluMax, output, tables);
+            }
+            return new LayerPlan(layer.Name, index, false, layer.Activation, input, inputs, settings.WeightBits, settings.ActivationBits,
+                settings.PerChannel, settings.MaxActiveInputs, neurons, scales, layerMin, layerMax, accBits,
+                rounding.Lsbs, rounding.ExtraBit, tluMin, tluMax, tluBits, output);
+        }
+
+        /// <summary>
+        /// Unstructured pruning mask: per neuron, the <paramref name="maxActive"/> weights of largest magnitude
+        /// (ties to the lower index, so the result does not depend on sort stability).
+        /// </summary>
+        public static bool[] Prune(IReadOnlyList<float> weights, int outputs, int inputs, int? maxActive)
+        {
+            var keep = new bool[outputs * inputs];
+            if (maxActive is not int k || k >= inputs)
+            {
+                for (int i = 0; i < keep.Length; i++) keep[i] = true;
+                return keep;
+            }
+            var order = new int[inputs];
+            var magnitudes = new float[inputs];
+            for (int j = 0; j < outputs; j++)
+            {
+                for (int i = 0; i < inputs; i++)
+                {
+                    order[i] = i;
+                    magnitudes[i] = Math.Abs(weights[j * inputs + i]);
+                }
+                var m = magnitudes;
+                Array.Sort(order, (a, b) =>
+                {
+                    int c = m[b].CompareTo(m[a]);
+                    return c != 0 ? c : a.CompareTo(b);
+                });
+                for (int r = 0; r < k; r++) keep[j * inputs + order[r]] = true;
+            }
+            return keep;
+        }
+
+        /// <summary>Per-neuron weight scales (one shared value unless per-channel), from the kept weights.</summary>
+        public static double[] WeightScales(IReadOnlyList<float> weights, bool[] keep, int outputs, int inputs, int bits, bool perChannel)
+        {
+            var scales = new double[outputs];
+            double globalMax = 0;
+            for (int j = 0; j < outputs; j++)
+            {
+                double rowMax = 0;
+                for (int i = 0; i < inputs; i++)
+                {
+                    int k = j * inputs + i;
+                    if (keep[k]) rowMax = Math.Max(rowMax, Math.Abs((double)weights[k]));
+                }
+                scales[j] = rowMax;
+                globalMax = Math.Max(globalMax, rowMax);
+            }
+            for (int j = 0; j < outputs; j++)
+            {
+                scales[j] = WeightQuantizer.ScaleFor(perChannel ? scales[j] : globalMax, bits);
+            }
+            return scales;
+        }
+
+        private static UniformQuantizer OutputQuantizer(LayerSpec layer, LayerSettings settings, NeuronPlan[] neurons, double[] scales, UniformQuantizer input)
+        {
+            if (settings.OutputMin is double lo && settings.OutputMax is double hi)
+            {
+                return UniformQuantizer.ForRange(settings.ActivationBits, lo, hi);
+            }
+            // Without calibration, cover every pre-activation the bounds allow; activations are monotone, so
+            // the ends of the pre-activation interval give the ends of the output interval.
+            double zMin = double.MaxValue, zMax = double.MinValue;
+            for (int j = 0; j < neurons.Length; j++)
+            {
+                double s = scales[j] * input.Scale;
+                zMin = Math.Min(zMin, s * neurons[j].AccumulatorMin);
+                zMax = Math.Max(zMax, s * neurons[j].AccumulatorMax);
+            }
+            return UniformQuantizer.ForRange(settings.ActivationBits,
+                Activations.Apply(layer.Activation, zMin), Activations.Apply(layer.Activation, zMax));
+        }
+
+        private static void Tabulate(LayerSpec layer, NeuronPlan[] neurons, double[] scales, UniformQuantizer input, int lsbs,
+            long tluMin, long tluMax, UniformQuantizer output, TableRegistry tables)
+        {
+            int size = checked((int)(tluMax - tluMin + 1));
+            double step = Math.Pow(2, lsbs);
+            double? lastScale = null;
+            int lastTable = -1;
+            for (int j = 0; j < neurons.Length; j++)
+            {
+                double s = scales[j] * input.Scale;
+                // Per-tensor layers have one scale: build its table once.
+                if (lastScale != s)
+                {
+                    var entries = new long[size];
+                    for (int e = 0; e < size; e++)
+                    {
+                        double z = s * ((tluMin + e) * step);
+                        entries[e] = output.Quantize(Activations.Apply(layer.Activation, z));
+                    }
+                    lastTable = tables.Intern(tluMin, entries, output.Bits);
+                    lastScale = s;
+                }
+                var n = neurons[j];
+                neurons[j] = new NeuronPlan(n.InputIndices, n.Weights, n.Bias, n.AccumulatorMin, n.AccumulatorMax, lastTable);
+            }
+        }
+    }
+
+    /// <summary>The rounding chosen for one layer.</summary>
+    /// <param name="Lsbs">Low bits removed (0 for none).</param>
+    /// <param name="ExtraBit">Whether one bit beyond <c>L - P</c> was removed to absorb the top-of-range carry.</param>
+    public readonly record struct RoundingChoice(int Lsbs, bool ExtraBit);
+
+    /// <summary>Chooses how many LSBs to remove so a TLU input fits a requested width.</summary>
+    public static class RoundingPlanner
+    {
+        /// <summary>
+        /// For an accumulator in <c>[min, max]</c> of <c>L</c> bits and a requested TLU width <c>P</c>: remove
+        /// <c>t = L - P</c> bits, and one more if rounding the ends (which can carry into a new top bit, e.g.
+        /// 255 rounds to 64 with t = 2) would otherwise need <c>P + 1</c> bits.
+        /// </summary>
+        public static RoundingChoice Plan(long min, long max, int? bits)
+        {
+            if (bits is not int p) return new RoundingChoice(0, false);
+            int l = IntegerRange.BitsFor(min, max);
+            if (l <= p) return new RoundingChoice(0, false);
+            int t0 = l - p, t = t0;
+            while (t < 62 && IntegerRange.BitsFor(AccumulatorRounding.RoundExact(min, t), AccumulatorRounding.RoundExact(max, t)) > p) t++;
+            return new RoundingChoice(t, t > t0);
+        }
+    }
+
+    /// <summary>Interns lookup tables so identical ones are stored once.</summary>
+    public sealed class TableRegistry
+    {
+        private readonly List<TablePlan> _tables = new List<TablePlan>();
+        private readonly Dictionary<string, int> _index = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        /// <summary>The distinct tables so far.</summary>
+        public IReadOnlyList<TablePlan> Tables => _tables;
+
+        /// <summary>Returns the index of an identical table, adding it first if new.</summary>
+        public int Intern(long inputMin, long[] entries, int outputBits)
+        {
+            string key = inputMin + ":" + outputBits + ":" + string.Join(",", entries);
+            if (_index.TryGetValue(key, out int found)) return found;
+            int id = _tables.Count;
+            _tables.Add(new TablePlan(id, inputMin, entries, outputBits));
+            _index.Add(key, id);
+            return id;
+        }
+    }
+
+    /// <summary>A spec that passed validation still cannot be compiled (a numeric limit was exceeded).</summary>
+    public sealed class CircuitCompilationException : Exception
+    {
+        /// <summary>Creates the exception.</summary>
+        public CircuitCompilationException(string message) : base(message) { }
+    }
+}

@@ -1,0 +1,247 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using FheGen.Compiler.Diagnostics;
+using FheGen.Compiler.Model;
+
+namespace FheGen.Compiler.Pipeline
+{
+    /// <summary>
+    /// Checks a spec before compilation: every error here would otherwise become a crash or a wrong circuit.
+    /// All problems are reported, not just the first, so one build shows them all.
+    /// </summary>
+    public static class SpecValidator
+    {
+        /// <summary>Largest number of inputs or neurons per layer accepted (keeps accumulators far from overflow).</summary>
+        public const int MaxWidth = 1 << 20;
+
+        /// <summary>Appends the spec's errors to <paramref name="diagnostics"/>; returns true when there are none.</summary>
+        public static bool Validate(ModelSpec spec, List<CompilerDiagnostic> diagnostics)
+        {
+            int before = diagnostics.Count;
+            string model = spec.Name;
+
+            if (!spec.IsPartial)
+            {
+                Error(diagnostics, DiagnosticIds.NotCompileTime, TargetKind.ModelType, 0, null,
+                    $"model '{model}' must be declared partial so FheGen can add the generated members");
+            }
+            if (spec.Inputs < 1 || spec.Inputs > MaxWidth)
+            {
+                Invalid(diagnostics, TargetKind.ModelAttribute, 0, "Inputs", $"Inputs must be between 1 and {MaxWidth}; it is {spec.Inputs}");
+            }
+            if (spec.InputBits < 1 || spec.InputBits > ModelSpec.HardLimitBits)
+            {
+                Invalid(diagnostics, TargetKind.ModelAttribute, 0, "InputBits", $"InputBits must be between 1 and 16; it is {spec.InputBits}");
+            }
+            if (!IsFinite(spec.InputMin) || !IsFinite(spec.InputMax) || spec.InputMin >= spec.InputMax)
+            {
+                Invalid(diagnostics, TargetKind.ModelAttribute, 0, "InputMin",
+                    $"InputMin must be finite and below InputMax; they are {F(spec.InputMin)} and {F(spec.InputMax)}");
+            }
+            if (spec.PbsBudgetBits < 1 || spec.PbsBudgetBits > ModelSpec.HardLimitBits)
+            {
+                Invalid(diagnostics, TargetKind.ModelAttribute, 0, "PbsBudgetBits", $"PbsBudgetBits must be between 1 and 16; it is {spec.PbsBudgetBits}");
+            }
+            if (double.IsNaN(spec.PError) || spec.PError < 0 || spec.PError >= 1)
+            {
+                Invalid(diagnostics, TargetKind.ModelAttribute, 0, "PError", $"PError must be in [0, 1); it is {F(spec.PError)}");
+            }
+            if (spec.Layers.Count == 0)
+            {
+                Invalid(diagnostics, TargetKind.ModelAttribute, 0, null, $"model '{model}' declares no [Dense] layer");
+            }
+
+            ValidateLayers(spec, diagnostics);
+            ValidateSettings(spec, diagnostics);
+            return diagnostics.Count == before;
+        }
+
+        private static void ValidateLayers(ModelSpec spec, List<CompilerDiagnostic> diagnostics)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (int i = 0; i < spec.Layers.Count; i++)
+            {
+                var layer = spec.Layers[i];
+                if (string.IsNullOrEmpty(layer.Name))
+                {
+                    Invalid(diagnostics, TargetKind.Dense, i, "field", $"layer {i} has no name");
+                    continue;
+                }
+                if (!seen.Add(layer.Name))
+                {
+                    Invalid(diagnostics, TargetKind.Dense, i, "field", $"layer name '{layer.Name}' is declared twice");
+                }
+                if (layer.Outputs < 1 || layer.Outputs > MaxWidth)
+                {
+                    Invalid(diagnostics, TargetKind.Dense, i, "outputs", $"layer '{layer.Name}': outputs must be between 1 and {MaxWidth}; it is {layer.Outputs}");
+                }
+                if (!Activations.IsDefined(layer.Activation))
+                {
+                    Invalid(diagnostics, TargetKind.Dense, i, "Activation", $"layer '{layer.Name}': unknown activation {(int)layer.Activation}");
+                }
+                if ((layer.OutputMin is null) != (layer.OutputMax is null))
+                {
+                    Invalid(diagnostics, TargetKind.Dense, i, layer.OutputMin is null ? "OutputMax" : "OutputMin",
+                        $"layer '{layer.Name}': OutputMin and OutputMax must be given together");
+                }
+                else if (layer.OutputMin is double lo && layer.OutputMax is double hi && (!IsFinite(lo) || !IsFinite(hi) || lo >= hi))
+                {
+                    Invalid(diagnostics, TargetKind.Dense, i, "OutputMin",
+                        $"layer '{layer.Name}': OutputMin must be finite and below OutputMax; they are {F(lo)} and {F(hi)}");
+                }
+
+                int inputs = i == 0 ? spec.Inputs : spec.Layers[i - 1].Outputs;
+                ValidateMember(spec, diagnostics, i, TargetKind.Weights, layer.Name, layer.WeightsStatus, layer.Weights, (long)inputs * layer.Outputs,
+                    $"[{layer.Outputs}, {inputs}]", explicitName: true);
+                ValidateMember(spec, diagnostics, i, TargetKind.Bias, layer.BiasMember, layer.BiasStatus, layer.Bias, layer.Outputs,
+                    $"[{layer.Outputs}]", layer.BiasExplicit);
+            }
+        }
+
+        private static void ValidateMember(ModelSpec spec, List<CompilerDiagnostic> diagnostics, int layerIndex, TargetKind kind, string member,
+            MemberStatus status, EquatableArray<float> values, long expected, string shape, bool explicitName)
+        {
+            string layer = spec.Layers[layerIndex].Name;
+            string what = kind == TargetKind.Weights ? "weights" : "bias";
+            switch (status)
+            {
+                case MemberStatus.Missing:
+                    if (explicitName)
+                    {
+                        Error(diagnostics, DiagnosticIds.ShapeMismatch, TargetKind.Dense, layerIndex, kind == TargetKind.Bias ? "Bias" : "field",
+                            $"layer '{layer}': no static member '{member}' holds its {what} (expected {shape} floats)");
+                    }
+                    return;
+                case MemberStatus.NotConstant:
+                    Error(diagnostics, DiagnosticIds.NotCompileTime, kind, layerIndex, null,
+                        $"layer '{layer}': {what} '{member}' must be initialized with compile-time constant float literals");
+                    return;
+                case MemberStatus.WrongType:
+                    Error(diagnostics, DiagnosticIds.ShapeMismatch, kind, layerIndex, null,
+                        $"layer '{layer}': {what} '{member}' must be a static readonly float[] field or a static ReadOnlySpan<float> property");
+                    return;
+            }
+            if (values.Count != expected)
+            {
+                Error(diagnostics, DiagnosticIds.ShapeMismatch, kind, layerIndex, null,
+                    $"layer '{layer}': {what} '{member}' has {values.Count} values; shape {shape} needs {expected}");
+                return;
+            }
+            for (int j = 0; j < values.Count; j++)
+            {
+                if (float.IsNaN(values[j]) || float.IsInfinity(values[j]))
+                {
+                    Invalid(diagnostics, kind, layerIndex, null, $"layer '{layer}': {what} '{member}'[{j}] is {values[j].ToString(CultureInfo.InvariantCulture)}; weights must be finite");
+                    return;
+                }
+            }
+        }
+
+        private static void ValidateSettings(ModelSpec spec, List<CompilerDiagnostic> diagnostics)
+        {
+            int last = spec.Layers.Count - 1;
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            for (int i = 0; i < spec.Quantize.Count; i++)
+            {
+                var q = spec.Quantize[i];
+                CheckLayerName(spec, diagnostics, TargetKind.Quantize, i, q.Layer, "Quantize", keys);
+                if (q.WeightBits is int w && (w < 2 || w > ModelSpec.HardLimitBits))
+                {
+                    Invalid(diagnostics, TargetKind.Quantize, i, "WeightBits",
+                        $"WeightBits must be between 2 and 16 (symmetric weights need a sign bit); it is {w}");
+                }
+                if (q.ActivationBits is int a && (a < 1 || a > ModelSpec.HardLimitBits))
+                {
+                    Invalid(diagnostics, TargetKind.Quantize, i, "ActivationBits", $"ActivationBits must be between 1 and 16; it is {a}");
+                }
+            }
+            keys.Clear();
+            for (int i = 0; i < spec.Prune.Count; i++)
+            {
+                var p = spec.Prune[i];
+                CheckLayerName(spec, diagnostics, TargetKind.Prune, i, p.Layer, "Prune", keys);
+                if (p.MaxActiveInputs is not int m)
+                {
+                    Invalid(diagnostics, TargetKind.Prune, i, null, "[Prune] needs MaxActiveInputs");
+                }
+                else if (m < 1)
+                {
+                    Invalid(diagnostics, TargetKind.Prune, i, "MaxActiveInputs", $"MaxActiveInputs must be at least 1; it is {m}");
+                }
+            }
+            keys.Clear();
+            for (int i = 0; i < spec.Round.Count; i++)
+            {
+                var r = spec.Round[i];
+                int layerIndex = CheckLayerName(spec, diagnostics, TargetKind.Round, i, r.Layer, "RoundAccumulator", keys);
+                if (r.Bits is not int b)
+                {
+                    Invalid(diagnostics, TargetKind.Round, i, null, "[RoundAccumulator] needs Bits");
+                }
+                else if (b < 1 || b > ModelSpec.HardLimitBits)
+                {
+                    Invalid(diagnostics, TargetKind.Round, i, "Bits", $"Bits must be between 1 and 16; it is {b}");
+                }
+                if (layerIndex == last && last >= 0)
+                {
+                    Invalid(diagnostics, TargetKind.Round, i, null,
+                        $"layer '{r.Layer}' is the last layer: it has no TLU, so there is nothing to round");
+                }
+            }
+            keys.Clear();
+            for (int i = 0; i < spec.Ranges.Count; i++)
+            {
+                var r = spec.Ranges[i];
+                int layerIndex = CheckLayerName(spec, diagnostics, TargetKind.Range, i, r.Layer, "ActivationRange", keys);
+                if (!IsFinite(r.Min) || !IsFinite(r.Max) || r.Min >= r.Max)
+                {
+                    Invalid(diagnostics, TargetKind.Range, i, null,
+                        $"activation range of '{r.Layer}' must be finite with min below max; it is [{F(r.Min)}, {F(r.Max)}]");
+                }
+                if (layerIndex == last && last >= 0)
+                {
+                    Invalid(diagnostics, TargetKind.Range, i, null,
+                        $"layer '{r.Layer}' is the last layer: its outputs are not requantized, so it takes no activation range");
+                }
+            }
+        }
+
+        /// <summary>Reports unknown or repeated layer names; returns the layer index, -1 for the model default or unknown.</summary>
+        private static int CheckLayerName(ModelSpec spec, List<CompilerDiagnostic> diagnostics, TargetKind kind, int index, string? layer,
+            string attribute, HashSet<string> keys)
+        {
+            string key = layer ?? "\0default";
+            if (!keys.Add(key))
+            {
+                Invalid(diagnostics, kind, index, null, layer is null
+                    ? $"[{attribute}] sets the model default twice"
+                    : $"[{attribute}] is given twice for layer '{layer}'");
+            }
+            if (layer is null) return -1;
+            int found = spec.IndexOfLayer(layer);
+            if (found < 0)
+            {
+                Invalid(diagnostics, kind, index, "layer", $"[{attribute}] names unknown layer '{layer}'; layers are {LayerList(spec)}");
+            }
+            return found;
+        }
+
+        private static string LayerList(ModelSpec spec)
+        {
+            var names = new List<string>();
+            foreach (var l in spec.Layers) names.Add("'" + l.Name + "'");
+            return names.Count == 0 ? "(none)" : string.Join(", ", names);
+        }
+
+        private static void Invalid(List<CompilerDiagnostic> diagnostics, TargetKind kind, int index, string? argument, string message)
+            => Error(diagnostics, DiagnosticIds.InvalidAttribute, kind, index, argument, message);
+
+        private static void Error(List<CompilerDiagnostic> diagnostics, string id, TargetKind kind, int index, string? argument, string message)
+            => diagnostics.Add(CompilerDiagnostic.Create(id, Severity.Error, new DiagnosticTarget(kind, index, argument), message));
+
+        private static bool IsFinite(double d) => !double.IsNaN(d) && !double.IsInfinity(d);
+
+        internal static string F(double d) => d.ToString("R", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,40 @@
+using System;
+
+namespace FheGen
+{
+    /// <summary>
+    /// Declares a fully connected layer. Layers run in declaration order; the weights live in the static
+    /// field (or property) named <c>field</c>, row-major <c>[outputs, inputs]</c>, and the bias in
+    /// <c>field + "Bias"</c> unless <see cref="Bias"/> names another member.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class DenseAttribute : Attribute
+    {
+        /// <summary>Creates a dense layer declaration.</summary>
+        /// <param name="field">Name of the layer and of its weight member.</param>
+        /// <param name="outputs">Number of neurons.</param>
+        public DenseAttribute(string field, int outputs)
+        {
+            Field = field;
+            Outputs = outputs;
+        }
+
+        /// <summary>Name of the layer and of its weight member.</summary>
+        public string Field { get; }
+
+        /// <summary>Number of neurons.</summary>
+        public int Outputs { get; }
+
+        /// <summary>Activation fused into the layer's lookup table; the last layer applies it client side.</summary>
+        public Activation Activation { get; set; } = Activation.Identity;
+
+        /// <summary>Smallest activation output kept by the requantization (usually written by calibration).</summary>
+        public double OutputMin { get; set; } = double.NaN;
+
+        /// <summary>Largest activation output kept by the requantization (usually written by calibration).</summary>
+        public double OutputMax { get; set; } = double.NaN;
+
+        /// <summary>Name of the bias member; default <c>Field + "Bias"</c>. A missing default bias means zero bias.</summary>
+        public string? Bias { get; set; }
+    }
+}

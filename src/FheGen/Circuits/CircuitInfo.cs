@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using FheGen.Compiler.Plan;
+
+namespace FheGen.Circuits
+{
+    /// <summary>Build-time facts about one layer of a compiled circuit.</summary>
+    /// <param name="Name">Layer name.</param>
+    /// <param name="Inputs">Number of inputs.</param>
+    /// <param name="Outputs">Number of neurons.</param>
+    /// <param name="ActiveWeights">Non-zero quantized weights.</param>
+    /// <param name="AccumulatorMin">Exact smallest accumulator.</param>
+    /// <param name="AccumulatorMax">Exact largest accumulator.</param>
+    /// <param name="AccumulatorBits">Bits that hold the accumulator range.</param>
+    /// <param name="RoundedBits">LSBs removed before the TLU.</param>
+    /// <param name="TluInputBits">Width of the TLU input (for the output layer, its accumulator width).</param>
+    /// <param name="PbsCount">Programmable bootstrappings in this layer.</param>
+    /// <param name="IsOutput">Whether this is the last layer (no TLU).</param>
+    public sealed record LayerInfo(
+        string Name,
+        int Inputs,
+        int Outputs,
+        int ActiveWeights,
+        long AccumulatorMin,
+        long AccumulatorMax,
+        int AccumulatorBits,
+        int RoundedBits,
+        int TluInputBits,
+        int PbsCount,
+        bool IsOutput);
+
+    /// <summary>Build-time facts about a compiled circuit, as the generator computed them.</summary>
+    public sealed class CircuitInfo : IEquatable<CircuitInfo>
+    {
+        /// <summary>Creates the description.</summary>
+        public CircuitInfo(string name, int inputs, int budgetBits, double pError, int tableCount, IReadOnlyList<LayerInfo> layers)
+        {
+            ArgumentNullException.ThrowIfNull(layers);
+            if (layers.Count == 0) throw new ArgumentException("A circuit has at least one layer.", nameof(layers));
+            Name = name;
+            Inputs = inputs;
+            BudgetBits = budgetBits;
+            PError = pError;
+            TableCount = tableCount;
+            Layers = layers;
+        }
+
+        /// <summary>Describes a plan (what the generator emits as constants).</summary>
+        public static CircuitInfo FromPlan(CircuitPlan plan)
+        {
+            ArgumentNullException.ThrowIfNull(plan);
+            var layers = plan.Layers.Select(l => new LayerInfo(l.Name, l.Inputs, l.Outputs, l.ActiveWeights, l.AccumulatorMin, l.AccumulatorMax,
+                l.AccumulatorBits, l.RoundedBits, l.TluInputBits, l.PbsCount, l.IsOutput)).ToArray();
+            return new CircuitInfo(plan.Name, plan.Inputs, plan.BudgetBits, plan.PError, plan.Tables.Count, layers);
+        }
+
+        /// <summary>Model name.</summary>
+        public string Name { get; }
+
+        /// <summary>Number of inputs.</summary>
+        public int Inputs { get; }
+
+        /// <summary>Number of outputs.</summary>
+        public int Outputs => Layers[^1].Outputs;
+
+        /// <summary>PBS budget in bits.</summary>
+        public int BudgetBits { get; }
+
+        /// <summary>Per-TLU error probability.</summary>
+        public double PError { get; }
+
+        /// <summary>Number of distinct lookup tables.</summary>
+        public int TableCount { get; }
+
+        /// <summary>Layers in evaluation order.</summary>
+        public IReadOnlyList<LayerInfo> Layers { get; }
+
+        /// <summary>Total programmable bootstrappings per inference.</summary>
+        public int PbsCount => Layers.Sum(l => l.PbsCount);
+
+        /// <summary>Widest TLU input (0 when no layer has a TLU).</summary>
+        public int MaxTluInputBits => Layers.Where(l => !l.IsOutput).Select(l => l.TluInputBits).DefaultIfEmpty(0).Max();
+
+        /// <inheritdoc/>
+        public bool Equals(CircuitInfo? other) => other is not null && Name == other.Name && Inputs == other.Inputs
+            && BudgetBits == other.BudgetBits && PError.Equals(other.PError) && TableCount == other.TableCount
+            && Layers.SequenceEqual(other.Layers);
+
+        /// <inheritdoc/>
+        public override bool Equals(object? obj) => Equals(obj as CircuitInfo);
+
+        /// <inheritdoc/>
+        public override int GetHashCode() => HashCode.Combine(Name, Inputs, PbsCount, Layers.Count);
+
+        /// <summary>A fixed-width table, one row per layer, for consoles and logs.</summary>
+        public string ToTable()
+        {
+            var rows = new List<string>
+            {
+                $"{"layer",-12} {"in",6} {"out",5} {"weights",8} {"accumulator",24} {"acc bits",8} {"rounded",7} {"TLU bits",8} {"PBS",5}",
+            };
+            foreach (var l in Layers)
+            {
+                rows.Add($"{l.Name,-12} {l.Inputs,6} {l.Outputs,5} {l.ActiveWeights,8} {$"[{l.AccumulatorMin}, {l.AccumulatorMax}]",24} {l.AccumulatorBits,8} " +
+                    $"{l.RoundedBits,7} {(l.IsOutput ? "-" : l.TluInputBits.ToString(System.Globalization.CultureInfo.InvariantCulture)),8} {l.PbsCount,5}");
+            }
+            rows.Add($"total: {PbsCount} PBS, widest TLU input {MaxTluInputBits} bits (budget {BudgetBits}), {TableCount} distinct tables");
+            return string.Join(Environment.NewLine, rows);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using System;
+using System.Collections.Generic;
+using FheGen.Backends;
+using FheGen.Compiler.Plan;
+
+namespace FheGen.Circuits
+{
+    /// <summary>
+    /// Evaluates a <see cref="CircuitPlan"/> on any backend, with exactly the call sequence the generated code
+    /// makes. Tools that sweep configurations compile specs at run time and evaluate them with this, without
+    /// regenerating code.
+    /// </summary>
+    public sealed class PlanInterpreter
+    {
+        private readonly CircuitPlan _plan;
+        private readonly LayerProgram[] _layers;
+
+        /// <summary>Prepares <paramref name="plan"/> for evaluation (tables and rounding steps built once).</summary>
+        public PlanInterpreter(CircuitPlan plan)
+        {
+            ArgumentNullException.ThrowIfNull(plan);
+            if (plan.Tables.Count == 0 && plan.Layers.Count > 1)
+            {
+                throw new ArgumentException("The plan was compiled without tables (analysis options); compile with CompileOptions.Generator.", nameof(plan));
+            }
+            _plan = plan;
+            var tables = new LookupTable[plan.Tables.Count];
+            _layers = new LayerProgram[plan.Layers.Count];
+            foreach (var t in plan.Tables)
+            {
+                int inputBits = FheGen.Compiler.Bounds.IntegerRange.BitsFor(t.InputMin, t.InputMin + t.Entries.Length - 1);
+                tables[t.Index] = new LookupTable(t.Index, t.InputMin, inputBits, t.OutputBits, t.Entries);
+            }
+            for (int i = 0; i < plan.Layers.Count; i++)
+            {
+                _layers[i] = new LayerProgram(plan.Layers[i], tables);
+            }
+        }
+
+        /// <summary>The plan being evaluated.</summary>
+        public CircuitPlan Plan => _plan;
+
+        /// <summary>Runs the circuit: <paramref name="inputs"/> are quantized inputs, <paramref name="outputs"/> receive the last layer's accumulators.</summary>
+        public void Run<TBackend, TValue>(TBackend backend, ReadOnlySpan<TValue> inputs, Span<TValue> outputs)
+            where TBackend : ICircuitBackend<TValue>
+        {
+            if (inputs.Length != _plan.Inputs) throw new ArgumentException($"Expected {_plan.Inputs} inputs, got {inputs.Length}.", nameof(inputs));
+            if (outputs.Length != _plan.Outputs) throw new ArgumentException($"Expected room for {_plan.Outputs} outputs, got {outputs.Length}.", nameof(outputs));
+            TValue[] current = inputs.ToArray();
+            for (int i = 0; i < _layers.Length; i++)
+            {
+                var layer = _layers[i];
+                var next = i == _layers.Length - 1 ? outputs : new TValue[layer.Plan.Outputs];
+                layer.Run(ref backend, current, next);
+                current = i == _layers.Length - 1 ? current : next.ToArray();
+            }
+        }
+
+        /// <summary>Runs the clear circuit on already-quantized inputs.</summary>
+        public long[] RunClear(ReadOnlySpan<long> inputs)
+        {
+            var outputs = new long[_plan.Outputs];
+            Run<ClearBackend, long>(default, inputs, outputs);
+            return outputs;
+        }
+
+        private sealed class LayerProgram
+        {
+            private readonly int[] _active;
+            private readonly int[] _constant;
+            private readonly LookupTable[] _tables;
+            private readonly long[] _constantValues;
+            private readonly RoundingStep? _rounding;
+
+            public LayerProgram(LayerPlan plan, LookupTable[] tables)
+            {
+                Plan = plan;
+                var active = new List<int>();
+                var constant = new List<int>();
+                var activeTables = new List<LookupTable>();
+                var constantValues = new List<long>();
+                for (int j = 0; j < plan.Outputs; j++)
+                {
+                    var n = plan.Neurons[j];
+                    if (n.IsConstant && !plan.IsOutput)
+                    {
+                        constant.Add(j);
+                        long rounded = FheGen.Compiler.Quantization.AccumulatorRounding.RoundExact(n.Bias, plan.RoundedBits);
+                        constantValues.Add(tables[n.Table][rounded]);
+                    }
+                    else
+                    {
+                        active.Add(j);
+                        if (!plan.IsOutput) activeTables.Add(tables[n.Table]);
+                    }
+                }
+                _active = active.ToArray();
+                _constant = constant.ToArray();
+                _tables = activeTables.ToArray();
+                _constantValues = constantValues.ToArray();
+                _rounding = !plan.IsOutput && plan.RoundedBits > 0
+                    ? new RoundingStep(plan.RoundedBits, plan.AccumulatorMin, plan.AccumulatorMax)
+                    : null;
+            }
+
+            public LayerPlan Plan { get; }
+
+            public void Run<TBackend, TValue>(ref TBackend backend, ReadOnlySpan<TValue> inputs, Span<TValue> outputs)
+                where TBackend : ICircuitBackend<TValue>
+            {
+                // Same order as the emitter: accumulators of the non-constant neurons, then one Round and one
+                // Lookup over them, then constant neurons.
+                var acc = Plan.IsOutput ? outputs : new TValue[_active.Length];
+                for (int k = 0; k < _active.Length; k++)
+                {
+                    var n = Plan.Neurons[_active[k]];
+                    TValue a = backend.Constant(n.Bias);
+                    for (int e = 0; e < n.Weights.Length; e++)
+                    {
+                        backend.MultiplyAdd(ref a, in inputs[n.InputIndices[e]], n.Weights[e]);
+                    }
+                    acc[Plan.IsOutput ? _active[k] : k] = a;
+                }
+                if (Plan.IsOutput) return;
+                if (_rounding is not null) backend.Round(acc, _rounding);
+                if (_constant.Length == 0)
+                {
+                    backend.Lookup(acc, outputs, _tables);
+                    return;
+                }
+                var looked = new TValue[_active.Length];
+                backend.Lookup(acc, looked, _tables);
+                for (int k = 0; k < _active.Length; k++) outputs[_active[k]] = looked[k];
+                for (int c = 0; c < _constant.Length; c++) outputs[_constant[c]] = backend.Constant(_constantValues[c]);
+            }
+        }
+    }
+}
