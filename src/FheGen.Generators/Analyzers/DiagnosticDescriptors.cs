@@ -1,0 +1,64 @@
+using System.Collections.Immutable;
+using FheGen.Compiler.Diagnostics;
+using Microsoft.CodeAnalysis;
+
+namespace FheGen.Generators.Analyzers
+{
+    /// <summary>
+    /// The FheGen diagnostics. The compiler core writes each message in full (so every front end shows the same
+    /// numbers); descriptors carry the stable ID, title, severity and help link.
+    /// </summary>
+    public static class DiagnosticDescriptors
+    {
+        private const string Category = "FheGen";
+
+        /// <summary>FHE0001: a TLU input exceeds the PBS budget.</summary>
+        public static readonly DiagnosticDescriptor OverBudget = Create(DiagnosticIds.OverBudget,
+            "TLU input exceeds the PBS budget", DiagnosticSeverity.Warning,
+            "A programmable bootstrapping gets much slower as its input widens; round the accumulator, prune, or lower the bit-widths.");
+
+        /// <summary>FHE0002: a TLU input wider than 16 bits.</summary>
+        public static readonly DiagnosticDescriptor OverHardLimit = Create(DiagnosticIds.OverHardLimit,
+            "TLU input wider than 16 bits", DiagnosticSeverity.Error,
+            "TFHE cannot bootstrap inputs wider than 16 bits; no circuit is generated.");
+
+        /// <summary>FHE0003: an invalid attribute value.</summary>
+        public static readonly DiagnosticDescriptor InvalidAttribute = Create(DiagnosticIds.InvalidAttribute,
+            "Invalid FheGen attribute value", DiagnosticSeverity.Error,
+            "An FheGen attribute has a value outside its valid range or names an unknown layer.");
+
+        /// <summary>FHE0004: a weight or bias member is missing or has the wrong shape.</summary>
+        public static readonly DiagnosticDescriptor ShapeMismatch = Create(DiagnosticIds.ShapeMismatch,
+            "Weight or bias shape mismatch", DiagnosticSeverity.Error,
+            "Weights are row-major [outputs, inputs] and biases have one value per output.");
+
+        /// <summary>FHE0005: the model is not partial, or a weight is not a compile-time constant.</summary>
+        public static readonly DiagnosticDescriptor NotCompileTime = Create(DiagnosticIds.NotCompileTime,
+            "Model not partial or weights not constant", DiagnosticSeverity.Error,
+            "The generator adds members to the model class and reads its weights at build time.");
+
+        /// <summary>FHE0006: per-layer summary.</summary>
+        public static readonly DiagnosticDescriptor LayerSummary = Create(DiagnosticIds.LayerSummary,
+            "FheGen layer summary", DiagnosticSeverity.Info,
+            "Each layer's exact accumulator range, TLU width and PBS count.");
+
+        /// <summary>All descriptors.</summary>
+        public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
+            OverBudget, OverHardLimit, InvalidAttribute, ShapeMismatch, NotCompileTime, LayerSummary);
+
+        /// <summary>The descriptor of a compiler-core diagnostic ID.</summary>
+        public static DiagnosticDescriptor ForId(string id) => id switch
+        {
+            DiagnosticIds.OverBudget => OverBudget,
+            DiagnosticIds.OverHardLimit => OverHardLimit,
+            DiagnosticIds.InvalidAttribute => InvalidAttribute,
+            DiagnosticIds.ShapeMismatch => ShapeMismatch,
+            DiagnosticIds.NotCompileTime => NotCompileTime,
+            _ => LayerSummary,
+        };
+
+        private static DiagnosticDescriptor Create(string id, string title, DiagnosticSeverity severity, string description)
+            => new DiagnosticDescriptor(id, title, "{0}", Category, severity, isEnabledByDefault: true, description: description,
+                helpLinkUri: DiagnosticIds.HelpLinkBase + id.ToLowerInvariant());
+    }
+}
