@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json.Serialization;
+using FheGen.Circuits;
+using FheGen.Training;
+
+namespace FheGen.Samples.Digits;
+
+/// <summary>The data, split and training recipe of the sample, shared by the program and the end-to-end tests.</summary>
+public static class DigitsExperiment
+{
+    /// <summary>Seed of the stratified 75/25 split (and of training).</summary>
+    public const int Seed = 42;
+
+    /// <summary>Fraction of each class held out for testing.</summary>
+    public const double TestFraction = 0.25;
+
+    /// <summary>The trainer options the committed weights were produced with.</summary>
+    public static MlpTrainerOptions TrainerOptions(Action<int, double, double>? progress = null) => new()
+    {
+        HiddenSizes = new[] { 32 },
+        HiddenActivation = Activation.Relu,
+        Epochs = 60,
+        BatchSize = 32,
+        LearningRate = 1e-3,
+        L2 = 1e-4,
+        Seed = Seed,
+        Progress = progress,
+    };
+
+    /// <summary>Path of the committed data file next to the executable.</summary>
+    public static string DataPath => Path.Combine(AppContext.BaseDirectory, "Data", "digits.csv.gz");
+
+    /// <summary>Loads the data and splits it (stratified, seeded).</summary>
+    public static (Dataset Train, Dataset Test) LoadSplit(string? path = null)
+    {
+        var data = Dataset.LoadCsv(path ?? DataPath, hasHeader: false, classes: 10);
+        return data.StratifiedSplit(TestFraction, Seed);
+    }
+
+    /// <summary>Evaluates the float reference and the clear quantized circuit on <paramref name="test"/>.</summary>
+    public static DigitsReport Evaluate(Dataset test)
+    {
+        int floatCorrect = 0, clearCorrect = 0;
+        Span<float> y = stackalloc float[DigitsMlp.OutputCount];
+        for (int i = 0; i < test.Count; i++)
+        {
+            var x = test.Row(i);
+            if (ArgMax(DigitsMlp.PredictFloat(x)) == test.Y[i]) floatCorrect++;
+            DigitsMlp.Predict(x, y);
+            if (ArgMax(y) == test.Y[i]) clearCorrect++;
+        }
+        var circuit = DigitsMlp.Circuit;
+        return new DigitsReport(
+            (double)floatCorrect / test.Count,
+            (double)clearCorrect / test.Count,
+            test.Count,
+            circuit.PbsCount,
+            circuit.MaxTluInputBits,
+            circuit.Layers.Select(l => new LayerReport(l.Name, l.Inputs, l.Outputs, l.ActiveWeights, l.AccumulatorMin, l.AccumulatorMax,
+                l.AccumulatorBits, l.RoundedBits, l.IsOutput ? null : l.TluInputBits, l.PbsCount)).ToArray());
+    }
+
+    /// <summary>Index of the largest value (first one on ties).</summary>
+    public static int ArgMax(ReadOnlySpan<float> v)
+    {
+        int best = 0;
+        for (int i = 1; i < v.Length; i++)
+        {
+            if (v[i] > v[best]) best = i;
+        }
+        return best;
+    }
+}
+
+/// <summary>What the sample reports; serialized as the <c>--json</c> output.</summary>
+public sealed record DigitsReport(
+    [property: JsonPropertyName("float_accuracy")] double FloatAccuracy,
+    [property: JsonPropertyName("clear_accuracy")] double ClearAccuracy,
+    [property: JsonPropertyName("test_samples")] int TestSamples,
+    [property: JsonPropertyName("pbs_count")] int PbsCount,
+    [property: JsonPropertyName("max_tlu_bits")] int MaxTluBits,
+    [property: JsonPropertyName("layers")] IReadOnlyList<LayerReport> Layers);
+
+/// <summary>One layer of the report.</summary>
+public sealed record LayerReport(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("inputs")] int Inputs,
+    [property: JsonPropertyName("outputs")] int Outputs,
+    [property: JsonPropertyName("active_weights")] int ActiveWeights,
+    [property: JsonPropertyName("acc_min")] long AccMin,
+    [property: JsonPropertyName("acc_max")] long AccMax,
+    [property: JsonPropertyName("acc_bits")] int AccBits,
+    [property: JsonPropertyName("rounded_bits")] int RoundedBits,
+    [property: JsonPropertyName("tlu_bits")] int? TluBits,
+    [property: JsonPropertyName("pbs")] int Pbs);

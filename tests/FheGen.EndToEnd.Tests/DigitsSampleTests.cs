@@ -1,0 +1,115 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using FheGen.Backends;
+using FheGen.Circuits;
+using FheGen.Compiler.Pipeline;
+using FheGen.Samples.Digits;
+
+namespace FheGen.EndToEnd.Tests;
+
+/// <summary>The digits sample, end to end: committed weights, generated circuit, the targets.</summary>
+public sealed class DigitsSampleTests
+{
+    [Fact]
+    public void ClearAccuracyIsWithinOneAndAHalfPointsOfFloatAndEveryTluFitsEightBits()
+    {
+        var (_, test) = DigitsExperiment.LoadSplit();
+        Assert.Equal(451, test.Count);
+        var report = DigitsExperiment.Evaluate(test);
+        Assert.True(report.FloatAccuracy >= 0.95, $"float accuracy {report.FloatAccuracy}");
+        Assert.True(report.FloatAccuracy - report.ClearAccuracy <= 0.015,
+            $"clear {report.ClearAccuracy} vs float {report.FloatAccuracy}");
+        Assert.True(report.MaxTluBits <= 8, $"widest TLU {report.MaxTluBits} bits");
+        Assert.All(DigitsMlp.Circuit.Layers.Where(l => !l.IsOutput), l => Assert.True(l.TluInputBits <= 8));
+    }
+
+    [Fact]
+    public void GeneratedCircuitEqualsTheInterpreterOnEveryTestSample()
+    {
+        var (_, test) = DigitsExperiment.LoadSplit();
+        var plan = CircuitCompiler.Compile(DigitsMlp.Spec).PlanOrThrow();
+        var interpreter = new PlanInterpreter(plan);
+        Assert.Equal(CircuitInfo.FromPlan(plan), DigitsMlp.Circuit);
+        var q = new long[DigitsMlp.InputCount];
+        var generated = new long[DigitsMlp.OutputCount];
+        for (int i = 0; i < test.Count; i++)
+        {
+            DigitsMlp.Io.QuantizeInputs(test.Row(i), q);
+            DigitsMlp.Run<ClearBackend, long>(default, q, generated);
+            Assert.Equal(interpreter.RunClear(q), generated);
+        }
+    }
+
+    [Fact]
+    public void AccumulatorsOfRealSamplesStayInsideTheCompiledBounds()
+    {
+        var (train, _) = DigitsExperiment.LoadSplit();
+        var layer = DigitsMlp.Circuit.Layers[^1];
+        var q = new long[DigitsMlp.InputCount];
+        var outputs = new long[DigitsMlp.OutputCount];
+        for (int i = 0; i < train.Count; i++)
+        {
+            DigitsMlp.Io.QuantizeInputs(train.Row(i), q);
+            DigitsMlp.Run<ClearBackend, long>(default, q, outputs);
+            Assert.All(outputs, v => Assert.InRange(v, layer.AccumulatorMin, layer.AccumulatorMax));
+        }
+    }
+
+    [Fact]
+    public void CommandLineWritesTheDocumentedJson()
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "Digits.dll");
+        Assert.True(File.Exists(dll), dll);
+        string json = Path.Combine(Path.GetTempPath(), $"digits-{Guid.NewGuid():N}.json");
+        try
+        {
+            var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --json \"{json}\"")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = AppContext.BaseDirectory,
+            };
+            using var process = Process.Start(start)!;
+            string stdout = process.StandardOutput.ReadToEnd();
+            string stderr = process.StandardError.ReadToEnd();
+            Assert.True(process.WaitForExit(120_000), "the sample did not finish");
+            Assert.True(process.ExitCode == 0, stderr);
+            Assert.Contains("clear-quantized", stdout);
+            Assert.Contains("Hidden", stdout);
+
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            var root = doc.RootElement;
+            foreach (var key in new[] { "float_accuracy", "clear_accuracy", "pbs_count", "max_tlu_bits", "layers" })
+            {
+                Assert.True(root.TryGetProperty(key, out _), key);
+            }
+            Assert.Equal(DigitsMlp.Circuit.PbsCount, root.GetProperty("pbs_count").GetInt32());
+            var layers = root.GetProperty("layers").EnumerateArray().ToArray();
+            Assert.Equal(2, layers.Length);
+            foreach (var key in new[] { "name", "inputs", "outputs", "active_weights", "acc_min", "acc_max", "acc_bits", "rounded_bits", "tlu_bits", "pbs" })
+            {
+                Assert.True(layers[0].TryGetProperty(key, out _), key);
+            }
+            Assert.Equal(DigitsMlp.Circuit.Layers[0].AccumulatorMax, layers[0].GetProperty("acc_max").GetInt64());
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public void UnknownArgumentIsRejectedWithUsage()
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "Digits.dll");
+        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --bogus") { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var process = Process.Start(start)!;
+        string stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit(60_000);
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("usage", stderr);
+    }
+}
