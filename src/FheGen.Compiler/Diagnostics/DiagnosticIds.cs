@@ -16,8 +16,8 @@ namespace FheGen.Compiler.Diagnostics
         /// <summary>Per-layer summary (info).</summary>
         public const string LayerSummary = "FHE0006";
 
-        /// <summary>Base of the help links; each ID has an anchor in the diagnostics documentation.</summary>
-        public const string HelpLinkBase = "https://github.com/fhegen/fhegen/blob/main/docs/diagnostics.md#";
+        /// <summary>Base of the help links; each ID has a section (anchor) in the README's diagnostics reference.</summary>
+        public const string HelpLinkBase = "https://github.com/fhegen/fhegen/blob/main/README.md#";
     }
 
     /// <summary>Severity of a compiler diagnostic.</summary>
