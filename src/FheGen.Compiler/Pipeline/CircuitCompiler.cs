@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using FheGen.Compiler.Diagnostics;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Plan;
@@ -114,7 +115,8 @@ namespace FheGen.Compiler.Pipeline
                 domain = layer.Output ?? domain;
             }
 
-            diagnostics.Sort((a, b) => b.Severity.CompareTo(a.Severity));
+            // Stable (List.Sort is not): errors first, declaration order kept within a severity.
+            diagnostics = diagnostics.OrderByDescending(d => d.Severity).ToList();
             var plan = fatal ? null : new CircuitPlan(spec.Name, input, spec.Inputs, spec.PError, spec.PbsBudgetBits, layers,
                 tables is null ? Array.Empty<TablePlan>() : (IReadOnlyList<TablePlan>)tables.Tables);
             return new CompileResult(plan, diagnostics);

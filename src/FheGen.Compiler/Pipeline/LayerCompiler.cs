@@ -190,7 +190,8 @@ namespace FheGen.Compiler.Pipeline
                     lastScale = s;
                 }
                 var n = neurons[j];
-                neurons[j] = new NeuronPlan(n.InputIndices, n.Weights, n.Bias, n.AccumulatorMin, n.AccumulatorMax, lastTable);
+                long constant = n.IsConstant ? output.Quantize(Activations.Apply(layer.Activation, s * n.Bias)) : 0;
+                neurons[j] = new NeuronPlan(n.InputIndices, n.Weights, n.Bias, n.AccumulatorMin, n.AccumulatorMax, lastTable, constant);
             }
         }
     }

@@ -210,8 +210,9 @@ namespace FheGen.Compiler.Plan
     public sealed class NeuronPlan
     {
         /// <summary>Creates a neuron plan.</summary>
-        public NeuronPlan(int[] inputIndices, long[] weights, long bias, long accumulatorMin, long accumulatorMax, int table)
+        public NeuronPlan(int[] inputIndices, long[] weights, long bias, long accumulatorMin, long accumulatorMax, int table, long constantOutput = 0)
         {
+            ConstantOutput = constantOutput;
             InputIndices = inputIndices;
             Weights = weights;
             Bias = bias;
@@ -237,6 +238,12 @@ namespace FheGen.Compiler.Plan
 
         /// <summary>Index into <see cref="CircuitPlan.Tables"/>, or -1 for output neurons.</summary>
         public int Table { get; }
+
+        /// <summary>
+        /// For a constant neuron of a TLU layer: its activation output, computed exactly from the unrounded bias
+        /// (no TLU runs, so no rounding applies).
+        /// </summary>
+        public long ConstantOutput { get; }
 
         /// <summary>True when no weight survives: the accumulator is the bias and no PBS is needed.</summary>
         public bool IsConstant => Weights.Length == 0;

@@ -256,8 +256,7 @@ namespace FheGen.Generators.Emission
                 {
                     var n = l.Neurons[j];
                     if (!n.IsConstant) continue;
-                    long value = plan.Tables[n.Table].Lookup(AccumulatorRounding.RoundExact(n.Bias, l.RoundedBits));
-                    w.Line($"    {h}[{j}] = backend.Constant({CodeWriter.Literal(value)});");
+                    w.Line($"    {h}[{j}] = backend.Constant({CodeWriter.Literal(n.ConstantOutput)});");
                 }
                 current = h;
             }

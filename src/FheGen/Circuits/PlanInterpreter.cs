@@ -85,8 +85,7 @@ namespace FheGen.Circuits
                     if (n.IsConstant && !plan.IsOutput)
                     {
                         constant.Add(j);
-                        long rounded = FheGen.Compiler.Quantization.AccumulatorRounding.RoundExact(n.Bias, plan.RoundedBits);
-                        constantValues.Add(tables[n.Table][rounded]);
+                        constantValues.Add(n.ConstantOutput);
                     }
                     else
                     {

@@ -1,0 +1,118 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+
+namespace FheGen.CodeFixes
+{
+    /// <summary>
+    /// Fixes FHE0001 (a TLU input over the PBS budget) with the remedies the analyzer computed:
+    /// <c>[RoundAccumulator("Layer", Bits = N)]</c> (property <c>RoundBits</c>) and, when a pruning level fits,
+    /// <c>[Prune("Layer", MaxActiveInputs = N)]</c> (property <c>MaxActiveInputs</c>). Each adds the attribute
+    /// to the model class after its last FheGen attribute list, or updates the one already there for that layer.
+    /// </summary>
+    /// <remarks>
+    /// The diagnostic ID and property keys are a string contract with the analyzer (they mirror
+    /// <c>FheGen.Compiler.Diagnostics.DiagnosticIds</c> and <c>CompilerDiagnostic</c>); this assembly does not
+    /// reference the generator, so it can ship beside it without binding to its internals.
+    /// </remarks>
+    [ExportCodeFixProvider(Microsoft.CodeAnalysis.LanguageNames.CSharp, Name = nameof(FheGenCodeFixProvider)), Shared]
+    public sealed class FheGenCodeFixProvider : CodeFixProvider
+    {
+        /// <summary>The diagnostic this provider fixes: a TLU input exceeds the PBS budget.</summary>
+        public const string OverBudgetId = "FHE0001";
+
+        /// <summary>Equivalence key of "Round 'layer' to the budget" (the same for every layer, so Fix All applies it to all).</summary>
+        public const string RoundEquivalenceKey = "FheGen.FHE0001.RoundAccumulator";
+
+        /// <summary>Equivalence key of "Prune 'layer' to N active inputs" (the same for every layer, so Fix All applies it to all).</summary>
+        public const string PruneEquivalenceKey = "FheGen.FHE0001.Prune";
+
+        /// <summary>Diagnostic property: the layer's name.</summary>
+        public const string LayerProperty = "Layer";
+
+        /// <summary>Diagnostic property: the TLU width that fits the budget.</summary>
+        public const string RoundBitsProperty = "RoundBits";
+
+        /// <summary>Diagnostic property: the largest <c>MaxActiveInputs</c> that fits, when one exists.</summary>
+        public const string MaxActiveInputsProperty = "MaxActiveInputs";
+
+        private const int HardLimitBits = 16;
+
+        /// <inheritdoc/>
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(OverBudgetId);
+
+        /// <inheritdoc/>
+        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+        /// <inheritdoc/>
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root is null) return;
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                if (diagnostic.Id != OverBudgetId || !diagnostic.Location.IsInSource) continue;
+                if (!diagnostic.Properties.TryGetValue(LayerProperty, out var layer) || string.IsNullOrEmpty(layer)) continue;
+                var dense = AttributeEditor.FindAttribute(root, diagnostic.Location.SourceSpan);
+                if (dense is null || AttributeEditor.ContainingType(dense) is null) continue;
+                var denseSpan = dense.Span;
+                var document = context.Document;
+
+                if (TryGetInt(diagnostic, RoundBitsProperty, 1, HardLimitBits, out int bits))
+                {
+                    context.RegisterCodeFix(CodeAction.Create(
+                        $"Round '{layer}' to the budget",
+                        ct => ApplyAsync(document, denseSpan, layer!, FheGenAttribute.RoundAccumulator, bits, ct),
+                        RoundEquivalenceKey), diagnostic);
+                }
+                if (TryGetInt(diagnostic, MaxActiveInputsProperty, 1, int.MaxValue, out int maxActive))
+                {
+                    context.RegisterCodeFix(CodeAction.Create(
+                        $"Prune '{layer}' to {maxActive.ToString(CultureInfo.InvariantCulture)} active inputs",
+                        ct => ApplyAsync(document, denseSpan, layer!, FheGenAttribute.Prune, maxActive, ct),
+                        PruneEquivalenceKey), diagnostic);
+                }
+            }
+        }
+
+        private static bool TryGetInt(Diagnostic diagnostic, string key, int min, int max, out int value)
+        {
+            value = 0;
+            return diagnostic.Properties.TryGetValue(key, out var text)
+                && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value)
+                && value >= min && value <= max;
+        }
+
+        private static async Task<Solution> ApplyAsync(Document document, TextSpan denseSpan, string layer, FheGenAttribute attribute, int value,
+            CancellationToken ct)
+        {
+            var solution = document.Project.Solution;
+            var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);
+            if (root is null || model is null) return solution;
+            var dense = AttributeEditor.FindAttribute(root, denseSpan);
+            var type = dense is null ? null : AttributeEditor.ContainingType(dense);
+            if (dense is null || type is null) return solution;
+
+            // An attribute for this layer already exists (possibly on another partial declaration): update it.
+            var existing = AttributeEditor.FindExisting(model, type, attribute, layer, ct);
+            if (existing is not null && solution.GetDocument(existing.SyntaxTree) is { } existingDocument)
+            {
+                var existingRoot = await existing.SyntaxTree.GetRootAsync(ct).ConfigureAwait(false);
+                var updated = AttributeEditor.WithNamedArgument(existing, attribute.ArgumentName, value);
+                return solution.WithDocumentSyntaxRoot(existingDocument.Id, existingRoot.ReplaceNode(existing, updated));
+            }
+
+            var text = await document.GetTextAsync(ct).ConfigureAwait(false);
+            var newType = AttributeEditor.AddAttribute(model, text, type, dense, attribute, layer, value, ct);
+            return solution.WithDocumentSyntaxRoot(document.Id, root.ReplaceNode(type, newType));
+        }
+    }
+}

@@ -1,0 +1,176 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using FheGen.Backends;
+using FheGen.Circuits;
+using FheGen.Compiler.Model;
+using FheGen.Compiler.Pipeline;
+using FheGen.Compiler.Quantization;
+
+namespace FheGen.Tests.Circuits;
+
+public sealed class RuntimeTests
+{
+    /// <summary>A 3-2-2 model whose integer circuit is small enough to work out by hand.</summary>
+    private static ModelSpec HandModel(params RoundSetting[] round) => new(
+        "Hand", true, Inputs: 3, InputBits: 2, InputMin: 0, InputMax: 3, PbsBudgetBits: 8, PError: 0,
+        EquatableArray.Of(
+            new LayerSpec("H", 2, ActivationKind.Relu, 0, 3, "HBias", false, MemberStatus.Ok,
+                EquatableArray.Of(1f, -1f, 0.5f, 0f, 0f, 0f), MemberStatus.Ok, EquatableArray.Of(0f, 1f)),
+            new LayerSpec("O", 2, ActivationKind.Identity, null, null, "OBias", false, MemberStatus.Ok,
+                EquatableArray.Of(1f, 0.5f, -1f, 1f), MemberStatus.Missing, EquatableArray<float>.Empty)),
+        EquatableArray.Of(new QuantizeSetting(null, 3, 2, null)),
+        EquatableArray<PruneSetting>.Empty,
+        new EquatableArray<RoundSetting>(round),
+        EquatableArray<ActivationRangeSetting>.Empty);
+
+    [Fact]
+    public void InterpreterComputesTheHandWorkedCircuit()
+    {
+        // Input scale 1 (0..3 on 2 bits). Hidden weights, 3 bits symmetric: max |w| = 1 -> scale 1/3,
+        // row 0 = [3, -3, round(1.5) = 2]; row 1 is all zero, so neuron 1 is the constant bias 1 / (1/3) = 3.
+        var plan = CircuitCompiler.Compile(HandModel()).PlanOrThrow();
+        var hidden = plan.Layers[0];
+        Assert.Equal(new long[] { 3, -3, 2 }, hidden.Neurons[0].Weights);
+        Assert.Equal(0, hidden.Neurons[0].Bias);
+        Assert.True(hidden.Neurons[1].IsConstant);
+        Assert.Equal(3, hidden.Neurons[1].Bias);
+        Assert.Equal(1, hidden.PbsCount);
+        Assert.Equal(-9, hidden.AccumulatorMin);
+        Assert.Equal(15, hidden.AccumulatorMax);
+
+        // x = [2, 1, 3] -> acc0 = 6 - 3 + 6 = 9 -> z = 9/3 = 3 -> relu 3 -> output level 3 (range [0, 3], 2 bits).
+        // Neuron 1: z = 3 * (1/3) = 1 -> level 1.
+        var interpreter = new PlanInterpreter(plan);
+        var outputs = interpreter.RunClear(new long[] { 2, 1, 3 });
+        // Output weights, scale 1/3: row 0 = [3, round(1.5) = 2], row 1 = [-3, 3]; no bias.
+        Assert.Equal(new long[] { 3 * 3 + 2 * 1, -3 * 3 + 3 * 1 }, outputs);
+    }
+
+    [Fact]
+    public void RoundingStepIsAppliedBeforeTheLookup()
+    {
+        var plain = new PlanInterpreter(CircuitCompiler.Compile(HandModel()).PlanOrThrow());
+        var rounded = CircuitCompiler.Compile(HandModel(new RoundSetting("H", 3))).PlanOrThrow();
+        // [-9, 15] is 5 bits signed; 2 LSBs give [-2, 4] (4 bits), so a third LSB goes: [-1, 2] fits 3 bits.
+        Assert.Equal(3, rounded.Layers[0].RoundedBits);
+        Assert.True(rounded.Layers[0].RoundedExtraBit);
+        Assert.Equal(3, rounded.Layers[0].TluInputBits);
+        var backend = new RecordingBackend();
+        var outputs = new long[2];
+        new PlanInterpreter(rounded).Run<RecordingBackend, long>(backend, new long[] { 2, 1, 3 }, outputs);
+        Assert.Equal(new[] { "Round", "Lookup" }, backend.Batches);
+        Assert.Equal(rounded.Layers[0].RoundedBits, backend.RoundedLsbs);
+        // acc0 = 9 rounds to 1; the table reads z = 1 * 8 / 3 = 2.67 -> level 3, the same as unrounded z = 3.
+        // The constant neuron (bias 3, z = 1) is not rounded: it needs no TLU, so its level stays 1.
+        Assert.Equal(1, rounded.Layers[0].Neurons[1].ConstantOutput);
+        Assert.Equal(new long[] { 11, -6 }, outputs);
+        Assert.Equal(plain.RunClear(new long[] { 2, 1, 3 }), outputs);
+    }
+
+    [Fact]
+    public void InterpreterRejectsWrongSizesAndAnalysisPlans()
+    {
+        var plan = CircuitCompiler.Compile(HandModel()).PlanOrThrow();
+        var interpreter = new PlanInterpreter(plan);
+        Assert.Throws<ArgumentException>(() => interpreter.RunClear(new long[] { 1, 2 }));
+        Assert.Throws<ArgumentException>(() => interpreter.Run<ClearBackend, long>(default, new long[3], new long[1]));
+        var analysis = CircuitCompiler.Compile(HandModel(), CompileOptions.Analysis).PlanOrThrow();
+        Assert.Throws<ArgumentException>(() => new PlanInterpreter(analysis));
+    }
+
+    [Fact]
+    public void LookupTableChecksItsDomain()
+    {
+        var t = new LookupTable(0, -2, 3, 2, new long[] { 5, 6, 7, 8 });
+        Assert.Equal(5, t[-2]);
+        Assert.Equal(8, t[1]);
+        Assert.Equal(1, t.InputMax);
+        Assert.Throws<ArgumentOutOfRangeException>(() => t[2]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => t[-3]);
+        Assert.Throws<ArgumentException>(() => new LookupTable(0, 0, 1, 1, Array.Empty<long>()));
+    }
+
+    [Fact]
+    public void ClearBackendRoundsAsFloorOfHalfUp()
+    {
+        var values = new long[] { 2, -2, 6, -6, 255, -1, 0 };
+        default(ClearBackend).Round(values, new RoundingStep(2, -6, 255));
+        Assert.Equal(new long[] { 1, 0, 2, -1, 64, 0, 0 }, values);
+    }
+
+    [Fact]
+    public void CircuitIoQuantizesClampsAndRejectsNaN()
+    {
+        var io = new CircuitIo(UniformQuantizer.ForRange(2, 0, 3), new[] { 0.5, 2.0 }, ActivationKind.Identity);
+        var q = new long[3];
+        io.QuantizeInputs(new float[] { -1f, 1.49f, 9f }, q);
+        Assert.Equal(new long[] { 0, 1, 3 }, q);
+        Assert.Throws<ArgumentException>(() => io.QuantizeInputs(new[] { float.NaN, 0f, 0f }, q));
+        Assert.Throws<ArgumentException>(() => io.QuantizeInputs(new[] { 0f }, q));
+        var y = new float[2];
+        io.DequantizeOutputs(new long[] { 3, -2 }, y);
+        Assert.Equal(new[] { 1.5f, -4f }, y);
+
+        var sigmoid = new CircuitIo(UniformQuantizer.ForRange(2, 0, 3), new[] { 1.0 }, ActivationKind.Sigmoid);
+        var s = new float[1];
+        sigmoid.DequantizeOutputs(new long[] { 0 }, s);
+        Assert.Equal(0.5f, s[0]);
+    }
+
+    [Fact]
+    public void CircuitIoFromPlanUsesTheLastLayersScales()
+    {
+        var plan = CircuitCompiler.Compile(HandModel()).PlanOrThrow();
+        var io = CircuitIo.FromPlan(plan);
+        Assert.Equal(2, io.Outputs);
+        var y = new float[2];
+        io.DequantizeOutputs(new long[] { 3, 0 }, y);
+        Assert.Equal((float)(plan.Layers[1].AccumulatorScale(0) * 3), y[0]);
+    }
+
+    [Fact]
+    public void FloatReferenceMatchesAHandComputation()
+    {
+        var reference = new FloatReference(HandModel());
+        var y = reference.Predict(new float[] { 2f, 1f, 3f });
+        // h = relu([2 - 1 + 1.5 + 0, 0 + 1]) = [2.5, 1]; o = [2.5 + 0.5, -2.5 + 1] = [3, -1.5].
+        Assert.Equal(new[] { 3f, -1.5f }, y);
+        Assert.Throws<ArgumentException>(() => reference.Predict(new float[2]));
+    }
+
+    [Fact]
+    public void CircuitInfoDescribesThePlanAndPrintsATable()
+    {
+        var plan = CircuitCompiler.Compile(HandModel()).PlanOrThrow();
+        var info = CircuitInfo.FromPlan(plan);
+        Assert.Equal(1, info.PbsCount);
+        Assert.Equal(plan.MaxTluInputBits, info.MaxTluInputBits);
+        Assert.Equal(2, info.Outputs);
+        Assert.Equal(info, CircuitInfo.FromPlan(CircuitCompiler.Compile(HandModel()).PlanOrThrow()));
+        Assert.NotEqual(info, CircuitInfo.FromPlan(CircuitCompiler.Compile(HandModel(new RoundSetting("H", 3))).PlanOrThrow()));
+        var table = info.ToTable();
+        Assert.Contains("[-9, 15]", table);
+        Assert.Contains("total: 1 PBS", table);
+    }
+
+    /// <summary>A clear backend that records the batched calls the circuit makes.</summary>
+    private sealed class RecordingBackend : ICircuitBackend<long>
+    {
+        public List<string> Batches { get; } = new();
+        public int RoundedLsbs { get; private set; }
+        public long Constant(long value) => value;
+        public void MultiplyAdd(ref long accumulator, in long input, long weight) => accumulator += weight * input;
+        public void Round(Span<long> values, RoundingStep step)
+        {
+            Batches.Add("Round");
+            RoundedLsbs = step.Lsbs;
+            default(ClearBackend).Round(values, step);
+        }
+        public void Lookup(ReadOnlySpan<long> inputs, Span<long> outputs, ReadOnlySpan<LookupTable> tables)
+        {
+            Batches.Add("Lookup");
+            default(ClearBackend).Lookup(inputs, outputs, tables);
+        }
+    }
+}
