@@ -6,8 +6,6 @@ using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Text;
 
 namespace FheGen.CodeFixes
 {
@@ -48,8 +46,12 @@ namespace FheGen.CodeFixes
         /// <inheritdoc/>
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(OverBudgetId);
 
-        /// <inheritdoc/>
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        /// <summary>
+        /// Fix All in document, project or solution. Not the batch fixer: it merges text changes made independently, and
+        /// the fixes for two layers of one model both insert at the same place (after the last FheGen attribute), which
+        /// it treats as a conflict and drops. <see cref="FheGenFixAllProvider"/> applies the fixes one after another.
+        /// </summary>
+        public override FixAllProvider GetFixAllProvider() => FheGenFixAllProvider.Instance;
 
         /// <inheritdoc/>
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
@@ -58,28 +60,37 @@ namespace FheGen.CodeFixes
             if (root is null) return;
             foreach (var diagnostic in context.Diagnostics)
             {
-                if (diagnostic.Id != OverBudgetId || !diagnostic.Location.IsInSource) continue;
-                if (!diagnostic.Properties.TryGetValue(LayerProperty, out var layer) || string.IsNullOrEmpty(layer)) continue;
-                var dense = AttributeEditor.FindAttribute(root, diagnostic.Location.SourceSpan);
-                if (dense is null || AttributeEditor.ContainingType(dense) is null) continue;
-                var denseSpan = dense.Span;
                 var document = context.Document;
-
-                if (TryGetInt(diagnostic, RoundBitsProperty, 1, HardLimitBits, out int bits))
+                if (TryCreateFix(root, diagnostic, FheGenAttribute.RoundAccumulator) is { } round)
                 {
                     context.RegisterCodeFix(CodeAction.Create(
-                        $"Round '{layer}' to the budget",
-                        ct => ApplyAsync(document, denseSpan, layer!, FheGenAttribute.RoundAccumulator, bits, ct),
+                        $"Round '{round.Layer}' to the budget",
+                        ct => ApplyAsync(document, round, ct),
                         RoundEquivalenceKey), diagnostic);
                 }
-                if (TryGetInt(diagnostic, MaxActiveInputsProperty, 1, int.MaxValue, out int maxActive))
+                if (TryCreateFix(root, diagnostic, FheGenAttribute.Prune) is { } prune)
                 {
                     context.RegisterCodeFix(CodeAction.Create(
-                        $"Prune '{layer}' to {maxActive.ToString(CultureInfo.InvariantCulture)} active inputs",
-                        ct => ApplyAsync(document, denseSpan, layer!, FheGenAttribute.Prune, maxActive, ct),
+                        $"Prune '{prune.Layer}' to {prune.Value.ToString(CultureInfo.InvariantCulture)} active inputs",
+                        ct => ApplyAsync(document, prune, ct),
                         PruneEquivalenceKey), diagnostic);
                 }
             }
+        }
+
+        /// <summary>The fix of one kind a diagnostic supports, or null when its properties do not allow one.</summary>
+        internal static LayerFix? TryCreateFix(SyntaxNode root, Diagnostic diagnostic, FheGenAttribute attribute)
+        {
+            if (diagnostic.Id != OverBudgetId || !diagnostic.Location.IsInSource) return null;
+            if (!diagnostic.Properties.TryGetValue(LayerProperty, out var layer) || layer is null || layer.Length == 0) return null;
+            bool round = attribute == FheGenAttribute.RoundAccumulator;
+            if (!TryGetInt(diagnostic, round ? RoundBitsProperty : MaxActiveInputsProperty, 1, round ? HardLimitBits : int.MaxValue, out int value))
+            {
+                return null;
+            }
+            var dense = AttributeEditor.FindAttribute(root, diagnostic.Location.SourceSpan);
+            if (dense is null || AttributeEditor.ContainingType(dense) is null) return null;
+            return new LayerFix(dense.Span, layer, attribute, value);
         }
 
         private static bool TryGetInt(Diagnostic diagnostic, string key, int min, int max, out int value)
@@ -90,9 +101,10 @@ namespace FheGen.CodeFixes
                 && value >= min && value <= max;
         }
 
-        private static async Task<Solution> ApplyAsync(Document document, TextSpan denseSpan, string layer, FheGenAttribute attribute, int value,
-            CancellationToken ct)
+        /// <summary>Applies one fix to the document holding its <c>[Dense]</c> (or to the one holding the attribute it updates).</summary>
+        internal static async Task<Solution> ApplyAsync(Document document, LayerFix fix, CancellationToken ct)
         {
+            var (denseSpan, layer, attribute, value) = (fix.DenseSpan, fix.Layer, fix.Attribute, fix.Value);
             var solution = document.Project.Solution;
             var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
             var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);

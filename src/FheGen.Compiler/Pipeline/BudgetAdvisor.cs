@@ -1,5 +1,7 @@
+using System;
 using System.Collections.Generic;
 using FheGen.Compiler.Bounds;
+using FheGen.Compiler.Diagnostics;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Plan;
 using FheGen.Compiler.Quantization;
@@ -29,27 +31,13 @@ namespace FheGen.Compiler.Pipeline
             var parts = new List<string>();
 
             var rounding = RoundingPlanner.Plan(layer.AccumulatorMin, layer.AccumulatorMax, budget);
-            parts.Add($"[RoundAccumulator(\"{name}\", Bits = {budget})] (removes {rounding.Lsbs} LSBs{(rounding.ExtraBit ? ", one for the carry at the top of the range" : "")})");
+            parts.Add($"[RoundAccumulator(\"{name}\", Bits = {budget})] (removes {Text.Count(rounding.Lsbs, "LSB")}{(rounding.ExtraBit ? ", one for the carry at the top of the range" : "")})");
 
-            int? bestK = null;
-            int lo = 1, hi = (settings.MaxActiveInputs is int current ? current : layer.Inputs) - 1;
-            while (lo <= hi)
-            {
-                int mid = lo + (hi - lo) / 2;
-                if (Fits(spec, index, settings with { MaxActiveInputs = mid }, domain, budget))
-                {
-                    bestK = mid;
-                    lo = mid + 1;
-                }
-                else
-                {
-                    hi = mid - 1;
-                }
-            }
+            int? bestK = LargestFittingFanIn(spec, index, settings, domain, budget);
             long worst = IntegerRange.WorstCaseMaxFanIn(budget, settings.WeightBits, domain.Bits);
             parts.Add(bestK is int k
-                ? $"[Prune(\"{name}\", MaxActiveInputs = {k})] (any weights fit at {worst})"
-                : $"no MaxActiveInputs fits (the bias alone is too wide)");
+                ? $"[Prune(\"{name}\", MaxActiveInputs = {k})] (weight-independent rule: {worst})"
+                : $"no MaxActiveInputs fits (even one input per neuron needs more than {budget} bits)");
 
             int? weightBits = null;
             for (int w = settings.WeightBits - 1; w >= 2; w--)
@@ -80,6 +68,61 @@ namespace FheGen.Compiler.Pipeline
             }
 
             return new BudgetAdvice(". Fits with: " + string.Join("; ", parts), rounding.Lsbs, bestK, worst, weightBits, inputBits);
+        }
+
+        /// <summary>
+        /// The largest <c>MaxActiveInputs</c> below the current one whose TLU input fits <paramref name="budget"/> bits,
+        /// exact for these weights. Every k is evaluated (fit is not monotone in k: the input offset's share of the bias
+        /// and the rounding both move with it) from prefix sums over each neuron's magnitude order, which pruning keeps,
+        /// so the cost is one sort per neuron plus O(outputs x inputs).
+        /// </summary>
+        public static int? LargestFittingFanIn(ModelSpec spec, int index, LayerSettings settings, UniformQuantizer domain, int budget)
+        {
+            var layer = spec.Layers[index];
+            int inputs = index == 0 ? spec.Inputs : spec.Layers[index - 1].Outputs;
+            int limit = Math.Min(inputs, settings.MaxActiveInputs ?? inputs) - 1;
+            if (limit < 1) return null;
+            float[] weights = layer.Weights.Items;
+            float[]? bias = layer.BiasStatus == MemberStatus.Ok ? layer.Bias.Items : null;
+            // The largest weight of each row survives any k >= 1, so the scales do not depend on k.
+            var all = LayerCompiler.Prune(weights, layer.Outputs, inputs, null);
+            double[] scales = LayerCompiler.WeightScales(weights, all, layer.Outputs, inputs, settings.WeightBits, settings.PerChannel);
+            var min = new long[limit + 1];
+            var max = new long[limit + 1];
+            for (int k = 1; k <= limit; k++)
+            {
+                min[k] = long.MaxValue;
+                max[k] = long.MinValue;
+            }
+            long qmax = domain.MaxLevel;
+            try
+            {
+                for (int j = 0; j < layer.Outputs; j++)
+                {
+                    var order = LayerCompiler.MagnitudeOrder(weights, j, inputs);
+                    long sumAll = 0, sumPositive = 0, sumNegative = 0;
+                    for (int k = 1; k <= limit; k++)
+                    {
+                        long q = WeightQuantizer.Quantize(weights[j * inputs + order[k - 1]], scales[j], settings.WeightBits);
+                        sumAll += q;
+                        if (q > 0) sumPositive += q; else sumNegative += q;
+                        long bq = LayerCompiler.IntegerBias(layer.Name, j, bias is null ? 0.0 : bias[j], domain, scales[j], sumAll);
+                        min[k] = Math.Min(min[k], checked(bq + sumNegative * qmax));
+                        max[k] = Math.Max(max[k], checked(bq + sumPositive * qmax));
+                    }
+                }
+            }
+            catch (Exception e) when (e is OverflowException || e is CircuitCompilationException)
+            {
+                return null;
+            }
+            for (int k = limit; k >= 1; k--)
+            {
+                var rounding = RoundingPlanner.Plan(min[k], max[k], settings.RoundBits);
+                long lo = AccumulatorRounding.RoundExact(min[k], rounding.Lsbs), hi = AccumulatorRounding.RoundExact(max[k], rounding.Lsbs);
+                if (IntegerRange.BitsFor(lo, hi) <= budget) return k;
+            }
+            return null;
         }
 
         private static bool Fits(ModelSpec spec, int index, LayerSettings settings, UniformQuantizer domain, int budget)

@@ -128,7 +128,7 @@ namespace FheGen.Compiler.Pipeline
             string head = $"{layer.Name}: {layer.Inputs} -> {layer.Outputs}, {layer.ActiveWeights} active weights, " +
                 $"accumulator [{layer.AccumulatorMin}, {layer.AccumulatorMax}] ({layer.AccumulatorBits} bits)";
             if (layer.IsOutput) return head + ", output layer (no TLU)";
-            string rounding = layer.RoundedBits > 0 ? $", rounded {layer.RoundedBits} LSBs -> {layer.TluInputBits}-bit TLU" : $", {layer.TluInputBits}-bit TLU";
+            string rounding = layer.RoundedBits > 0 ? $", rounded {Text.Count(layer.RoundedBits, "LSB")} -> {layer.TluInputBits}-bit TLU" : $", {layer.TluInputBits}-bit TLU";
             return head + rounding + $", {layer.PbsCount} PBS";
         }
 
@@ -149,7 +149,7 @@ namespace FheGen.Compiler.Pipeline
                 return false;
             }
             string what = layer.RoundedBits > 0
-                ? $"{range}, rounded {layer.RoundedBits} LSBs the TLU input still needs {layer.TluInputBits} bits"
+                ? $"{range}; rounded by {Text.Count(layer.RoundedBits, "LSB")}, the TLU input still needs {layer.TluInputBits} bits"
                 : range;
             if (layer.TluInputBits > ModelSpec.HardLimitBits)
             {

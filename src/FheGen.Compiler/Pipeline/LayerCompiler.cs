@@ -54,14 +54,7 @@ namespace FheGen.Compiler.Pipeline
                 }
                 // Real pre-activation = s_w s_x (sum q_w q_x) + offset_x s_w (sum q_w) + b; divide by s_w s_x to
                 // fold the input offset and the bias into one integer constant.
-                double b = bias is null ? 0.0 : bias[j];
-                double accScale = scales[j] * input.Scale;
-                double biasReal = (b + input.Offset * scales[j] * sumAll) / accScale;
-                if (double.IsNaN(biasReal) || Math.Abs(biasReal) > 1e15)
-                {
-                    throw new CircuitCompilationException($"layer '{layer.Name}': bias of neuron {j} does not fit the integer accumulator ({biasReal:R} units)");
-                }
-                long bq = (long)WeightQuantizer.RoundHalfAway(biasReal);
+                long bq = IntegerBias(layer.Name, j, bias is null ? 0.0 : bias[j], input, scales[j], sumAll);
                 // Inputs lie in [0, qmax]: a positive weight peaks at qmax and bottoms at 0, a negative one the reverse.
                 long accMin = checked(bq + sumNegative * qmax);
                 long accMax = checked(bq + sumPositive * qmax);
@@ -94,6 +87,38 @@ namespace FheGen.Compiler.Pipeline
         }
 
         /// <summary>
+        /// The integer bias of a neuron. Real pre-activation = s_w s_x (sum q_w q_x) + offset_x s_w (sum q_w) + b;
+        /// dividing by s_w s_x folds the input offset and the bias into one integer constant.
+        /// </summary>
+        public static long IntegerBias(string layer, int neuron, double bias, UniformQuantizer input, double weightScale, long sumWeights)
+        {
+            double units = (bias + input.Offset * weightScale * sumWeights) / (weightScale * input.Scale);
+            if (double.IsNaN(units) || Math.Abs(units) > 1e15)
+            {
+                throw new CircuitCompilationException($"layer '{layer}': bias of neuron {neuron} does not fit the integer accumulator ({units:R} units)");
+            }
+            return (long)WeightQuantizer.RoundHalfAway(units);
+        }
+
+        /// <summary>Input indices of row <paramref name="row"/> by decreasing weight magnitude, ties to the lower index.</summary>
+        public static int[] MagnitudeOrder(IReadOnlyList<float> weights, int row, int inputs)
+        {
+            var order = new int[inputs];
+            var magnitudes = new float[inputs];
+            for (int i = 0; i < inputs; i++)
+            {
+                order[i] = i;
+                magnitudes[i] = Math.Abs(weights[row * inputs + i]);
+            }
+            Array.Sort(order, (a, b) =>
+            {
+                int c = magnitudes[b].CompareTo(magnitudes[a]);
+                return c != 0 ? c : a.CompareTo(b);
+            });
+            return order;
+        }
+
+        /// <summary>
         /// Unstructured pruning mask: per neuron, the <paramref name="maxActive"/> weights of largest magnitude
         /// (ties to the lower index, so the result does not depend on sort stability).
         /// </summary>
@@ -105,21 +130,9 @@ namespace FheGen.Compiler.Pipeline
                 for (int i = 0; i < keep.Length; i++) keep[i] = true;
                 return keep;
             }
-            var order = new int[inputs];
-            var magnitudes = new float[inputs];
             for (int j = 0; j < outputs; j++)
             {
-                for (int i = 0; i < inputs; i++)
-                {
-                    order[i] = i;
-                    magnitudes[i] = Math.Abs(weights[j * inputs + i]);
-                }
-                var m = magnitudes;
-                Array.Sort(order, (a, b) =>
-                {
-                    int c = m[b].CompareTo(m[a]);
-                    return c != 0 ? c : a.CompareTo(b);
-                });
+                var order = MagnitudeOrder(weights, j, inputs);
                 for (int r = 0; r < k; r++) keep[j * inputs + order[r]] = true;
             }
             return keep;
@@ -205,18 +218,20 @@ namespace FheGen.Compiler.Pipeline
     public static class RoundingPlanner
     {
         /// <summary>
-        /// For an accumulator in <c>[min, max]</c> of <c>L</c> bits and a requested TLU width <c>P</c>: remove
-        /// <c>t = L - P</c> bits, and one more if rounding the ends (which can carry into a new top bit, e.g.
-        /// 255 rounds to 64 with t = 2) would otherwise need <c>P + 1</c> bits.
+        /// For an accumulator in <c>[min, max]</c> of <c>L</c> bits and a requested TLU width <c>P</c>: remove the fewest
+        /// LSBs <c>t</c> such that the rounded range fits <c>P</c> bits. That is DESIGN's <c>t = L - P</c>, or one more
+        /// when rounding the top up carries into a new bit (255 rounds to 64 with t = 2), or occasionally one fewer when
+        /// the width comes from a negative minimum that rounding shrinks ([-5, 0] fits 2 bits after one LSB).
         /// </summary>
         public static RoundingChoice Plan(long min, long max, int? bits)
         {
             if (bits is not int p) return new RoundingChoice(0, false);
             int l = IntegerRange.BitsFor(min, max);
             if (l <= p) return new RoundingChoice(0, false);
-            int t0 = l - p, t = t0;
+            // Fewer than L - P - 1 LSBs never fit: rounding by t shrinks a magnitude by at most a factor 2^(t+1).
+            int t = Math.Max(1, l - p - 1);
             while (t < 62 && IntegerRange.BitsFor(AccumulatorRounding.RoundExact(min, t), AccumulatorRounding.RoundExact(max, t)) > p) t++;
-            return new RoundingChoice(t, t > t0);
+            return new RoundingChoice(t, t > l - p);
         }
     }
 

@@ -24,7 +24,7 @@ namespace FheGen.Compiler.Pipeline
             if (!spec.IsPartial)
             {
                 Error(diagnostics, DiagnosticIds.NotCompileTime, TargetKind.ModelType, 0, null,
-                    $"model '{model}' must be declared partial so FheGen can add the generated members");
+                    $"model '{model}' and every type that contains it must be declared partial (and not file-local) so FheGen can add the generated members");
             }
             if (spec.Inputs < 1 || spec.Inputs > MaxWidth)
             {
@@ -34,7 +34,7 @@ namespace FheGen.Compiler.Pipeline
             {
                 Invalid(diagnostics, TargetKind.ModelAttribute, 0, "InputBits", $"InputBits must be between 1 and 16; it is {spec.InputBits}");
             }
-            if (!IsFinite(spec.InputMin) || !IsFinite(spec.InputMax) || spec.InputMin >= spec.InputMax)
+            if (!IsFinite(spec.InputMin) || !IsFinite(spec.InputMax) || spec.InputMin >= spec.InputMax || !IsFinite(spec.InputMax - spec.InputMin))
             {
                 Invalid(diagnostics, TargetKind.ModelAttribute, 0, "InputMin",
                     $"InputMin must be finite and below InputMax; they are {F(spec.InputMin)} and {F(spec.InputMax)}");
@@ -92,15 +92,17 @@ namespace FheGen.Compiler.Pipeline
                 }
 
                 int inputs = i == 0 ? spec.Inputs : spec.Layers[i - 1].Outputs;
+                // With an invalid width the expected shape is meaningless: report the width, not a follow-on length mismatch.
+                bool shapeKnown = inputs >= 1 && inputs <= MaxWidth && layer.Outputs >= 1 && layer.Outputs <= MaxWidth;
                 ValidateMember(spec, diagnostics, i, TargetKind.Weights, layer.Name, layer.WeightsStatus, layer.Weights, (long)inputs * layer.Outputs,
-                    $"[{layer.Outputs}, {inputs}]", explicitName: true);
+                    $"[{layer.Outputs}, {inputs}]", explicitName: true, shapeKnown);
                 ValidateMember(spec, diagnostics, i, TargetKind.Bias, layer.BiasMember, layer.BiasStatus, layer.Bias, layer.Outputs,
-                    $"[{layer.Outputs}]", layer.BiasExplicit);
+                    $"[{layer.Outputs}]", layer.BiasExplicit, shapeKnown);
             }
         }
 
         private static void ValidateMember(ModelSpec spec, List<CompilerDiagnostic> diagnostics, int layerIndex, TargetKind kind, string member,
-            MemberStatus status, EquatableArray<float> values, long expected, string shape, bool explicitName)
+            MemberStatus status, EquatableArray<float> values, long expected, string shape, bool explicitName, bool shapeKnown)
         {
             string layer = spec.Layers[layerIndex].Name;
             string what = kind == TargetKind.Weights ? "weights" : "bias";
@@ -122,6 +124,7 @@ namespace FheGen.Compiler.Pipeline
                         $"layer '{layer}': {what} '{member}' must be a static readonly float[] field or a static ReadOnlySpan<float> property");
                     return;
             }
+            if (!shapeKnown) return;
             if (values.Count != expected)
             {
                 Error(diagnostics, DiagnosticIds.ShapeMismatch, kind, layerIndex, null,

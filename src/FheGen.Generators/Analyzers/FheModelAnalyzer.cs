@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
 using System.Linq;
+using System.Threading;
 using FheGen.Compiler.Pipeline;
 using FheGen.Generators.Extraction;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace FheGen.Generators.Analyzers
@@ -35,13 +37,23 @@ namespace FheGen.Generators.Analyzers
             var type = (INamedTypeSymbol)context.Symbol;
             var data = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute));
             if (data is null) return;
+            // Where C# rejects an FheGen attribute (wrong target, duplicate, unknown argument, syntax error), the
+            // compiler's error is the diagnostic: analyzing what is left would only add noise on top of it.
+            if (HasCompilerErrors(type, context.Compilation, context.CancellationToken)) return;
             var fallback = data.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation()
                 ?? type.Locations.FirstOrDefault() ?? Location.None;
             var map = new SourceMap(fallback);
             var model = ModelExtractor.Extract(type, context.Compilation, map, context.CancellationToken);
             if (model is null) return;
             context.Options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue(ModelExtractor.BudgetProperty, out var budget);
-            var spec = model.WithProjectBudget(ModelExtractor.ParseBudget(budget)).Spec;
+            int? projectBudget = ModelExtractor.ParseBudget(budget);
+            if (!model.BudgetExplicit && !string.IsNullOrWhiteSpace(budget) && projectBudget is null)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidAttribute, fallback,
+                    $"MSBuild property FheGenPbsBudgetBits is '{budget}'; it must be a whole number of bits from 1 to 16"));
+                return;
+            }
+            var spec = model.WithProjectBudget(projectBudget).Spec;
             var result = CircuitCompiler.Compile(spec, CompileOptions.Analysis);
             foreach (var d in result.Diagnostics)
             {
@@ -50,6 +62,24 @@ namespace FheGen.Generators.Analyzers
                     : d.Properties.ToImmutableDictionary();
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ForId(d.Id), map.Locate(d.Target), properties, d.Message));
             }
+        }
+
+        private static bool HasCompilerErrors(INamedTypeSymbol type, Compilation compilation, CancellationToken ct)
+        {
+            foreach (var attribute in type.GetAttributes())
+            {
+                if (attribute.AttributeClass?.ContainingNamespace is not { Name: "FheGen" } ns || !ns.ContainingNamespace.IsGlobalNamespace) continue;
+                if (attribute.ApplicationSyntaxReference?.GetSyntax(ct) is not AttributeSyntax syntax) continue;
+                if (syntax.ContainsDiagnostics) return true;
+#pragma warning disable RS1030 // The attribute's own binding errors are only available from a semantic model.
+                var model = compilation.GetSemanticModel(syntax.SyntaxTree);
+#pragma warning restore RS1030
+                foreach (var diagnostic in model.GetDeclarationDiagnostics(syntax.Span, ct))
+                {
+                    if (diagnostic.Severity == DiagnosticSeverity.Error) return true;
+                }
+            }
+            return false;
         }
     }
 }

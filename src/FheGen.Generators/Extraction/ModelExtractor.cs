@@ -51,6 +51,9 @@ namespace FheGen.Generators.Extraction
                 switch (name)
                 {
                     case FheModelAttribute:
+                        // [FheModel] twice (CS0579, e.g. on two partial declarations): each declaration would yield
+                        // the same model and the same hint name, and the generator would throw.
+                        if (sawModel) return null;
                         sawModel = true;
                         map?.Set(TargetKind.ModelAttribute, 0, attribute);
                         inputs = Get(named, "Inputs", inputs);
@@ -125,14 +128,20 @@ namespace FheGen.Generators.Extraction
             {
                 chain.Insert(0, new TypeDeclaration(Keyword(t), t.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), t.IsStatic));
             }
-            string hint = (ns is null ? "" : ns + ".") + string.Join(".", chain.Select(c => Sanitize(c.Name))) + ".FheGen.g.cs";
+            // Each part sanitized: a namespace may hold escaped keywords ("My.@class"), and '@' is not valid in a hint name.
+            string hint = string.Join(".", (ns is null ? Enumerable.Empty<string>() : ns.Split('.')).Concat(chain.Select(c => c.Name)).Select(Sanitize)) + ".FheGen.g.cs";
             return new GeneratorModel(spec, budgetExplicit, ns, new EquatableArray<TypeDeclaration>(chain.ToArray()),
                 new EquatableArray<LayerMembers>(members), hint);
         }
 
-        /// <summary>Parses the MSBuild budget property; null when absent or not a number.</summary>
+        /// <summary>
+        /// Parses the MSBuild budget property; null when absent, not a number or outside 1..16 (the analyzer reports
+        /// an invalid value as FHE0003; the generator then falls back to the default).
+        /// </summary>
         public static int? ParseBudget(string? value)
-            => int.TryParse(value?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : (int?)null;
+            => int.TryParse(value?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= 1 && v <= ModelSpec.HardLimitBits
+                ? v
+                : (int?)null;
 
         private static bool IsPartial(INamedTypeSymbol type, SourceMap? map)
         {
@@ -140,7 +149,8 @@ namespace FheGen.Generators.Extraction
             {
                 foreach (var r in t.DeclaringSyntaxReferences)
                 {
-                    if (r.GetSyntax() is TypeDeclarationSyntax decl && !decl.Modifiers.Any(SyntaxKind.PartialKeyword))
+                    // A file-local type cannot be extended from the generator's own file, so it counts as not partial.
+                    if (r.GetSyntax() is TypeDeclarationSyntax decl && (!decl.Modifiers.Any(SyntaxKind.PartialKeyword) || t.IsFileLocal))
                     {
                         map?.SetModelType(decl.Identifier.GetLocation());
                         return false;

@@ -121,6 +121,12 @@ namespace FheGen.Circuits
                     acc[Plan.IsOutput ? _active[k] : k] = a;
                 }
                 if (Plan.IsOutput) return;
+                if (_active.Length == 0)
+                {
+                    // Every neuron is constant: no Round and no (empty) Lookup batch, as in the generated code.
+                    for (int c = 0; c < _constant.Length; c++) outputs[_constant[c]] = backend.Constant(_constantValues[c]);
+                    return;
+                }
                 if (_rounding is not null) backend.Round(acc, _rounding);
                 if (_constant.Length == 0)
                 {

@@ -1,0 +1,378 @@
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis.Testing;
+using static FheGen.CodeFixes.FheGenCodeFixProvider;
+
+namespace FheGen.CodeFixes.Tests
+{
+    public class FheGenCodeFixProviderTests
+    {
+        // Four 4-bit inputs, weights 1.0 (q = 7): [0, 420] is 9 bits over the default 8-bit budget. Round: Bits = 8;
+        // prune: 2 inputs (2 * 7 * 15 = 210).
+        private const string Model = """
+            using FheGen;
+
+            [FheModel(Inputs = 4, InputBits = 4)]
+            [{|FHE0001:Dense("Hidden", 2, Activation = Activation.Relu)|}]
+            [Dense("Output", 1)]
+            public partial class M
+            {
+                static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                static readonly float[] Output = { 1f, -1f };
+            }
+            """;
+
+        private const string Rounded = """
+            using FheGen;
+
+            [FheModel(Inputs = 4, InputBits = 4)]
+            [Dense("Hidden", 2, Activation = Activation.Relu)]
+            [Dense("Output", 1)]
+            [RoundAccumulator("Hidden", Bits = 8)]
+            public partial class M
+            {
+                static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                static readonly float[] Output = { 1f, -1f };
+            }
+            """;
+
+        private const string Pruned = """
+            using FheGen;
+
+            [FheModel(Inputs = 4, InputBits = 4)]
+            [Dense("Hidden", 2, Activation = Activation.Relu)]
+            [Dense("Output", 1)]
+            [Prune("Hidden", MaxActiveInputs = 2)]
+            public partial class M
+            {
+                static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                static readonly float[] Output = { 1f, -1f };
+            }
+            """;
+
+        [Fact]
+        public async Task Offers_RoundThenPrune_WithStableKeys()
+        {
+            var actions = await FixTest.OfferedActionsAsync(FixTestMarkup.Unmarked(Model));
+            Assert.Equal(new[]
+            {
+                ("Round 'Hidden' to the budget", (string?)RoundEquivalenceKey),
+                ("Prune 'Hidden' to 2 active inputs", PruneEquivalenceKey),
+            }, actions);
+            Assert.Equal("FheGen.FHE0001.RoundAccumulator", RoundEquivalenceKey);
+            Assert.Equal("FheGen.FHE0001.Prune", PruneEquivalenceKey);
+        }
+
+        [Fact]
+        public async Task OffersOnlyRound_WhenNoPruningFits()
+        {
+            // 6-bit budget: one input alone is 7 * 15 = 105 > 63, so no MaxActiveInputs fits.
+            var actions = await FixTest.OfferedActionsAsync(FixTestMarkup.Unmarked(Model).Replace("InputBits = 4)", "InputBits = 4, PbsBudgetBits = 6)"));
+            Assert.Equal(new[] { ("Round 'Hidden' to the budget", (string?)RoundEquivalenceKey) }, actions);
+        }
+
+        [Fact]
+        public Task Round_AddsAnAttributeAfterTheLastFheGenAttribute()
+            => FixTest.RunAsync(Model, Rounded, RoundEquivalenceKey, "Round 'Hidden' to the budget");
+
+        [Fact]
+        public Task Prune_AddsAnAttributeAfterTheLastFheGenAttribute()
+            => FixTest.RunAsync(Model, Pruned, PruneEquivalenceKey, "Prune 'Hidden' to 2 active inputs");
+
+        [Fact]
+        public async Task CodeActionIndex_SelectsTheSameFixes()
+        {
+            await new FixTest(Model, Rounded) { CodeActionIndex = 0 }.RunAsync();
+            await new FixTest(Model, Pruned) { CodeActionIndex = 1 }.RunAsync();
+            await new FixTest(Model, Pruned) { CodeActionIndex = 1, CodeActionEquivalenceKey = PruneEquivalenceKey }.RunAsync();
+        }
+
+        [Fact]
+        public Task Round_UpdatesTheBitsOfAnExistingAttribute_KeepingTrivia()
+            => FixTest.RunAsync("""
+                using FheGen;
+
+                [FheModel(Inputs = 4, InputBits = 4)]
+                [{|FHE0001:Dense("Hidden", 2, Activation = Activation.Relu)|}]
+                [Dense("Output", 1)]
+                [RoundAccumulator("Hidden", Bits = /* was */ 9)] // too wide
+                public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, """
+                using FheGen;
+
+                [FheModel(Inputs = 4, InputBits = 4)]
+                [Dense("Hidden", 2, Activation = Activation.Relu)]
+                [Dense("Output", 1)]
+                [RoundAccumulator("Hidden", Bits = /* was */ 8)] // too wide
+                public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, RoundEquivalenceKey);
+
+        [Fact]
+        public Task Prune_UpdatesAnExistingAttribute_EvenBeforeTheLayers()
+            // 3 inputs: 3 * 105 = 315 is still 9 bits; the advisor searches below the current level.
+            => FixTest.RunAsync("""
+                using FheGen;
+
+                [Prune("Hidden", MaxActiveInputs = 3)]
+                [FheModel(Inputs = 4, InputBits = 4)]
+                [{|FHE0001:Dense("Hidden", 2, Activation = Activation.Relu)|}]
+                [Dense("Output", 1)]
+                public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, """
+                using FheGen;
+
+                [Prune("Hidden", MaxActiveInputs = 2)]
+                [FheModel(Inputs = 4, InputBits = 4)]
+                [Dense("Hidden", 2, Activation = Activation.Relu)]
+                [Dense("Output", 1)]
+                public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, PruneEquivalenceKey, "Prune 'Hidden' to 2 active inputs");
+
+        [Theory]
+        [InlineData("Prune", "using FheGen;")]
+        [InlineData("PruneAttribute", "using FheGen;")]
+        [InlineData("FheGen.Prune", "using FheGen;")]
+        [InlineData("global::FheGen.PruneAttribute", "using FheGen;")]
+        [InlineData("P", "using FheGen;\nusing P = FheGen.PruneAttribute;")]
+        public Task Prune_UpdatesExistingAttribute_WhateverItsNameForm(string name, string usings)
+            => FixTest.RunAsync(usings + "\n" + $$"""
+
+                [FheModel(Inputs = 4, InputBits = 4)]
+                [{|FHE0001:Dense("Hidden", 2, Activation = Activation.Relu)|}]
+                [Dense("Output", 1)]
+                [{{name}}("Hidden", MaxActiveInputs = 3)]
+                public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, usings + "\n" + $$"""
+
+                [FheModel(Inputs = 4, InputBits = 4)]
+                [Dense("Hidden", 2, Activation = Activation.Relu)]
+                [Dense("Output", 1)]
+                [{{name}}("Hidden", MaxActiveInputs = 2)]
+                public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, PruneEquivalenceKey);
+
+        [Theory]
+        [InlineData("using FheGen;", "Dense", "FheModel", "RoundAccumulator")]
+        [InlineData("using FheGen;", "DenseAttribute", "FheModelAttribute", "RoundAccumulatorAttribute")]
+        [InlineData("", "FheGen.Dense", "FheGen.FheModel", "FheGen.RoundAccumulator")]
+        [InlineData("", "global::FheGen.DenseAttribute", "global::FheGen.FheModelAttribute", "global::FheGen.RoundAccumulatorAttribute")]
+        [InlineData("using D = FheGen.DenseAttribute;", "D", "FheGen.FheModel", "FheGen.RoundAccumulator")]
+        public Task Round_NewAttribute_FollowsTheNameFormOfTheDenseAttribute(string usings, string dense, string model, string expected)
+            => FixTest.RunAsync(usings + "\n" + $$"""
+
+                [{{model}}(Inputs = 4, InputBits = 4)]
+                [{|FHE0001:{{dense}}("Hidden", 2, Activation = FheGen.Activation.Relu)|}]
+                [{{dense}}("Output", 1)]
+                public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, usings + "\n" + $$"""
+
+                [{{model}}(Inputs = 4, InputBits = 4)]
+                [{{dense}}("Hidden", 2, Activation = FheGen.Activation.Relu)]
+                [{{dense}}("Output", 1)]
+                [{{expected}}("Hidden", Bits = 8)]
+                public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, RoundEquivalenceKey);
+
+        [Fact]
+        public Task Round_KeepsIndentationDocCommentsAndOtherAttributes()
+            => FixTest.RunAsync("""
+                using System;
+                using FheGen;
+
+                namespace Models
+                {
+                    /// <summary>A model.</summary>
+                    [Serializable]
+                    [FheModel(Inputs = 4, InputBits = 4)] // the model
+                    [{|FHE0001:Dense("Hidden", 2, Activation = Activation.Relu)|}]
+                    [Dense("Output", 1)]    // last layer
+                    [Obsolete("old")]
+                    internal sealed partial class M
+                    {
+                        static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                        static readonly float[] Output = { 1f, -1f };
+                    }
+                }
+                """, """
+                using System;
+                using FheGen;
+
+                namespace Models
+                {
+                    /// <summary>A model.</summary>
+                    [Serializable]
+                    [FheModel(Inputs = 4, InputBits = 4)] // the model
+                    [Dense("Hidden", 2, Activation = Activation.Relu)]
+                    [Dense("Output", 1)]    // last layer
+                    [RoundAccumulator("Hidden", Bits = 8)]
+                    [Obsolete("old")]
+                    internal sealed partial class M
+                    {
+                        static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                        static readonly float[] Output = { 1f, -1f };
+                    }
+                }
+                """, RoundEquivalenceKey);
+
+        [Fact]
+        public Task Round_KeepsCrLfLineEndings()
+            => FixTest.RunAsync(Model.Replace("\n", "\r\n"), Rounded.Replace("\n", "\r\n"), RoundEquivalenceKey);
+
+        [Fact]
+        public Task Round_AttributesOnOneLine_StayOnOneLine()
+            => FixTest.RunAsync("""
+                using FheGen;
+
+                [FheModel(Inputs = 4, InputBits = 4), {|FHE0001:Dense("Hidden", 2, Activation = Activation.Relu)|}, Dense("Output", 1)] public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, """
+                using FheGen;
+
+                [FheModel(Inputs = 4, InputBits = 4), Dense("Hidden", 2, Activation = Activation.Relu), Dense("Output", 1)] [RoundAccumulator("Hidden", Bits = 8)] public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, RoundEquivalenceKey);
+
+        [Fact]
+        public Task Round_ModelDefaultIsKept_ALayerAttributeIsAdded()
+            => FixTest.RunAsync("""
+                using FheGen;
+
+                [FheModel(Inputs = 4, InputBits = 4)]
+                [RoundAccumulator(Bits = 9)]
+                [{|FHE0001:Dense("Hidden", 2, Activation = Activation.Relu)|}]
+                [Dense("Output", 1)]
+                public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, """
+                using FheGen;
+
+                [FheModel(Inputs = 4, InputBits = 4)]
+                [RoundAccumulator(Bits = 9)]
+                [Dense("Hidden", 2, Activation = Activation.Relu)]
+                [Dense("Output", 1)]
+                [RoundAccumulator("Hidden", Bits = 8)]
+                public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, RoundEquivalenceKey);
+
+        [Fact]
+        public Task Round_UpdatesAnAttributeNamedWithNameof()
+            => FixTest.RunAsync("""
+                using FheGen;
+
+                [FheModel(Inputs = 4, InputBits = 4)]
+                [{|FHE0001:Dense(nameof(Hidden), 2, Activation = Activation.Relu)|}]
+                [Dense(nameof(Output), 1)]
+                [RoundAccumulator(nameof(Hidden), Bits = 9)]
+                public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, """
+                using FheGen;
+
+                [FheModel(Inputs = 4, InputBits = 4)]
+                [Dense(nameof(Hidden), 2, Activation = Activation.Relu)]
+                [Dense(nameof(Output), 1)]
+                [RoundAccumulator(nameof(Hidden), Bits = 8)]
+                public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, RoundEquivalenceKey);
+
+        [Fact]
+        public Task Round_UpdatesTheAttributeOnAnotherPartialDeclaration()
+        {
+            var test = new FixTest("""
+                using FheGen;
+
+                [FheModel(Inputs = 4, InputBits = 4)]
+                [{|FHE0001:Dense("Hidden", 2, Activation = Activation.Relu)|}]
+                [Dense("Output", 1)]
+                public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """, """
+                using FheGen;
+
+                [FheModel(Inputs = 4, InputBits = 4)]
+                [Dense("Hidden", 2, Activation = Activation.Relu)]
+                [Dense("Output", 1)]
+                public partial class M
+                {
+                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                }
+                """) { CodeActionEquivalenceKey = RoundEquivalenceKey };
+            test.TestState.Sources.Add("""
+                using FheGen;
+
+                [RoundAccumulator("Hidden", Bits = 9)]
+                public partial class M { }
+                """);
+            test.FixedState.Sources.Add("""
+                using FheGen;
+
+                [RoundAccumulator("Hidden", Bits = 8)]
+                public partial class M { }
+                """);
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task ProjectBudget_SetsTheRoundBits()
+        {
+            var test = new FixTest(Model, Rounded.Replace("Bits = 8", "Bits = 6")) { CodeActionEquivalenceKey = RoundEquivalenceKey };
+            test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\nbuild_property.FheGenPbsBudgetBits = 6\n"));
+            return test.RunAsync();
+        }
+    }
+}

@@ -1,0 +1,281 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading;
+using CsCheck;
+using FheGen.Compiler.Diagnostics;
+using FheGen.Compiler.Model;
+using FheGen.Compiler.Pipeline;
+
+namespace FheGen.Compiler.Tests
+{
+    public class BudgetTests
+    {
+        /// <summary>8 inputs in [0, 15], two neurons of weights 1.0 (4-bit: q = 7): accumulator [0, 840], 10 bits.</summary>
+        private static ModelSpec OverBudget(int budget = 8) => SpecBuilder.Create(8).InputBits(4).InputRange(0, 15).Budget(budget)
+            .Dense("h", 2, SpecBuilder.Fill(16, 1), null, ActivationKind.Relu, 0, 4)
+            .Dense("out", 1, new float[] { 1, 1 }, null, ActivationKind.Identity)
+            .Build();
+
+        private static bool HasOverBudget(ModelSpec spec, int layer)
+            => CircuitCompiler.Compile(spec, CompileOptions.Analysis).Diagnostics.Any(d => d.Id == DiagnosticIds.OverBudget && d.Target.Index == layer);
+
+        [Fact]
+        public void Over_budget_is_a_warning_with_exact_advice()
+        {
+            var result = CircuitCompiler.Compile(OverBudget(), CompileOptions.Analysis);
+            Assert.NotNull(result.Plan);
+            Assert.False(result.HasErrors);
+            var d = Assert.Single(result.WithId(DiagnosticIds.OverBudget));
+            Assert.Equal(Severity.Warning, d.Severity);
+            Assert.Equal(new DiagnosticTarget(TargetKind.Dense, 0), d.Target);
+            Assert.Equal(
+                "layer 'h': accumulator range [0, 840] needs 10 bits; budget is 8 bits. Fits with: " +
+                "[RoundAccumulator(\"h\", Bits = 8)] (removes 2 LSBs); " +
+                "[Prune(\"h\", MaxActiveInputs = 2)] (weight-independent rule: 1); " +
+                "WeightBits = 2; InputBits = 2",
+                d.Message);
+            Assert.Equal("h", d.Properties[CompilerDiagnostic.LayerProperty]);
+            Assert.Equal("8", d.Properties[CompilerDiagnostic.RoundBitsProperty]);
+            Assert.Equal("2", d.Properties[CompilerDiagnostic.MaxActiveInputsProperty]);
+
+            // The advice works, and is the best: 3 active inputs reach 3 * 7 * 15 = 315 > 255.
+            Assert.False(HasOverBudget(OverBudget().WithRound("h", 8), 0));
+            Assert.False(HasOverBudget(OverBudget().WithPrune("h", 2), 0));
+            Assert.True(HasOverBudget(OverBudget().WithPrune("h", 3), 0));
+            Assert.False(HasOverBudget(OverBudget().WithQuantize("h", weightBits: 2), 0));
+            Assert.True(HasOverBudget(OverBudget().WithQuantize("h", weightBits: 3), 0));
+            Assert.False(HasOverBudget(OverBudget() with { InputBits = 2 }, 0));
+            Assert.True(HasOverBudget(OverBudget() with { InputBits = 3 }, 0));
+        }
+
+        [Fact]
+        public void Over_budget_without_advice_has_the_facts_only()
+        {
+            var result = CircuitCompiler.Compile(OverBudget(), CompileOptions.Generator);
+            var d = Assert.Single(result.Diagnostics);
+            Assert.Equal(DiagnosticIds.OverBudget, d.Id);
+            Assert.Equal("layer 'h': accumulator range [0, 840] needs 10 bits; budget is 8 bits", d.Message);
+            Assert.Equal("h", d.Properties[CompilerDiagnostic.LayerProperty]);
+            Assert.False(d.Properties.ContainsKey(CompilerDiagnostic.RoundBitsProperty));
+            Assert.False(d.Properties.ContainsKey(CompilerDiagnostic.MaxActiveInputsProperty));
+            Assert.NotNull(result.Plan);
+        }
+
+        [Fact]
+        public void Rounding_above_the_budget_is_reported_with_the_rounded_width()
+        {
+            var spec = OverBudget().WithRound("h", 9);
+            var d = Assert.Single(CircuitCompiler.Compile(spec).Diagnostics);
+            Assert.Equal("layer 'h': accumulator range [0, 840] needs 10 bits; rounded by 1 LSB, the TLU input still needs 9 bits; budget is 8 bits", d.Message);
+            Assert.Empty(CircuitCompiler.Compile(OverBudget(9).WithRound("h", 9)).Diagnostics);
+        }
+
+        [Fact]
+        public void Carry_at_the_top_of_the_range_is_explained()
+        {
+            // Two inputs with weights 1.0 (q = 7) and 4-bit inputs: [0, 210] needs 8 bits; to 6 bits t = 2 gives
+            // round(210 / 4) = 53 (6 bits), fine; with a bias the top is 255, and t = 2 gives 64: one more bit.
+            var spec = SpecBuilder.Create(2).InputBits(4).InputRange(0, 15).Budget(6)
+                .Dense("h", 1, new float[] { 1, 1 }, new float[] { 45f / 7 }, ActivationKind.Relu, 0, 1)
+                .Dense("out", 1, new float[] { 1 }, null, ActivationKind.Identity)
+                .Build();
+            var result = CircuitCompiler.Compile(spec, CompileOptions.Analysis);
+            var h = result.Plan!.Layers[0];
+            Assert.Equal((45L, 255L), (h.AccumulatorMin, h.AccumulatorMax));
+            var d = Assert.Single(result.WithId(DiagnosticIds.OverBudget));
+            Assert.Contains("[RoundAccumulator(\"h\", Bits = 6)] (removes 3 LSBs, one for the carry at the top of the range)", d.Message);
+            var rounded = CircuitCompiler.Compile(spec.WithRound("h", 6)).PlanOrThrow().Layers[0];
+            Assert.Equal(3, rounded.RoundedBits);
+            Assert.True(rounded.RoundedExtraBit);
+            Assert.Equal((6L, 32L), (rounded.TluInputMin, rounded.TluInputMax));
+            Assert.Equal(6, rounded.TluInputBits);
+        }
+
+        [Fact]
+        public void No_pruning_fits_when_one_input_is_already_too_wide()
+        {
+            // One active input reaches 7 * 15 = 105 > 63 (budget 6 is 6 unsigned bits).
+            var result = CircuitCompiler.Compile(OverBudget(6), CompileOptions.Analysis);
+            var d = Assert.Single(result.WithId(DiagnosticIds.OverBudget));
+            Assert.Contains("no MaxActiveInputs fits", d.Message);
+            Assert.False(d.Properties.ContainsKey(CompilerDiagnostic.MaxActiveInputsProperty));
+            Assert.Equal("6", d.Properties[CompilerDiagnostic.RoundBitsProperty]);
+            Assert.True(HasOverBudget(OverBudget(6).WithPrune("h", 1), 0));
+            Assert.False(HasOverBudget(OverBudget(6).WithRound("h", 6), 0));
+        }
+
+        [Fact]
+        public void A_TLU_wider_than_16_bits_is_an_error()
+        {
+            // 2 inputs of 16 bits, 16-bit weights: 2 * 32767 * 65535 = 4294770690 needs 32 bits.
+            var spec = SpecBuilder.Create(2).InputBits(16).InputRange(0, 1)
+                .Dense("h", 1, new float[] { 1, 1 }, null, ActivationKind.Relu, 0, 1)
+                .Dense("out", 1, new float[] { 1 }, null, ActivationKind.Identity)
+                .Quantize("h", 16, null, null)
+                .Build();
+            foreach (var options in new[] { CompileOptions.Generator, CompileOptions.Analysis })
+            {
+                var result = CircuitCompiler.Compile(spec, options);
+                Assert.Null(result.Plan);
+                Assert.True(result.HasErrors);
+                var d = Assert.Single(result.WithId(DiagnosticIds.OverHardLimit));
+                Assert.Equal(Severity.Error, d.Severity);
+                Assert.Equal(new DiagnosticTarget(TargetKind.Dense, 0), d.Target);
+                Assert.StartsWith("layer 'h': accumulator range [0, 4294770690] needs 32 bits; a TLU input wider than 16 bits cannot be bootstrapped", d.Message);
+                Assert.Empty(result.WithId(DiagnosticIds.OverBudget));
+                Assert.Same(d, result.Diagnostics[0]); // errors first
+            }
+
+            // Rounding to 16 bits rescues it (over the default budget of 8: a warning only).
+            var rounded = CircuitCompiler.Compile(spec.WithRound("h", 16));
+            Assert.NotNull(rounded.Plan);
+            Assert.Equal(16, rounded.Plan!.Layers[0].TluInputBits);
+            Assert.Equal(DiagnosticIds.OverBudget, Assert.Single(rounded.Diagnostics).Id);
+        }
+
+        [Fact]
+        public void An_output_layer_wider_than_16_bits_is_an_error()
+        {
+            var spec = SpecBuilder.Create(2).InputBits(16).InputRange(0, 1)
+                .Dense("out", 1, new float[] { 1, -1 }, null, ActivationKind.Identity)
+                .Quantize("out", 8, null, null)
+                .Build();
+            var result = CircuitCompiler.Compile(spec);
+            Assert.Null(result.Plan);
+            var d = Assert.Single(result.Diagnostics);
+            Assert.Equal(DiagnosticIds.OverHardLimit, d.Id);
+            Assert.Equal("output layer 'out': accumulator range [-8322945, 8322945] needs 24 bits; a ciphertext holds at most 16 bits", d.Message);
+
+            // Output layers never get FHE0001, whatever their width under the hard limit.
+            var narrow = CircuitCompiler.Compile(spec with { InputBits = 6, PbsBudgetBits = 2 });
+            Assert.Empty(narrow.Diagnostics);
+        }
+
+        private static readonly Regex WeightBitsAdvice = new Regex(@"; WeightBits = (\d+)");
+        private static readonly Regex InputBitsAdvice = new Regex(@"; InputBits = (\d+)");
+        private static readonly Regex ActivationBitsAdvice = new Regex(@"; ActivationBits = (\d+) on '(\w+)'");
+
+        private static int _warnings;
+
+        /// <summary>On random models: every piece of FHE0001 advice, applied, removes the warning for that layer.</summary>
+        [Fact]
+        public void Advice_is_correct_on_random_models()
+        {
+            _warnings = 0;
+            RandomModels.Models(minBudget: 2, maxBudget: 7, maxRound: 12).Sample(spec =>
+            {
+                var result = CircuitCompiler.Compile(spec, CompileOptions.Analysis);
+                if (result.Plan is null) return;
+                foreach (var d in result.WithId(DiagnosticIds.OverBudget))
+                {
+                    Interlocked.Increment(ref _warnings);
+                    CheckAdvice(spec, result, d);
+                }
+            }, iter: 400);
+            Assert.True(_warnings > 100, $"only {_warnings} warnings: the generator does not exercise the advisor");
+        }
+
+        /// <summary>
+        /// Whether "fits with k active inputs" is monotone in k for this layer, so that the advisor's binary search finds
+        /// the largest k: no rounding, and a zero input offset (else the offset's share of the bias moves with k).
+        /// </summary>
+        private static bool Monotone(Plan.LayerPlan layer) => layer.RoundedBits == 0 && layer.Input.Offset == 0;
+
+        /// <summary>
+        /// With a non-zero input offset, pruning a negative weight raises the accumulator's maximum: the fit is not
+        /// monotone in k. The advice is still sound (it fits) and locally maximal (k + 1 does not fit), which is all a
+        /// binary search can promise; here k = 3 also fits.
+        /// </summary>
+        [Fact]
+        public void Prune_advice_with_an_input_offset_is_sound_and_locally_maximal()
+        {
+            // Inputs in [1, 2] with 1 bit (scale 1, offset 1); 8-bit weights with max 127 (scale 1): q = w.
+            // Integer bias = round(4 + 1 * sum(q)). k = 4: [248, 522] (10 bits); k = 3: [238, 502] (9);
+            // k = 2: [258, 512] (10); k = 1: [131, 258] (9).
+            var spec = SpecBuilder.Create(4).InputBits(1).InputRange(1, 2).Budget(9)
+                .Dense("h", 1, new float[] { 127, 127, -10, 10 }, new float[] { 4 }, ActivationKind.Relu, 0, 1)
+                .Dense("out", 1, new float[] { 1 }, null, ActivationKind.Identity)
+                .Quantize("h", 8, null, null)
+                .Build();
+            var result = CircuitCompiler.Compile(spec, CompileOptions.Analysis);
+            var h = result.Plan!.Layers[0];
+            Assert.Equal((248L, 522L), (h.AccumulatorMin, h.AccumulatorMax));
+            var ranges = Enumerable.Range(1, 3).Select(k => CircuitCompiler.Compile(spec.WithPrune("h", k)).PlanOrThrow().Layers[0])
+                .Select(l => (l.AccumulatorMin, l.AccumulatorMax)).ToArray();
+            Assert.Equal(new[] { (131L, 258L), (258L, 512L), (238L, 502L) }, ranges);
+
+            var d = Assert.Single(result.WithId(DiagnosticIds.OverBudget));
+            int advice = int.Parse(d.Properties[CompilerDiagnostic.MaxActiveInputsProperty]!, CultureInfo.InvariantCulture);
+            Assert.False(HasOverBudget(spec.WithPrune("h", advice), 0));
+            Assert.True(HasOverBudget(spec.WithPrune("h", advice + 1), 0));
+            Assert.False(HasOverBudget(spec.WithPrune("h", 3), 0));
+        }
+
+        private static void CheckAdvice(ModelSpec spec, CompileResult result, CompilerDiagnostic d)
+        {
+            int index = d.Target.Index;
+            var layer = result.Plan!.Layers[index];
+            string name = layer.Name;
+            Assert.Equal(Severity.Warning, d.Severity);
+            Assert.Contains($"layer '{name}': accumulator range [{layer.AccumulatorMin}, {layer.AccumulatorMax}] needs {layer.AccumulatorBits} bits", d.Message);
+            Assert.Contains($"budget is {spec.PbsBudgetBits} bits", d.Message);
+            Assert.Equal(name, d.Properties[CompilerDiagnostic.LayerProperty]);
+            int budget = int.Parse(d.Properties[CompilerDiagnostic.RoundBitsProperty]!, CultureInfo.InvariantCulture);
+            Assert.Equal(spec.PbsBudgetBits, budget);
+
+            // Rounding to the budget always fits.
+            Assert.False(HasOverBudget(spec.WithRound(name, budget), index), $"{name}: rounding to {budget} bits still warns");
+
+            // Pruning: the suggested k fits, and it is the largest k below the current fan-in that does.
+            int current = layer.MaxActiveInputs is int m && m < layer.Inputs ? m : layer.Inputs;
+            if (d.Properties.TryGetValue(CompilerDiagnostic.MaxActiveInputsProperty, out var kText))
+            {
+                int k = int.Parse(kText!, CultureInfo.InvariantCulture);
+                Assert.InRange(k, 1, current - 1);
+                Assert.Contains($"[Prune(\"{name}\", MaxActiveInputs = {k})]", d.Message);
+                Assert.False(HasOverBudget(spec.WithPrune(name, k), index), $"{name}: MaxActiveInputs = {k} still warns");
+                Assert.True(HasOverBudget(spec.WithPrune(name, k + 1), index), $"{name}: MaxActiveInputs = {k + 1} also fits, advice said {k}");
+                if (Monotone(layer))
+                {
+                    for (int bigger = k + 2; bigger <= current; bigger++)
+                    {
+                        Assert.True(HasOverBudget(spec.WithPrune(name, bigger), index), $"{name}: MaxActiveInputs = {bigger} also fits, advice said {k} (offset {layer.Input.Offset})");
+                    }
+                }
+            }
+            else
+            {
+                Assert.Contains("no MaxActiveInputs fits", d.Message);
+                if (current > 1) Assert.True(HasOverBudget(spec.WithPrune(name, 1), index), $"{name}: MaxActiveInputs = 1 fits");
+                if (Monotone(layer))
+                {
+                    for (int k = 2; k < current; k++) Assert.True(HasOverBudget(spec.WithPrune(name, k), index), $"{name}: MaxActiveInputs = {k} fits");
+                }
+            }
+
+            var w = WeightBitsAdvice.Match(d.Message);
+            if (w.Success)
+            {
+                int bits = int.Parse(w.Groups[1].Value, CultureInfo.InvariantCulture);
+                Assert.False(HasOverBudget(spec.WithQuantize(name, weightBits: bits), index), $"{name}: WeightBits = {bits} still warns");
+                if (bits + 1 < layer.WeightBits) Assert.True(HasOverBudget(spec.WithQuantize(name, weightBits: bits + 1), index));
+            }
+            var a = InputBitsAdvice.Match(d.Message);
+            if (a.Success)
+            {
+                Assert.Equal(0, index);
+                int bits = int.Parse(a.Groups[1].Value, CultureInfo.InvariantCulture);
+                Assert.False(HasOverBudget(spec with { InputBits = bits }, index), $"InputBits = {bits} still warns");
+            }
+            var act = ActivationBitsAdvice.Match(d.Message);
+            if (act.Success)
+            {
+                int bits = int.Parse(act.Groups[1].Value, CultureInfo.InvariantCulture);
+                Assert.Equal(spec.Layers[index - 1].Name, act.Groups[2].Value);
+                Assert.False(HasOverBudget(spec.WithQuantize(act.Groups[2].Value, activationBits: bits), index), $"ActivationBits = {bits} still warns");
+            }
+        }
+    }
+}

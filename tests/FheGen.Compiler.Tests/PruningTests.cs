@@ -1,0 +1,122 @@
+using System;
+using System.Linq;
+using CsCheck;
+using FheGen.Compiler.Model;
+using FheGen.Compiler.Pipeline;
+
+namespace FheGen.Compiler.Tests
+{
+    public class PruningTests
+    {
+        private static ModelSpec OneHidden(int inputs, int outputs, float[] weights, int? k, int weightBits = 8)
+        {
+            var b = SpecBuilder.Create(inputs)
+                .Dense("h", outputs, weights, null, ActivationKind.Relu)
+                .Dense("out", 1, SpecBuilder.Fill(outputs, 1), null, ActivationKind.Identity)
+                .Quantize("h", weightBits, null, null);
+            if (k is int kk) b.Prune("h", kk);
+            return b.Build();
+        }
+
+        [Fact]
+        public void Keeps_the_largest_magnitudes_with_ties_to_the_lower_index()
+        {
+            float[] w =
+            {
+                0.1f, -0.5f, 0.5f, 0.2f, -0.05f,  // tie between 1 and 2 (|-0.5| = |0.5|)
+                -1f, 0f, 0f, 0f, 0f,              // one non-zero weight only
+                0.3f, 0.3f, -0.3f, 0.3f, 0.3f,    // all tied
+            };
+            var plan = CircuitCompiler.Compile(OneHidden(5, 3, w, 2)).PlanOrThrow();
+            var h = plan.Layers[0];
+            Assert.Equal(new[] { 1, 2 }, h.Neurons[0].InputIndices);
+            Assert.Equal(new[] { 0 }, h.Neurons[1].InputIndices);
+            Assert.Equal(new[] { 0, 1 }, h.Neurons[2].InputIndices);
+            Assert.Equal(5, h.ActiveWeights);
+            Assert.Equal(2, h.MaxActiveInputs);
+
+            var three = CircuitCompiler.Compile(OneHidden(5, 3, w, 3)).PlanOrThrow().Layers[0];
+            Assert.Equal(new[] { 1, 2, 3 }, three.Neurons[0].InputIndices);
+            Assert.Equal(new[] { 0, 1, 2 }, three.Neurons[2].InputIndices);
+            Assert.Equal(new long[] { 38, 38, -38 }, three.Neurons[2].Weights); // 0.3 * 127 / 1
+            Assert.Equal(7, three.ActiveWeights);
+        }
+
+        [Fact]
+        public void Prune_mask_directly()
+        {
+            var keep = LayerCompiler.Prune(new float[] { 3, -3, 1, -4, 2, 2, 2, 2 }, 2, 4, 2);
+            Assert.Equal(new[] { true, false, false, true, true, true, false, false }, keep);
+            Assert.All(LayerCompiler.Prune(new float[] { 1, 2, 3 }, 1, 3, 3), Assert.True);
+            Assert.All(LayerCompiler.Prune(new float[] { 1, 2, 3 }, 1, 3, null), Assert.True);
+            Assert.Equal(new[] { false, false, true }, LayerCompiler.Prune(new float[] { 1, 2, -3 }, 1, 3, 1));
+        }
+
+        [Fact]
+        public void Pruning_keeps_the_weight_scale()
+        {
+            // The largest weight always survives, so the scale, and with it every kept weight's integer, is unchanged.
+            float[] w = { 0.9f, -0.3f, 0.2f, 0.1f, 0.4f, -0.8f };
+            var full = CircuitCompiler.Compile(OneHidden(3, 2, w, null, 4)).PlanOrThrow().Layers[0];
+            var pruned = CircuitCompiler.Compile(OneHidden(3, 2, w, 1, 4)).PlanOrThrow().Layers[0];
+            Assert.Equal(full.WeightScales, pruned.WeightScales);
+            Assert.Equal(new[] { 0 }, pruned.Neurons[0].InputIndices);
+            Assert.Equal(new[] { 2 }, pruned.Neurons[1].InputIndices);
+            Assert.Equal(full.Neurons[0].Weights[0], pruned.Neurons[0].Weights[0]);
+            Assert.True(pruned.AccumulatorMax <= full.AccumulatorMax);
+            Assert.True(pruned.AccumulatorMin >= full.AccumulatorMin);
+        }
+
+        [Fact]
+        public void Model_default_prunes_every_layer_including_the_output()
+        {
+            var spec = SpecBuilder.Create(4)
+                .Dense("h", 2, new float[] { 1, 2, 3, 4, -4, -3, -2, -1 }, null, ActivationKind.Relu)
+                .Dense("out", 1, new float[] { 1, 2 }, null, ActivationKind.Identity)
+                .Prune(null, 1)
+                .Build();
+            var plan = CircuitCompiler.Compile(spec).PlanOrThrow();
+            Assert.Equal(new[] { 3 }, plan.Layers[0].Neurons[0].InputIndices);
+            Assert.Equal(new[] { 0 }, plan.Layers[0].Neurons[1].InputIndices);
+            Assert.Equal(new[] { 1 }, plan.Layers[1].Neurons[0].InputIndices);
+            Assert.Equal(1, plan.Layers[1].MaxActiveInputs);
+        }
+
+        /// <summary>
+        /// With weights from a small set (many ties, all surviving quantization), each neuron keeps exactly
+        /// min(k, non-zero) inputs: the largest magnitudes, ties to the lower index.
+        /// </summary>
+        [Fact]
+        public void Keeps_exactly_min_k_nonzero_largest_weights()
+        {
+            var weight = Gen.OneOf(Gen.Const(0f), Gen.Const(0.5f), Gen.Const(-0.5f), Gen.Const(1f), Gen.Const(-1f),
+                Gen.Const(1.5f), Gen.Const(2f), Gen.Const(-2f));
+            var gen = from inputs in Gen.Int[1, 12]
+                      from outputs in Gen.Int[1, 6]
+                      from w in weight.Array[inputs * outputs]
+                      from k in Gen.Int[1, 14]
+                      from bits in Gen.Int[3, 8]
+                      select (inputs, outputs, w, k, bits);
+            gen.Sample(t =>
+            {
+                var (inputs, outputs, w, k, bits) = t;
+                var plan = CircuitCompiler.Compile(OneHidden(inputs, outputs, w, k, bits)).PlanOrThrow();
+                var h = plan.Layers[0];
+                int total = 0;
+                for (int j = 0; j < outputs; j++)
+                {
+                    var row = w.Skip(j * inputs).Take(inputs).ToArray();
+                    int nonzero = row.Count(v => v != 0);
+                    var expected = Enumerable.Range(0, inputs).Where(i => row[i] != 0)
+                        .OrderByDescending(i => Math.Abs(row[i])).ThenBy(i => i).Take(k).OrderBy(i => i).ToArray();
+                    Assert.Equal(Math.Min(k, nonzero), h.Neurons[j].InputIndices.Length);
+                    Assert.Equal(expected, h.Neurons[j].InputIndices);
+                    Assert.All(h.Neurons[j].Weights, v => Assert.NotEqual(0, v));
+                    total += expected.Length;
+                }
+                Assert.Equal(total, h.ActiveWeights);
+                Assert.Equal(k, h.MaxActiveInputs);
+            }, iter: 2000);
+        }
+    }
+}
