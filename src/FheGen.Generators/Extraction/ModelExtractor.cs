@@ -124,12 +124,16 @@ namespace FheGen.Generators.Extraction
 
             string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
             var chain = new List<TypeDeclaration>();
+            // The hint name is built from metadata names ("My.class.Model`1"): unescaped, and distinct for a generic
+            // Model<T> and a class named Model_T_, which a sanitized display name would confuse (duplicate hint: crash).
+            var hintParts = new List<string>();
             for (var t = type; t is not null; t = t.ContainingType)
             {
                 chain.Insert(0, new TypeDeclaration(Keyword(t), t.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), t.IsStatic));
+                hintParts.Insert(0, t.MetadataName);
             }
-            // Each part sanitized: a namespace may hold escaped keywords ("My.@class"), and '@' is not valid in a hint name.
-            string hint = string.Join(".", (ns is null ? Enumerable.Empty<string>() : ns.Split('.')).Concat(chain.Select(c => c.Name)).Select(Sanitize)) + ".FheGen.g.cs";
+            for (var part = type.ContainingNamespace; part is { IsGlobalNamespace: false }; part = part.ContainingNamespace) hintParts.Insert(0, part.MetadataName);
+            string hint = string.Join(".", hintParts.Select(Sanitize)) + ".FheGen.g.cs";
             return new GeneratorModel(spec, budgetExplicit, ns, new EquatableArray<TypeDeclaration>(chain.ToArray()),
                 new EquatableArray<LayerMembers>(members), hint);
         }
@@ -325,7 +329,8 @@ namespace FheGen.Generators.Extraction
             var chars = name.ToCharArray();
             for (int i = 0; i < chars.Length; i++)
             {
-                if (!char.IsLetterOrDigit(chars[i]) && chars[i] != '_') chars[i] = '_';
+                // '`' (generic arity in metadata names) is valid in hint names.
+                if (!char.IsLetterOrDigit(chars[i]) && chars[i] != '_' && chars[i] != '`') chars[i] = '_';
             }
             return new string(chars);
         }
