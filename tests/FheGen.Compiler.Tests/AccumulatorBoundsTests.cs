@@ -133,8 +133,14 @@ namespace FheGen.Compiler.Tests
                         var n = layer.Neurons[j];
                         long acc = Accumulate(n, x);
                         Assert.InRange(acc, n.AccumulatorMin, n.AccumulatorMax);
-                        Assert.InRange(acc, layer.AccumulatorMin, layer.AccumulatorMax);
                         CheckRealValue(layer, layerSpec, j, x, acc);
+                        if (!isOutput && n.IsConstant)
+                        {
+                            // No TLU: the exact activation of the bias, outside the layer's TLU range if need be.
+                            Assert.InRange(n.ConstantOutput, 0, (1L << layer.ActivationBits) - 1);
+                            continue;
+                        }
+                        Assert.InRange(acc, layer.AccumulatorMin, layer.AccumulatorMax);
                         if (!isOutput)
                         {
                             long r = AccumulatorRounding.RoundExact(acc, layer.RoundedBits);
@@ -158,9 +164,14 @@ namespace FheGen.Compiler.Tests
                     }
                     Assert.Equal(n.AccumulatorMax, Accumulate(n, top));
                     Assert.Equal(n.AccumulatorMin, Accumulate(n, bottom));
-                    layerMin = Math.Min(layerMin, n.AccumulatorMin);
-                    layerMax = Math.Max(layerMax, n.AccumulatorMax);
+                    // A TLU layer's constant neurons need no TLU, so they do not widen the layer's range.
+                    if (isOutput || !n.IsConstant)
+                    {
+                        layerMin = Math.Min(layerMin, n.AccumulatorMin);
+                        layerMax = Math.Max(layerMax, n.AccumulatorMax);
+                    }
                 }
+                if (layerMin > layerMax) layerMin = layerMax = 0;
                 Assert.Equal(layerMin, layer.AccumulatorMin);
                 Assert.Equal(layerMax, layer.AccumulatorMax);
                 Assert.Equal(IntegerRange.BitsFor(layerMin, layerMax), layer.AccumulatorBits);

@@ -101,11 +101,15 @@ namespace FheGen.Compiler.Pipeline
                 {
                     var order = LayerCompiler.MagnitudeOrder(weights, j, inputs);
                     long sumAll = 0, sumPositive = 0, sumNegative = 0;
+                    int active = 0;
                     for (int k = 1; k <= limit; k++)
                     {
                         long q = WeightQuantizer.Quantize(weights[j * inputs + order[k - 1]], scales[j], settings.WeightBits);
                         sumAll += q;
                         if (q > 0) sumPositive += q; else sumNegative += q;
+                        if (q != 0) active++;
+                        // As in the compiler, a neuron left with no weight is a constant and widens no TLU.
+                        if (active == 0) continue;
                         long bq = LayerCompiler.IntegerBias(layer.Name, j, bias is null ? 0.0 : bias[j], domain, scales[j], sumAll);
                         min[k] = Math.Min(min[k], checked(bq + sumNegative * qmax));
                         max[k] = Math.Max(max[k], checked(bq + sumPositive * qmax));
@@ -118,6 +122,7 @@ namespace FheGen.Compiler.Pipeline
             }
             for (int k = limit; k >= 1; k--)
             {
+                if (min[k] > max[k]) min[k] = max[k] = 0;
                 var rounding = RoundingPlanner.Plan(min[k], max[k], settings.RoundBits);
                 long lo = AccumulatorRounding.RoundExact(min[k], rounding.Lsbs), hi = AccumulatorRounding.RoundExact(max[k], rounding.Lsbs);
                 if (IntegerRange.BitsFor(lo, hi) <= budget) return k;

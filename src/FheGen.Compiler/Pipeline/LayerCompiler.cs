@@ -58,9 +58,18 @@ namespace FheGen.Compiler.Pipeline
                 // Inputs lie in [0, qmax]: a positive weight peaks at qmax and bottoms at 0, a negative one the reverse.
                 long accMin = checked(bq + sumNegative * qmax);
                 long accMax = checked(bq + sumPositive * qmax);
-                layerMin = Math.Min(layerMin, accMin);
-                layerMax = Math.Max(layerMax, accMax);
+                // A TLU layer's constant neurons (no surviving weight) need no TLU: their bias must not widen it.
+                if (isOutput || values.Count > 0)
+                {
+                    layerMin = Math.Min(layerMin, accMin);
+                    layerMax = Math.Max(layerMax, accMax);
+                }
                 neurons[j] = new NeuronPlan(indices.ToArray(), values.ToArray(), bq, accMin, accMax, -1);
+            }
+            if (layerMin > layerMax)
+            {
+                // Every neuron is constant: there is no TLU input at all.
+                layerMin = layerMax = 0;
             }
 
             int accBits = IntegerRange.BitsFor(layerMin, layerMax);

@@ -72,6 +72,16 @@ namespace FheGen.Compiler.Pipeline
                 {
                     Invalid(diagnostics, TargetKind.Dense, i, "field", $"layer name '{layer.Name}' is declared twice");
                 }
+                if (GeneratedMembers.IsReserved(layer.Name))
+                {
+                    Invalid(diagnostics, TargetKind.Dense, i, "field",
+                        $"layer name '{layer.Name}' is also the name of a member FheGen generates; rename the layer and its weights");
+                }
+                else if (layer.BiasExplicit && GeneratedMembers.IsReserved(layer.BiasMember))
+                {
+                    Invalid(diagnostics, TargetKind.Dense, i, "Bias",
+                        $"bias member '{layer.BiasMember}' of layer '{layer.Name}' has the name of a member FheGen generates; rename it");
+                }
                 if (layer.Outputs < 1 || layer.Outputs > MaxWidth)
                 {
                     Invalid(diagnostics, TargetKind.Dense, i, "outputs", $"layer '{layer.Name}': outputs must be between 1 and {MaxWidth}; it is {layer.Outputs}");

@@ -149,10 +149,13 @@ namespace FheGen.Compiler.Plan
         /// <summary>Real value of one accumulator unit of neuron <paramref name="neuron"/>.</summary>
         public double AccumulatorScale(int neuron) => WeightScales[neuron] * Input.Scale;
 
-        /// <summary>Smallest accumulator value over all neurons and inputs.</summary>
+        /// <summary>
+        /// Smallest accumulator value over all inputs and the neurons that feed a TLU (all neurons of the output
+        /// layer); constant neurons of a TLU layer need no TLU and are left out (0 when every neuron is constant).
+        /// </summary>
         public long AccumulatorMin { get; }
 
-        /// <summary>Largest accumulator value over all neurons and inputs.</summary>
+        /// <summary>Largest accumulator value, over the same neurons as <see cref="AccumulatorMin"/>.</summary>
         public long AccumulatorMax { get; }
 
         /// <summary>Bits that hold <c>[AccumulatorMin, AccumulatorMax]</c>.</summary>

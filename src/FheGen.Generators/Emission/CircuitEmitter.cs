@@ -371,7 +371,8 @@ namespace FheGen.Generators.Emission
                     w.Line(from == 0 ? $"    a = backend.Constant({CodeWriter.Literal(n.Bias)});" : $"    a = acc[{slot}];");
                     for (int e = from; e < to; e++)
                     {
-                        w.Raw.Append("        backend.MultiplyAdd(ref a, in x[").Append(n.InputIndices[e].ToString(CultureInfo.InvariantCulture))
+                        w.Indent();
+                        w.Raw.Append("    backend.MultiplyAdd(ref a, in x[").Append(n.InputIndices[e].ToString(CultureInfo.InvariantCulture))
                             .Append("], ").Append(n.Weights[e].ToString(CultureInfo.InvariantCulture)).Append("L);\n");
                     }
                     w.Line($"    acc[{slot}] = a;");

@@ -225,6 +225,18 @@ namespace FheGen.Generators.Tests.Analyzers
                 Error("FHE0004", 2, "layer 'Output': weights 'Output' must be a static readonly float[] field or a static ReadOnlySpan<float> property"));
 
         [Fact]
+        public Task LayerNamedLikeAGeneratedMember_IsOnTheLayerName()
+            => VerifyAsync(Model("""
+                [FheModel(Inputs = 2)]
+                [Dense({|#0:"Spec"|}, 2)]
+                [Dense("Output", 1)]
+                """, members: """
+                    static readonly float[] Spec = { 1f, 1f, 1f, 1f };
+                    static readonly float[] Output = { 1f, -1f };
+                """),
+                Error("FHE0003", 0, "layer name 'Spec' is also the name of a member FheGen generates; rename the layer and its weights"));
+
+        [Fact]
         public Task NotPartial_IsOnTheClassIdentifier()
             => VerifyAsync(Model("""
                 [FheModel(Inputs = 2)]
