@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The README's test command: builds everything in Release, runs every test project, runs the benchmarks in
-# their reduced (dry) form so they keep compiling and running, and ends with one line "N passed, N failed"
-# summed over all test projects.
+# The README's test command: builds everything in Release, runs every test project, packs the package and
+# consumes it in a fresh project (one more test), runs the benchmarks in their reduced (dry) form so they keep
+# compiling and running, and ends with one line "N passed, N failed" summed over all of it.
 #   FHEGEN_SKIP_BENCHMARKS=1  skip the dry benchmark run
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,13 @@ echo "== test"
 dotnet test FheGen.sln -c Release --no-build -nologo 2>&1 | tee "$log"
 test_status=${PIPESTATUS[0]}
 
+echo "== package (pack, then consume from a local feed in a fresh project)"
+package_passed=0
+package_failed=0
+if bash build/package-test.sh > "$log.package" 2>&1; then package_passed=1; else package_failed=1; fi
+tail -n 5 "$log.package"
+rm -f "$log.package"
+
 bench_status=0
 if [ "${FHEGEN_SKIP_BENCHMARKS:-0}" != "1" ] && [ -d tests/FheGen.Benchmarks ]; then
   echo "== benchmarks (dry job: checks they run, measures nothing)"
@@ -34,6 +41,8 @@ passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 skipped=$(grep -Eo 'Skipped: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 if [ "$test_status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+passed=$((passed + package_passed))
+failed=$((failed + package_failed))
 if [ "$bench_status" -ne 0 ]; then
   echo "benchmark dry run failed (exit $bench_status)"
   failed=$((failed + 1))

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Consumes the packed FheGen package from a local folder feed in a fresh project, the way a user would:
+# the generator and analyzers must load from the package alone, FheGenPbsBudgetBits must reach them through
+# the package's build props, and the generated circuit must run. Prints "package: 1 passed, 0 failed" or fails.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+bash "$root/build/pack.sh" "$work/feed" > /dev/null
+version=$(ls "$work/feed" | sed -n 's/^FheGen\.\(.*\)\.nupkg$/\1/p')
+
+mkdir -p "$work/app"
+cd "$work/app"
+cat > nuget.config <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <add key="fhegen-local" value="$work/feed" />
+  </packageSources>
+  <config>
+    <add key="globalPackagesFolder" value="$work/packages" />
+  </config>
+</configuration>
+XML
+cat > App.csproj <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+    <WarningsNotAsErrors>FHE0001</WarningsNotAsErrors>
+    <FheGenPbsBudgetBits>5</FheGenPbsBudgetBits>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="FheGen" Version="$version" />
+  </ItemGroup>
+</Project>
+XML
+cat > Program.cs <<'CS'
+using System;
+using FheGen;
+
+var y = Tiny.Predict(new float[] { 0.5f, 0.25f, 1f });
+var q = new long[3];
+Tiny.Io.QuantizeInputs(new float[] { 0.5f, 0.25f, 1f }, q);
+var acc = new long[2];
+Tiny.Run<FheGen.Backends.ClearBackend, long>(default, q, acc);
+bool same = acc.AsSpan().SequenceEqual(Tiny.Interpreter.RunClear(q));
+Console.WriteLine($"budget={Tiny.Circuit.BudgetBits} pbs={Tiny.Circuit.PbsCount} same={same} y0={y[0]:F4}");
+
+[FheModel(Inputs = 3, InputBits = 4, InputMin = 0, InputMax = 1)]
+[Quantize(WeightBits = 4, ActivationBits = 4)]
+[Dense("Hidden", 4, Activation = Activation.Relu)]
+[Dense("Output", 2)]
+public static partial class Tiny
+{
+    static readonly float[] Hidden = { 0.5f, -0.25f, 1f, 0.1f, 0.2f, 0.3f, -1f, -0.5f, 0.25f, 0.7f, -0.6f, 0.4f };
+    static readonly float[] HiddenBias = { 0.1f, 0f, -0.2f, 0.3f };
+    static readonly float[] Output = { 1f, -1f, 0.5f, 0.25f, -0.5f, 1f, 0.75f, 2f };
+}
+CS
+build_log=$(dotnet build -c Release -nologo 2>&1) || { echo "$build_log"; echo "package: 0 passed, 1 failed"; exit 1; }
+run_out=$(dotnet run -c Release --no-build)
+echo "$run_out"
+fail=0
+# The 9-bit hidden layer is over the project budget of 5 bits: the analyzer from the package must say so.
+grep -q "warning FHE0001: layer 'Hidden'" <<<"$build_log" || { echo "no FHE0001 from the packaged analyzer"; fail=1; }
+grep -q "budget is 5 bits" <<<"$build_log" || { echo "FheGenPbsBudgetBits did not reach the analyzer"; fail=1; }
+grep -q "budget=5 pbs=4 same=True" <<<"$run_out" || { echo "unexpected output from the generated circuit"; fail=1; }
+if [ "$fail" -ne 0 ]; then echo "$build_log" | grep -E "FHE|error" | head -20; echo "package: 0 passed, 1 failed"; exit 1; fi
+echo "package: 1 passed, 0 failed"
