@@ -1,0 +1,40 @@
+using System;
+using System.IO;
+using System.Linq;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+
+namespace FheGen.Benchmarks;
+
+/// <summary>
+/// Entry point. Examples (from the repository root):
+/// <code>
+/// dotnet run -c Release --project tests/FheGen.Benchmarks -- --filter '*' --job dry   # smoke run (CI)
+/// dotnet run -c Release --project tests/FheGen.Benchmarks -- --filter '*'             # full run
+/// dotnet run -c Release --project tests/FheGen.Benchmarks -- --filter '*Inference*'   # one class
+/// </code>
+/// Results and logs go to tests/FheGen.Benchmarks/BenchmarkDotNet.Artifacts (git-ignored) unless
+/// <c>--artifacts PATH</c> says otherwise.
+/// </summary>
+public static class Program
+{
+    /// <summary>Runs the selected benchmarks; exits with 1 when one failed (threw, or did not build), so CI notices.</summary>
+    public static int Main(string[] args)
+    {
+        var config = DefaultConfig.Instance;
+        if (ProjectDirectory() is string dir) config = config.WithArtifactsPath(Path.Combine(dir, "BenchmarkDotNet.Artifacts"));
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config).ToArray();
+        bool failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
+        return failed ? 1 : 0;
+    }
+
+    /// <summary>The folder of FheGen.Benchmarks.csproj above the executable (bin/Release/net10.0), if there is one.</summary>
+    private static string? ProjectDirectory()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "FheGen.Benchmarks.csproj"))) return d.FullName;
+        }
+        return null;
+    }
+}
