@@ -50,6 +50,43 @@ namespace FheGen.Compiler.Tests
             Assert.True(HasOverBudget(OverBudget() with { InputBits = 3 }, 0));
         }
 
+        private static ModelSpec WithLayerBudget(ModelSpec spec, int layer, int? budget)
+        {
+            var layers = spec.Layers.ToArray();
+            layers[layer] = layers[layer] with { PbsBudgetBits = budget };
+            return spec with { Layers = new EquatableArray<LayerSpec>(layers) };
+        }
+
+        [Fact]
+        public void A_layer_budget_overrides_the_model_budget_both_ways()
+        {
+            // The 10-bit layer fits a layer budget of 10 although the model's budget is 8...
+            Assert.False(HasOverBudget(WithLayerBudget(OverBudget(8), 0, 10), 0));
+            // ...and a layer budget of 6 is enforced, with advice computed for 6 bits, under a model budget of 12.
+            var result = CircuitCompiler.Compile(WithLayerBudget(OverBudget(12), 0, 6), CompileOptions.Analysis);
+            var d = Assert.Single(result.WithId(DiagnosticIds.OverBudget));
+            Assert.StartsWith("layer 'h': accumulator range [0, 840] needs 10 bits; budget is 6 bits. Fits with: " +
+                "[RoundAccumulator(\"h\", Bits = 6)] (removes 4 LSBs)", d.Message);
+            Assert.Equal("6", d.Properties[CompilerDiagnostic.RoundBitsProperty]);
+            // The suggested rounding resolves it.
+            Assert.False(HasOverBudget(WithLayerBudget(OverBudget(12), 0, 6).WithRound("h", 6), 0));
+            // Specs with different layer budgets are different specs (the generator must not reuse a cached output).
+            Assert.NotEqual(WithLayerBudget(OverBudget(), 0, 6), WithLayerBudget(OverBudget(), 0, 7));
+        }
+
+        [Theory]
+        [InlineData(-1)]
+        [InlineData(17)]
+        public void A_layer_budget_outside_1_to_16_is_invalid(int budget)
+        {
+            var result = CircuitCompiler.Compile(WithLayerBudget(OverBudget(), 0, budget));
+            Assert.Null(result.Plan);
+            var d = Assert.Single(result.Diagnostics);
+            Assert.Equal(DiagnosticIds.InvalidAttribute, d.Id);
+            Assert.Equal(new DiagnosticTarget(TargetKind.Dense, 0, "PbsBudgetBits"), d.Target);
+            Assert.Equal($"layer 'h': PbsBudgetBits must be between 1 and 16; it is {budget}", d.Message);
+        }
+
         [Fact]
         public void Over_budget_without_advice_has_the_facts_only()
         {

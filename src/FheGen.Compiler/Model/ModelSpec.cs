@@ -74,6 +74,9 @@ namespace FheGen.Compiler.Model
         /// <summary>Widest TLU input TFHE can bootstrap here; wider is an error.</summary>
         public const int HardLimitBits = 16;
 
+        /// <summary>The PBS budget of layer <paramref name="index"/>: its own if set, else the model's.</summary>
+        public int BudgetOf(int index) => Layers[index].PbsBudgetBits ?? PbsBudgetBits;
+
         /// <summary>Index of the layer named <paramref name="name"/>, or -1.</summary>
         public int IndexOfLayer(string name)
         {
@@ -108,7 +111,11 @@ namespace FheGen.Compiler.Model
         MemberStatus WeightsStatus,
         EquatableArray<float> Weights,
         MemberStatus BiasStatus,
-        EquatableArray<float> Bias);
+        EquatableArray<float> Bias)
+    {
+        /// <summary>This layer's PBS budget when set on its <c>[Dense]</c>; null means the model's budget.</summary>
+        public int? PbsBudgetBits { get; init; }
+    }
 
     /// <summary>A <c>[Quantize]</c> attribute; null values were not given.</summary>
     /// <param name="Layer">Layer name, or null for the model default.</param>

@@ -158,15 +158,16 @@ namespace FheGen.Compiler.Pipeline
                     (options.Advice ? BudgetAdvisor.Remedies(spec, layer, settings, domain, ModelSpec.HardLimitBits).Text : "")));
                 return true;
             }
-            if (layer.TluInputBits > spec.PbsBudgetBits)
+            int budget = spec.BudgetOf(layer.Index);
+            if (layer.TluInputBits > budget)
             {
-                var message = $"layer '{layer.Name}': {what}; budget is {spec.PbsBudgetBits} bits";
+                var message = $"layer '{layer.Name}': {what}; budget is {budget} bits";
                 var properties = new Dictionary<string, string?> { [CompilerDiagnostic.LayerProperty] = layer.Name };
                 if (options.Advice)
                 {
-                    var advice = BudgetAdvisor.Remedies(spec, layer, settings, domain, spec.PbsBudgetBits);
+                    var advice = BudgetAdvisor.Remedies(spec, layer, settings, domain, budget);
                     message += advice.Text;
-                    properties[CompilerDiagnostic.RoundBitsProperty] = spec.PbsBudgetBits.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    properties[CompilerDiagnostic.RoundBitsProperty] = budget.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     if (advice.MaxActiveInputs is int k)
                     {
                         properties[CompilerDiagnostic.MaxActiveInputsProperty] = k.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -86,6 +86,10 @@ namespace FheGen.Compiler.Pipeline
                 {
                     Invalid(diagnostics, TargetKind.Dense, i, "outputs", $"layer '{layer.Name}': outputs must be between 1 and {MaxWidth}; it is {layer.Outputs}");
                 }
+                if (layer.PbsBudgetBits is int budget && (budget < 1 || budget > ModelSpec.HardLimitBits))
+                {
+                    Invalid(diagnostics, TargetKind.Dense, i, "PbsBudgetBits", $"layer '{layer.Name}': PbsBudgetBits must be between 1 and 16; it is {budget}");
+                }
                 if (!Activations.IsDefined(layer.Activation))
                 {
                     Invalid(diagnostics, TargetKind.Dense, i, "Activation", $"layer '{layer.Name}': unknown activation {(int)layer.Activation}");

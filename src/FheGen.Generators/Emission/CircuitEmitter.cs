@@ -153,7 +153,8 @@ namespace FheGen.Generators.Emission
                 string bias = m.Bias is null ? $"{M}.EquatableArray<float>.Empty" : $"new {M}.EquatableArray<float>({(m.BiasIsSpan ? $"{Identifier(m.Bias)}.ToArray()" : $"(float[]){Identifier(m.Bias)}.Clone()")})";
                 w.Line($"        new {M}.LayerSpec({CodeWriter.Literal(l.Name)}, {l.Outputs}, ({M}.ActivationKind){(int)l.Activation}, " +
                     $"{CodeWriter.Literal(l.OutputMin)}, {CodeWriter.Literal(l.OutputMax)}, {CodeWriter.Literal(l.BiasMember)}, {CodeWriter.Literal(l.BiasExplicit)},");
-                w.Line($"            {M}.MemberStatus.Ok, new {M}.EquatableArray<float>({weights}), ({M}.MemberStatus){(int)l.BiasStatus}, {bias}),");
+                w.Line($"            {M}.MemberStatus.Ok, new {M}.EquatableArray<float>({weights}), ({M}.MemberStatus){(int)l.BiasStatus}, {bias})" +
+                    (l.PbsBudgetBits is int budget ? $" {{ PbsBudgetBits = {budget} }}," : ","));
             }
             w.Line("    }),");
             w.Line($"    new {M}.EquatableArray<{M}.QuantizeSetting>(new {M}.QuantizeSetting[] {{ " +

@@ -34,7 +34,7 @@ namespace FheGen.Generators.Extraction
             int inputs = 0, inputBits = 8, budget = ModelSpec.DefaultPbsBudgetBits;
             double inputMin = 0, inputMax = 1, pError = 9.094947017729282E-13;
             bool budgetExplicit = false, sawModel = false;
-            var layers = new List<(string Name, int Outputs, ActivationKind Activation, double? Min, double? Max, string? Bias, AttributeData Data)>();
+            var layers = new List<(string Name, int Outputs, ActivationKind Activation, double? Min, double? Max, string? Bias, int? Budget, AttributeData Data)>();
             var quantize = new List<QuantizeSetting>();
             var prune = new List<PruneSetting>();
             var round = new List<RoundSetting>();
@@ -75,6 +75,8 @@ namespace FheGen.Generators.Extraction
                             named.ContainsKey("OutputMin") ? Get(named, "OutputMin", 0.0) : (double?)null,
                             named.ContainsKey("OutputMax") ? Get(named, "OutputMax", 0.0) : (double?)null,
                             named.TryGetValue("Bias", out var b) ? b.Value as string : null,
+                            // 0 is the attribute's "use the model's budget"; any other value is validated.
+                            GetOpt<int>(named, "PbsBudgetBits") is int lb && lb != 0 ? lb : (int?)null,
                             attribute));
                         break;
                     case QuantizeAttribute:
@@ -113,7 +115,7 @@ namespace FheGen.Generators.Extraction
                 map?.SetMember(TargetKind.Weights, i, wSymbol);
                 map?.SetMember(TargetKind.Bias, i, bSymbol);
                 layerSpecs[i] = new LayerSpec(l.Name, l.Outputs, l.Activation, l.Min, l.Max, biasName, l.Bias is not null,
-                    wStatus, wValues, bStatus, bValues);
+                    wStatus, wValues, bStatus, bValues) { PbsBudgetBits = l.Budget };
                 members[i] = new LayerMembers(l.Name, wSpan, bStatus == MemberStatus.Ok ? biasName : null, bSpan);
             }
 

@@ -34,6 +34,12 @@ namespace FheGen
         /// <summary>Largest activation output kept by the requantization (usually written by calibration).</summary>
         public double OutputMax { get; set; } = double.NaN;
 
+        /// <summary>
+        /// This layer's PBS budget in bits, overriding the model's (and the project's) budget; 0 (the default) means
+        /// the model's.
+        /// </summary>
+        public int PbsBudgetBits { get; set; }
+
         /// <summary>Name of the bias member; default <c>Field + "Bias"</c>. A missing default bias means zero bias.</summary>
         public string? Bias { get; set; }
     }

@@ -68,6 +68,17 @@ namespace FheGen.Generators.Tests.Analyzers
                 Error("FHE0003", 2, "MSBuild property FheGenPbsBudgetBits is '40'; it must be a whole number of bits from 1 to 16"));
 
         [Fact]
+        public Task LayerBudget_BeatsTheModelAndProjectBudgets()
+            => VerifyAsync(OverBudgetTests.AllOnes.Replace("Activation = Activation.Relu)", "Activation = Activation.Relu, PbsBudgetBits = 9)"),
+                "build_property.FheGenPbsBudgetBits = 4");
+
+        [Fact]
+        public Task LayerBudget_OutOfRange_IsOnTheNamedArgument()
+            => VerifyAsync(OverBudgetTests.AllOnes.Replace("[{|#0:Dense(\"Hidden\", 2, Activation = Activation.Relu)|}]",
+                    "[Dense(\"Hidden\", 2, Activation = Activation.Relu, {|#0:PbsBudgetBits = 17|})]"),
+                Error("FHE0003", 0, "layer 'Hidden': PbsBudgetBits must be between 1 and 16; it is 17"));
+
+        [Fact]
         public async Task ProjectBudget_ChangesTheCodeFixProperties()
         {
             var diagnostics = await AnalyzeAsync(Unmarked(OverBudgetTests.AllOnes), "5");
