@@ -73,10 +73,12 @@ namespace FheGen.Compiler.Tests
         public void Summaries_keep_layer_order_in_deep_models()
         {
             var b = SpecBuilder.Create(2).InputBits(2).Budget(3);
-            for (int i = 0; i < 24; i++)
+            for (int i = 0; i < 23; i++)
             {
                 b.Dense("l" + i, 2, new float[] { 1, -0.5f, 0.25f, 1 }, null, ActivationKind.Relu, 0, 1);
             }
+            // The last layer is not requantized, so it takes no output range.
+            b.Dense("l23", 2, new float[] { 1, -0.5f, 0.25f, 1 }, null, ActivationKind.Identity);
             var result = CircuitCompiler.Compile(b.Build(), CompileOptions.Analysis);
             Assert.NotNull(result.Plan);
             var severities = result.Diagnostics.Select(d => d.Severity).ToList();

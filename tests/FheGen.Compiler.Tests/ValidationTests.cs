@@ -28,6 +28,10 @@ namespace FheGen.Compiler.Tests
         {
             ["not partial"] = new Case(() => SpecBuilder.TwoLayers().NotPartial().Build(), NotCompileTime, TargetKind.ModelType, 0, null, "must be declared partial"),
             ["Inputs 0"] = new Case(() => SpecBuilder.Create(0).Dense("out", 1, Array.Empty<float>()).Build(), Invalid, TargetKind.ModelAttribute, 0, "Inputs", "it is 0"),
+            ["OutputMin on the last layer"] = new Case(() => SpecBuilder.Create(2).Layer(Hidden())
+                    .Layer(new LayerSpec("out", 1, ActivationKind.Identity, 0, 1, "outBias", false, MemberStatus.Ok,
+                        EquatableArray.Of(1f, -1f), MemberStatus.Missing, EquatableArray<float>.Empty)).Build(),
+                Invalid, TargetKind.Dense, 1, "OutputMin", "it takes no OutputMin/OutputMax"),
             ["InputBits 0"] = new Case(() => SpecBuilder.TwoLayers().InputBits(0).Build(), Invalid, TargetKind.ModelAttribute, 0, "InputBits", "InputBits must be between 1 and 16; it is 0"),
             ["InputBits 17"] = new Case(() => SpecBuilder.TwoLayers().InputBits(17).Build(), Invalid, TargetKind.ModelAttribute, 0, "InputBits", "it is 17"),
             ["InputMin = InputMax"] = new Case(() => SpecBuilder.TwoLayers().InputRange(1, 1).Build(), Invalid, TargetKind.ModelAttribute, 0, "InputMin", "below InputMax"),

@@ -99,6 +99,11 @@ namespace FheGen.Compiler.Pipeline
                     Invalid(diagnostics, TargetKind.Dense, i, layer.OutputMin is null ? "OutputMax" : "OutputMin",
                         $"layer '{layer.Name}': OutputMin and OutputMax must be given together");
                 }
+                else if (layer.OutputMin is not null && i == spec.Layers.Count - 1)
+                {
+                    Invalid(diagnostics, TargetKind.Dense, i, "OutputMin",
+                        $"layer '{layer.Name}' is the last layer: its outputs are not requantized, so it takes no OutputMin/OutputMax");
+                }
                 else if (layer.OutputMin is double lo && layer.OutputMax is double hi && (!IsFinite(lo) || !IsFinite(hi) || lo >= hi))
                 {
                     Invalid(diagnostics, TargetKind.Dense, i, "OutputMin",
