@@ -62,6 +62,15 @@ namespace FheGen.Compiler.Model
         EquatableArray<RoundSetting> Round,
         EquatableArray<ActivationRangeSetting> Ranges)
     {
+        /// <summary>
+        /// The whole circuit's error probability when given instead of <see cref="PError"/> (the per-TLU value is then
+        /// derived from the circuit's bootstrapping count).
+        /// </summary>
+        public double? GlobalPError { get; init; }
+
+        /// <summary>Whether <see cref="PError"/> was set explicitly (setting it and <see cref="GlobalPError"/> is an error).</summary>
+        public bool PErrorExplicit { get; init; }
+
         /// <summary>Default bits for weights when no <c>[Quantize]</c> says otherwise.</summary>
         public const int DefaultWeightBits = 4;
 
@@ -129,10 +138,26 @@ namespace FheGen.Compiler.Model
     /// <param name="MaxActiveInputs">Largest number of non-zero weights per neuron, if given.</param>
     public sealed record PruneSetting(string? Layer, int? MaxActiveInputs);
 
+    /// <summary>How a rounded accumulator is computed; values match <c>FheGen.Rounding</c>.</summary>
+    public enum RoundingKind
+    {
+        /// <summary><c>floor(x / 2^t + 1/2)</c> exactly (extra bootstrappings under TFHE).</summary>
+        Exact = 0,
+        /// <summary>The lookup reads the top bits directly: off by one near a tie, no extra bootstrapping.</summary>
+        Approximate = 1,
+    }
+
     /// <summary>A <c>[RoundAccumulator]</c> attribute.</summary>
     /// <param name="Layer">Layer name, or null for the model default.</param>
-    /// <param name="Bits">TLU input width after rounding, if given.</param>
-    public sealed record RoundSetting(string? Layer, int? Bits);
+    /// <param name="Bits">TLU input width after rounding, <see cref="AutoBits"/> for the layer's budget, if given.</param>
+    public sealed record RoundSetting(string? Layer, int? Bits)
+    {
+        /// <summary>The value of <c>Bits</c> that means "round to the layer's PBS budget".</summary>
+        public const int AutoBits = -1;
+
+        /// <summary>The rounding method, if given.</summary>
+        public RoundingKind? Method { get; init; }
+    }
 
     /// <summary>An <c>[ActivationRange]</c> attribute (calibration output).</summary>
     /// <param name="Layer">Layer name.</param>

@@ -117,8 +117,18 @@ namespace FheGen.Compiler.Pipeline
 
             // Stable (List.Sort is not): errors first, declaration order kept within a severity.
             diagnostics = diagnostics.OrderByDescending(d => d.Severity).ToList();
-            var plan = fatal ? null : new CircuitPlan(spec.Name, input, spec.Inputs, spec.PError, spec.PbsBudgetBits, layers,
-                tables is null ? Array.Empty<TablePlan>() : (IReadOnlyList<TablePlan>)tables.Tables);
+            double pError = spec.PError;
+            if (spec.GlobalPError is double global)
+            {
+                int pbs = 0;
+                foreach (var l in layers) pbs += l.PbsCount + l.RoundingPbsCount;
+                pError = CircuitPlan.PerTluPError(global, pbs);
+            }
+            var plan = fatal ? null : new CircuitPlan(spec.Name, input, spec.Inputs, pError, spec.PbsBudgetBits, layers,
+                tables is null ? Array.Empty<TablePlan>() : (IReadOnlyList<TablePlan>)tables.Tables)
+            {
+                GlobalPError = spec.GlobalPError,
+            };
             return new CompileResult(plan, diagnostics);
         }
 

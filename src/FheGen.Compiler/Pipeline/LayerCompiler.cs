@@ -92,7 +92,7 @@ namespace FheGen.Compiler.Pipeline
             }
             return new LayerPlan(layer.Name, index, false, layer.Activation, input, inputs, settings.WeightBits, settings.ActivationBits,
                 settings.PerChannel, settings.MaxActiveInputs, neurons, scales, layerMin, layerMax, accBits,
-                rounding.Lsbs, rounding.ExtraBit, tluMin, tluMax, tluBits, output);
+                rounding.Lsbs, rounding.ExtraBit, tluMin, tluMax, tluBits, output, settings.RoundMethod);
         }
 
         /// <summary>

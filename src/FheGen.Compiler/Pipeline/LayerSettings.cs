@@ -10,6 +10,7 @@ namespace FheGen.Compiler.Pipeline
     /// <param name="RoundBits">TLU input width after rounding, if any.</param>
     /// <param name="OutputMin">Activation output minimum from Dense or calibration, if any.</param>
     /// <param name="OutputMax">Activation output maximum from Dense or calibration, if any.</param>
+    /// <param name="RoundMethod">How the rounding is computed.</param>
     public sealed record LayerSettings(
         int WeightBits,
         int ActivationBits,
@@ -17,7 +18,8 @@ namespace FheGen.Compiler.Pipeline
         int? MaxActiveInputs,
         int? RoundBits,
         double? OutputMin,
-        double? OutputMax)
+        double? OutputMax,
+        RoundingKind RoundMethod = RoundingKind.Exact)
     {
         /// <summary>Resolves the settings of layer <paramref name="index"/>; assumes a validated spec.</summary>
         public static LayerSettings Resolve(ModelSpec spec, int index)
@@ -28,6 +30,7 @@ namespace FheGen.Compiler.Pipeline
             bool? perChannel = null;
             int? dw = null, da = null, dm = null, dr = null;
             bool? dp = null;
+            RoundingKind? method = null, dmethod = null;
             foreach (var q in spec.Quantize)
             {
                 if (q.Layer is null)
@@ -50,9 +53,20 @@ namespace FheGen.Compiler.Pipeline
             }
             foreach (var r in spec.Round)
             {
-                if (r.Layer is null) dr = r.Bits ?? dr;
-                else if (r.Layer == layer.Name) roundBits = r.Bits ?? roundBits;
+                if (r.Layer is null)
+                {
+                    dr = r.Bits ?? dr;
+                    dmethod = r.Method ?? dmethod;
+                }
+                else if (r.Layer == layer.Name)
+                {
+                    roundBits = r.Bits ?? roundBits;
+                    method = r.Method ?? method;
+                }
             }
+            int? bits = roundBits ?? dr;
+            // Auto: the fewest LSBs that fit the layer's budget, which is what rounding to the budget's width does.
+            if (bits == RoundSetting.AutoBits) bits = spec.BudgetOf(index);
             double? outMin = layer.OutputMin, outMax = layer.OutputMax;
             if (outMin is null || outMax is null)
             {
@@ -71,9 +85,10 @@ namespace FheGen.Compiler.Pipeline
                 perChannel ?? dp ?? false,
                 maxActive ?? dm,
                 // The model-wide rounding default only concerns layers that have a TLU.
-                isOutput ? null : roundBits ?? dr,
+                isOutput ? null : bits,
                 outMin,
-                outMax);
+                outMax,
+                method ?? dmethod ?? RoundingKind.Exact);
         }
     }
 }

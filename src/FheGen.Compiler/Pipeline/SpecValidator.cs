@@ -47,6 +47,18 @@ namespace FheGen.Compiler.Pipeline
             {
                 Invalid(diagnostics, TargetKind.ModelAttribute, 0, "PError", $"PError must be in [0, 1); it is {F(spec.PError)}");
             }
+            if (spec.GlobalPError is double g)
+            {
+                if (spec.PErrorExplicit)
+                {
+                    Invalid(diagnostics, TargetKind.ModelAttribute, 0, "GlobalPError",
+                        "state either PError (per table lookup) or GlobalPError (whole circuit), not both");
+                }
+                else if (double.IsNaN(g) || g <= 0 || g >= 1)
+                {
+                    Invalid(diagnostics, TargetKind.ModelAttribute, 0, "GlobalPError", $"GlobalPError must be in (0, 1); it is {F(g)}");
+                }
+            }
             if (spec.Layers.Count == 0)
             {
                 Invalid(diagnostics, TargetKind.ModelAttribute, 0, null, $"model '{model}' declares no [Dense] layer");
@@ -197,13 +209,23 @@ namespace FheGen.Compiler.Pipeline
             {
                 var r = spec.Round[i];
                 int layerIndex = CheckLayerName(spec, diagnostics, TargetKind.Round, i, r.Layer, "RoundAccumulator", keys);
+                bool defaultHasBits = false;
+                foreach (var other in spec.Round) defaultHasBits |= other.Layer is null && other.Bits is not null;
                 if (r.Bits is not int b)
                 {
-                    Invalid(diagnostics, TargetKind.Round, i, null, "[RoundAccumulator] needs Bits");
+                    // A layer may override only the method and inherit the width from the model default.
+                    if (r.Layer is null || !defaultHasBits)
+                    {
+                        Invalid(diagnostics, TargetKind.Round, i, null, "[RoundAccumulator] needs Bits (here or on the model-wide [RoundAccumulator])");
+                    }
                 }
-                else if (b < 1 || b > ModelSpec.HardLimitBits)
+                else if (b != RoundSetting.AutoBits && (b < 1 || b > ModelSpec.HardLimitBits))
                 {
-                    Invalid(diagnostics, TargetKind.Round, i, "Bits", $"Bits must be between 1 and 16; it is {b}");
+                    Invalid(diagnostics, TargetKind.Round, i, "Bits", $"Bits must be between 1 and 16, or Auto; it is {b}");
+                }
+                if (r.Method is RoundingKind m && m != RoundingKind.Exact && m != RoundingKind.Approximate)
+                {
+                    Invalid(diagnostics, TargetKind.Round, i, "Method", $"unknown rounding method {(int)m}");
                 }
                 if (layerIndex == last && last >= 0)
                 {

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Quantization;
@@ -35,8 +36,45 @@ namespace FheGen.Compiler.Plan
         /// <summary>Number of outputs (the last layer's neurons).</summary>
         public int Outputs => Layers[Layers.Count - 1].Outputs;
 
-        /// <summary>Per-TLU error probability.</summary>
+        /// <summary>Per-TLU error probability (derived from <see cref="GlobalPError"/> when that was given).</summary>
         public double PError { get; }
+
+        /// <summary>The whole circuit's error probability, when the model stated it instead of a per-TLU value.</summary>
+        public double? GlobalPError { get; internal set; }
+
+        /// <summary>All bootstrappings: table lookups plus those exact rounding adds.</summary>
+        public int TotalPbsCount
+        {
+            get
+            {
+                int n = 0;
+                foreach (var l in Layers) n += l.PbsCount + l.RoundingPbsCount;
+                return n;
+            }
+        }
+
+        /// <summary>
+        /// The per-TLU error probability that gives a circuit of <paramref name="pbsCount"/> bootstrappings a global error
+        /// probability of <paramref name="globalPError"/>: <c>1 - (1 - g)^(1/N)</c>, computed without cancellation.
+        /// </summary>
+        public static double PerTluPError(double globalPError, int pbsCount)
+            => pbsCount <= 1 ? globalPError : -Expm1(Log1p(-globalPError) / pbsCount);
+
+        // netstandard2.0 has neither Math.Log1P nor Math.Expm1; these are the classic cancellation-free forms
+        // (Goldberg / Kahan), accurate to a few ulps for tiny arguments.
+        private static double Log1p(double x)
+        {
+            double u = 1 + x;
+            return u == 1 ? x : Math.Log(u) * x / (u - 1);
+        }
+
+        private static double Expm1(double x)
+        {
+            double u = Math.Exp(x);
+            if (u == 1) return x;
+            double um1 = u - 1;
+            return um1 == -1 ? -1 : um1 * x / Math.Log(u);
+        }
 
         /// <summary>PBS budget in bits.</summary>
         public int BudgetBits { get; }
@@ -82,8 +120,9 @@ namespace FheGen.Compiler.Plan
             IReadOnlyList<NeuronPlan> neurons, double[] weightScales,
             long accumulatorMin, long accumulatorMax, int accumulatorBits,
             int roundedBits, bool roundedExtraBit, long tluInputMin, long tluInputMax, int tluInputBits,
-            UniformQuantizer? output)
+            UniformQuantizer? output, RoundingKind roundingMethod = RoundingKind.Exact)
         {
+            RoundingMethod = roundingMethod;
             Name = name;
             Index = index;
             IsOutput = isOutput;
@@ -169,6 +208,15 @@ namespace FheGen.Compiler.Plan
         /// the range up would otherwise need one more bit than requested.
         /// </summary>
         public bool RoundedExtraBit { get; }
+
+        /// <summary>How the accumulator is rounded (meaningful when <see cref="RoundedBits"/> is positive).</summary>
+        public RoundingKind RoundingMethod { get; }
+
+        /// <summary>
+        /// Bootstrappings that exact rounding adds under TFHE: one per removed bit per non-constant neuron (each removed
+        /// bit is extracted by a small lookup, as in Concrete). Approximate rounding adds none.
+        /// </summary>
+        public int RoundingPbsCount => RoundedBits > 0 && RoundingMethod == RoundingKind.Exact ? RoundedBits * PbsCount : 0;
 
         /// <summary>Smallest TLU input (after rounding).</summary>
         public long TluInputMin { get; }

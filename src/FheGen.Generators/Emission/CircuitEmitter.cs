@@ -162,9 +162,11 @@ namespace FheGen.Generators.Emission
             w.Line($"    new {M}.EquatableArray<{M}.PruneSetting>(new {M}.PruneSetting[] {{ " +
                 string.Join(", ", spec.Prune.Select(p => $"new {M}.PruneSetting({CodeWriter.Literal(p.Layer)}, {CodeWriter.Literal(p.MaxActiveInputs)})")) + " }),");
             w.Line($"    new {M}.EquatableArray<{M}.RoundSetting>(new {M}.RoundSetting[] {{ " +
-                string.Join(", ", spec.Round.Select(r => $"new {M}.RoundSetting({CodeWriter.Literal(r.Layer)}, {CodeWriter.Literal(r.Bits)})")) + " }),");
+                string.Join(", ", spec.Round.Select(r => $"new {M}.RoundSetting({CodeWriter.Literal(r.Layer)}, {CodeWriter.Literal(r.Bits)})" +
+                    (r.Method is RoundingKind m ? $" {{ Method = ({M}.RoundingKind){(int)m} }}" : ""))) + " }),");
             w.Line($"    new {M}.EquatableArray<{M}.ActivationRangeSetting>(new {M}.ActivationRangeSetting[] {{ " +
-                string.Join(", ", spec.Ranges.Select(r => $"new {M}.ActivationRangeSetting({CodeWriter.Literal(r.Layer)}, {CodeWriter.Literal(r.Min)}, {CodeWriter.Literal(r.Max)})")) + " }));");
+                string.Join(", ", spec.Ranges.Select(r => $"new {M}.ActivationRangeSetting({CodeWriter.Literal(r.Layer)}, {CodeWriter.Literal(r.Min)}, {CodeWriter.Literal(r.Max)})")) + " }))");
+            w.Line($"{{ GlobalPError = {CodeWriter.Literal(spec.GlobalPError)}, PErrorExplicit = {CodeWriter.Literal(spec.PErrorExplicit)} }};");
             w.Close();
             w.Line();
         }
@@ -199,7 +201,7 @@ namespace FheGen.Generators.Emission
                 if (l.RoundedBits > 0)
                 {
                     w.Line($"private static readonly {Rt}.Backends.RoundingStep __FheGen_L{l.Index}_round = new {Rt}.Backends.RoundingStep({l.RoundedBits}, " +
-                        $"{CodeWriter.Literal(l.AccumulatorMin)}, {CodeWriter.Literal(l.AccumulatorMax)});");
+                        $"{CodeWriter.Literal(l.AccumulatorMin)}, {CodeWriter.Literal(l.AccumulatorMax)}, (global::FheGen.Rounding){(int)l.RoundingMethod});");
                 }
             }
             w.Line();

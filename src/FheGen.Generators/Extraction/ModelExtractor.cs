@@ -33,7 +33,8 @@ namespace FheGen.Generators.Extraction
         {
             int inputs = 0, inputBits = 8, budget = ModelSpec.DefaultPbsBudgetBits;
             double inputMin = 0, inputMax = 1, pError = 9.094947017729282E-13;
-            bool budgetExplicit = false, sawModel = false;
+            bool budgetExplicit = false, sawModel = false, pErrorExplicit = false;
+            double? globalPError = null;
             var layers = new List<(string Name, int Outputs, ActivationKind Activation, double? Min, double? Max, string? Bias, int? Budget, AttributeData Data)>();
             var quantize = new List<QuantizeSetting>();
             var prune = new List<PruneSetting>();
@@ -61,6 +62,12 @@ namespace FheGen.Generators.Extraction
                         inputMin = Get(named, "InputMin", inputMin);
                         inputMax = Get(named, "InputMax", inputMax);
                         pError = Get(named, "PError", pError);
+                        pErrorExplicit = named.ContainsKey("PError");
+                        // NaN is the attribute's "not set".
+                        if (named.ContainsKey("GlobalPError") && !double.IsNaN(Get(named, "GlobalPError", double.NaN)))
+                        {
+                            globalPError = Get(named, "GlobalPError", double.NaN);
+                        }
                         if (named.ContainsKey("PbsBudgetBits"))
                         {
                             budgetExplicit = true;
@@ -90,7 +97,10 @@ namespace FheGen.Generators.Extraction
                         break;
                     case RoundAttribute:
                         map?.Set(TargetKind.Round, round.Count, attribute);
-                        round.Add(new RoundSetting(LayerArg(args), GetOpt<int>(named, "Bits")));
+                        round.Add(new RoundSetting(LayerArg(args), GetOpt<int>(named, "Bits"))
+                        {
+                            Method = GetOpt<int>(named, "Method") is int m ? (RoundingKind)m : (RoundingKind?)null,
+                        });
                         break;
                     case RangeAttribute:
                         if (args.Length != 3) return null;
@@ -122,7 +132,11 @@ namespace FheGen.Generators.Extraction
             var spec = new ModelSpec(type.Name, IsPartial(type, map), inputs, inputBits, inputMin, inputMax, budget, pError,
                 new EquatableArray<LayerSpec>(layerSpecs), new EquatableArray<QuantizeSetting>(quantize.ToArray()),
                 new EquatableArray<PruneSetting>(prune.ToArray()), new EquatableArray<RoundSetting>(round.ToArray()),
-                new EquatableArray<ActivationRangeSetting>(ranges.ToArray()));
+                new EquatableArray<ActivationRangeSetting>(ranges.ToArray()))
+            {
+                GlobalPError = globalPError,
+                PErrorExplicit = pErrorExplicit,
+            };
 
             string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
             var chain = new List<TypeDeclaration>();

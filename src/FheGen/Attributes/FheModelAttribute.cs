@@ -32,5 +32,12 @@ namespace FheGen
 
         /// <summary>Probability that one table lookup reads a neighbouring entry. Default 2^-40.</summary>
         public double PError { get; set; } = DefaultPError;
+
+        /// <summary>
+        /// Probability that at least one table lookup of the whole circuit errs, instead of <see cref="PError"/>:
+        /// the per-TLU value is derived as <c>1 - (1 - GlobalPError)^(1/N)</c> for the circuit's N bootstrappings.
+        /// Setting both is an error (FHE0003).
+        /// </summary>
+        public double GlobalPError { get; set; } = double.NaN;
     }
 }

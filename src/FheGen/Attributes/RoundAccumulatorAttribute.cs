@@ -21,7 +21,19 @@ namespace FheGen
         /// <summary>The layer this applies to, or null for the model default.</summary>
         public string? Layer { get; }
 
-        /// <summary>Width of the TLU input after rounding, 1..16.</summary>
+        /// <summary>
+        /// Rounds to the layer's PBS budget: the fewest LSBs are removed so the TLU input fits the budget, as
+        /// Concrete's <c>AutoRounder</c> does (<c>[RoundAccumulator(Bits = RoundAccumulatorAttribute.Auto)]</c>).
+        /// </summary>
+        public const int Auto = -1;
+
+        /// <summary>Width of the TLU input after rounding, 1..16, or <see cref="Auto"/> for the layer's budget.</summary>
         public int Bits { get; set; }
+
+        /// <summary>
+        /// <see cref="Rounding.Exact"/> (default) or <see cref="Rounding.Approximate"/>: approximate rounding needs no
+        /// extra bootstrapping under TFHE but may be off by one near a tie.
+        /// </summary>
+        public Rounding Method { get; set; }
     }
 }

@@ -61,17 +61,13 @@ namespace FheGen.Backends
         }
     }
 
-    /// <summary>How an accumulator is rounded before its TLU.</summary>
-    public enum RoundingMethod
-    {
-        /// <summary><c>floor(x / 2^t + 1/2)</c> exactly.</summary>
-        Exact = 0,
-    }
-
     /// <summary>A rounding applied to a layer's accumulators.</summary>
     /// <param name="Lsbs">Low bits removed.</param>
     /// <param name="AccumulatorMin">Smallest accumulator value (the encrypted backend needs the range).</param>
     /// <param name="AccumulatorMax">Largest accumulator value.</param>
-    /// <param name="Method">Rounding method.</param>
-    public sealed record RoundingStep(int Lsbs, long AccumulatorMin, long AccumulatorMax, RoundingMethod Method = RoundingMethod.Exact);
+    /// <param name="Method">
+    /// <see cref="Rounding.Exact"/> or <see cref="Rounding.Approximate"/>. The clear backend always rounds exactly;
+    /// the simulated and encrypted backends reproduce the approximate behaviour.
+    /// </param>
+    public sealed record RoundingStep(int Lsbs, long AccumulatorMin, long AccumulatorMax, Rounding Method = Rounding.Exact);
 }

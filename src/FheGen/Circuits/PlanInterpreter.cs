@@ -98,7 +98,7 @@ namespace FheGen.Circuits
                 _tables = activeTables.ToArray();
                 _constantValues = constantValues.ToArray();
                 _rounding = !plan.IsOutput && plan.RoundedBits > 0
-                    ? new RoundingStep(plan.RoundedBits, plan.AccumulatorMin, plan.AccumulatorMax)
+                    ? new RoundingStep(plan.RoundedBits, plan.AccumulatorMin, plan.AccumulatorMax, (Rounding)plan.RoundingMethod)
                     : null;
             }
 

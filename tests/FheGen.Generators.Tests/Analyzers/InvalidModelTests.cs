@@ -126,8 +126,8 @@ namespace FheGen.Generators.Tests.Analyzers
                 """),
                 Error("FHE0003", 0, "[Prune] needs MaxActiveInputs"),
                 Error("FHE0003", 1, "MaxActiveInputs must be at least 1; it is 0"),
-                Error("FHE0003", 2, "Bits must be between 1 and 16; it is 17"),
-                Error("FHE0003", 3, "[RoundAccumulator] needs Bits"));
+                Error("FHE0003", 2, "Bits must be between 1 and 16, or Auto; it is 17"),
+                Error("FHE0003", 3, "[RoundAccumulator] needs Bits (here or on the model-wide [RoundAccumulator])"));
 
         [Fact]
         public Task SettingsGivenTwice_AreOnTheSecondAttribute()

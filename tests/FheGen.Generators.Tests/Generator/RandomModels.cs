@@ -89,7 +89,10 @@ namespace FheGen.Generators.Tests.Generator
                 PError ?? FheModelAttribute.DefaultPError,
                 new EquatableArray<LayerSpec>(layers), new EquatableArray<QuantizeSetting>(Quantize),
                 new EquatableArray<PruneSetting>(Prune), new EquatableArray<RoundSetting>(Round),
-                new EquatableArray<ActivationRangeSetting>(ranges));
+                new EquatableArray<ActivationRangeSetting>(ranges))
+            {
+                PErrorExplicit = PError is not null,
+            };
         }
 
         /// <summary>The float model computed directly from the declared weights (double accumulation).</summary>
