@@ -181,11 +181,11 @@ namespace FheGen.CodeFixes.Tests
             const string output = "Output: 2 -> 1, 2 active weights, accumulator [-105, 105] (8 bits), output layer (no TLU)";
             test.TestState.ExpectedDiagnostics.Add(new DiagnosticResult("FHE0001", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(0));
             test.TestState.ExpectedDiagnostics.Add(new DiagnosticResult("FHE0006", Microsoft.CodeAnalysis.DiagnosticSeverity.Info).WithLocation(0)
-                .WithMessage("Hidden: 4 -> 2, 8 active weights, accumulator [0, 420] (9 bits), 9-bit TLU, 2 PBS"));
+                .WithMessage("Hidden: 4 -> 2, 8 active weights, accumulator [0, 420] (9 bits), 9-bit TLU, 2 PBS, est. ~446 ms on one core"));
             test.TestState.ExpectedDiagnostics.Add(new DiagnosticResult("FHE0006", Microsoft.CodeAnalysis.DiagnosticSeverity.Info).WithLocation(1).WithMessage(output));
             // round(420 / 2) = 210: 8 bits.
             test.FixedState.ExpectedDiagnostics.Add(new DiagnosticResult("FHE0006", Microsoft.CodeAnalysis.DiagnosticSeverity.Info).WithLocation(0)
-                .WithMessage("Hidden: 4 -> 2, 8 active weights, accumulator [0, 420] (9 bits), rounded 1 LSB -> 8-bit TLU, 2 PBS"));
+                .WithMessage("Hidden: 4 -> 2, 8 active weights, accumulator [0, 420] (9 bits), rounded 1 LSB -> 8-bit TLU, 2 PBS, est. ~206 ms on one core"));
             test.FixedState.ExpectedDiagnostics.Add(new DiagnosticResult("FHE0006", Microsoft.CodeAnalysis.DiagnosticSeverity.Info).WithLocation(1).WithMessage(output));
             await test.RunAsync();
         }

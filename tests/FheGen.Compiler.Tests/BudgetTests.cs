@@ -18,6 +18,21 @@ namespace FheGen.Compiler.Tests
             .Dense("out", 1, new float[] { 1, 1 }, null, ActivationKind.Identity)
             .Build();
 
+        /// <summary>
+        /// The rounding remedy's cost note, from the cost model: the unrounded lookup now, then exact and approximate
+        /// rounding of <paramref name="lsbs"/> LSBs to a <paramref name="tluBits"/>-bit lookup, per neuron.
+        /// </summary>
+        private static string CostNote(int accBits, int nowTluBits, int lsbs, int tluBits, double? pError = null)
+        {
+            string F(double ms) => FheGen.Compiler.Cost.CostModel.FormatLatency(ms);
+            double p = pError ?? Math.Pow(2, -40); // SpecBuilder's default
+            double now = FheGen.Compiler.Cost.CostModel.PbsLatencyMs(nowTluBits, p);
+            double exact = FheGen.Compiler.Cost.CostModel.NeuronLatencyMs(accBits, lsbs, tluBits, p, FheGen.Compiler.Cost.RoundingCostKind.Exact);
+            double approximate = FheGen.Compiler.Cost.CostModel.PbsLatencyMs(tluBits, p);
+            Assert.True(exact < now && approximate < exact);
+            return $"; est. {F(now)} -> {F(exact)} per neuron, {F(approximate)} with Method = Rounding.Approximate";
+        }
+
         private static bool HasOverBudget(ModelSpec spec, int layer)
             => CircuitCompiler.Compile(spec, CompileOptions.Analysis).Diagnostics.Any(d => d.Id == DiagnosticIds.OverBudget && d.Target.Index == layer);
 
@@ -32,7 +47,7 @@ namespace FheGen.Compiler.Tests
             Assert.Equal(new DiagnosticTarget(TargetKind.Dense, 0), d.Target);
             Assert.Equal(
                 "layer 'h': accumulator range [0, 840] needs 10 bits; budget is 8 bits. Fits with: " +
-                "[RoundAccumulator(\"h\", Bits = 8)] (removes 2 LSBs); " +
+                "[RoundAccumulator(\"h\", Bits = 8)] (removes 2 LSBs" + CostNote(10, 10, 2, 8) + "); " +
                 "[Prune(\"h\", MaxActiveInputs = 2)] (weight-independent rule: 1); " +
                 "WeightBits = 2; InputBits = 2",
                 d.Message);
@@ -66,7 +81,7 @@ namespace FheGen.Compiler.Tests
             var result = CircuitCompiler.Compile(WithLayerBudget(OverBudget(12), 0, 6), CompileOptions.Analysis);
             var d = Assert.Single(result.WithId(DiagnosticIds.OverBudget));
             Assert.StartsWith("layer 'h': accumulator range [0, 840] needs 10 bits; budget is 6 bits. Fits with: " +
-                "[RoundAccumulator(\"h\", Bits = 6)] (removes 4 LSBs)", d.Message);
+                "[RoundAccumulator(\"h\", Bits = 6)] (removes 4 LSBs" + CostNote(10, 10, 4, 6) + ")", d.Message);
             Assert.Equal("6", d.Properties[CompilerDiagnostic.RoundBitsProperty]);
             // The suggested rounding resolves it.
             Assert.False(HasOverBudget(WithLayerBudget(OverBudget(12), 0, 6).WithRound("h", 6), 0));
@@ -122,7 +137,7 @@ namespace FheGen.Compiler.Tests
             var h = result.Plan!.Layers[0];
             Assert.Equal((45L, 255L), (h.AccumulatorMin, h.AccumulatorMax));
             var d = Assert.Single(result.WithId(DiagnosticIds.OverBudget));
-            Assert.Contains("[RoundAccumulator(\"h\", Bits = 6)] (removes 3 LSBs, one for the carry at the top of the range)", d.Message);
+            Assert.Contains("[RoundAccumulator(\"h\", Bits = 6)] (removes 3 LSBs, one for the carry at the top of the range; est. ", d.Message);
             var rounded = CircuitCompiler.Compile(spec.WithRound("h", 6)).PlanOrThrow().Layers[0];
             Assert.Equal(3, rounded.RoundedBits);
             Assert.True(rounded.RoundedExtraBit);

@@ -43,7 +43,10 @@ namespace FheGen.Compiler.Tests
             Assert.Equal(2, summaries.Count);
             Assert.All(summaries, d => Assert.Equal(Severity.Info, d.Severity));
             Assert.Equal(new DiagnosticTarget(TargetKind.Dense, 0), summaries[0].Target);
-            Assert.Equal("Hidden: 64 -> 32, 1536 active weights, accumulator [-812, 1203] (12 bits), rounded 4 LSBs -> 8-bit TLU, 32 PBS",
+            // 32 lookups of 8 bits, each after 4 exact rounding steps on a 12-bit accumulator (cost model).
+            double ms = 32 * FheGen.Compiler.Cost.CostModel.NeuronLatencyMs(12, 4, 8, result.Plan!.PError, FheGen.Compiler.Cost.RoundingCostKind.Exact);
+            Assert.Equal("Hidden: 64 -> 32, 1536 active weights, accumulator [-812, 1203] (12 bits), rounded 4 LSBs -> 8-bit TLU, 32 PBS, " +
+                $"est. {FheGen.Compiler.Cost.CostModel.FormatLatency(ms)} on one core",
                 summaries[0].Message);
             // Out sees Hidden's 4-bit output in [0, 10]: 32 weights of 1.0 (4-bit: q = 7), 32 * 7 * 15 = 3360.
             Assert.Equal("Out: 32 -> 1, 32 active weights, accumulator [0, 3360] (12 bits), output layer (no TLU)", summaries[1].Message);
@@ -59,7 +62,8 @@ namespace FheGen.Compiler.Tests
                 .Quantize("h", 2, 3, null)
                 .Build();
             var d = CircuitCompiler.Compile(spec, CompileOptions.Analysis).WithId(DiagnosticIds.LayerSummary).First();
-            Assert.Equal("h: 2 -> 2, 2 active weights, accumulator [-3, 3] (3 bits), 3-bit TLU, 1 PBS", d.Message);
+            Assert.Equal("h: 2 -> 2, 2 active weights, accumulator [-3, 3] (3 bits), 3-bit TLU, 1 PBS, " +
+                $"est. {FheGen.Compiler.Cost.CostModel.FormatLatency(FheGen.Compiler.Cost.CostModel.PbsLatencyMs(3, spec.PError))} on one core", d.Message);
         }
 
         [Fact]

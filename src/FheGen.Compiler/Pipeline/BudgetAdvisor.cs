@@ -31,7 +31,8 @@ namespace FheGen.Compiler.Pipeline
             var parts = new List<string>();
 
             var rounding = RoundingPlanner.Plan(layer.AccumulatorMin, layer.AccumulatorMax, budget);
-            parts.Add($"[RoundAccumulator(\"{name}\", Bits = {budget})] (removes {Text.Count(rounding.Lsbs, "LSB")}{(rounding.ExtraBit ? ", one for the carry at the top of the range" : "")})");
+            parts.Add($"[RoundAccumulator(\"{name}\", Bits = {budget})] (removes {Text.Count(rounding.Lsbs, "LSB")}{(rounding.ExtraBit ? ", one for the carry at the top of the range" : "")}" +
+                RoundingCostNote(spec, layer, rounding.Lsbs, budget) + ")");
 
             int? bestK = LargestFittingFanIn(spec, index, settings, domain, budget);
             long worst = IntegerRange.WorstCaseMaxFanIn(budget, settings.WeightBits, domain.Bits);
@@ -68,6 +69,24 @@ namespace FheGen.Compiler.Pipeline
             }
 
             return new BudgetAdvice(". Fits with: " + string.Join("; ", parts), rounding.Lsbs, bestK, worst, weightBits, inputBits);
+        }
+
+        /// <summary>
+        /// The estimated effect of the suggested rounding on one neuron's lookup: "; est. 232 ms -> 20.6 ms per PBS
+        /// (exact), 11.8 ms (approximate)". Empty when the current lookup is too wide to price.
+        /// </summary>
+        private static string RoundingCostNote(ModelSpec spec, LayerPlan layer, int lsbs, int budget)
+        {
+            double p = spec.GlobalPError is double g ? CircuitPlan.PerTluPError(g, Math.Max(1, layer.PbsCount)) : spec.PError;
+            int tlu = IntegerRange.BitsFor(AccumulatorRounding.RoundExact(layer.AccumulatorMin, lsbs), AccumulatorRounding.RoundExact(layer.AccumulatorMax, lsbs));
+            if (tlu > budget || lsbs == 0) return "";
+            double now = layer.TluInputBits <= ModelSpec.HardLimitBits
+                ? Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, layer.RoundedBits, layer.TluInputBits, p, Cost.CostModel.DefaultRounding(layer))
+                : double.PositiveInfinity;
+            double exact = Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, lsbs, tlu, p, Cost.RoundingCostKind.Exact);
+            double approximate = Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, lsbs, tlu, p, Cost.RoundingCostKind.Approximate);
+            return $"; est. {Cost.CostModel.FormatLatency(now)} -> {Cost.CostModel.FormatLatency(exact)} per neuron, " +
+                $"{Cost.CostModel.FormatLatency(approximate)} with Method = Rounding.Approximate";
         }
 
         /// <summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using FheGen.Compiler.Cost;
 using FheGen.Compiler.Diagnostics;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Plan;
@@ -89,6 +90,7 @@ namespace FheGen.Compiler.Pipeline
             var input = UniformQuantizer.ForRange(spec.InputBits, spec.InputMin, spec.InputMax);
             var domain = input;
             bool fatal = false;
+            var summaries = new List<LayerPlan>();
             for (int i = 0; i < spec.Layers.Count; i++)
             {
                 var settings = LayerSettings.Resolve(spec, i);
@@ -109,14 +111,11 @@ namespace FheGen.Compiler.Pipeline
                 fatal |= CheckWidths(spec, layer, settings, domain, options, diagnostics);
                 if (options.Summaries)
                 {
-                    diagnostics.Add(CompilerDiagnostic.Create(DiagnosticIds.LayerSummary, Severity.Info,
-                        new DiagnosticTarget(TargetKind.Dense, i), Summary(layer)));
+                    summaries.Add(layer);
                 }
                 domain = layer.Output ?? domain;
             }
 
-            // Stable (List.Sort is not): errors first, declaration order kept within a severity.
-            diagnostics = diagnostics.OrderByDescending(d => d.Severity).ToList();
             double pError = spec.PError;
             if (spec.GlobalPError is double global)
             {
@@ -124,6 +123,14 @@ namespace FheGen.Compiler.Pipeline
                 foreach (var l in layers) pbs += l.PbsCount + l.RoundingPbsCount;
                 pError = CircuitPlan.PerTluPError(global, pbs);
             }
+            // Summaries come last: their cost estimate needs the per-TLU p_error, known only once every layer is.
+            foreach (var layer in summaries)
+            {
+                diagnostics.Add(CompilerDiagnostic.Create(DiagnosticIds.LayerSummary, Severity.Info,
+                    new DiagnosticTarget(TargetKind.Dense, layer.Index), Summary(layer, pError)));
+            }
+            // Stable (List.Sort is not): errors first, declaration order kept within a severity.
+            diagnostics = diagnostics.OrderByDescending(d => d.Severity).ToList();
             var plan = fatal ? null : new CircuitPlan(spec.Name, input, spec.Inputs, pError, spec.PbsBudgetBits, layers,
                 tables is null ? Array.Empty<TablePlan>() : (IReadOnlyList<TablePlan>)tables.Tables)
             {
@@ -132,14 +139,18 @@ namespace FheGen.Compiler.Pipeline
             return new CompileResult(plan, diagnostics);
         }
 
-        /// <summary>The FHE0006 text for one layer.</summary>
-        public static string Summary(LayerPlan layer)
+        /// <summary>The FHE0006 text for one layer, with its estimated latency at per-TLU <paramref name="pError"/>.</summary>
+        public static string Summary(LayerPlan layer, double pError)
         {
             string head = $"{layer.Name}: {layer.Inputs} -> {layer.Outputs}, {layer.ActiveWeights} active weights, " +
                 $"accumulator [{layer.AccumulatorMin}, {layer.AccumulatorMax}] ({layer.AccumulatorBits} bits)";
             if (layer.IsOutput) return head + ", output layer (no TLU)";
-            string rounding = layer.RoundedBits > 0 ? $", rounded {Text.Count(layer.RoundedBits, "LSB")} -> {layer.TluInputBits}-bit TLU" : $", {layer.TluInputBits}-bit TLU";
-            return head + rounding + $", {layer.PbsCount} PBS";
+            string method = layer.RoundingMethod == RoundingKind.Approximate ? " (approximate)" : "";
+            string rounding = layer.RoundedBits > 0 ? $", rounded {Text.Count(layer.RoundedBits, "LSB")}{method} -> {layer.TluInputBits}-bit TLU" : $", {layer.TluInputBits}-bit TLU";
+            string estimate = layer.TluInputBits <= ModelSpec.HardLimitBits
+                ? $", est. {CostModel.FormatLatency(CostModel.EstimateLayer(layer, pError, CostModel.DefaultRounding(layer)).LatencyMs)} on one core"
+                : "";
+            return head + rounding + $", {layer.PbsCount} PBS" + estimate;
         }
 
         /// <summary>Adds FHE0001/FHE0002 for one layer; returns true when the layer cannot be evaluated.</summary>

@@ -100,11 +100,14 @@ namespace FheGen.Generators.Emission
             w.Line($"    {CodeWriter.Literal(plan.Name)}, {plan.Inputs}, {plan.BudgetBits}, {CodeWriter.Literal(plan.PError)}, {plan.Tables.Count},");
             w.Line($"    new {Rt}.Circuits.LayerInfo[]");
             w.Line("    {");
-            foreach (var l in plan.Layers)
+            var cost = Compiler.Cost.CostModel.Estimate(plan, plan.PError);
+            for (int i = 0; i < plan.Layers.Count; i++)
             {
+                var l = plan.Layers[i];
                 w.Line($"        new {Rt}.Circuits.LayerInfo({CodeWriter.Literal(l.Name)}, {l.Inputs}, {l.Outputs}, {l.ActiveWeights}, " +
                     $"{CodeWriter.Literal(l.AccumulatorMin)}, {CodeWriter.Literal(l.AccumulatorMax)}, {l.AccumulatorBits}, {l.RoundedBits}, " +
-                    $"{l.TluInputBits}, {l.PbsCount}, {CodeWriter.Literal(l.IsOutput)}),");
+                    $"{l.TluInputBits}, {l.PbsCount}, {CodeWriter.Literal(l.IsOutput)}, (global::FheGen.Rounding){(int)l.RoundingMethod}, " +
+                    $"{CodeWriter.Literal(cost.Layers[i].LatencyMs)}),");
             }
             w.Line("    });");
             w.Line();

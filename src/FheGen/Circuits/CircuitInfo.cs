@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using FheGen.Compiler.Cost;
 using FheGen.Compiler.Plan;
 
 namespace FheGen.Circuits
@@ -17,6 +18,11 @@ namespace FheGen.Circuits
     /// <param name="TluInputBits">Width of the TLU input (for the output layer, its accumulator width).</param>
     /// <param name="PbsCount">Programmable bootstrappings in this layer.</param>
     /// <param name="IsOutput">Whether this is the last layer (no TLU).</param>
+    /// <param name="RoundingMethod">How the accumulator is rounded (when <paramref name="RoundedBits"/> is positive).</param>
+    /// <param name="EstimatedLatencyMs">
+    /// Estimated latency of the layer's bootstrappings on one core, one after another, at the circuit's p_error
+    /// (<c>FheGen.Compiler.Cost.CostModel</c>; its <c>Source</c> says where the figures come from).
+    /// </param>
     public sealed record LayerInfo(
         string Name,
         int Inputs,
@@ -28,7 +34,13 @@ namespace FheGen.Circuits
         int RoundedBits,
         int TluInputBits,
         int PbsCount,
-        bool IsOutput);
+        bool IsOutput,
+        Rounding RoundingMethod = Rounding.Exact,
+        double EstimatedLatencyMs = 0)
+    {
+        /// <summary><see cref="EstimatedLatencyMs"/> as a time span.</summary>
+        public TimeSpan EstimatedLatency => TimeSpan.FromMilliseconds(EstimatedLatencyMs);
+    }
 
     /// <summary>Build-time facts about a compiled circuit, as the generator computed them.</summary>
     public sealed class CircuitInfo : IEquatable<CircuitInfo>
@@ -50,8 +62,10 @@ namespace FheGen.Circuits
         public static CircuitInfo FromPlan(CircuitPlan plan)
         {
             ArgumentNullException.ThrowIfNull(plan);
-            var layers = plan.Layers.Select(l => new LayerInfo(l.Name, l.Inputs, l.Outputs, l.ActiveWeights, l.AccumulatorMin, l.AccumulatorMax,
-                l.AccumulatorBits, l.RoundedBits, l.TluInputBits, l.PbsCount, l.IsOutput)).ToArray();
+            var cost = CostModel.Estimate(plan, plan.PError);
+            var layers = plan.Layers.Select((l, i) => new LayerInfo(l.Name, l.Inputs, l.Outputs, l.ActiveWeights, l.AccumulatorMin, l.AccumulatorMax,
+                l.AccumulatorBits, l.RoundedBits, l.TluInputBits, l.PbsCount, l.IsOutput, (Rounding)l.RoundingMethod,
+                cost.Layers[i].LatencyMs)).ToArray();
             return new CircuitInfo(plan.Name, plan.Inputs, plan.BudgetBits, plan.PError, plan.Tables.Count, layers);
         }
 
@@ -79,6 +93,12 @@ namespace FheGen.Circuits
         /// <summary>Total programmable bootstrappings per inference.</summary>
         public int PbsCount => Layers.Sum(l => l.PbsCount);
 
+        /// <summary>
+        /// Estimated latency of one inference's bootstrappings on one core, one after another (the sum over layers;
+        /// linear layers and client-side work are negligible next to them).
+        /// </summary>
+        public TimeSpan EstimatedLatency => TimeSpan.FromMilliseconds(Layers.Sum(l => l.EstimatedLatencyMs));
+
         /// <summary>Widest TLU input (0 when no layer has a TLU).</summary>
         public int MaxTluInputBits => Layers.Where(l => !l.IsOutput).Select(l => l.TluInputBits).DefaultIfEmpty(0).Max();
 
@@ -98,14 +118,18 @@ namespace FheGen.Circuits
         {
             var rows = new List<string>
             {
-                $"{"layer",-12} {"in",6} {"out",5} {"weights",8} {"accumulator",24} {"acc bits",8} {"rounded",7} {"TLU bits",8} {"PBS",5}",
+                $"{"layer",-12} {"in",6} {"out",5} {"weights",8} {"accumulator",24} {"acc bits",8} {"rounded",9} {"TLU bits",8} {"PBS",5} {"est. latency",12}",
             };
             foreach (var l in Layers)
             {
+                string rounded = l.RoundedBits == 0 ? "0" : l.RoundedBits.ToString(System.Globalization.CultureInfo.InvariantCulture) + (l.RoundingMethod == Rounding.Approximate ? " ~" : "");
                 rows.Add($"{l.Name,-12} {l.Inputs,6} {l.Outputs,5} {l.ActiveWeights,8} {$"[{l.AccumulatorMin}, {l.AccumulatorMax}]",24} {l.AccumulatorBits,8} " +
-                    $"{l.RoundedBits,7} {(l.IsOutput ? "-" : l.TluInputBits.ToString(System.Globalization.CultureInfo.InvariantCulture)),8} {l.PbsCount,5}");
+                    $"{rounded,9} {(l.IsOutput ? "-" : l.TluInputBits.ToString(System.Globalization.CultureInfo.InvariantCulture)),8} {l.PbsCount,5} " +
+                    $"{(l.IsOutput ? "-" : CostModel.FormatLatency(l.EstimatedLatencyMs)),12}");
             }
-            rows.Add($"total: {PbsCount} PBS, widest TLU input {MaxTluInputBits} bits (budget {BudgetBits}), {TableCount} distinct tables");
+            rows.Add($"total: {PbsCount} PBS, widest TLU input {MaxTluInputBits} bits (budget {BudgetBits}), {TableCount} distinct tables, " +
+                $"p_error {PError.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)} per TLU, " +
+                $"estimated {CostModel.FormatLatency(EstimatedLatency.TotalMilliseconds)} per inference on one core (~ = approximate rounding)");
             return string.Join(Environment.NewLine, rows);
         }
     }
