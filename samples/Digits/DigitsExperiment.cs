@@ -59,8 +59,9 @@ public static class DigitsExperiment
             test.Count,
             circuit.PbsCount,
             circuit.MaxTluInputBits,
+            circuit.EstimatedLatency.TotalMilliseconds,
             circuit.Layers.Select(l => new LayerReport(l.Name, l.Inputs, l.Outputs, l.ActiveWeights, l.AccumulatorMin, l.AccumulatorMax,
-                l.AccumulatorBits, l.RoundedBits, l.IsOutput ? null : l.TluInputBits, l.PbsCount)).ToArray());
+                l.AccumulatorBits, l.RoundedBits, l.IsOutput ? null : l.TluInputBits, l.PbsCount, l.EstimatedLatencyMs)).ToArray());
     }
 
     /// <summary>Index of the largest value (first one on ties).</summary>
@@ -82,7 +83,19 @@ public sealed record DigitsReport(
     [property: JsonPropertyName("test_samples")] int TestSamples,
     [property: JsonPropertyName("pbs_count")] int PbsCount,
     [property: JsonPropertyName("max_tlu_bits")] int MaxTluBits,
-    [property: JsonPropertyName("layers")] IReadOnlyList<LayerReport> Layers);
+    [property: JsonPropertyName("estimated_latency_ms")] double EstimatedLatencyMs,
+    [property: JsonPropertyName("layers")] IReadOnlyList<LayerReport> Layers)
+{
+    /// <summary>The rounding sweep, when <c>--sweep-rounding</c> ran.</summary>
+    [JsonPropertyName("rounding_sweep")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<RoundingSweepRow>? RoundingSweep { get; init; }
+
+    /// <summary>The p_error search, when <c>--search-perror</c> ran.</summary>
+    [JsonPropertyName("perror_search")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PErrorSearchReport? PErrorSearch { get; init; }
+}
 
 /// <summary>One layer of the report.</summary>
 public sealed record LayerReport(
@@ -95,4 +108,5 @@ public sealed record LayerReport(
     [property: JsonPropertyName("acc_bits")] int AccBits,
     [property: JsonPropertyName("rounded_bits")] int RoundedBits,
     [property: JsonPropertyName("tlu_bits")] int? TluBits,
-    [property: JsonPropertyName("pbs")] int Pbs);
+    [property: JsonPropertyName("pbs")] int Pbs,
+    [property: JsonPropertyName("estimated_latency_ms")] double EstimatedLatencyMs);

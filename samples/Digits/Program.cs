@@ -7,7 +7,7 @@ using System.Text.Json;
 using FheGen.Samples.Digits;
 using FheGen.Training;
 
-// dotnet run --project samples/Digits -c Release [-- --json PATH] [-- --train]
+// dotnet run --project samples/Digits -c Release [-- --json PATH] [--sweep-rounding] [--search-perror] | [-- --train]
 return Cli.Run(args);
 
 static class Cli
@@ -15,7 +15,7 @@ static class Cli
     public static int Run(string[] args)
     {
         string? json = null;
-        bool train = false;
+        bool train = false, sweep = false, search = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -25,6 +25,12 @@ static class Cli
                     break;
                 case "--train":
                     train = true;
+                    break;
+                case "--sweep-rounding":
+                    sweep = true;
+                    break;
+                case "--search-perror":
+                    search = true;
                     break;
                 case "-h":
                 case "--help":
@@ -37,7 +43,12 @@ static class Cli
         }
         try
         {
-            return train ? Train() : Report(json);
+            if (train && (sweep || search || json is not null))
+            {
+                Console.Error.WriteLine($"--train cannot be combined with other options\n{Usage}");
+                return 2;
+            }
+            return train ? Train() : Report(json, sweep, search);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
         {
@@ -47,12 +58,14 @@ static class Cli
     }
 
     private const string Usage =
-        "usage: Digits [--json PATH] | --train\n" +
-        "  (no option)  print the circuit report and the float / clear-quantized test accuracy\n" +
-        "  --json PATH  also write the report as JSON\n" +
+        "usage: Digits [--json PATH] [--sweep-rounding] [--search-perror] | --train\n" +
+        "  (no option)       print the circuit report and the float / clear-quantized test accuracy\n" +
+        "  --sweep-rounding  TLU bits 8..2 (exact and approximate rounding): clear and simulated accuracy, estimated latency\n" +
+        "  --search-perror   bisection for the largest p_error within 1 point of the exact circuit's accuracy\n" +
+        "  --json PATH       also write the report (and the sweep and search, when run) as JSON\n" +
         "  --train      retrain the float MLP (seeded), calibrate, rewrite DigitsMlp.Weights.cs; rebuild afterwards";
 
-    private static int Report(string? jsonPath)
+    private static int Report(string? jsonPath, bool sweep, bool search)
     {
         var (_, test) = DigitsExperiment.LoadSplit();
         var report = DigitsExperiment.Evaluate(test);
@@ -60,8 +73,37 @@ static class Cli
         Console.WriteLine();
         Console.WriteLine(DigitsMlp.Circuit.ToTable());
         Console.WriteLine();
-        Console.WriteLine($"float accuracy          {report.FloatAccuracy.ToString("P2", CultureInfo.InvariantCulture)}");
-        Console.WriteLine($"clear-quantized         {report.ClearAccuracy.ToString("P2", CultureInfo.InvariantCulture)}");
+        Console.WriteLine($"float accuracy          {Percent(report.FloatAccuracy)}");
+        Console.WriteLine($"clear-quantized         {Percent(report.ClearAccuracy)}");
+        if (sweep)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"rounding sweep of 'Hidden' (simulated at the model's p_error, seed {DigitsOptimization.SimulationSeed}; latency: FheGen.Compiler.Cost.CostModel):");
+            var rows = DigitsOptimization.SweepRounding(test);
+            Console.WriteLine($"{"TLU bits",8} {"LSBs",5} {"method",-12} {"clear",8} {"simulated",10} {"est. latency",13} {"speed-up",9}");
+            double baseline = rows[0].EstimatedLatencyMs;
+            foreach (var r in rows)
+            {
+                Console.WriteLine($"{r.TluBits,8} {r.RoundedBits,5} {r.Method,-12} {Percent(r.ClearAccuracy),8} {Percent(r.SimulatedAccuracy),10} " +
+                    $"{FheGen.Compiler.Cost.CostModel.FormatLatency(r.EstimatedLatencyMs),13} {(baseline / r.EstimatedLatencyMs).ToString("F1", CultureInfo.InvariantCulture) + "x",9}");
+            }
+            report = report with { RoundingSweep = rows };
+        }
+        if (search)
+        {
+            Console.WriteLine();
+            Console.WriteLine("p_error search (generated circuit on SimulatedBackend, 5 runs per step, all within 1 point):");
+            var watch = Stopwatch.StartNew();
+            var result = DigitsOptimization.SearchPError(test);
+            Console.WriteLine(result.FormatTable());
+            Console.WriteLine($"p_error {result.PError.ToString("G3", CultureInfo.InvariantCulture)} per TLU: accuracy {Percent(result.Metric)} " +
+                $"(exact circuit {Percent(result.ReferenceMetric)}), {(result.Converged ? "converged" : "NOT converged")} in {watch.Elapsed.TotalSeconds:F1} s");
+            if (result.Warning is not null) Console.WriteLine("warning: " + result.Warning);
+            var plan = FheGen.Compiler.Pipeline.CircuitCompiler.Compile(DigitsMlp.Spec).PlanOrThrow();
+            Console.WriteLine($"estimated latency: {FheGen.Compiler.Cost.CostModel.FormatLatency(FheGen.Compiler.Cost.CostModel.Estimate(plan, plan.PError).TotalLatencyMs)} at the model's p_error, " +
+                $"{FheGen.Compiler.Cost.CostModel.FormatLatency(FheGen.Compiler.Cost.CostModel.Estimate(plan, result.PError).TotalLatencyMs)} at the one found");
+            report = report with { PErrorSearch = DigitsOptimization.ToReport(result) };
+        }
         if (jsonPath is not null)
         {
             var text = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
@@ -70,6 +112,8 @@ static class Cli
         }
         return 0;
     }
+
+    private static string Percent(double v) => v.ToString("P2", CultureInfo.InvariantCulture);
 
     private static int Train()
     {
