@@ -140,7 +140,12 @@ namespace FheGen.Generators.Tests.Generator
                 s.Append(")]\n");
             }
             foreach (var p in Prune) s.Append("    [Prune(").Append(Args(p.Layer, new[] { "MaxActiveInputs = " + p.MaxActiveInputs })).Append(")]\n");
-            foreach (var r in Round) s.Append("    [RoundAccumulator(").Append(Args(r.Layer, new[] { "Bits = " + r.Bits })).Append(")]\n");
+            foreach (var r in Round)
+            {
+                var named = new List<string> { "Bits = " + (r.Bits == RoundSetting.AutoBits ? "RoundAccumulatorAttribute.Auto" : r.Bits.ToString()) };
+                if (r.Method is RoundingKind m) named.Add("Method = Rounding." + m);
+                s.Append("    [RoundAccumulator(").Append(Args(r.Layer, named.ToArray())).Append(")]\n");
+            }
             foreach (var l in Layers.Where(l => l.RangeKind == RangeKind.Attribute))
             {
                 s.Append("    [ActivationRange(\"").Append(l.Name).Append("\", ").Append(D(l.RangeMin)).Append(", ").Append(D(l.RangeMax)).Append(")]\n");
@@ -254,7 +259,8 @@ namespace FheGen.Generators.Tests.Generator
                from quantize in Settings(layers.Select(l => l.Name).ToArray(), 50, Quantize)
                from prune in Settings(layers.Select(l => l.Name).ToArray(), 25, l => Gen.Int[1, 13].Select(m => new PruneSetting(l, m)))
                // Rounding a last layer is an error; the default only touches layers with a TLU.
-               from round in Settings(layers.Take(layers.Length - 1).Select(l => l.Name).ToArray(), 45, l => Gen.Int[2, 10].Select(b => new RoundSetting(l, b)))
+               from round in Settings(layers.Take(layers.Length - 1).Select(l => l.Name).ToArray(), 45, l => Gen.Select(Gen.Frequency((4, Gen.Int[2, 10]), (1, Gen.Const(RoundSetting.AutoBits))), Gen.Int[0, 2],
+                   (b, m) => new RoundSetting(l, b) { Method = m == 2 ? null : (RoundingKind)m }))
                from vectors in Gen.Long[0, (1L << inputBits) - 1].Array[inputs].Array[6]
                from features in Gen.Float[(float)(inputMin - 0.3 * inputWidth), (float)(inputMin + 1.3 * inputWidth)].Array[inputs].Array[3]
                select new RandomModel(name, inputs, inputBits, inputMin, inputMin + inputWidth, budget, pError, layers,
