@@ -46,9 +46,9 @@ public static class DigitsOptimization
         var plan = CircuitCompiler.Compile(spec).PlanOrThrow();
         var interpreter = new PlanInterpreter(plan);
         var io = CircuitIo.FromPlan(plan);
-        double clear = Accuracy(test, io, (q, acc) => interpreter.Run<ClearBackend, long>(default, q, acc));
+        double clear = DigitsExperiment.Accuracy(test, io, (q, acc) => interpreter.Run<ClearBackend, long>(default, q, acc));
         var backend = new SimulatedBackend(plan.PError, seed);
-        double simulated = Accuracy(test, io, (q, acc) => interpreter.Run<SimulatedBackend, long>(backend, q, acc));
+        double simulated = DigitsExperiment.Accuracy(test, io, (q, acc) => interpreter.Run<SimulatedBackend, long>(backend, q, acc));
         var hidden = plan.Layers[0];
         return new RoundingSweepRow(hidden.TluInputBits, hidden.RoundedBits, method, clear, simulated,
             CostModel.Estimate(plan, plan.PError).TotalLatencyMs);
@@ -64,7 +64,7 @@ public static class DigitsOptimization
         return PErrorSearch.Run((p, seed) =>
         {
             var backend = new SimulatedBackend(p, seed);
-            return Accuracy(test, io, (q, acc) => DigitsMlp.Run<SimulatedBackend, long>(backend, q, acc));
+            return DigitsExperiment.Accuracy(test, io, (q, acc) => DigitsMlp.Run<SimulatedBackend, long>(backend, q, acc));
         }, new PErrorSearchOptions
         {
             Lower = 1e-9,
@@ -76,22 +76,6 @@ public static class DigitsOptimization
             Seed = (int)SimulationSeed,
             Progress = progress,
         });
-    }
-
-    private static double Accuracy(Dataset test, CircuitIo io, Action<long[], long[]> run)
-    {
-        var q = new long[test.Features];
-        var acc = new long[io.Outputs];
-        var y = new float[io.Outputs];
-        int correct = 0;
-        for (int i = 0; i < test.Count; i++)
-        {
-            io.QuantizeInputs(test.Row(i), q);
-            run(q, acc);
-            io.DequantizeOutputs(acc, y);
-            if (DigitsExperiment.ArgMax(y) == test.Y[i]) correct++;
-        }
-        return (double)correct / test.Count;
     }
 
     /// <summary>The JSON form of a search result.</summary>
