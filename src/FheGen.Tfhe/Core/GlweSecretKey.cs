@@ -1,0 +1,52 @@
+using System;
+
+namespace FheGen.Tfhe.Core;
+
+/// <summary>
+/// A binary GLWE secret key: k polynomials S_0..S_{k−1} of size N with 0/1 coefficients, in
+/// Z[X]/(X^N + 1). Client-side only; the coefficients are never printed.
+/// </summary>
+public sealed class GlweSecretKey
+{
+    // Polynomial i occupies [i·N, (i+1)·N): this layout is also the flattened LWE key.
+    private readonly ulong[] _coefficients;
+
+    private GlweSecretKey(int glweDimension, int polynomialSize, ulong[] coefficients)
+    {
+        GlweDimension = glweDimension;
+        PolynomialSize = polynomialSize;
+        _coefficients = coefficients;
+    }
+
+    /// <summary>The GLWE dimension k (number of key polynomials).</summary>
+    public int GlweDimension { get; }
+
+    /// <summary>The polynomial size N (a power of two).</summary>
+    public int PolynomialSize { get; }
+
+    /// <summary>All k·N coefficients, polynomial after polynomial.</summary>
+    internal ReadOnlySpan<ulong> Coefficients => _coefficients;
+
+    /// <summary>Key polynomial <paramref name="index"/> (0 ≤ index &lt; k).</summary>
+    internal ReadOnlySpan<ulong> Polynomial(int index)
+        => _coefficients.AsSpan(checked(index * PolynomialSize), PolynomialSize);
+
+    /// <summary>Draws a uniformly random binary key with k = <paramref name="glweDimension"/> polynomials of size N.</summary>
+    public static GlweSecretKey Generate(int glweDimension, int polynomialSize, NoiseSampler sampler)
+    {
+        GlweCiphertext.CheckShape(glweDimension, polynomialSize);
+        ArgumentNullException.ThrowIfNull(sampler);
+        var coefficients = new ulong[glweDimension * polynomialSize];
+        sampler.FillBinary(coefficients);
+        return new GlweSecretKey(glweDimension, polynomialSize, coefficients);
+    }
+
+    /// <summary>
+    /// The flattened LWE key of dimension k·N: bit i·N + j is coefficient j of S_i. A ciphertext from
+    /// <see cref="GlweCiphertext.SampleExtract(int)"/> decrypts under it. Returns a copy.
+    /// </summary>
+    public LweSecretKey ToFlattenedLweKey() => LweSecretKey.FromBits(_coefficients);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"GlweSecretKey(k = {GlweDimension}, N = {PolynomialSize}, coefficients hidden)";
+}

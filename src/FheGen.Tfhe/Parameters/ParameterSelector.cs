@@ -1,0 +1,216 @@
+using System;
+using System.Collections.Concurrent;
+using System.Globalization;
+
+namespace FheGen.Tfhe.Parameters;
+
+
+/// <summary>The ranges <see cref="ParameterSelector"/> searches. A value type, so it can key the selector's cache.</summary>
+/// <param name="MinLweDimension">Smallest n tried.</param>
+/// <param name="MaxLweDimension">Largest n tried.</param>
+/// <param name="LweDimensionStep">Step between tried values of n.</param>
+/// <param name="MinGlweDimension">Smallest k tried.</param>
+/// <param name="MaxGlweDimension">Largest k tried.</param>
+/// <param name="MinLog2PolynomialSize">Smallest log2 N tried (raised to p when the lookup needs it).</param>
+/// <param name="MaxLog2PolynomialSize">Largest log2 N tried.</param>
+/// <param name="MaxPbsLevel">Most PBS decomposition levels tried (every base with base_log·level ≤ 64 is tried).</param>
+/// <param name="MaxKsLevel">Most keyswitch decomposition levels tried (every base with base_log·level ≤ 64 is tried).</param>
+/// <param name="StdDevMargin">
+/// Relative margin above the security curve for both σ (σ = curve minimum · (1 + margin)), so that selected sets are
+/// secure without relying on <see cref="Security.RelativeTolerance"/>.
+/// </param>
+public sealed record ParameterSearchSpace(
+    int MinLweDimension = 512,
+    int MaxLweDimension = 1400,
+    int LweDimensionStep = 1,
+    int MinGlweDimension = 1,
+    int MaxGlweDimension = 4,
+    int MinLog2PolynomialSize = 9,
+    int MaxLog2PolynomialSize = 16,
+    int MaxPbsLevel = 4,
+    int MaxKsLevel = 12,
+    double StdDevMargin = 1e-9)
+{
+    /// <summary>
+    /// Default ranges: n ∈ [512, 1400] step 1, k ∈ [1, 4], N ∈ [2^9, 2^16], PBS levels 1..4, keyswitch levels 1..12.
+    /// k goes to 4 (not just 1, 2) because small precisions are cheapest with a large k and a small N, as TFHE-rs' 2-bit
+    /// set (k = 4, N = 512) shows; n starts at 512, well inside the range where the security curve's linear fit holds.
+    /// </summary>
+    public static ParameterSearchSpace Default { get; } = new();
+
+    internal void Check()
+    {
+        if (MinLweDimension < 1 || MaxLweDimension < MinLweDimension || LweDimensionStep < 1)
+            throw new ArgumentException($"Invalid LWE dimension range [{MinLweDimension}, {MaxLweDimension}] step {LweDimensionStep}.");
+        if (MinGlweDimension < 1 || MaxGlweDimension < MinGlweDimension || MaxGlweDimension > 16)
+            throw new ArgumentException($"Invalid GLWE dimension range [{MinGlweDimension}, {MaxGlweDimension}] (1..16).");
+        if (MinLog2PolynomialSize < 8 || MaxLog2PolynomialSize > 16 || MaxLog2PolynomialSize < MinLog2PolynomialSize)
+            throw new ArgumentException($"Invalid log2 N range [{MinLog2PolynomialSize}, {MaxLog2PolynomialSize}] (8..16).");
+        if (MaxPbsLevel < 1 || MaxPbsLevel > 64 || MaxKsLevel < 1 || MaxKsLevel > 64)
+            throw new ArgumentException($"Decomposition levels must be in 1..64 (PBS {MaxPbsLevel}, KS {MaxKsLevel}).");
+        if (!double.IsFinite(StdDevMargin) || StdDevMargin < 0 || StdDevMargin > 1)
+            throw new ArgumentException($"The std-dev margin must be in [0, 1], got {StdDevMargin}.");
+    }
+}
+
+/// <summary>A selected parameter set with its noise and cost figures.</summary>
+/// <param name="Parameters">The set (message bits = p, no carry).</param>
+/// <param name="Log2PFail">Its log2 p_fail by <see cref="NoiseModel"/> at <paramref name="Nu"/>.</param>
+/// <param name="Cost">Its <see cref="CostModel"/> cost.</param>
+/// <param name="Nu">The 2-norm ν the selection was made for.</param>
+/// <param name="TargetLog2PFail">The requested log2 p_error.</param>
+public sealed record ParameterSelection(TfheParameters Parameters, double Log2PFail, double Cost, double Nu, double TargetLog2PFail);
+
+/// <summary>
+/// Finds the cheapest (by <see cref="CostModel"/>) 128-bit-secure parameter set whose per-PBS failure probability
+/// (by <see cref="NoiseModel"/>) is at most a target, for table lookups of p bits.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Both σ sit on the security curve (times 1 + <see cref="ParameterSearchSpace.StdDevMargin"/>): more noise than the
+/// minimum never helps. N ranges over the search space but never below 2^p, the smallest N whose test polynomial holds
+/// one coefficient per box (see <see cref="TfheParameters"/>); smaller N beyond that is left to the noise model, which
+/// rejects it through the modulus-switch term.
+/// </para>
+/// <para>
+/// The search is exact over the discrete space, not heuristic, which is what makes a larger p_error never cost more.
+/// Cost depends on (n, k, N, l_pbs, l_ks) only, not on the bases, so for each (k, N, l_pbs) the PBS base minimizing
+/// V_ep is taken, and for each (n, l_ks) the keyswitch base minimizing V_ks (k·N is a pure factor of V_ks). Then, for
+/// each (k, N, l_pbs, l_ks), n grows until the set meets the target (the cost grows with n, so the first hit is the
+/// cheapest) or until it costs more than the best set so far. Results are cached per query.
+/// </para>
+/// </remarks>
+public static class ParameterSelector
+{
+    private static readonly ConcurrentDictionary<(int, double, double, ParameterSearchSpace), ParameterSelection?> Cache = new();
+
+    /// <summary>Selects parameters for p-bit lookups with per-PBS error probability at most <paramref name="pError"/>.</summary>
+    /// <param name="precisionBits">Lookup input bits p (1..16).</param>
+    /// <param name="pError">Target per-PBS error probability, in (0, 1).</param>
+    /// <param name="nu">2-norm of the linear combination feeding each PBS (1 by default).</param>
+    /// <param name="space">Search ranges (<see cref="ParameterSearchSpace.Default"/> when null).</param>
+    /// <exception cref="InvalidOperationException">No set in the search space meets the target.</exception>
+    public static ParameterSelection Select(int precisionBits, double pError, double nu = 1, ParameterSearchSpace? space = null)
+    {
+        if (!(pError > 0 && pError < 1))
+            throw new ArgumentOutOfRangeException(nameof(pError), pError, "p_error must be in (0, 1).");
+        return SelectForLog2PError(precisionBits, Math.Log2(pError), nu, space);
+    }
+
+    /// <summary>As <see cref="Select"/>, with the target given as log2 p_error (e.g. -40), so targets below 2^-1074 work too.</summary>
+    public static ParameterSelection SelectForLog2PError(int precisionBits, double log2PError, double nu = 1, ParameterSearchSpace? space = null)
+    {
+        if (precisionBits < 1 || precisionBits > TfheParameters.MaxPrecisionBits)
+            throw new ArgumentOutOfRangeException(nameof(precisionBits), precisionBits,
+                $"The lookup precision must be between 1 and {TfheParameters.MaxPrecisionBits} bits.");
+        if (double.IsNaN(log2PError) || log2PError >= 0)
+            throw new ArgumentOutOfRangeException(nameof(log2PError), log2PError, "log2 p_error must be negative.");
+        NoiseModel.CheckNu(nu);
+        space ??= ParameterSearchSpace.Default;
+        space.Check();
+
+        ParameterSelection? result = Cache.GetOrAdd((precisionBits, log2PError, nu, space), key => Search(key.Item1, key.Item2, key.Item3, key.Item4));
+        return result ?? throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+            $"No 128-bit-secure parameter set in the search space reaches p_error 2^{log2PError:F2} for {precisionBits}-bit lookups " +
+            $"(nu = {nu}); widen the search space (larger n or N, more levels) or accept a larger p_error."));
+    }
+
+    private static ParameterSelection? Search(int p, double log2Target, double nu, ParameterSearchSpace s)
+    {
+        double vMax = NoiseModel.MaxVariance(p, log2Target);
+        double nu2 = nu * nu;
+        double margin = 1 + s.StdDevMargin;
+
+        int nCount = (s.MaxLweDimension - s.MinLweDimension) / s.LweDimensionStep + 1;
+        var sigmaLwe = new double[nCount];
+        for (int i = 0; i < nCount; i++)
+            sigmaLwe[i] = Security.MinimumStdDev(s.MinLweDimension + i * s.LweDimensionStep) * margin;
+
+        // Best keyswitch base per (n, level): V_ks per input coefficient and its base_log.
+        var ksVar = new double[s.MaxKsLevel + 1][];
+        var ksBase = new int[s.MaxKsLevel + 1][];
+        for (int lks = 1; lks <= s.MaxKsLevel; lks++)
+        {
+            ksVar[lks] = new double[nCount];
+            ksBase[lks] = new int[nCount];
+            for (int i = 0; i < nCount; i++)
+            {
+                double lowest = double.PositiveInfinity;
+                int bestBase = 0;
+                for (int b = 1; b * lks <= TfheParameters.NativeCiphertextModulusLog; b++)
+                {
+                    double v = NoiseModel.KeySwitchVariancePerInputCoefficient(b, lks, sigmaLwe[i]);
+                    if (v < lowest)
+                    {
+                        lowest = v;
+                        bestBase = b;
+                    }
+                }
+
+                ksVar[lks][i] = lowest;
+                ksBase[lks][i] = bestBase;
+            }
+        }
+
+        double bestCost = double.PositiveInfinity, bestV = double.PositiveInfinity;
+        (int n, int k, int logN, int pbsB, int pbsL, int ksB, int ksL, double sigmaLwe, double sigmaGlwe)? best = null;
+
+        for (int k = s.MinGlweDimension; k <= s.MaxGlweDimension; k++)
+        {
+            for (int logN = Math.Max(s.MinLog2PolynomialSize, p); logN <= s.MaxLog2PolynomialSize; logN++)
+            {
+                int bigN = 1 << logN;
+                int kN = k * bigN;
+                double sigmaGlwe = Security.MinimumStdDev(kN) * margin;
+                for (int lpbs = 1; lpbs <= s.MaxPbsLevel; lpbs++)
+                {
+                    double vep = double.PositiveInfinity;
+                    int pbsB = 0;
+                    for (int b = 1; b * lpbs <= TfheParameters.NativeCiphertextModulusLog; b++)
+                    {
+                        double v = NoiseModel.ExternalProductVariance(k, bigN, b, lpbs, sigmaGlwe);
+                        if (v < vep)
+                        {
+                            vep = v;
+                            pbsB = b;
+                        }
+                    }
+
+                    if (pbsB == 0)
+                        continue;
+
+                    for (int lks = 1; lks <= s.MaxKsLevel; lks++)
+                    {
+                        for (int i = 0; i < nCount; i++)
+                        {
+                            int n = s.MinLweDimension + i * s.LweDimensionStep;
+                            double cost = CostModel.Cost(n, k, bigN, lpbs, lks);
+                            if (cost > bestCost)
+                                break; // cost grows with n: nothing further along can win
+
+                            double v = nu2 * n * vep + kN * ksVar[lks][i] + NoiseModel.ModulusSwitchVariance(n, bigN);
+                            if (v <= vMax)
+                            {
+                                // Ties on cost go to the set with more noise margin.
+                                if (cost < bestCost || v < bestV)
+                                {
+                                    bestCost = cost;
+                                    bestV = v;
+                                    best = (n, k, logN, pbsB, lpbs, ksBase[lks][i], lks, sigmaLwe[i], sigmaGlwe);
+                                }
+
+                                break; // the smallest feasible n is the cheapest for this (k, N, l_pbs, l_ks)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        if (best is not { } r)
+            return null;
+
+        var parameters = new TfheParameters(p, 0, r.n, r.k, 1 << r.logN, r.sigmaLwe, r.sigmaGlwe, r.pbsB, r.pbsL, r.ksB, r.ksL);
+        return new ParameterSelection(parameters, NoiseModel.Log2PFail(parameters, nu), CostModel.Cost(parameters), nu, log2Target);
+    }
+}
