@@ -1,0 +1,95 @@
+using System;
+using FheGen.Tfhe.Arithmetic;
+using FheGen.Tfhe.Core;
+
+namespace FheGen.Tfhe.Bootstrap;
+
+/// <summary>
+/// LWE key-switching key from an input key s' (dimension N_in, e.g. the flattened GLWE key k·N) to an output key s
+/// (dimension n): for each input bit i and level j in [1, l], an LWE encryption under s of s'_i·q/B^j, row
+/// <c>i·l + (j−1)</c>, stored contiguously (n + 1 words per row).
+/// </summary>
+public sealed class KeySwitchKey
+{
+    private readonly ulong[] _data;
+    private readonly long[] _digits;
+
+    private KeySwitchKey(ulong[] data, int inputDimension, int outputDimension, GadgetDecomposer decomposer)
+    {
+        _data = data;
+        InputDimension = inputDimension;
+        OutputDimension = outputDimension;
+        Decomposer = decomposer;
+        _digits = new long[decomposer.LevelCount];
+    }
+
+    /// <summary>Input LWE dimension.</summary>
+    public int InputDimension { get; }
+
+    /// <summary>Output LWE dimension.</summary>
+    public int OutputDimension { get; }
+
+    /// <summary>Keyswitch gadget.</summary>
+    public GadgetDecomposer Decomposer { get; }
+
+    /// <summary>Size in bytes.</summary>
+    public long SizeInBytes => (long)_data.Length * sizeof(ulong);
+
+    /// <summary>Generates the key.</summary>
+    public static KeySwitchKey Generate(LweSecretKey inputKey, LweSecretKey outputKey, GadgetDecomposer decomposer, double lweNoiseStdDev, NoiseSampler sampler)
+    {
+        ArgumentNullException.ThrowIfNull(inputKey);
+        ArgumentNullException.ThrowIfNull(outputKey);
+        ArgumentNullException.ThrowIfNull(sampler);
+        int nIn = inputKey.Dimension;
+        int nOut = outputKey.Dimension;
+        int l = decomposer.LevelCount;
+        int rowSize = nOut + 1;
+        var data = new ulong[(long)nIn * l * rowSize];
+        var row = new LweCiphertext(nOut);
+        ReadOnlySpan<ulong> bits = inputKey.Bits;
+        for (int i = 0; i < nIn; i++)
+        {
+            for (int j = 1; j <= l; j++)
+            {
+                row.EncryptAssign(outputKey, bits[i] * decomposer.Weight(j), lweNoiseStdDev, sampler);
+                row.AsSpan().CopyTo(data.AsSpan((i * l + j - 1) * rowSize, rowSize));
+            }
+        }
+
+        return new KeySwitchKey(data, nIn, nOut, decomposer);
+    }
+
+    /// <summary>
+    /// <c>output = (0, …, 0, b) − Σ_i Σ_j digit_j(a_i) · row(i, j)</c>: the same phase under the output key, plus
+    /// the keyswitch noise. Not thread-safe (uses a scratch digit buffer).
+    /// </summary>
+    public void KeySwitch(LweCiphertext input, LweCiphertext output)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        if (input.LweDimension != InputDimension)
+            throw new ArgumentException($"Expected input dimension {InputDimension}.", nameof(input));
+        if (output.LweDimension != OutputDimension)
+            throw new ArgumentException($"Expected output dimension {OutputDimension}.", nameof(output));
+        Span<ulong> outData = output.AsSpan();
+        outData.Clear();
+        output.Body = input.Body;
+        ReadOnlySpan<ulong> mask = input.Mask;
+        int l = Decomposer.LevelCount;
+        int rowSize = OutputDimension + 1;
+        Span<long> digits = _digits;
+        for (int i = 0; i < mask.Length; i++)
+        {
+            Decomposer.Decompose(mask[i], digits);
+            for (int j = 0; j < l; j++)
+            {
+                long d = digits[j];
+                if (d == 0)
+                    continue;
+                // output -= d · row  ⇔  output += (−d) · row (wrapping).
+                TorusSpan.MultiplyAdd(outData, _data.AsSpan((i * l + j) * rowSize, rowSize), unchecked((ulong)-d));
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System;
+using FheGen.Tfhe.Arithmetic;
+using FheGen.Tfhe.Bootstrap;
+using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Parameters;
+using FheGen.Tfhe.Tests.Core;
+using Xunit.Abstractions;
+
+namespace FheGen.Tfhe.Tests.Bootstrap;
+
+public class GgswAndExternalProductTests(ITestOutputHelper output)
+{
+    // (k, N, base log, levels, glwe sigma): the published 4-bit set, and a small fast set.
+    public static TheoryData<int, int, int, int, double> Sets => new()
+    {
+        { 1, 2048, 23, 1, 2.845267479601915e-15 },
+        { 2, 256, 10, 3, 1e-12 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void GgswRowsDecryptToExpectedPlaintexts(int k, int n, int baseLog, int levels, double sigma)
+    {
+        NoiseSampler sampler = CoreTestUtil.Seeded(70);
+        var key = GlweSecretKey.Generate(k, n, sampler);
+        var g = new GadgetDecomposer(baseLog, levels);
+        var phase = new ulong[n];
+        foreach (long m in new long[] { 0, 1, 3 })
+        {
+            var ggsw = GgswCiphertext.Encrypt(key, m, g, sigma, sampler);
+            Assert.Equal((k + 1) * levels, ggsw.RowCount);
+            for (int i = 0; i <= k; i++)
+            {
+                for (int j = 1; j <= levels; j++)
+                {
+                    ggsw.Row(i, j).DecryptPhase(key, phase);
+                    ulong w = unchecked((ulong)m * g.Weight(j));
+                    for (int t = 0; t < n; t++)
+                    {
+                        ulong expected = i < k ? 0UL - w * key.Polynomial(i)[t] : (t == 0 ? w : 0UL);
+                        Assert.True(Math.Abs(CoreTestUtil.Error(phase[t], expected)) < 8 * sigma, $"row ({i},{j}) coefficient {t}");
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void ExternalProductWithOneIsIdentityAndWithZeroIsZero(int k, int n, int baseLog, int levels, double sigma)
+    {
+        NoiseSampler sampler = CoreTestUtil.Seeded(71);
+        var key = GlweSecretKey.Generate(k, n, sampler);
+        var g = new GadgetDecomposer(baseLog, levels);
+        var one = FourierGgsw.FromStandard(GgswCiphertext.Encrypt(key, 1, g, sigma, sampler));
+        var zero = FourierGgsw.FromStandard(GgswCiphertext.Encrypt(key, 0, g, sigma, sampler));
+        var ep = new ExternalProduct(k, n, g);
+
+        const int p = 4;
+        var plain = new ulong[n];
+        for (int t = 0; t < n; t++)
+            plain[t] = Torus.Encode((ulong)((t * 5 + 3) % 16), p);
+        var input = GlweCiphertext.Encrypt(key, plain, sigma, sampler);
+        var result = new GlweCiphertext(k, n);
+
+        // GGSW(1) carries twice the model's rounding term (the model averages over a bit, E[m²] = 1/2).
+        double vep = NoiseModel.ExternalProductVariance(k, n, baseLog, levels, sigma);
+        double bound = 7 * Math.Sqrt(sigma * sigma + 2 * vep);
+
+        ep.Compute(one, input, result);
+        var phase = result.DecryptPhase(key);
+        double maxErr = 0;
+        for (int t = 0; t < n; t++)
+        {
+            maxErr = Math.Max(maxErr, Math.Abs(CoreTestUtil.Error(phase[t], plain[t])));
+            Assert.Equal(Torus.Decode(plain[t], p), Torus.Decode(phase[t], p));
+        }
+
+        output.WriteLine($"k={k} N={n} B=2^{baseLog} l={levels}: max |err| GGSW(1) = {maxErr:E3}, bound {bound:E3}");
+        Assert.True(maxErr < bound);
+
+        ep.Compute(zero, input, result);
+        result.DecryptPhase(key, phase);
+        maxErr = 0;
+        for (int t = 0; t < n; t++)
+            maxErr = Math.Max(maxErr, Math.Abs(CoreTestUtil.Error(phase[t], 0)));
+        output.WriteLine($"max |err| GGSW(0) = {maxErr:E3}");
+        Assert.True(maxErr < bound);
+
+        // ComputeAdd in place: ACC += GGSW(1) ⊡ ACC doubles the message.
+        var acc = input.Clone();
+        ep.ComputeAdd(one, acc, acc);
+        acc.DecryptPhase(key, phase);
+        for (int t = 0; t < n; t++)
+            Assert.True(Math.Abs(CoreTestUtil.Error(phase[t], 2 * plain[t])) < 2 * bound);
+    }
+}
