@@ -13,7 +13,7 @@ public sealed class BootstrapKey
 {
     private readonly FourierGgsw[] _ggsws;
 
-    private BootstrapKey(FourierGgsw[] ggsws, int glweDimension, int polynomialSize, GadgetDecomposer decomposer)
+    internal BootstrapKey(FourierGgsw[] ggsws, int glweDimension, int polynomialSize, GadgetDecomposer decomposer)
     {
         _ggsws = ggsws;
         GlweDimension = glweDimension;

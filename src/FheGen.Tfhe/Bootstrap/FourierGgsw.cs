@@ -12,7 +12,7 @@ public sealed class FourierGgsw
 {
     private readonly double[] _data;
 
-    private FourierGgsw(int glweDimension, int polynomialSize, GadgetDecomposer decomposer, double[] data)
+    internal FourierGgsw(int glweDimension, int polynomialSize, GadgetDecomposer decomposer, double[] data)
     {
         GlweDimension = glweDimension;
         PolynomialSize = polynomialSize;

@@ -14,7 +14,7 @@ public sealed class KeySwitchKey
     private readonly ulong[] _data;
     private readonly long[] _digits;
 
-    private KeySwitchKey(ulong[] data, int inputDimension, int outputDimension, GadgetDecomposer decomposer)
+    internal KeySwitchKey(ulong[] data, int inputDimension, int outputDimension, GadgetDecomposer decomposer)
     {
         _data = data;
         InputDimension = inputDimension;
@@ -34,6 +34,9 @@ public sealed class KeySwitchKey
 
     /// <summary>Size in bytes.</summary>
     public long SizeInBytes => (long)_data.Length * sizeof(ulong);
+
+    /// <summary>The key's words (row i·l + j, n + 1 words per row), for serialization; not a copy.</summary>
+    internal ReadOnlyMemory<ulong> Data => _data;
 
     /// <summary>Generates the key.</summary>
     public static KeySwitchKey Generate(LweSecretKey inputKey, LweSecretKey outputKey, GadgetDecomposer decomposer, double lweNoiseStdDev, NoiseSampler sampler)

@@ -1,0 +1,120 @@
+using System;
+using FheGen.Tfhe.Arithmetic;
+using FheGen.Tfhe.Bootstrap;
+using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Parameters;
+
+namespace FheGen.Tfhe.Keys;
+
+/// <summary>
+/// The secret side of one parameter set: the small LWE key (dimension n) and the GLWE key, whose flattening (dimension
+/// k·N) is the key ciphertexts live under between operations. It encrypts inputs, decrypts outputs and derives the
+/// matching <see cref="ServerKey"/>. Never send it to the server; <see cref="ToString"/> shows no key material.
+/// </summary>
+/// <remarks>Encryption draws from one internal sampler under a lock, so a client key may be shared across threads.</remarks>
+public sealed class ClientKey
+{
+    private readonly LweSecretKey _smallKey;
+    private readonly GlweSecretKey _glweKey;
+    private readonly LweSecretKey _bigKey;
+    private readonly NoiseSampler _sampler;
+    private readonly object _gate = new();
+
+    private ClientKey(TfheParameters parameters, LweSecretKey smallKey, GlweSecretKey glweKey, NoiseSampler sampler)
+    {
+        Parameters = parameters;
+        _smallKey = smallKey;
+        _glweKey = glweKey;
+        _bigKey = glweKey.ToFlattenedLweKey();
+        _sampler = sampler;
+    }
+
+    /// <summary>The parameter set.</summary>
+    public TfheParameters Parameters { get; }
+
+    /// <summary>Small LWE key (dimension n): the PBS input key. Client-side only.</summary>
+    public LweSecretKey SmallKey => _smallKey;
+
+    /// <summary>GLWE key. Client-side only.</summary>
+    public GlweSecretKey GlweKey => _glweKey;
+
+    /// <summary>The flattened GLWE key (dimension k·N) fresh ciphertexts are encrypted under. Client-side only.</summary>
+    public LweSecretKey BigKey => _bigKey;
+
+    /// <summary>Generates a client key for <paramref name="parameters"/>.</summary>
+    /// <param name="parameters">The parameter set (not re-checked for security here; see <see cref="TfheParameters.Validate"/>).</param>
+    /// <param name="sampler">Randomness (keys, then encryptions); a fresh OS-seeded sampler when null.</param>
+    public static ClientKey Generate(TfheParameters parameters, NoiseSampler? sampler = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        sampler ??= new NoiseSampler();
+        var small = LweSecretKey.Generate(parameters.LweDimension, sampler);
+        var glwe = GlweSecretKey.Generate(parameters.GlweDimension, parameters.PolynomialSize, sampler);
+        return new ClientKey(parameters, small, glwe, sampler);
+    }
+
+    /// <summary>Generates a client key and its matching server key.</summary>
+    public static (ClientKey ClientKey, ServerKey ServerKey) GenerateKeys(TfheParameters parameters, NoiseSampler? sampler = null)
+    {
+        var client = Generate(parameters, sampler);
+        return (client, client.CreateServerKey());
+    }
+
+    /// <summary>
+    /// Derives the evaluation keys (bootstrapping and keyswitching) from this secret key. Each call draws fresh
+    /// randomness, so two calls give different but equally valid server keys.
+    /// </summary>
+    public ServerKey CreateServerKey()
+    {
+        lock (_gate)
+        {
+            var p = Parameters;
+            var bsk = BootstrapKey.Generate(_smallKey, _glweKey, new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel), p.GlweNoiseStdDev, _sampler);
+            var ksk = KeySwitchKey.Generate(_bigKey, _smallKey, new GadgetDecomposer(p.KsBaseLog, p.KsLevel), p.LweNoiseStdDev, _sampler);
+            return new ServerKey(p, bsk, ksk);
+        }
+    }
+
+    /// <summary>
+    /// Encrypts a <paramref name="bits"/>-bit message (default <see cref="TfheParameters.PrecisionBits"/>) with one
+    /// padding bit, under the big key (dimension k·N) with the GLWE noise, as ciphertexts are between operations.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The message does not fit in <paramref name="bits"/> bits.</exception>
+    public LweCiphertext Encrypt(ulong message, int? bits = null)
+        => EncryptPlaintext(MessageEncoding.Encode(message, bits ?? Parameters.PrecisionBits));
+
+    /// <summary>Encrypts a signed message in [−2^(bits−1), 2^(bits−1)) through the offset 2^(bits−1).</summary>
+    public LweCiphertext EncryptSigned(long message, int? bits = null)
+        => EncryptPlaintext(MessageEncoding.EncodeSigned(message, bits ?? Parameters.PrecisionBits));
+
+    /// <summary>Decrypts a <paramref name="bits"/>-bit message (default <see cref="TfheParameters.PrecisionBits"/>); the
+    /// ciphertext may be under the big key (k·N) or the small key (n).</summary>
+    /// <exception cref="ArgumentException">The ciphertext dimension is neither k·N nor n.</exception>
+    public ulong Decrypt(LweCiphertext ciphertext, int? bits = null)
+        => MessageEncoding.Decode(Phase(ciphertext), bits ?? Parameters.PrecisionBits);
+
+    /// <summary>Decrypts a message encrypted by <see cref="EncryptSigned"/>.</summary>
+    public long DecryptSigned(LweCiphertext ciphertext, int? bits = null)
+        => MessageEncoding.DecodeSigned(Phase(ciphertext), bits ?? Parameters.PrecisionBits);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"ClientKey({Parameters.Id}, key material hidden)";
+
+    private LweCiphertext EncryptPlaintext(ulong plaintext)
+    {
+        lock (_gate)
+            return LweCiphertext.Encrypt(_bigKey, plaintext, Parameters.GlweNoiseStdDev, _sampler);
+    }
+
+    private ulong Phase(LweCiphertext ciphertext)
+    {
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        if (ciphertext.LweDimension == _bigKey.Dimension)
+            return ciphertext.DecryptPhase(_bigKey);
+        if (ciphertext.LweDimension == _smallKey.Dimension)
+            return ciphertext.DecryptPhase(_smallKey);
+        throw new ArgumentException(
+            $"Ciphertext dimension {ciphertext.LweDimension} is neither k·N = {_bigKey.Dimension} nor n = {_smallKey.Dimension}.",
+            nameof(ciphertext));
+    }
+}

@@ -1,0 +1,347 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using FheGen.Tfhe.Arithmetic;
+using FheGen.Tfhe.Bootstrap;
+using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Parameters;
+
+namespace FheGen.Tfhe.Keys;
+
+/// <summary>Kind of object in a serialized TFHE blob.</summary>
+public enum TfheObjectKind : byte
+{
+    /// <summary>A <see cref="Keys.ServerKey"/>.</summary>
+    ServerKey = 1,
+
+    /// <summary>A <see cref="TfheCiphertext"/> (one LWE ciphertext).</summary>
+    LweCiphertext = 2,
+}
+
+/// <summary>
+/// Versioned little-endian binary format for server keys and ciphertexts.
+/// </summary>
+/// <remarks>
+/// <para>Layout (all integers little-endian):</para>
+/// <code>
+/// offset  size  field
+/// 0       4     magic "FHEG" (ASCII)
+/// 4       2     format version (uint16) = 1
+/// 6       1     object kind (1 = server key, 2 = LWE ciphertext)
+/// 7       1     reserved, 0
+/// 8       4     parameter Id length L (int32, 1..1024)
+/// 12      L     parameter Id, UTF-8 (TfheParameters.Id)
+/// 12+L    8     payload length P (int64), must equal the length implied by the parameters
+/// 20+L    P     payload
+/// 20+L+P  32    SHA-256 over bytes [0, 20+L+P): header and payload
+/// (end of data: no trailing bytes)
+/// </code>
+/// <para>Server key payload: 7 int32 (n, k, N, pbs base log, pbs levels, ks base log, ks levels; must equal the
+/// parameters), then n Fourier GGSWs of (k+1)·l_pbs·(k+1)·N float64 each (row-major, as FourierGgsw stores them),
+/// then the keyswitching key: k·N·l_ks rows of n+1 uint64.</para>
+/// <para>Ciphertext payload: int32 dimension d (k·N or n), then d+1 uint64 (mask, then body).</para>
+/// <para>Large arrays are streamed straight between the stream and their final arrays in chunks; no full-size
+/// intermediate buffer is built. Loading checks everything before returning; every failure is a
+/// <see cref="TfheFormatException"/>.</para>
+/// </remarks>
+public static class TfheSerializer
+{
+    /// <summary>The 4-byte magic, "FHEG".</summary>
+    public static ReadOnlySpan<byte> Magic => "FHEG"u8;
+
+    /// <summary>The format version this code writes and reads.</summary>
+    public const ushort FormatVersion = 1;
+
+    /// <summary>Longest accepted parameter Id, in bytes.</summary>
+    public const int MaxIdLength = 1024;
+
+    private const int ChecksumLength = 32;
+    private const int ServerKeyHeaderInts = 7;
+    private const int ChunkBytes = 1 << 20;
+
+    /// <summary>Writes <paramref name="key"/> to <paramref name="stream"/>.</summary>
+    public static void WriteServerKey(Stream stream, ServerKey key)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(key);
+        CheckEndianness();
+        TfheParameters p = key.Parameters;
+        using var w = new HashingWriter(stream);
+        WriteHeader(w, TfheObjectKind.ServerKey, p, ServerKeyPayloadLength(p));
+        Span<byte> ints = stackalloc byte[ServerKeyHeaderInts * 4];
+        WriteInts(ints, p.LweDimension, p.GlweDimension, p.PolynomialSize, p.PbsBaseLog, p.PbsLevel, p.KsBaseLog, p.KsLevel);
+        w.Write(ints);
+        BootstrapKey bsk = key.BootstrapKey;
+        int rows = (p.GlweDimension + 1) * p.PbsLevel;
+        for (int i = 0; i < bsk.LweDimension; i++)
+        {
+            FourierGgsw g = bsk[i];
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c <= p.GlweDimension; c++)
+                    w.Write(MemoryMarshal.AsBytes(g.Polynomial(r, c)));
+        }
+
+        ReadOnlySpan<ulong> ksk = RawKeyAccess.KeySwitchKeyData(key.KeySwitchKey).Span;
+        WriteChunked(w, ksk);
+        w.Finish();
+    }
+
+    /// <summary>Reads a server key; the stream must end right after it.</summary>
+    /// <param name="stream">Source stream.</param>
+    /// <param name="expectedParameters">When given, the stored parameter set must equal it.</param>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or for other parameters.</exception>
+    public static ServerKey ReadServerKey(Stream stream, TfheParameters? expectedParameters = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        CheckEndianness();
+        using var r = new HashingReader(stream);
+        TfheParameters p = ReadHeader(r, TfheObjectKind.ServerKey, expectedParameters, out long payloadLength);
+        long expectedLength = ServerKeyPayloadLength(p);
+        if (payloadLength != expectedLength)
+            throw new TfheFormatException(
+                $"Server key payload length {payloadLength} does not match the {expectedLength} bytes implied by {p.Id}.");
+
+        Span<byte> ints = stackalloc byte[ServerKeyHeaderInts * 4];
+        r.Read(ints, "server key dimensions");
+        int[] expectedInts = { p.LweDimension, p.GlweDimension, p.PolynomialSize, p.PbsBaseLog, p.PbsLevel, p.KsBaseLog, p.KsLevel };
+        string[] names = { "n", "k", "N", "PBS base log", "PBS levels", "KS base log", "KS levels" };
+        for (int i = 0; i < ServerKeyHeaderInts; i++)
+        {
+            int stored = BinaryPrimitives.ReadInt32LittleEndian(ints[(i * 4)..]);
+            if (stored != expectedInts[i])
+                throw new TfheFormatException($"Server key {names[i]} = {stored} does not match {expectedInts[i]} of {p.Id}.");
+        }
+
+        var pbs = new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel);
+        int k1 = p.GlweDimension + 1;
+        int ggswLength = checked(k1 * p.PbsLevel * k1 * p.PolynomialSize);
+        var ggswData = new double[p.LweDimension][];
+        for (int i = 0; i < p.LweDimension; i++)
+        {
+            var data = new double[ggswLength];
+            ReadChunked(r, data.AsSpan(), $"bootstrapping key GGSW {i} of {p.LweDimension}");
+            ggswData[i] = data;
+        }
+
+        var ksk = new ulong[checked((long)p.BigLweDimension * p.KsLevel * (p.LweDimension + 1))];
+        ReadChunked(r, ksk.AsSpan(), "keyswitching key");
+        r.VerifyChecksumAndEnd();
+
+        var ggsws = new FourierGgsw[p.LweDimension];
+        for (int i = 0; i < ggsws.Length; i++)
+            ggsws[i] = RawKeyAccess.CreateFourierGgsw(p.GlweDimension, p.PolynomialSize, pbs, ggswData[i]);
+        var bsk = RawKeyAccess.CreateBootstrapKey(ggsws, p.GlweDimension, p.PolynomialSize, pbs);
+        var kskey = RawKeyAccess.CreateKeySwitchKey(ksk, p.BigLweDimension, p.LweDimension, new GadgetDecomposer(p.KsBaseLog, p.KsLevel));
+        return new ServerKey(p, bsk, kskey);
+    }
+
+    /// <summary>Writes <paramref name="ciphertext"/> to <paramref name="stream"/>.</summary>
+    public static void WriteCiphertext(Stream stream, TfheCiphertext ciphertext)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        CheckEndianness();
+        int d = ciphertext.Ciphertext.LweDimension;
+        using var w = new HashingWriter(stream);
+        WriteHeader(w, TfheObjectKind.LweCiphertext, ciphertext.Parameters, CiphertextPayloadLength(d));
+        Span<byte> dim = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(dim, d);
+        w.Write(dim);
+        WriteChunked(w, ciphertext.Ciphertext.AsSpan());
+        w.Finish();
+    }
+
+    /// <summary>Reads a ciphertext; the stream must end right after it.</summary>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or for other parameters.</exception>
+    public static TfheCiphertext ReadCiphertext(Stream stream, TfheParameters? expectedParameters = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        CheckEndianness();
+        using var r = new HashingReader(stream);
+        TfheParameters p = ReadHeader(r, TfheObjectKind.LweCiphertext, expectedParameters, out long payloadLength);
+        long big = CiphertextPayloadLength(p.BigLweDimension);
+        long small = CiphertextPayloadLength(p.LweDimension);
+        if (payloadLength != big && payloadLength != small)
+            throw new TfheFormatException(
+                $"Ciphertext payload length {payloadLength} matches neither dimension k·N = {p.BigLweDimension} ({big} bytes) " +
+                $"nor n = {p.LweDimension} ({small} bytes) of {p.Id}.");
+        Span<byte> dim = stackalloc byte[4];
+        r.Read(dim, "ciphertext dimension");
+        int d = BinaryPrimitives.ReadInt32LittleEndian(dim);
+        if (d <= 0 || CiphertextPayloadLength(d) != payloadLength)
+            throw new TfheFormatException($"Ciphertext dimension {d} is inconsistent with the payload length {payloadLength}.");
+        var ct = new LweCiphertext(d);
+        ReadChunked(r, ct.AsSpan(), "ciphertext words");
+        r.VerifyChecksumAndEnd();
+        return new TfheCiphertext(p, ct);
+    }
+
+    private static long ServerKeyPayloadLength(TfheParameters p)
+    {
+        long k1 = p.GlweDimension + 1;
+        long bsk = p.LweDimension * k1 * p.PbsLevel * k1 * p.PolynomialSize * sizeof(double);
+        long ksk = (long)p.BigLweDimension * p.KsLevel * (p.LweDimension + 1) * sizeof(ulong);
+        return ServerKeyHeaderInts * 4 + bsk + ksk;
+    }
+
+    private static long CiphertextPayloadLength(int dimension) => 4 + ((long)dimension + 1) * sizeof(ulong);
+
+    private static void WriteHeader(HashingWriter w, TfheObjectKind kind, TfheParameters p, long payloadLength)
+    {
+        byte[] id = Encoding.UTF8.GetBytes(p.Id);
+        Span<byte> head = stackalloc byte[12];
+        Magic.CopyTo(head);
+        BinaryPrimitives.WriteUInt16LittleEndian(head[4..], FormatVersion);
+        head[6] = (byte)kind;
+        head[7] = 0;
+        BinaryPrimitives.WriteInt32LittleEndian(head[8..], id.Length);
+        w.Write(head);
+        w.Write(id);
+        Span<byte> len = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(len, payloadLength);
+        w.Write(len);
+    }
+
+    private static TfheParameters ReadHeader(HashingReader r, TfheObjectKind expectedKind, TfheParameters? expected, out long payloadLength)
+    {
+        Span<byte> head = stackalloc byte[12];
+        r.Read(head[..4], "magic");
+        if (!head[..4].SequenceEqual(Magic))
+            throw new TfheFormatException(
+                $"Not FheGen TFHE data: the magic is {Convert.ToHexString(head[..4])}, expected {Convert.ToHexString(Magic)} (\"FHEG\").");
+        r.Read(head[4..], "header");
+        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(head[4..]);
+        if (version != FormatVersion)
+            throw new TfheFormatException($"Unsupported format version {version}; this build reads version {FormatVersion} only.");
+        var kind = (TfheObjectKind)head[6];
+        if (kind != expectedKind)
+            throw new TfheFormatException($"Expected a {expectedKind} (kind {(byte)expectedKind}) but the data holds {KindName(head[6])}.");
+        if (head[7] != 0)
+            throw new TfheFormatException($"Reserved header byte is {head[7]}, expected 0.");
+        int idLength = BinaryPrimitives.ReadInt32LittleEndian(head[8..]);
+        if (idLength < 1 || idLength > MaxIdLength)
+            throw new TfheFormatException($"Parameter Id length {idLength} is outside [1, {MaxIdLength}].");
+        var idBytes = new byte[idLength];
+        r.Read(idBytes, "parameter Id");
+        string id;
+        try
+        {
+            id = new UTF8Encoding(false, true).GetString(idBytes);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new TfheFormatException("The parameter Id is not valid UTF-8.", e);
+        }
+
+        TfheParameters p;
+        try
+        {
+            p = TfheParameters.Parse(id);
+        }
+        catch (FormatException e)
+        {
+            throw new TfheFormatException($"Unknown parameter set: {e.Message}", e);
+        }
+
+        if (p.Id != id)
+            throw new TfheFormatException($"Parameter Id '{id}' is not in canonical form ('{p.Id}').");
+        if (expected is not null && !expected.Equals(p))
+            throw new TfheFormatException($"Parameter set mismatch: the data is for '{p.Id}' but '{expected.Id}' was expected.");
+        Span<byte> len = stackalloc byte[8];
+        r.Read(len, "payload length");
+        payloadLength = BinaryPrimitives.ReadInt64LittleEndian(len);
+        return p;
+    }
+
+    private static string KindName(byte kind) => Enum.IsDefined(typeof(TfheObjectKind), kind)
+        ? $"a {(TfheObjectKind)kind} (kind {kind})"
+        : $"unknown kind {kind}";
+
+    private static void WriteChunked<T>(HashingWriter w, ReadOnlySpan<T> values)
+        where T : unmanaged
+    {
+        ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(values);
+        for (int offset = 0; offset < bytes.Length; offset += ChunkBytes)
+            w.Write(bytes.Slice(offset, Math.Min(ChunkBytes, bytes.Length - offset)));
+    }
+
+    private static void ReadChunked<T>(HashingReader r, Span<T> values, string what)
+        where T : unmanaged
+    {
+        Span<byte> bytes = MemoryMarshal.AsBytes(values);
+        for (int offset = 0; offset < bytes.Length; offset += ChunkBytes)
+            r.Read(bytes.Slice(offset, Math.Min(ChunkBytes, bytes.Length - offset)), what);
+    }
+
+    private static void WriteInts(Span<byte> destination, params ReadOnlySpan<int> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            BinaryPrimitives.WriteInt32LittleEndian(destination[(i * 4)..], values[i]);
+    }
+
+    private static void CheckEndianness()
+    {
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("TFHE serialization writes raw little-endian arrays and needs a little-endian machine.");
+    }
+
+    private sealed class HashingWriter(Stream stream) : IDisposable
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            _hash.AppendData(bytes);
+            stream.Write(bytes);
+        }
+
+        public void Finish()
+        {
+            Span<byte> digest = stackalloc byte[ChecksumLength];
+            _hash.GetHashAndReset(digest);
+            stream.Write(digest);
+        }
+
+        public void Dispose() => _hash.Dispose();
+    }
+
+    private sealed class HashingReader(Stream stream) : IDisposable
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private long _position;
+
+        public void Read(Span<byte> destination, string what)
+        {
+            ReadRaw(destination, what);
+            _hash.AppendData(destination);
+        }
+
+        public void VerifyChecksumAndEnd()
+        {
+            Span<byte> stored = stackalloc byte[ChecksumLength];
+            ReadRaw(stored, "checksum");
+            Span<byte> actual = stackalloc byte[ChecksumLength];
+            _hash.GetHashAndReset(actual);
+            if (!CryptographicOperations.FixedTimeEquals(stored, actual))
+                throw new TfheFormatException(
+                    $"Checksum mismatch: the data is corrupted (stored SHA-256 {Convert.ToHexString(stored)}, computed {Convert.ToHexString(actual)}).");
+            if (stream.ReadByte() != -1)
+                throw new TfheFormatException($"Trailing bytes after the end of the object at offset {_position}.");
+        }
+
+        private void ReadRaw(Span<byte> destination, string what)
+        {
+            int got = stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
+            if (got < destination.Length)
+                throw new TfheFormatException(
+                    $"Truncated data: the stream ended at offset {_position + got} while reading the {what} " +
+                    $"({destination.Length - got} more bytes needed).");
+            _position += got;
+        }
+
+        public void Dispose() => _hash.Dispose();
+    }
+}
