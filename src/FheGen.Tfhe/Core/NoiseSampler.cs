@@ -12,8 +12,6 @@ namespace FheGen.Tfhe.Core;
 public sealed class NoiseSampler
 {
     private const double TwoPow53Inverse = 1.0 / (1UL << 53);
-    private const double TwoPow63 = 9223372036854775808.0;
-    private const double TwoPow64 = 18446744073709551616.0;
 
     private readonly ChaCha20Stream _stream;
     private double _spareGaussian;
@@ -91,7 +89,7 @@ public sealed class NoiseSampler
     public ulong NextGaussianTorus(double stdDev)
     {
         CheckStdDev(stdDev);
-        return TorusFromDouble(stdDev * NextStandardGaussian());
+        return Arithmetic.Torus.FromDouble(stdDev * NextStandardGaussian());
     }
 
     /// <summary>Fills <paramref name="destination"/> with Gaussian torus elements (see <see cref="NextGaussianTorus"/>).</summary>
@@ -100,7 +98,7 @@ public sealed class NoiseSampler
         CheckStdDev(stdDev);
         for (int i = 0; i < destination.Length; i++)
         {
-            destination[i] = TorusFromDouble(stdDev * NextStandardGaussian());
+            destination[i] = Arithmetic.Torus.FromDouble(stdDev * NextStandardGaussian());
         }
     }
 
@@ -110,28 +108,12 @@ public sealed class NoiseSampler
         CheckStdDev(stdDev);
         for (int i = 0; i < values.Length; i++)
         {
-            values[i] += TorusFromDouble(stdDev * NextStandardGaussian());
+            values[i] += Arithmetic.Torus.FromDouble(stdDev * NextStandardGaussian());
         }
     }
 
     /// <inheritdoc/>
     public override string ToString() => "NoiseSampler (ChaCha20; state hidden)";
-
-    /// <summary>round(x · 2^64) mod 2^64 for a real <paramref name="x"/> in torus units.</summary>
-    internal static ulong TorusFromDouble(double x)
-    {
-        // Reduce to [−1/2, 1/2] first so the scaled value fits a long; the scaling by 2^64 is exact.
-        double scaled = System.Math.Round((x - System.Math.Round(x)) * TwoPow64);
-        if (scaled >= TwoPow63)
-        {
-            scaled -= TwoPow64;
-        }
-
-        return unchecked((ulong)(long)scaled);
-    }
-
-    /// <summary>The torus element as a signed real in [−1/2, 1/2) (two's complement reading).</summary>
-    internal static double TorusToDouble(ulong t) => unchecked((long)t) / TwoPow64;
 
     private static void CheckStdDev(double stdDev)
     {

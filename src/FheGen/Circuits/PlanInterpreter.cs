@@ -46,13 +46,19 @@ namespace FheGen.Circuits
         {
             if (inputs.Length != _plan.Inputs) throw new ArgumentException($"Expected {_plan.Inputs} inputs, got {inputs.Length}.", nameof(inputs));
             if (outputs.Length != _plan.Outputs) throw new ArgumentException($"Expected room for {_plan.Outputs} outputs, got {outputs.Length}.", nameof(outputs));
-            TValue[] current = inputs.ToArray();
+            ReadOnlySpan<TValue> current = inputs;
             for (int i = 0; i < _layers.Length; i++)
             {
                 var layer = _layers[i];
-                var next = i == _layers.Length - 1 ? outputs : new TValue[layer.Plan.Outputs];
+                if (i == _layers.Length - 1)
+                {
+                    layer.Run(ref backend, current, outputs);
+                    break;
+                }
+                // Each layer writes a fresh array that the next one reads; no copies in between.
+                var next = new TValue[layer.Plan.Outputs];
                 layer.Run(ref backend, current, next);
-                current = i == _layers.Length - 1 ? current : next.ToArray();
+                current = next;
             }
         }
 

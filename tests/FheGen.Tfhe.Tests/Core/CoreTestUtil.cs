@@ -26,7 +26,7 @@ internal static class CoreTestUtil
     }
 
     /// <summary>The signed torus difference phase − expected, as a real.</summary>
-    internal static double Error(ulong phase, ulong expected) => NoiseSampler.TorusToDouble(phase - expected);
+    internal static double Error(ulong phase, ulong expected) => FheGen.Tfhe.Arithmetic.Torus.ToDouble(phase - expected);
 
     internal static (double Mean, double StdDev) MeanStd(IReadOnlyList<double> values)
     {

@@ -19,7 +19,7 @@ public class NoiseSamplerTests(ITestOutputHelper output)
         int withinOneSigma = 0;
         for (int i = 0; i < count; i++)
         {
-            values[i] = NoiseSampler.TorusToDouble(sampler.NextGaussianTorus(sigma));
+            values[i] = FheGen.Tfhe.Arithmetic.Torus.ToDouble(sampler.NextGaussianTorus(sigma));
             if (System.Math.Abs(values[i]) <= sigma)
             {
                 withinOneSigma++;
@@ -50,18 +50,18 @@ public class NoiseSamplerTests(ITestOutputHelper output)
     [Fact]
     public void TorusFromDoubleRoundsAndWraps()
     {
-        Assert.Equal(0UL, NoiseSampler.TorusFromDouble(0));
-        Assert.Equal(1UL << 62, NoiseSampler.TorusFromDouble(0.25));
-        Assert.Equal(3UL << 62, NoiseSampler.TorusFromDouble(-0.25));
-        Assert.Equal(3UL << 62, NoiseSampler.TorusFromDouble(0.75));
-        Assert.Equal(1UL << 63, NoiseSampler.TorusFromDouble(0.5));
-        Assert.Equal(1UL << 63, NoiseSampler.TorusFromDouble(-0.5));
-        Assert.Equal(1UL << 62, NoiseSampler.TorusFromDouble(3.25));
-        Assert.Equal(ulong.MaxValue, NoiseSampler.TorusFromDouble(-System.Math.ScaleB(1, -64)));
-        Assert.Equal(2UL, NoiseSampler.TorusFromDouble(System.Math.ScaleB(1.6, -64)));
-        Assert.Equal(ulong.MaxValue - 1, NoiseSampler.TorusFromDouble(-System.Math.ScaleB(1.6, -64)));
-        Assert.Equal(0.25, NoiseSampler.TorusToDouble(1UL << 62));
-        Assert.Equal(-0.5, NoiseSampler.TorusToDouble(1UL << 63));
+        Assert.Equal(0UL, FheGen.Tfhe.Arithmetic.Torus.FromDouble(0));
+        Assert.Equal(1UL << 62, FheGen.Tfhe.Arithmetic.Torus.FromDouble(0.25));
+        Assert.Equal(3UL << 62, FheGen.Tfhe.Arithmetic.Torus.FromDouble(-0.25));
+        Assert.Equal(3UL << 62, FheGen.Tfhe.Arithmetic.Torus.FromDouble(0.75));
+        Assert.Equal(1UL << 63, FheGen.Tfhe.Arithmetic.Torus.FromDouble(0.5));
+        Assert.Equal(1UL << 63, FheGen.Tfhe.Arithmetic.Torus.FromDouble(-0.5));
+        Assert.Equal(1UL << 62, FheGen.Tfhe.Arithmetic.Torus.FromDouble(3.25));
+        Assert.Equal(ulong.MaxValue, FheGen.Tfhe.Arithmetic.Torus.FromDouble(-System.Math.ScaleB(1, -64)));
+        Assert.Equal(2UL, FheGen.Tfhe.Arithmetic.Torus.FromDouble(System.Math.ScaleB(1.6, -64)));
+        Assert.Equal(ulong.MaxValue - 1, FheGen.Tfhe.Arithmetic.Torus.FromDouble(-System.Math.ScaleB(1.6, -64)));
+        Assert.Equal(0.25, FheGen.Tfhe.Arithmetic.Torus.ToDouble(1UL << 62));
+        Assert.Equal(-0.5, FheGen.Tfhe.Arithmetic.Torus.ToDouble(1UL << 63));
     }
 
     [Fact]
