@@ -51,11 +51,13 @@ namespace FheGen.Compiler.Tests
             // Same rounding, same tables: only the evaluation differs.
             Assert.Equal(exact.Layers[0].RoundedBits, approximate.Layers[0].RoundedBits);
             Assert.Equal(exact.Tables[0].Entries, approximate.Tables[0].Entries);
-            // Exact rounding of 4 LSBs on 2 neurons: 8 extra bootstrappings; approximate: none.
+            // Exact rounding of 4 LSBs before a 6-bit TLU is one chunk (sign + identity lookup) on each of 2 neurons:
+            // 4 extra bootstrappings; approximate: none.
             Assert.Equal(4, exact.Layers[0].RoundedBits);
-            Assert.Equal(8, exact.Layers[0].RoundingPbsCount);
+            Assert.Equal(6, exact.Layers[0].TluInputBits);
+            Assert.Equal(4, exact.Layers[0].RoundingPbsCount);
             Assert.Equal(0, approximate.Layers[0].RoundingPbsCount);
-            Assert.Equal(2 + 8, exact.TotalPbsCount);
+            Assert.Equal(2 + 4, exact.TotalPbsCount);
             Assert.Equal(2, approximate.TotalPbsCount);
         }
 
@@ -92,9 +94,9 @@ namespace FheGen.Compiler.Tests
         {
             var spec = WithRound(Model(), new RoundSetting("h", 6)) with { GlobalPError = 0.01 };
             var plan = CircuitCompiler.Compile(spec).PlanOrThrow();
-            Assert.Equal(10, plan.TotalPbsCount);
-            // (1 - p)^10 = 0.99.
-            Assert.Equal(1 - Math.Pow(0.99, 0.1), plan.PError, 15);
+            Assert.Equal(6, plan.TotalPbsCount);
+            // (1 - p)^6 = 0.99.
+            Assert.Equal(1 - Math.Pow(0.99, 1.0 / 6), plan.PError, 15);
             Assert.Equal(0.99, Math.Pow(1 - plan.PError, plan.TotalPbsCount), 14);
             Assert.Equal(0.01, plan.GlobalPError);
         }

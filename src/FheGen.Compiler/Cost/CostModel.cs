@@ -253,7 +253,7 @@ namespace FheGen.Compiler.Cost
             int n = layer.PbsCount;
             if (n == 0) return new LayerCost(layer.Name, 0, 0, tluBits, 0);
             double perNeuron = NeuronLatencyMs(layer.AccumulatorBits, t, layer.TluInputBits, pError, rounding);
-            int roundingPbs = rounding == RoundingCostKind.Exact ? t * n : 0;
+            int roundingPbs = rounding == RoundingCostKind.Exact ? ExactRounding.PbsPerNeuron(t, layer.TluInputBits) * n : 0;
             return new LayerCost(layer.Name, n, roundingPbs, tluBits, n * perNeuron);
         }
 

@@ -213,10 +213,11 @@ namespace FheGen.Compiler.Plan
         public RoundingKind RoundingMethod { get; }
 
         /// <summary>
-        /// Bootstrappings that exact rounding adds under TFHE: one per removed bit per non-constant neuron (each removed
-        /// bit is extracted by a small lookup, as in Concrete). Approximate rounding adds none.
+        /// Bootstrappings that exact rounding adds under TFHE, per non-constant neuron
+        /// <see cref="ExactRounding.PbsPerNeuron"/> (two for up to <c>TluInputBits + 1</c> removed bits, one for a single
+        /// bit). Approximate rounding adds none.
         /// </summary>
-        public int RoundingPbsCount => RoundedBits > 0 && RoundingMethod == RoundingKind.Exact ? RoundedBits * PbsCount : 0;
+        public int RoundingPbsCount => RoundedBits > 0 && RoundingMethod == RoundingKind.Exact ? ExactRounding.PbsPerNeuron(RoundedBits, TluInputBits) * PbsCount : 0;
 
         /// <summary>Smallest TLU input (after rounding).</summary>
         public long TluInputMin { get; }
