@@ -177,6 +177,31 @@ public sealed class NegacyclicFft
         Backward(fourier, accumulator, accumulate: true);
 
     /// <summary>
+    /// Inverse transform in place, without rounding: on return <paramref name="fourier"/> holds the <c>N</c> real
+    /// coefficients (coefficient <c>j</c> at index <c>j</c>). For exact integer products whose caller rounds and
+    /// checks the distance to the nearest integer itself (<see cref="Core.NegacyclicBinary"/>).
+    /// </summary>
+    /// <param name="fourier">N doubles: a Fourier buffer on entry, the coefficients on return.</param>
+    internal void BackwardInPlace(Span<double> fourier)
+    {
+        CheckFourier(fourier, nameof(fourier));
+        ref double re = ref MemoryMarshal.GetReference(fourier);
+        ref double im = ref Unsafe.Add(ref re, m);
+        if (simd)
+        {
+            InverseFftAvx(ref re, ref im);
+            UnfoldRealAvx(ref re, ref im);
+        }
+        else
+        {
+            InverseLastStagesScalar(ref re, ref im);
+            for (int h = 4; h <= m / 2; h <<= 1)
+                InverseStageScalar(ref re, ref im, h);
+            UnfoldRealScalar(ref re, ref im);
+        }
+    }
+
+    /// <summary>
     /// <c>accumulator += smallPoly * torusPoly mod (X^N + 1)</c>, where <paramref name="torusFourier"/> is the
     /// forward transform of the torus polynomial (<see cref="ForwardTorus"/>). Uses a per-thread scratch buffer.
     /// The external product should rather accumulate all its products with <see cref="MultiplyAccumulate"/> and
@@ -487,6 +512,19 @@ public sealed class NegacyclicFft
                 Unsafe.Add(ref dst, j) = lo;
                 Unsafe.Add(ref dst, j + m) = hi;
             }
+        }
+    }
+
+    // Unfold without rounding, in place: value j (re[j], im[j]) becomes coefficients j and j + M, which are the
+    // same two slots of the buffer, so each step reads its slots before writing them.
+    private void UnfoldRealScalar(ref double re, ref double im)
+    {
+        for (int j = 0; j < m; j++)
+        {
+            double cr = Unsafe.Add(ref re, j), ci = Unsafe.Add(ref im, j);
+            double tr = untwistRe[j], ti = untwistIm[j];
+            Unsafe.Add(ref re, j) = cr * tr + ci * ti;
+            Unsafe.Add(ref im, j) = ci * tr - cr * ti;
         }
     }
 
@@ -836,6 +874,22 @@ public sealed class NegacyclicFft
 
             lo.StoreUnsafe(ref dst, j);
             hi.StoreUnsafe(ref dstHigh, j);
+        }
+    }
+
+    // UnfoldAvx without the rounding, in place (see UnfoldRealScalar).
+    private void UnfoldRealAvx(ref double re, ref double im)
+    {
+        ref double utr = ref MemoryMarshal.GetArrayDataReference(untwistRe);
+        ref double uti = ref MemoryMarshal.GetArrayDataReference(untwistIm);
+        for (nuint j = 0; j < (nuint)m; j += 4)
+        {
+            var cr = Vector256.LoadUnsafe(ref re, j);
+            var ci = Vector256.LoadUnsafe(ref im, j);
+            var tr = Vector256.LoadUnsafe(ref utr, j);
+            var ti = Vector256.LoadUnsafe(ref uti, j);
+            Fma.MultiplyAdd(cr, tr, ci * ti).StoreUnsafe(ref re, j);
+            Fma.MultiplySubtract(ci, tr, cr * ti).StoreUnsafe(ref im, j);
         }
     }
 

@@ -49,34 +49,73 @@ public sealed class BootstrapKey
     public FourierGgsw this[int index] => _ggsws[index];
 
     /// <summary>
-    /// Generates the key. Work is spread over cores (each bit gets its own sampler seeded from
-    /// <paramref name="sampler"/>, so the result is deterministic for a seeded sampler).
+    /// Generates the key. Work is spread over cores: GGSW i is encrypted with its own child sampler, seeded from
+    /// <paramref name="sampler"/> in index order before the parallel loop, so the key is deterministic for a seeded
+    /// sampler whatever the scheduling, and equal to <see cref="FourierGgsw.FromStandard"/> of
+    /// <see cref="GgswCiphertext.Encrypt"/> with that child sampler.
     /// </summary>
     public static BootstrapKey Generate(LweSecretKey lweKey, GlweSecretKey glweKey, GadgetDecomposer decomposer, double glweNoiseStdDev, NoiseSampler sampler)
     {
         ArgumentNullException.ThrowIfNull(lweKey);
         ArgumentNullException.ThrowIfNull(glweKey);
         ArgumentNullException.ThrowIfNull(sampler);
+        if (decomposer.LevelCount < 1)
+            throw new ArgumentException("The decomposer is not initialized.", nameof(decomposer));
         int n = lweKey.Dimension;
-        var seeds = new byte[n][];
-        for (int i = 0; i < n; i++)
+        int k = glweKey.GlweDimension;
+        int size = glweKey.PolynomialSize;
+        var fft = NegacyclicFft.ForSize(size);
+        ulong[] seeds = sampler.DrawChildSeeds(n);
+        ulong[] bits = lweKey.Bits.ToArray();
+        var zero = new ulong[size];
+
+        // Built before the workers start: FourierPolynomial would otherwise be computed by several of them at once.
+        if (NegacyclicBinary.UsesFourier(size))
+            glweKey.FourierPolynomial(0);
+
+        var ggsws = new FourierGgsw[n];
+        try
         {
-            var seed = new byte[32];
-            for (int w = 0; w < 4; w++)
-                BitConverter.TryWriteBytes(seed.AsSpan(w * 8), sampler.NextUniform());
-            seeds[i] = seed;
+            // One worker per core: iterations are long, and the thread pool would otherwise keep adding threads.
+            Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => new GlweCiphertext(k, size), (i, _, row) =>
+            {
+                var local = NoiseSampler.FromChildSeed(seeds, i);
+                ggsws[i] = EncryptFourierGgsw(glweKey, (long)bits[i], decomposer, glweNoiseStdDev, local, row, zero, fft);
+                return row;
+            }, static _ => { });
+        }
+        finally
+        {
+            Array.Clear(bits);
+            Array.Clear(seeds);
         }
 
-        ReadOnlySpan<ulong> bitsSpan = lweKey.Bits;
-        var bits = bitsSpan.ToArray();
-        var ggsws = new FourierGgsw[n];
-        Parallel.For(0, n, i =>
+        return new BootstrapKey(ggsws, k, size, decomposer);
+    }
+
+    // GgswCiphertext.Encrypt followed by FourierGgsw.FromStandard, one row at a time through the scratch row
+    // instead of (k+1)·l standard-domain ciphertexts per key bit: the same sampler draws, the same Fourier data.
+    private static FourierGgsw EncryptFourierGgsw(GlweSecretKey key, long message, GadgetDecomposer decomposer,
+        double noiseStdDev, NoiseSampler sampler, GlweCiphertext row, ReadOnlySpan<ulong> zero, NegacyclicFft fft)
+    {
+        int k = key.GlweDimension;
+        int size = key.PolynomialSize;
+        int l = decomposer.LevelCount;
+        var data = new double[(k + 1) * l * (k + 1) * size];
+        for (int i = 0; i <= k; i++)
         {
-            var local = new NoiseSampler(seeds[i]);
-            var ggsw = GgswCiphertext.Encrypt(glweKey, (long)bits[i], decomposer, glweNoiseStdDev, local);
-            ggsws[i] = FourierGgsw.FromStandard(ggsw);
-        });
-        Array.Clear(bits);
-        return new BootstrapKey(ggsws, glweKey.GlweDimension, glweKey.PolynomialSize, decomposer);
+            for (int j = 1; j <= l; j++)
+            {
+                GgswCiphertext.EncryptRow(row, key, message, decomposer, i, j, noiseStdDev, sampler, zero);
+                int r = i * l + j - 1;
+                for (int c = 0; c <= k; c++)
+                {
+                    ReadOnlySpan<ulong> poly = c < k ? row.MaskPolynomial(c) : row.Body;
+                    fft.ForwardTorus(poly, data.AsSpan((r * (k + 1) + c) * size, size));
+                }
+            }
+        }
+
+        return new FourierGgsw(k, size, decomposer, data);
     }
 }

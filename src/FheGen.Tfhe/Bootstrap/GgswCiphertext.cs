@@ -65,14 +65,27 @@ public sealed class GgswCiphertext
             for (int j = 1; j <= l; j++)
             {
                 var row = new GlweCiphertext(k, n);
-                row.EncryptAssign(key, zero, noiseStdDev, sampler);
-                ulong value = unchecked((ulong)message * decomposer.Weight(j));
-                Span<ulong> target = i < k ? row.MaskPolynomial(i) : row.Body;
-                target[0] += value;
+                EncryptRow(row, key, message, decomposer, i, j, noiseStdDev, sampler, zero);
                 rows[i * l + j - 1] = row;
             }
         }
 
         return new GgswCiphertext(decomposer, rows);
+    }
+
+    /// <summary>
+    /// Overwrites <paramref name="row"/> with row (<paramref name="component"/>, <paramref name="level"/>) of a GGSW
+    /// encryption of <paramref name="message"/>: a fresh GLWE encryption of zero plus m·q/B^level on that component.
+    /// Rows drawn in the order (component, level) from one sampler reproduce <see cref="Encrypt"/>; the bootstrapping
+    /// key uses this to build its Fourier rows without keeping the standard-domain ones. <paramref name="zero"/> holds
+    /// N zero words (the plaintext of the underlying GLWE encryption), shared to save an allocation per row.
+    /// </summary>
+    internal static void EncryptRow(GlweCiphertext row, GlweSecretKey key, long message, GadgetDecomposer decomposer,
+        int component, int level, double noiseStdDev, NoiseSampler sampler, ReadOnlySpan<ulong> zero)
+    {
+        row.EncryptAssign(key, zero, noiseStdDev, sampler);
+        ulong value = unchecked((ulong)message * decomposer.Weight(level));
+        Span<ulong> target = component < key.GlweDimension ? row.MaskPolynomial(component) : row.Body;
+        target[0] += value;
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Threading.Tasks;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Core;
 
@@ -12,7 +13,6 @@ namespace FheGen.Tfhe.Bootstrap;
 public sealed class KeySwitchKey
 {
     private readonly ulong[] _data;
-    private readonly long[] _digits;
 
     internal KeySwitchKey(ulong[] data, int inputDimension, int outputDimension, GadgetDecomposer decomposer)
     {
@@ -20,7 +20,6 @@ public sealed class KeySwitchKey
         InputDimension = inputDimension;
         OutputDimension = outputDimension;
         Decomposer = decomposer;
-        _digits = new long[decomposer.LevelCount];
     }
 
     /// <summary>Input LWE dimension.</summary>
@@ -38,7 +37,11 @@ public sealed class KeySwitchKey
     /// <summary>The key's words (row i·l + j, n + 1 words per row), for serialization; not a copy.</summary>
     internal ReadOnlyMemory<ulong> Data => _data;
 
-    /// <summary>Generates the key.</summary>
+    /// <summary>
+    /// Generates the key. Work is spread over cores: the l rows of input bit i are encrypted with their own child
+    /// sampler, seeded from <paramref name="sampler"/> in index order before the parallel loop, so the key is
+    /// deterministic for a seeded sampler whatever the scheduling.
+    /// </summary>
     public static KeySwitchKey Generate(LweSecretKey inputKey, LweSecretKey outputKey, GadgetDecomposer decomposer, double lweNoiseStdDev, NoiseSampler sampler)
     {
         ArgumentNullException.ThrowIfNull(inputKey);
@@ -49,15 +52,27 @@ public sealed class KeySwitchKey
         int l = decomposer.LevelCount;
         int rowSize = nOut + 1;
         var data = new ulong[(long)nIn * l * rowSize];
-        var row = new LweCiphertext(nOut);
-        ReadOnlySpan<ulong> bits = inputKey.Bits;
-        for (int i = 0; i < nIn; i++)
+        ulong[] seeds = sampler.DrawChildSeeds(nIn);
+        ulong[] bits = inputKey.Bits.ToArray();
+        try
         {
-            for (int j = 1; j <= l; j++)
+            // One worker per core: iterations are long, and the thread pool would otherwise keep adding threads.
+            Parallel.For(0, nIn, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => new LweCiphertext(nOut), (i, _, row) =>
             {
-                row.EncryptAssign(outputKey, bits[i] * decomposer.Weight(j), lweNoiseStdDev, sampler);
-                row.AsSpan().CopyTo(data.AsSpan((i * l + j - 1) * rowSize, rowSize));
-            }
+                var local = NoiseSampler.FromChildSeed(seeds, i);
+                for (int j = 1; j <= l; j++)
+                {
+                    row.EncryptAssign(outputKey, bits[i] * decomposer.Weight(j), lweNoiseStdDev, local);
+                    row.AsSpan().CopyTo(data.AsSpan((i * l + j - 1) * rowSize, rowSize));
+                }
+
+                return row;
+            }, static _ => { });
+        }
+        finally
+        {
+            Array.Clear(bits);
+            Array.Clear(seeds);
         }
 
         return new KeySwitchKey(data, nIn, nOut, decomposer);
@@ -65,7 +80,8 @@ public sealed class KeySwitchKey
 
     /// <summary>
     /// <c>output = (0, …, 0, b) − Σ_i Σ_j digit_j(a_i) · row(i, j)</c>: the same phase under the output key, plus
-    /// the keyswitch noise. Not thread-safe (uses a scratch digit buffer).
+    /// the keyswitch noise. Thread-safe: the key is read-only and the digits live on the stack, so one key serves every
+    /// worker thread.
     /// </summary>
     public void KeySwitch(LweCiphertext input, LweCiphertext output)
     {
@@ -81,7 +97,7 @@ public sealed class KeySwitchKey
         ReadOnlySpan<ulong> mask = input.Mask;
         int l = Decomposer.LevelCount;
         int rowSize = OutputDimension + 1;
-        Span<long> digits = _digits;
+        Span<long> digits = stackalloc long[l];
         for (int i = 0; i < mask.Length; i++)
         {
             Decomposer.Decompose(mask[i], digits);

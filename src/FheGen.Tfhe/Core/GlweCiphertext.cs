@@ -72,7 +72,7 @@ public sealed class GlweCiphertext
         TorusSpan.Add(body, plaintext);
         for (int i = 0; i < GlweDimension; i++)
         {
-            NegacyclicBinary.MultiplyAdd(body, MaskPolynomial(i), key.Polynomial(i));
+            key.MultiplyAdd(body, MaskPolynomial(i), i);
         }
     }
 
@@ -107,7 +107,7 @@ public sealed class GlweCiphertext
         phase.Clear();
         for (int i = 0; i < GlweDimension; i++)
         {
-            NegacyclicBinary.MultiplyAdd(phase, MaskPolynomial(i), key.Polynomial(i));
+            key.MultiplyAdd(phase, MaskPolynomial(i), i);
         }
 
         TorusSpan.Negate(phase);

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 
 namespace FheGen.Tfhe.Core;
 
@@ -10,6 +11,11 @@ public sealed class GlweSecretKey
 {
     // Polynomial i occupies [i·N, (i+1)·N): this layout is also the flattened LWE key.
     private readonly ulong[] _coefficients;
+
+    // Forward FFT of every key polynomial (k·N doubles), built on the first product: every GLWE encryption or
+    // decryption under this key multiplies by the same polynomials, so they are transformed once. As secret as
+    // the key itself.
+    private double[]? _fourier;
 
     private GlweSecretKey(int glweDimension, int polynomialSize, ulong[] coefficients)
     {
@@ -31,6 +37,35 @@ public sealed class GlweSecretKey
     internal ReadOnlySpan<ulong> Polynomial(int index)
         => _coefficients.AsSpan(checked(index * PolynomialSize), PolynomialSize);
 
+    /// <summary>
+    /// acc += a · S_<paramref name="index"/> mod (X^N + 1), exactly: the mask·key product of encryption and
+    /// decryption (<see cref="NegacyclicBinary"/>), through the cached Fourier form of the key when N is large.
+    /// </summary>
+    internal void MultiplyAdd(Span<ulong> acc, ReadOnlySpan<ulong> a, int index)
+    {
+        if (NegacyclicBinary.UsesFourier(PolynomialSize))
+        {
+            NegacyclicBinary.MultiplyAddFourier(acc, a, FourierPolynomial(index));
+        }
+        else
+        {
+            NegacyclicBinary.MultiplyAddReference(acc, a, Polynomial(index));
+        }
+    }
+
+    /// <summary>The Fourier form of key polynomial <paramref name="index"/> (N doubles), computed on first use.</summary>
+    internal ReadOnlySpan<double> FourierPolynomial(int index)
+    {
+        if ((uint)index >= (uint)GlweDimension)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index));
+        }
+
+        // The plain read first: the method group would allocate a delegate on every call.
+        double[] fourier = Volatile.Read(ref _fourier) ?? LazyInitializer.EnsureInitialized(ref _fourier, ComputeFourier);
+        return fourier.AsSpan(index * PolynomialSize, PolynomialSize);
+    }
+
     /// <summary>Draws a uniformly random binary key with k = <paramref name="glweDimension"/> polynomials of size N.</summary>
     public static GlweSecretKey Generate(int glweDimension, int polynomialSize, NoiseSampler sampler)
     {
@@ -46,6 +81,19 @@ public sealed class GlweSecretKey
     /// <see cref="GlweCiphertext.SampleExtract(int)"/> decrypts under it. Returns a copy.
     /// </summary>
     public LweSecretKey ToFlattenedLweKey() => LweSecretKey.FromBits(_coefficients);
+
+    // Racing threads may each compute it; the results are identical, and one wins.
+    private double[] ComputeFourier()
+    {
+        int n = PolynomialSize;
+        var fourier = new double[_coefficients.Length];
+        for (int i = 0; i < GlweDimension; i++)
+        {
+            NegacyclicBinary.KeyToFourier(Polynomial(i), fourier.AsSpan(i * n, n));
+        }
+
+        return fourier;
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"GlweSecretKey(k = {GlweDimension}, N = {PolynomialSize}, coefficients hidden)";

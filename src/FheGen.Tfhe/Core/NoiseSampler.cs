@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace FheGen.Tfhe.Core;
@@ -39,6 +40,35 @@ public sealed class NoiseSampler
         }
 
         _stream = new ChaCha20Stream(seed);
+    }
+
+    /// <summary>
+    /// Seeds for <paramref name="count"/> child samplers (<see cref="FromChildSeed"/>), four words (32 bytes) each,
+    /// drawn in order from this sampler's stream. Work split across threads this way is reproducible for a seeded
+    /// sampler (child i gets the same seed whichever thread runs it, and in whatever order) and, for an OS-seeded one,
+    /// keyed from the CSPRNG's output like everything else. The caller should clear the array once the children exist.
+    /// </summary>
+    internal ulong[] DrawChildSeeds(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var seeds = new ulong[checked(count * 4)];
+        FillUniform(seeds);
+        return seeds;
+    }
+
+    /// <summary>The child sampler keyed by seed <paramref name="index"/> of <see cref="DrawChildSeeds"/> (words little-endian).</summary>
+    internal static NoiseSampler FromChildSeed(ReadOnlySpan<ulong> seeds, int index)
+    {
+        ReadOnlySpan<ulong> words = seeds.Slice(checked(index * 4), 4);
+        Span<byte> seed = stackalloc byte[32];
+        for (int w = 0; w < 4; w++)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(seed.Slice(8 * w), words[w]);
+        }
+
+        var child = new NoiseSampler(seed);
+        CryptographicOperations.ZeroMemory(seed);
+        return child;
     }
 
     /// <summary>A uniformly random torus element (64 uniform bits).</summary>
