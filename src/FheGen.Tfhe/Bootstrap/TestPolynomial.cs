@@ -21,7 +21,7 @@ public sealed class TestPolynomial
         MessageBits = messageBits;
     }
 
-    /// <summary>Input precision p (table size 2^p).</summary>
+    /// <summary>Input precision p (table size 2^p); 0 for a <see cref="Constant"/> sign read.</summary>
     public int MessageBits { get; }
 
     /// <summary>Polynomial size N.</summary>
@@ -63,6 +63,22 @@ public sealed class TestPolynomial
         }
 
         return new TestPolynomial(coefficients, p);
+    }
+
+    /// <summary>
+    /// The test polynomial whose every coefficient is <paramref name="value"/>, without the half-box rotation: a sign
+    /// read. It returns <paramref name="value"/> for a phase in [0, 1/2) and its negation for [1/2, 1), so the padding
+    /// bit of the input decides the sign of the output.
+    /// </summary>
+    /// <param name="polynomialSize">N, a power of two ≥ 2.</param>
+    /// <param name="value">The torus value returned for a clear padding bit.</param>
+    public static TestPolynomial Constant(int polynomialSize, ulong value)
+    {
+        if (polynomialSize < 2 || (polynomialSize & (polynomialSize - 1)) != 0)
+            throw new ArgumentOutOfRangeException(nameof(polynomialSize), polynomialSize, "Expected a power of two ≥ 2.");
+        var coefficients = new ulong[polynomialSize];
+        Array.Fill(coefficients, value);
+        return new TestPolynomial(coefficients, 0);
     }
 
     private static int CheckTable(int length)

@@ -83,6 +83,17 @@ public sealed class ClientKey
     public LweCiphertext Encrypt(ulong message, int? bits = null)
         => EncryptPlaintext(MessageEncoding.Encode(message, bits ?? Parameters.PrecisionBits));
 
+    /// <summary>
+    /// Encrypts any integer as <c>value·2^(63 − bits)</c> mod 2^64, i.e. modulo 2^(bits+1) with the padding bit as the
+    /// top message bit: for circuits whose linear arithmetic is modular and whose reads subtract a known offset first.
+    /// </summary>
+    public LweCiphertext EncryptScaled(long value, int bits)
+    {
+        if (bits < 1 || bits > MessageEncoding.MaxBits)
+            throw new ArgumentOutOfRangeException(nameof(bits), bits, $"Message width must be in [1, {MessageEncoding.MaxBits}].");
+        return EncryptPlaintext(unchecked((ulong)value * Arithmetic.Torus.Delta(bits)));
+    }
+
     /// <summary>Encrypts a signed message in [−2^(bits−1), 2^(bits−1)) through the offset 2^(bits−1).</summary>
     public LweCiphertext EncryptSigned(long message, int? bits = null)
         => EncryptPlaintext(MessageEncoding.EncodeSigned(message, bits ?? Parameters.PrecisionBits));
@@ -92,6 +103,13 @@ public sealed class ClientKey
     /// <exception cref="ArgumentException">The ciphertext dimension is neither k·N nor n.</exception>
     public ulong Decrypt(LweCiphertext ciphertext, int? bits = null)
         => MessageEncoding.Decode(Phase(ciphertext), bits ?? Parameters.PrecisionBits);
+
+    /// <summary>
+    /// Decrypts all <paramref name="bits"/> + 1 bits, padding bit included, in [0, 2^(bits+1)): for values that never go
+    /// through a bootstrapping (a circuit's outputs), whose range may use the padding bit too.
+    /// </summary>
+    public ulong DecryptWithPadding(LweCiphertext ciphertext, int bits)
+        => MessageEncoding.DecodeWithPadding(Phase(ciphertext), bits);
 
     /// <summary>Decrypts a message encrypted by <see cref="EncryptSigned"/>.</summary>
     public long DecryptSigned(LweCiphertext ciphertext, int? bits = null)

@@ -155,6 +155,14 @@ public static class NoiseModel
     public static double Log2PFailFromVariance(int precisionBits, double variance)
     {
         CheckPrecision(precisionBits);
+        return Log2PFailFromVarianceUnchecked(precisionBits, variance);
+    }
+
+    /// <summary><see cref="Log2PFailFromVariance"/> for any precision from 0 (see <see cref="MaxVarianceUnchecked"/>).</summary>
+    internal static double Log2PFailFromVarianceUnchecked(int precisionBits, double variance)
+    {
+        if (precisionBits < 0 || precisionBits > 62)
+            throw new ArgumentOutOfRangeException(nameof(precisionBits), precisionBits, "The read precision must be between 0 and 62 bits.");
         if (!(variance > 0) || double.IsInfinity(variance))
             throw new ArgumentOutOfRangeException(nameof(variance), variance, "The variance must be positive and finite.");
         double halfBox = Math.ScaleB(1.0, -(precisionBits + 2));
@@ -168,6 +176,17 @@ public static class NoiseModel
     public static double MaxVariance(int precisionBits, double log2PFail)
     {
         CheckPrecision(precisionBits);
+        return MaxVarianceUnchecked(precisionBits, log2PFail);
+    }
+
+    /// <summary>
+    /// <see cref="MaxVariance"/> for any precision from 0 up: precision 0 is a read whose tolerance is a quarter of the
+    /// torus (a sign read of a single bit placed in the padding position, as exact rounding's extraction does).
+    /// </summary>
+    internal static double MaxVarianceUnchecked(int precisionBits, double log2PFail)
+    {
+        if (precisionBits < 0 || precisionBits > 62)
+            throw new ArgumentOutOfRangeException(nameof(precisionBits), precisionBits, "The read precision must be between 0 and 62 bits.");
         if (double.IsNaN(log2PFail) || log2PFail >= 0)
             throw new ArgumentOutOfRangeException(nameof(log2PFail), log2PFail, "log2 p_fail must be negative.");
         double x = ErrorFunction.InverseLog2Erfc(log2PFail);

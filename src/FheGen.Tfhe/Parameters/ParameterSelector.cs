@@ -115,10 +115,85 @@ public static class ParameterSelector
             $"(nu = {nu}); widen the search space (larger n or N, more levels) or accept a larger p_error."));
     }
 
+    /// <summary>
+    /// Selects the cheapest secure set that meets every read of a circuit (see <see cref="NoiseConstraint"/>) at
+    /// per-read error probability 2^<paramref name="log2PError"/>: one set for the whole circuit, with N large enough for
+    /// its widest table.
+    /// </summary>
+    /// <param name="constraints">The reads; at least one.</param>
+    /// <param name="log2PError">Per-read log2 p_error (negative).</param>
+    /// <param name="space">Search ranges (<see cref="ParameterSearchSpace.Default"/> when null).</param>
+    /// <returns>The set; <see cref="ParameterSelection.Log2PFail"/> is that of the constraint closest to failing, and
+    /// <see cref="ParameterSelection.Nu"/> is NaN (there is no single ν).</returns>
+    /// <exception cref="InvalidOperationException">No set in the search space meets every constraint.</exception>
+    public static ParameterSelection SelectFor(System.Collections.Generic.IReadOnlyList<NoiseConstraint> constraints, double log2PError, ParameterSearchSpace? space = null)
+    {
+        ArgumentNullException.ThrowIfNull(constraints);
+        if (constraints.Count == 0)
+            throw new ArgumentException("At least one constraint is needed.", nameof(constraints));
+        if (double.IsNaN(log2PError) || log2PError >= 0)
+            throw new ArgumentOutOfRangeException(nameof(log2PError), log2PError, "log2 p_error must be negative.");
+        space ??= ParameterSearchSpace.Default;
+        space.Check();
+        int tableBits = 1;
+        foreach (var c in constraints)
+        {
+            ArgumentNullException.ThrowIfNull(c);
+            c.Check();
+            tableBits = Math.Max(tableBits, c.TableBits);
+        }
+
+        var reads = new Read[constraints.Count];
+        for (int i = 0; i < reads.Length; i++)
+        {
+            var c = constraints[i];
+            reads[i] = new Read(NoiseModel.MaxVarianceUnchecked(c.PrecisionBits, log2PError), c.BlindRotationWeight, c.FreshWeight, c.ThroughBootstrap);
+        }
+
+        // A table of 2^t entries with the half-box rotation needs N ≥ 2^(t+1) (TestPolynomial.FromTorusValues).
+        var found = Search(tableBits, reads, space, tableBits + 1);
+        if (found is not { } r)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"No 128-bit-secure parameter set in the search space meets all {constraints.Count} reads of the circuit at p_error 2^{log2PError:F2} " +
+                $"(hardest: {Hardest(constraints)}); round more bits away, lower the weights' norm, or accept a larger p_error."));
+        }
+
+        double worst = double.NegativeInfinity;
+        foreach (var c in constraints) worst = Math.Max(worst, c.Log2PFail(r));
+        return new ParameterSelection(r, worst, CostModel.Cost(r), double.NaN, log2PError);
+    }
+
+    private static string Hardest(System.Collections.Generic.IReadOnlyList<NoiseConstraint> constraints)
+    {
+        NoiseConstraint hardest = constraints[0];
+        double worst = double.PositiveInfinity;
+        foreach (var c in constraints)
+        {
+            // Smallest allowed variance per unit of scaled noise: the read that squeezes the noise hardest.
+            double room = Math.ScaleB(1.0, -2 * c.PrecisionBits) / Math.Max(1e-300, c.BlindRotationWeight + c.FreshWeight + (c.ThroughBootstrap ? 1 : 0));
+            if (room < worst)
+            {
+                worst = room;
+                hardest = c;
+            }
+        }
+
+        return hardest.ToString();
+    }
+
+    private readonly record struct Read(double MaxVariance, double BlindRotationWeight, double FreshWeight, bool ThroughBootstrap);
+
     private static ParameterSelection? Search(int p, double log2Target, double nu, ParameterSearchSpace s)
     {
-        double vMax = NoiseModel.MaxVariance(p, log2Target);
-        double nu2 = nu * nu;
+        var reads = new[] { new Read(NoiseModel.MaxVariance(p, log2Target), nu * nu, 0, true) };
+        if (Search(p, reads, s, p) is not { } r)
+            return null;
+        return new ParameterSelection(r, NoiseModel.Log2PFail(r, nu), CostModel.Cost(r), nu, log2Target);
+    }
+
+    private static TfheParameters? Search(int p, Read[] reads, ParameterSearchSpace s, int minLog2N)
+    {
         double margin = 1 + s.StdDevMargin;
 
         int nCount = (s.MaxLweDimension - s.MinLweDimension) / s.LweDimensionStep + 1;
@@ -157,7 +232,7 @@ public static class ParameterSelector
 
         for (int k = s.MinGlweDimension; k <= s.MaxGlweDimension; k++)
         {
-            for (int logN = Math.Max(s.MinLog2PolynomialSize, p); logN <= s.MaxLog2PolynomialSize; logN++)
+            for (int logN = Math.Max(s.MinLog2PolynomialSize, minLog2N); logN <= s.MaxLog2PolynomialSize; logN++)
             {
                 int bigN = 1 << logN;
                 int kN = k * bigN;
@@ -188,8 +263,13 @@ public static class ParameterSelector
                             if (cost > bestCost)
                                 break; // cost grows with n: nothing further along can win
 
-                            double v = nu2 * n * vep + kN * ksVar[lks][i] + NoiseModel.ModulusSwitchVariance(n, bigN);
-                            if (v <= vMax)
+                            double through = kN * ksVar[lks][i] + NoiseModel.ModulusSwitchVariance(n, bigN);
+                            double br = n * vep, fresh = sigmaGlwe * sigmaGlwe;
+                            // Slack of the tightest read, as a variance ratio: at most 1 when every read is met.
+                            double v = 0;
+                            foreach (var read in reads)
+                                v = Math.Max(v, (read.BlindRotationWeight * br + read.FreshWeight * fresh + (read.ThroughBootstrap ? through : 0)) / read.MaxVariance);
+                            if (v <= 1)
                             {
                                 // Ties on cost go to the set with more noise margin.
                                 if (cost < bestCost || v < bestV)
@@ -210,7 +290,6 @@ public static class ParameterSelector
         if (best is not { } r)
             return null;
 
-        var parameters = new TfheParameters(p, 0, r.n, r.k, 1 << r.logN, r.sigmaLwe, r.sigmaGlwe, r.pbsB, r.pbsL, r.ksB, r.ksL);
-        return new ParameterSelection(parameters, NoiseModel.Log2PFail(parameters, nu), CostModel.Cost(parameters), nu, log2Target);
+        return new TfheParameters(p, 0, r.n, r.k, 1 << r.logN, r.sigmaLwe, r.sigmaGlwe, r.pbsB, r.pbsL, r.ksB, r.ksL);
     }
 }

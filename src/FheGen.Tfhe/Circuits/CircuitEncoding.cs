@@ -1,0 +1,204 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using FheGen.Compiler.Model;
+using FheGen.Compiler.Plan;
+using FheGen.Tfhe.Parameters;
+
+namespace FheGen.Tfhe.Circuits;
+
+/// <summary>
+/// How a compiled circuit runs under TFHE: one message width for every ciphertext, the reads each layer makes, the noise
+/// conditions they impose, and the parameter set that meets them all. Client and server build the same encoding from
+/// the same plan; it holds no key.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Encoding.</b> Every value between operations is an integer <c>v</c> encrypted as <c>v·Δ</c> with
+/// <c>Δ = 2^(63 − W)</c> under the flattened GLWE key, W the width of the value's stage
+/// (<see cref="StageMessageBits"/>): a layer's accumulator range, or its rounded TLU input plus removed bits if wider;
+/// for the outputs, which are only decrypted, one bit less (the padding bit holds a message bit). Lookups write their
+/// outputs at the next stage's Δ through their test polynomials, so narrow layers get coarser encodings and more noise
+/// room. Arithmetic is modulo 2^(W+1), so signed accumulators need no
+/// care until a read: before a lookup the compiler's known <c>InputMin</c> is subtracted, which puts the table index
+/// in <c>[0, 2^P)</c> with the padding bit clear. Multiplying by 2^s then moves the bits to read to the top of the
+/// torus; this scales the noise of the ciphertext by 2^s but not the keyswitch and modulus-switch noise added after it.
+/// </para>
+/// <para>
+/// <b>Reads.</b> A layer without rounding, or with approximate rounding, makes one read: a P-bit lookup of the top bits
+/// (approximate rounding lets the removed bits act as noise, Concrete's approximate rounded PBS). Exact rounding first
+/// adds <c>2^(t−1)</c> and extracts the t low bits chunk by chunk (<see cref="ExactRounding.Chunks"/>): a sign read puts
+/// the chunk's top bit in the padding position (a constant test polynomial returns ±c by that bit), its value is
+/// subtracted, then an identity lookup reads the chunk's other bits, which are subtracted too. What is left is an exact
+/// multiple of 2^t: the final lookup reads it on the grid. Each read is a <see cref="NoiseConstraint"/>.
+/// </para>
+/// <para>
+/// <b>One parameter set per circuit.</b> Every bootstrapping uses the same set: ciphertexts stay under one key, and the
+/// exact-rounding reads, whose outputs are subtracted from the accumulator, must land under that accumulator's key. The
+/// set is the cheapest one meeting every read at the plan's per-TLU p_error (<see cref="ParameterSelector.SelectFor"/>).
+/// </para>
+/// </remarks>
+public sealed class CircuitEncoding
+{
+    private CircuitEncoding(CircuitPlan plan, IReadOnlyList<int> stageBits, IReadOnlyList<LayerEncoding> layers, IReadOnlyList<NoiseConstraint> constraints, ParameterSelection selection)
+    {
+        Plan = plan;
+        StageMessageBits = stageBits;
+        Layers = layers;
+        Constraints = constraints;
+        Selection = selection;
+    }
+
+    /// <summary>The compiled circuit.</summary>
+    public CircuitPlan Plan { get; }
+
+    /// <summary>
+    /// W per stage: stage k is everything between the k-th and the (k+1)-th lookup batch (the accumulators of one
+    /// layer with lookups, with any all-constant layers before it); the last stage is the output layer's. Values of
+    /// stage k are encrypted as <c>v·2^(63 − W_k)</c>; lookups of stage k write their outputs at stage k+1's width.
+    /// </summary>
+    public IReadOnlyList<int> StageMessageBits { get; }
+
+    /// <summary>Message bits of the encrypted inputs (stage 0).</summary>
+    public int InputMessageBits => StageMessageBits[0];
+
+    /// <summary>Message bits of the output accumulators (the last stage); decryption uses the padding bit too.</summary>
+    public int OutputMessageBits => StageMessageBits[^1];
+
+    /// <summary>Δ of a stage: 2^(63 − W), the torus value of integer 1.</summary>
+    public ulong Delta(int stage) => 1UL << (63 - StageMessageBits[stage]);
+
+    /// <summary>Per layer: its stage and reads.</summary>
+    public IReadOnlyList<LayerEncoding> Layers { get; }
+
+    /// <summary>Every distinct read of the circuit, as a noise condition.</summary>
+    public IReadOnlyList<NoiseConstraint> Constraints { get; }
+
+    /// <summary>The parameter set and its figures.</summary>
+    public ParameterSelection Selection { get; }
+
+    /// <summary>The parameter set.</summary>
+    public TfheParameters Parameters => Selection.Parameters;
+
+    /// <summary>Bootstrappings per inference: lookups plus exact-rounding extractions.</summary>
+    public int PbsPerInference
+    {
+        get
+        {
+            int n = 0;
+            foreach (var l in Layers) n += l.PbsCount;
+            return n;
+        }
+    }
+
+    /// <summary>
+    /// Builds the encoding of <paramref name="plan"/> and selects its parameter set.
+    /// </summary>
+    /// <param name="plan">The compiled circuit.</param>
+    /// <param name="pError">Per-read error probability; the plan's <see cref="CircuitPlan.PError"/> when null.</param>
+    /// <param name="space">Parameter search ranges (default when null).</param>
+    /// <exception cref="ArgumentOutOfRangeException">p_error is not in (0, 1).</exception>
+    /// <exception cref="NotSupportedException">A value would need more than 62 message bits.</exception>
+    /// <exception cref="InvalidOperationException">No secure parameter set meets every read.</exception>
+    public static CircuitEncoding Create(CircuitPlan plan, double? pError = null, ParameterSearchSpace? space = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        double p = pError ?? plan.PError;
+        if (!(p > 0 && p < 1))
+            throw new ArgumentOutOfRangeException(nameof(pError), p, "p_error must be in (0, 1) under encryption (0 would need infinite parameters).");
+
+        // Stage widths: a layer with lookups needs its accumulator range and the rounded read (index and removed bits)
+        // below the padding bit; the outputs are only decrypted, so their range may use the padding bit as well.
+        var stageBits = new List<int>();
+        foreach (var layer in plan.Layers)
+        {
+            if (layer.IsOutput) stageBits.Add(Math.Max(1, layer.AccumulatorBits - 1));
+            else if (layer.PbsCount > 0) stageBits.Add(Math.Max(layer.AccumulatorBits, layer.TluInputBits + layer.RoundedBits));
+        }
+        foreach (int bits in stageBits)
+        {
+            if (bits > 62)
+                throw new NotSupportedException($"Circuit '{plan.Name}' needs {bits}-bit messages; at most 62 fit the 64-bit torus with a padding bit.");
+        }
+
+        var layers = new List<LayerEncoding>();
+        var constraints = new List<NoiseConstraint>();
+        int stage = 0;
+        foreach (var layer in plan.Layers)
+        {
+            int w = stageBits[stage];
+            // The input's noise: fresh encryptions in the first stage, bootstrapping outputs after it.
+            bool fresh = stage == 0;
+            double nu2 = 0;
+            foreach (var n in layer.Neurons)
+            {
+                if (!layer.IsOutput && n.IsConstant) continue;
+                double s = 0;
+                foreach (long x in n.Weights) s += (double)x * x;
+                nu2 = Math.Max(nu2, s);
+            }
+
+            if (layer.IsOutput)
+            {
+                layers.Add(new LayerEncoding(layer.Index, layer.Name, stage, w, 0, RoundingKind.Exact, 0, Array.Empty<int>(), 0));
+                if (nu2 > 0)
+                    constraints.Add(Constraint(w, 0, nu2, 0, fresh, false, $"{layer.Name}: decryption of {w + 1}-bit outputs (padding bit included)"));
+                continue;
+            }
+
+            int t = layer.RoundedBits, tlu = layer.TluInputBits;
+            bool exact = t > 0 && layer.RoundingMethod == RoundingKind.Exact;
+            int[] chunks = exact ? ExactRounding.Chunks(t, tlu) : Array.Empty<int>();
+            int perNeuron = 1 + (exact ? ExactRounding.PbsPerNeuron(t, tlu) : 0);
+            layers.Add(new LayerEncoding(layer.Index, layer.Name, stage, w, t, t > 0 ? layer.RoundingMethod : RoundingKind.Exact, tlu, chunks, layer.PbsCount * perNeuron));
+            if (layer.PbsCount == 0) continue; // all constant: no accumulator, no read, same stage
+
+            int subtracted = 0, lo = 0;
+            foreach (int c in chunks)
+            {
+                int shift = w - (lo + c - 1);
+                constraints.Add(Constraint(c - 1, 0, nu2, subtracted, fresh, true, $"{layer.Name}: sign read of bit {lo + c - 1}", shift));
+                subtracted++;
+                if (c >= 2)
+                {
+                    constraints.Add(Constraint(c - 1, c - 1, nu2, subtracted, fresh, true, $"{layer.Name}: identity read of bits {lo}..{lo + c - 2}", shift));
+                    subtracted++;
+                }
+                lo += c;
+            }
+            constraints.Add(Constraint(tlu, tlu, nu2, subtracted, fresh, true,
+                string.Create(CultureInfo.InvariantCulture, $"{layer.Name}: {tlu}-bit lookup{(t > 0 ? $" after {(exact ? "exact" : "approximate")} rounding of {t} bits" : "")}"),
+                w - t - tlu));
+            stage++;
+        }
+
+        if (constraints.Count == 0)
+            constraints.Add(new NoiseConstraint(1, 1, 1, 0, true, "no read (a constant circuit)"));
+        var selection = ParameterSelector.SelectFor(constraints, Math.Log2(p), space);
+        return new CircuitEncoding(plan, stageBits, layers, constraints, selection);
+    }
+
+    private static NoiseConstraint Constraint(int precision, int tableBits, double nu2, int subtractedPbs, bool fresh, bool bootstrap, string label, int shift = 0)
+    {
+        double scale = Math.ScaleB(1.0, 2 * shift);
+        double br = (fresh ? 0 : nu2) + subtractedPbs;
+        double fr = fresh ? nu2 : 0;
+        return new NoiseConstraint(precision, tableBits, br * scale, fr * scale, bootstrap, label);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Plan.Name} under TFHE: {string.Join("/", StageMessageBits)}-bit messages by stage, {PbsPerInference} PBS per inference, {Parameters.Id}");
+}
+
+/// <summary>How one layer is evaluated under TFHE.</summary>
+/// <param name="Index">Layer index.</param>
+/// <param name="Name">Layer name.</param>
+/// <param name="Stage">Stage whose width its accumulators use (see <see cref="CircuitEncoding.StageMessageBits"/>).</param>
+/// <param name="MessageBits">That width W.</param>
+/// <param name="RoundedBits">Low bits removed before the lookup.</param>
+/// <param name="Rounding">Exact (extracted and subtracted) or approximate (read through).</param>
+/// <param name="TluBits">Lookup input bits (0 for the output layer).</param>
+/// <param name="Chunks">Exact rounding's extraction chunks, low end first (<see cref="ExactRounding.Chunks"/>).</param>
+/// <param name="PbsCount">Bootstrappings of the layer per inference.</param>
+public sealed record LayerEncoding(int Index, string Name, int Stage, int MessageBits, int RoundedBits, RoundingKind Rounding, int TluBits, IReadOnlyList<int> Chunks, int PbsCount);

@@ -1,0 +1,250 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using FheGen.Backends;
+using FheGen.Compiler.Model;
+using FheGen.Compiler.Plan;
+using FheGen.Tfhe.Bootstrap;
+using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Keys;
+
+namespace FheGen.Tfhe.Circuits;
+
+/// <summary>
+/// Runs a compiled circuit on ciphertexts: the server side of encrypted inference. Plug it into a model's generated
+/// <c>Run&lt;TBackend, TValue&gt;</c> (or <see cref="FheGen.Circuits.PlanInterpreter"/>) with <see cref="LweCiphertext"/>
+/// values; inputs come from <see cref="CircuitClient.EncryptInputs"/>, outputs go back to
+/// <see cref="CircuitClient.DecryptOutputs(System.ReadOnlySpan{LweCiphertext})"/>. It holds only the <see cref="ServerKey"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A small struct: the keys, caches and worker bootstrappers live in a shared evaluator, and the struct carries the
+/// position within one run (the stage, see <see cref="CircuitEncoding.StageMessageBits"/>, and a pending rounding).
+/// <c>Run</c> takes the backend by value and threads it by reference through the layers, so every run starts from the
+/// caller's copy at stage 0 and several runs may share one backend value, one after another or concurrently.
+/// </para>
+/// <para>
+/// Linear operations work on the ciphertexts in place (the accumulators are owned by the run); every lookup batch runs
+/// its bootstrappings in parallel, one <see cref="ProgrammableBootstrapper"/> per worker thread over the shared
+/// read-only keys. The encoding and the reads are described on <see cref="CircuitEncoding"/>.
+/// </para>
+/// <para>
+/// A <see cref="Round"/> is recorded and carried out by the <see cref="Lookup"/> that follows it (exact rounding's
+/// extraction reads need the lookup's width to chunk the removed bits the way the parameters were chosen for), as
+/// generated code always pairs them.
+/// </para>
+/// <para>
+/// Tables narrower than 2^P entries are padded with copies of their edge entries on both sides, so a read that noise
+/// or approximate rounding pushes one step past the range returns the edge value instead of the negacyclic wrap.
+/// </para>
+/// </remarks>
+public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
+{
+    private readonly Evaluator _evaluator;
+    private int _stage;
+    private RoundingStep? _pending;
+
+    /// <summary>A backend evaluating circuits encoded by <paramref name="encoding"/> with <paramref name="serverKey"/>.</summary>
+    /// <param name="serverKey">Evaluation keys; their parameters must be the encoding's.</param>
+    /// <param name="encoding">The circuit's encoding.</param>
+    /// <param name="maxDegreeOfParallelism">Worker threads per lookup batch (all cores when null).</param>
+    /// <exception cref="ArgumentException">The key was generated for other parameters.</exception>
+    public EncryptedBackend(ServerKey serverKey, CircuitEncoding encoding, int? maxDegreeOfParallelism = null)
+    {
+        _evaluator = new Evaluator(serverKey, encoding, maxDegreeOfParallelism);
+        _stage = 0;
+        _pending = null;
+    }
+
+    /// <summary>The circuit's encoding.</summary>
+    public readonly CircuitEncoding Encoding => Shared.Encoding;
+
+    /// <summary>Bootstrappings run so far by this backend and its copies (lookups and rounding extractions).</summary>
+    public readonly long BootstrapCount => Shared.BootstrapCount;
+
+    private readonly Evaluator Shared => _evaluator ?? throw new InvalidOperationException("Create the backend with its constructor; default(EncryptedBackend) has no keys.");
+
+    /// <inheritdoc/>
+    public readonly LweCiphertext Constant(long value) => Shared.Constant(value, _stage);
+
+    /// <inheritdoc/>
+    public readonly void MultiplyAdd(ref LweCiphertext accumulator, in LweCiphertext input, long weight)
+    {
+        ArgumentNullException.ThrowIfNull(accumulator);
+        accumulator.MultiplyAdd(input, weight);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">A previous rounding was not consumed by a lookup.</exception>
+    public void Round(Span<LweCiphertext> values, RoundingStep step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        if (_pending is not null)
+            throw new InvalidOperationException("Round was called twice without a Lookup in between; generated code pairs them.");
+        int w = Shared.Bits(_stage);
+        if (step.Lsbs < 0 || step.Lsbs > w)
+            throw new ArgumentOutOfRangeException(nameof(step), step.Lsbs, $"Cannot remove {step.Lsbs} bits of {w}-bit messages.");
+        if (step.Lsbs > 0) _pending = step;
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The circuit has no further lookup stage.</exception>
+    public void Lookup(ReadOnlySpan<LweCiphertext> inputs, Span<LweCiphertext> outputs, ReadOnlySpan<LookupTable> tables)
+    {
+        var step = _pending;
+        _pending = null;
+        Shared.Lookup(inputs, outputs, tables, _stage, step);
+        _stage++;
+    }
+
+    /// <summary>The keys, caches and workers shared by every copy of a backend.</summary>
+    private sealed class Evaluator
+    {
+        private readonly ServerKey _key;
+        private readonly ConcurrentBag<ProgrammableBootstrapper> _bootstrappers = new();
+        private readonly ConcurrentDictionary<(LookupTable Table, int Stage), PreparedTable> _tables = new();
+        private readonly ConcurrentDictionary<(int Stage, int Bits, int Lo), TestPolynomial> _identities = new();
+        private readonly ConcurrentDictionary<(int Stage, int Bit), TestPolynomial> _signs = new();
+        private readonly ParallelOptions _parallel;
+        private readonly int _bigDimension;
+        private long _bootstraps;
+
+        public Evaluator(ServerKey serverKey, CircuitEncoding encoding, int? maxDegreeOfParallelism)
+        {
+            ArgumentNullException.ThrowIfNull(serverKey);
+            ArgumentNullException.ThrowIfNull(encoding);
+            if (serverKey.Parameters != encoding.Parameters)
+                throw new ArgumentException($"The server key is for {serverKey.Parameters.Id}; the circuit needs {encoding.Parameters.Id}.", nameof(serverKey));
+            if (maxDegreeOfParallelism is < 1)
+                throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism, "At least one worker is needed.");
+            _key = serverKey;
+            Encoding = encoding;
+            _bigDimension = serverKey.Parameters.BigLweDimension;
+            _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism ?? Environment.ProcessorCount };
+        }
+
+        public CircuitEncoding Encoding { get; }
+
+        public long BootstrapCount => Interlocked.Read(ref _bootstraps);
+
+        public int Bits(int stage)
+        {
+            var bits = Encoding.StageMessageBits;
+            if ((uint)stage >= (uint)bits.Count)
+                throw new InvalidOperationException($"The circuit has {bits.Count - 1} lookup stages; this run went past them.");
+            return bits[stage];
+        }
+
+        public LweCiphertext Constant(long value, int stage) => LweCiphertext.Trivial(_bigDimension, Encode(value, stage));
+
+        public void Lookup(ReadOnlySpan<LweCiphertext> inputs, Span<LweCiphertext> outputs, ReadOnlySpan<LookupTable> tables, int stage, RoundingStep? step)
+        {
+            if (outputs.Length < inputs.Length || tables.Length < inputs.Length)
+                throw new ArgumentException("Every input needs an output slot and a table.");
+            Bits(stage + 1); // a lookup writes the next stage's values: there must be one
+            int r = step?.Lsbs ?? 0;
+            bool exact = step is not null && step.Method == Rounding.Exact;
+
+            int count = inputs.Length;
+            var ins = new LweCiphertext[count];
+            var prepared = new PreparedTable[count];
+            for (int j = 0; j < count; j++)
+            {
+                ins[j] = inputs[j] ?? throw new ArgumentNullException(nameof(inputs), $"Input {j} is null.");
+                var table = tables[j] ?? throw new ArgumentNullException(nameof(tables), $"Table {j} is null.");
+                prepared[j] = _tables.GetOrAdd((table, stage), key => Prepare(key.Table, key.Stage));
+            }
+
+            var results = new LweCiphertext[count];
+            Parallel.For(0, count, _parallel,
+                () => _bootstrappers.TryTake(out var pbs) ? pbs : _key.CreateBootstrapper(),
+                (j, _, pbs) =>
+                {
+                    results[j] = Evaluate(pbs, ins[j], prepared[j], stage, r, exact);
+                    return pbs;
+                },
+                pbs => _bootstrappers.Add(pbs));
+            results.CopyTo(outputs);
+        }
+
+        /// <summary>One neuron: exact rounding's extractions if any, then the lookup, into a new ciphertext.</summary>
+        private LweCiphertext Evaluate(ProgrammableBootstrapper pbs, LweCiphertext input, PreparedTable table, int stage, int r, bool exact)
+        {
+            int w = Bits(stage);
+            var work = input.Clone();
+            int bits = table.Bits;
+            if (exact)
+            {
+                var scratch = new LweCiphertext(_bigDimension);
+                var read = new LweCiphertext(_bigDimension);
+                // Round half up: add 2^(r-1), then clear the r low bits chunk by chunk, lowest first (lower bits already zero).
+                work.AddPlaintext(Encode(1L << (r - 1), stage));
+                int lo = 0;
+                foreach (int c in ExactRounding.Chunks(r, bits))
+                {
+                    int shift = w - (lo + c - 1);   // bit lo+c-1 into the padding position
+                    // Sign read, half a cell off the boundaries: ±2^(lo+c-2)·Δ by that bit, shifted to b·2^(lo+c-1)·Δ.
+                    scratch.CopyFrom(work);
+                    scratch.MultiplyAssign(1L << shift);
+                    scratch.AddPlaintext(1UL << (63 - c));
+                    ulong half = HalfStep(lo + c - 1, stage);
+                    pbs.Apply(scratch, _signs.GetOrAdd((stage, lo + c - 1), key => TestPolynomial.Constant(_key.Parameters.PolynomialSize, 0UL - HalfStep(key.Bit, key.Stage))), read);
+                    Interlocked.Increment(ref _bootstraps);
+                    read.AddPlaintext(half);
+                    work.SubtractAssign(read);
+                    if (c >= 2)
+                    {
+                        // The chunk's other c-1 bits, now under a clear padding bit: an identity lookup of their value.
+                        scratch.CopyFrom(work);
+                        scratch.MultiplyAssign(1L << shift);
+                        pbs.Apply(scratch, Identity(stage, c - 1, lo), read);
+                        Interlocked.Increment(ref _bootstraps);
+                        work.SubtractAssign(read);
+                    }
+                    lo += c;
+                }
+            }
+
+            // Index into the padded table: subtract its first input (in rounded units), then move its bits to the top.
+            work.AddPlaintext(0UL - Encode(table.PaddedInputMin << r, stage));
+            if (!exact && r > 0) work.AddPlaintext(Encode(1, stage) >> 2); // ties of approximate rounding lean up, as exact rounding's
+            work.MultiplyAssign(1L << (w - r - bits));
+            var output = new LweCiphertext(_bigDimension);
+            pbs.Apply(work, table.Polynomial, output);
+            Interlocked.Increment(ref _bootstraps);
+            return output;
+        }
+
+        /// <summary>2^(k−1)·Δ as a torus value (Δ/2 for k = 0): half of bit k's weight.</summary>
+        private ulong HalfStep(int k, int stage) => k == 0 ? Encoding.Delta(stage) >> 1 : Encoding.Delta(stage) << (k - 1);
+
+        private TestPolynomial Identity(int stage, int bits, int lo) => _identities.GetOrAdd((stage, bits, lo), key =>
+        {
+            var values = new ulong[1 << key.Bits];
+            for (int u = 0; u < values.Length; u++) values[u] = Encode((long)u << key.Lo, key.Stage);
+            return TestPolynomial.FromTorusValues(_key.Parameters.PolynomialSize, values);
+        });
+
+        /// <summary>The table's test polynomial, its entries encoded at the next stage's Δ (where its outputs are used).</summary>
+        private PreparedTable Prepare(LookupTable table, int stage)
+        {
+            int bits = Math.Max(1, table.InputBits);
+            int size = 1 << bits;
+            var entries = table.Entries;
+            if (entries.Length > size)
+                throw new ArgumentException($"Table {table.Id} has {entries.Length} entries, more than its {bits}-bit input allows.");
+            int low = (size - entries.Length) / 2;
+            var values = new ulong[size];
+            for (int k = 0; k < size; k++)
+                values[k] = Encode(entries[Math.Clamp(k - low, 0, entries.Length - 1)], stage + 1);
+            return new PreparedTable(bits, table.InputMin - low, TestPolynomial.FromTorusValues(_key.Parameters.PolynomialSize, values));
+        }
+
+        private ulong Encode(long value, int stage) => unchecked((ulong)value * Encoding.Delta(stage));
+    }
+
+    private sealed record PreparedTable(int Bits, long PaddedInputMin, TestPolynomial Polynomial);
+}
