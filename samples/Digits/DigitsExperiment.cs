@@ -112,6 +112,11 @@ public sealed record DigitsReport(
     [JsonPropertyName("perror_search")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public PErrorSearchReport? PErrorSearch { get; init; }
+
+    /// <summary>The encrypted run, when <c>--encrypted N</c> ran.</summary>
+    [JsonPropertyName("encrypted")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public EncryptedReport? Encrypted { get; init; }
 }
 
 /// <summary>One layer of the report.</summary>

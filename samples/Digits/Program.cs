@@ -7,7 +7,7 @@ using System.Text.Json;
 using FheGen.Samples.Digits;
 using FheGen.Training;
 
-// dotnet run --project samples/Digits -c Release [-- --json PATH] [--sweep-rounding] [--search-perror] | [-- --train]
+// dotnet run --project samples/Digits -c Release [-- --json PATH] [--sweep-rounding] [--search-perror] [--encrypted N [--tlu-bits B] [--approximate] [--threads T]] | [-- --train]
 return Cli.Run(args);
 
 static class Cli
@@ -15,7 +15,8 @@ static class Cli
     public static int Run(string[] args)
     {
         string? json = null;
-        bool train = false, sweep = false, search = false;
+        bool train = false, sweep = false, search = false, approximate = false;
+        int? encrypted = null, tluBits = null, threads = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -32,6 +33,21 @@ static class Cli
                 case "--search-perror":
                     search = true;
                     break;
+                case "--encrypted" when i + 1 < args.Length && int.TryParse(args[i + 1], out int n) && n > 0:
+                    encrypted = n;
+                    i++;
+                    break;
+                case "--tlu-bits" when i + 1 < args.Length && int.TryParse(args[i + 1], out int b) && b >= 1 && b <= 16:
+                    tluBits = b;
+                    i++;
+                    break;
+                case "--threads" when i + 1 < args.Length && int.TryParse(args[i + 1], out int t) && t >= 1:
+                    threads = t;
+                    i++;
+                    break;
+                case "--approximate":
+                    approximate = true;
+                    break;
                 case "-h":
                 case "--help":
                     Console.WriteLine(Usage);
@@ -43,14 +59,27 @@ static class Cli
         }
         try
         {
-            if (train && (sweep || search || json is not null))
+            if ((tluBits is not null || approximate || threads is not null) && encrypted is null)
+            {
+                Console.Error.WriteLine($"--tlu-bits, --approximate and --threads go with --encrypted N\n{Usage}");
+                return 2;
+            }
+            if (approximate && tluBits is null)
+            {
+                Console.Error.WriteLine($"--approximate needs --tlu-bits B (the declared model rounds exactly)\n{Usage}");
+                return 2;
+            }
+            if (train && (sweep || search || encrypted is not null || json is not null))
             {
                 Console.Error.WriteLine($"--train cannot be combined with other options\n{Usage}");
                 return 2;
             }
-            return train ? Train() : Report(json, sweep, search);
+            var encryptedOptions = encrypted is int count
+                ? new DigitsEncrypted.Options(count, tluBits, approximate ? FheGen.Compiler.Model.RoundingKind.Approximate : FheGen.Compiler.Model.RoundingKind.Exact, threads)
+                : null;
+            return train ? Train() : Report(json, sweep, search, encryptedOptions);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException or ArgumentOutOfRangeException or InvalidOperationException)
         {
             Console.Error.WriteLine("error: " + e.Message);
             return 1;
@@ -58,14 +87,17 @@ static class Cli
     }
 
     private const string Usage =
-        "usage: Digits [--json PATH] [--sweep-rounding] [--search-perror] | --train\n" +
+        "usage: Digits [--json PATH] [--sweep-rounding] [--search-perror] [--encrypted N [--tlu-bits B] [--approximate] [--threads T]] | --train\n" +
         "  (no option)       print the circuit report and the float / clear-quantized test accuracy\n" +
         "  --sweep-rounding  TLU bits 8..2 (exact and approximate rounding): clear and simulated accuracy, estimated latency\n" +
         "  --search-perror   bisection for the largest p_error within 1 point of the exact circuit's accuracy\n" +
-        "  --json PATH       also write the report (and the sweep and search, when run) as JSON\n" +
+        "  --encrypted N     run the first N test samples under TFHE: key generation, per-sample latency, agreement with the clear circuit\n" +
+        "    --tlu-bits B    ... on a variant whose hidden layer is rounded to a B-bit TLU (interpreter), --approximate for approximate rounding\n" +
+        "    --threads T     ... with T worker threads per lookup batch (default: all cores)\n" +
+        "  --json PATH       also write the report (and the sweep, search and encrypted run, when run) as JSON\n" +
         "  --train      retrain the float MLP (seeded), calibrate, rewrite DigitsMlp.Weights.cs; rebuild afterwards";
 
-    private static int Report(string? jsonPath, bool sweep, bool search)
+    private static int Report(string? jsonPath, bool sweep, bool search, DigitsEncrypted.Options? encrypted)
     {
         var (_, test) = DigitsExperiment.LoadSplit();
         var report = DigitsExperiment.Evaluate(test);
@@ -103,6 +135,11 @@ static class Cli
             Console.WriteLine($"estimated latency: {FheGen.Compiler.Cost.CostModel.FormatLatency(FheGen.Compiler.Cost.CostModel.Estimate(plan, plan.PError).TotalLatencyMs)} at the model's p_error, " +
                 $"{FheGen.Compiler.Cost.CostModel.FormatLatency(FheGen.Compiler.Cost.CostModel.Estimate(plan, result.PError).TotalLatencyMs)} at the one found");
             report = report with { PErrorSearch = DigitsOptimization.ToReport(result) };
+        }
+        if (encrypted is not null)
+        {
+            Console.WriteLine();
+            report = report with { Encrypted = DigitsEncrypted.Run(test, encrypted, Console.Out) };
         }
         if (jsonPath is not null)
         {

@@ -1,0 +1,148 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json.Serialization;
+using FheGen.Backends;
+using FheGen.Circuits;
+using FheGen.Compiler.Model;
+using FheGen.Compiler.Pipeline;
+using FheGen.Compiler.Plan;
+using FheGen.Training;
+using FheGen.Tfhe.Circuits;
+using FheGen.Tfhe.Core;
+
+namespace FheGen.Samples.Digits;
+
+/// <summary>
+/// Encrypted inference on the digits test set: keys for the circuit's parameter set, then per sample encrypt, evaluate
+/// under TFHE (the generated <c>DigitsMlp.Run</c> on <see cref="EncryptedBackend"/>, or the plan interpreter for a
+/// variant), decrypt, and compare with the clear circuit.
+/// </summary>
+public static class DigitsEncrypted
+{
+    /// <summary>Options of <see cref="Run"/>.</summary>
+    /// <param name="Samples">Test samples to run (the first ones of the test split).</param>
+    /// <param name="TluBits">When set, round the hidden layer to this TLU width instead of the declared one.</param>
+    /// <param name="Rounding">With <paramref name="TluBits"/>: exact or approximate.</param>
+    /// <param name="Threads">Worker threads per lookup batch (all cores when null).</param>
+    public sealed record Options(int Samples, int? TluBits = null, RoundingKind Rounding = RoundingKind.Exact, int? Threads = null);
+
+    /// <summary>Runs encrypted inference and reports, printing progress to <paramref name="log"/>.</summary>
+    public static EncryptedReport Run(Dataset test, Options options, TextWriter log)
+    {
+        if (options.Samples < 1 || options.Samples > test.Count)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Samples, $"--encrypted takes 1 to {test.Count} samples.");
+
+        // The declared model runs as generated code; a variant runs through the interpreter of its own plan.
+        CircuitPlan plan;
+        PlanInterpreter? variant = null;
+        if (options.TluBits is int bits)
+        {
+            var spec = DigitsMlp.Spec with { Round = EquatableArray.Of(new RoundSetting("Hidden", bits) { Method = options.Rounding }) };
+            plan = CircuitCompiler.Compile(spec).PlanOrThrow();
+            variant = new PlanInterpreter(plan);
+        }
+        else
+        {
+            plan = DigitsMlp.Interpreter.Plan;
+        }
+        var io = CircuitIo.FromPlan(plan);
+
+        var encoding = CircuitEncoding.Create(plan);
+        var p = encoding.Parameters;
+        var hidden = plan.Layers[0];
+        log.WriteLine($"encrypted inference: {(variant is null ? "DigitsMlp as declared (generated code)" : $"variant, hidden rounded to {hidden.TluInputBits} bits ({options.Rounding}, interpreter)")}");
+        log.WriteLine($"  hidden: {hidden.AccumulatorBits}-bit accumulator, {hidden.RoundedBits} LSBs rounded ({hidden.RoundingMethod}), {hidden.TluInputBits}-bit TLU");
+        log.WriteLine($"  {string.Join("/", encoding.StageMessageBits)}-bit messages (input/output stages), {encoding.PbsPerInference} PBS per inference, p_error {plan.PError:G3} per PBS");
+        log.WriteLine($"  parameters {p.Id}  (log2 p_fail of the tightest read {encoding.Selection.Log2PFail:F1})");
+
+        var keygen = Stopwatch.StartNew();
+        var (client, serverKey) = CircuitClient.GenerateKeys(encoding);
+        keygen.Stop();
+        long serverKeyBytes = SerializedSize(serverKey.Save);
+        log.WriteLine($"  key generation {keygen.Elapsed.TotalSeconds:F2} s; server key {serverKeyBytes / 1048576.0:F1} MiB serialized " +
+                      $"(bootstrapping key {serverKey.BootstrapKey.SizeInBytes / 1048576.0:F1} MiB, keyswitching key {serverKey.KeySwitchKey.SizeInBytes / 1048576.0:F1} MiB)");
+
+        var backend = new EncryptedBackend(serverKey, encoding, options.Threads);
+        var q = new long[plan.Inputs];
+        var clear = new long[io.Outputs];
+        var decrypted = new long[io.Outputs];
+        var outputs = new LweCiphertext[io.Outputs];
+        var y = new float[io.Outputs];
+        var latencies = new List<double>();
+        int agree = 0, correct = 0;
+        for (int i = 0; i < options.Samples; i++)
+        {
+            io.QuantizeInputs(test.Row(i), q);
+            if (variant is null) DigitsMlp.Run<ClearBackend, long>(default, q, clear);
+            else variant.Run<ClearBackend, long>(default, q, clear);
+
+            var inputs = client.EncryptInputs(q);
+            long before = backend.BootstrapCount;
+            var sw = Stopwatch.StartNew();
+            if (variant is null) DigitsMlp.Run<EncryptedBackend, LweCiphertext>(backend, inputs, outputs);
+            else variant.Run<EncryptedBackend, LweCiphertext>(backend, inputs, outputs);
+            sw.Stop();
+            client.DecryptOutputs(outputs, decrypted);
+
+            bool same = clear.AsSpan().SequenceEqual(decrypted);
+            if (same) agree++;
+            io.DequantizeOutputs(decrypted, y);
+            int predicted = DigitsExperiment.ArgMax(y);
+            if (predicted == test.Y[i]) correct++;
+            latencies.Add(sw.Elapsed.TotalMilliseconds);
+            log.WriteLine($"  sample {i + 1,3}/{options.Samples}: {sw.Elapsed.TotalMilliseconds,8:F0} ms, {backend.BootstrapCount - before} PBS, " +
+                          $"predicted {predicted} (label {test.Y[i]}), {(same ? "equals the clear circuit" : "DIFFERS from the clear circuit: " + string.Join(",", decrypted) + " vs " + string.Join(",", clear))}");
+        }
+
+        latencies.Sort();
+        double median = latencies.Count % 2 == 1 ? latencies[latencies.Count / 2] : (latencies[latencies.Count / 2 - 1] + latencies[latencies.Count / 2]) / 2;
+        var report = new EncryptedReport(options.Samples, (double)agree / options.Samples, (double)correct / options.Samples, median,
+            keygen.Elapsed.TotalSeconds, serverKeyBytes, p.Id, encoding.PbsPerInference, hidden.TluInputBits,
+            hidden.RoundedBits > 0 ? (hidden.RoundingMethod == RoundingKind.Exact ? "exact" : "approximate") : "none",
+            options.Threads ?? Environment.ProcessorCount);
+        log.WriteLine($"  median latency {median:F0} ms per sample on {report.Threads} threads; {agree}/{options.Samples} equal the clear circuit; " +
+                      $"accuracy {correct}/{options.Samples}");
+        return report;
+    }
+
+    private static long SerializedSize(Action<Stream> write)
+    {
+        using var counter = new CountingStream();
+        write(counter);
+        return counter.Length;
+    }
+
+    /// <summary>A write-only stream that counts bytes, to size a serialized key without holding it.</summary>
+    private sealed class CountingStream : Stream
+    {
+        private long _length;
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _length;
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => _length += count;
+        public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
+    }
+}
+
+/// <summary>The <c>"encrypted"</c> section of the JSON report.</summary>
+public sealed record EncryptedReport(
+    [property: JsonPropertyName("samples")] int Samples,
+    [property: JsonPropertyName("agree_with_clear")] double AgreeWithClear,
+    [property: JsonPropertyName("accuracy")] double Accuracy,
+    [property: JsonPropertyName("latency_ms_median")] double LatencyMsMedian,
+    [property: JsonPropertyName("keygen_s")] double KeygenSeconds,
+    [property: JsonPropertyName("server_key_bytes")] long ServerKeyBytes,
+    [property: JsonPropertyName("parameters")] string Parameters,
+    [property: JsonPropertyName("pbs_per_inference")] int PbsPerInference,
+    [property: JsonPropertyName("tlu_bits")] int TluBits,
+    [property: JsonPropertyName("rounding")] string Rounding,
+    [property: JsonPropertyName("threads")] int Threads);

@@ -1,0 +1,88 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using FheGen.Samples.Digits;
+
+namespace FheGen.EndToEnd.Tests;
+
+/// <summary>
+/// The sample's encrypted mode end to end, on a variant with a 4-bit TLU so that keys stay small (N = 2048): real key
+/// generation, encryption, the circuit on ciphertexts, decryption, agreement with the clear circuit, and the JSON.
+/// </summary>
+public class DigitsEncryptedTests
+{
+    [Fact]
+    public void Encrypted_inference_equals_the_clear_circuit_and_reports_its_figures()
+    {
+        var (_, test) = DigitsExperiment.LoadSplit();
+        var log = new StringWriter();
+        var report = DigitsEncrypted.Run(test, new DigitsEncrypted.Options(2, TluBits: 4), log);
+        Assert.Equal(2, report.Samples);
+        Assert.Equal(1.0, report.AgreeWithClear);
+        Assert.InRange(report.Accuracy, 0.5, 1.0);
+        Assert.True(report.LatencyMsMedian > 0);
+        Assert.True(report.KeygenSeconds > 0);
+        Assert.True(report.ServerKeyBytes > 10L << 20, $"server key of {report.ServerKeyBytes} bytes");
+        Assert.Equal(4, report.TluBits);
+        Assert.Equal("exact", report.Rounding);
+        Assert.Equal(31 * 5, report.PbsPerInference); // 8 removed bits in two 4-bit chunks: 4 extraction PBS + the lookup
+        Assert.Contains("equals the clear circuit", log.ToString());
+        Assert.DoesNotContain("DIFFERS", log.ToString());
+    }
+
+    [Fact]
+    public void Command_line_writes_the_encrypted_section_to_json()
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "Digits.dll");
+        string json = Path.Combine(Path.GetTempPath(), $"digits-enc-{Guid.NewGuid():N}.json");
+        try
+        {
+            var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --encrypted 1 --tlu-bits 4 --approximate --threads 2 --json \"{json}\"")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var process = Process.Start(start)!;
+            string stdout = process.StandardOutput.ReadToEnd();
+            string stderr = process.StandardError.ReadToEnd();
+            Assert.True(process.WaitForExit(300_000), "the sample did not finish");
+            Assert.True(process.ExitCode == 0, stderr);
+            Assert.Contains("encrypted inference", stdout);
+
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            var encrypted = doc.RootElement.GetProperty("encrypted");
+            foreach (var key in new[] { "samples", "agree_with_clear", "accuracy", "latency_ms_median", "keygen_s", "server_key_bytes" })
+            {
+                Assert.True(encrypted.TryGetProperty(key, out _), key);
+            }
+            Assert.Equal(1, encrypted.GetProperty("samples").GetInt32());
+            Assert.Equal("approximate", encrypted.GetProperty("rounding").GetString());
+            Assert.Equal(31, encrypted.GetProperty("pbs_per_inference").GetInt32());
+            Assert.True(encrypted.GetProperty("server_key_bytes").GetInt64() > 0);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Theory]
+    [InlineData("--encrypted 0")]
+    [InlineData("--encrypted x")]
+    [InlineData("--tlu-bits 4")]
+    [InlineData("--encrypted 1 --approximate")]
+    [InlineData("--encrypted 1 --threads 0")]
+    public void Bad_encrypted_options_are_refused_with_usage(string args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "Digits.dll");
+        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" {args}") { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        process.StandardOutput.ReadToEnd();
+        string stderr = process.StandardError.ReadToEnd();
+        Assert.True(process.WaitForExit(60_000));
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("usage:", stderr);
+    }
+}
