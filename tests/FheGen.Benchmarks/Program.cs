@@ -12,7 +12,9 @@ namespace FheGen.Benchmarks;
 /// dotnet run -c Release --project tests/FheGen.Benchmarks -- --filter '*' --job dry   # smoke run (CI)
 /// dotnet run -c Release --project tests/FheGen.Benchmarks -- --filter '*'             # full run
 /// dotnet run -c Release --project tests/FheGen.Benchmarks -- --filter '*Inference*'   # one class
+/// dotnet run -c Release --project tests/FheGen.Benchmarks -- --measure-pbs --write src/FheGen.Compiler/Cost/MeasuredPbsLatencies.cs
 /// </code>
+/// The last one is not BenchmarkDotNet: it regenerates the cost model's PBS latencies (see <see cref="PbsLatencyCommand"/>).
 /// Results and logs go to tests/FheGen.Benchmarks/BenchmarkDotNet.Artifacts (git-ignored) unless
 /// <c>--artifacts PATH</c> says otherwise.
 /// </summary>
@@ -21,6 +23,7 @@ public static class Program
     /// <summary>Runs the selected benchmarks; exits with 1 when one failed (threw, or did not build), so CI notices.</summary>
     public static int Main(string[] args)
     {
+        if (args.Contains(PbsLatencyCommand.Flag)) return PbsLatencyCommand.Run(args);
         var config = DefaultConfig.Instance;
         if (ProjectDirectory() is string dir) config = config.WithArtifactsPath(Path.Combine(dir, "BenchmarkDotNet.Artifacts"));
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config).ToArray();

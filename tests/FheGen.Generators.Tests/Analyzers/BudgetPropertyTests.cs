@@ -10,9 +10,9 @@ namespace FheGen.Generators.Tests.Analyzers
     /// </summary>
     public class BudgetPropertyTests
     {
-        private const string Budget8Message =
+        private static readonly string Budget8Message =
             "layer 'Hidden': accumulator range [0, 420] needs 9 bits; budget is 8 bits. Fits with: " +
-            "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 1 LSB; est. ~223 ms -> ~103 ms per neuron, ~99.1 ms with Method = Rounding.Approximate); [Prune(\"Hidden\", MaxActiveInputs = 2)] (weight-independent rule: 1); " +
+            "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 1 LSB; " + CostText.RoundingNote(CostText.Lookup(9), 9, 1, 8) + "); [Prune(\"Hidden\", MaxActiveInputs = 2)] (weight-independent rule: 1); " +
             "WeightBits = 3; InputBits = 3";
 
         private static string WithModelArguments(string arguments)
@@ -24,7 +24,7 @@ namespace FheGen.Generators.Tests.Analyzers
                 Warning("FHE0001", 0,
                     "layer 'Hidden': accumulator range [0, 420] needs 9 bits; budget is 6 bits. Fits with: " +
                     // round(420 / 8) = 53 < 64.
-                    "[RoundAccumulator(\"Hidden\", Bits = 6)] (removes 3 LSBs; est. ~223 ms -> ~29.4 ms per neuron, ~18.7 ms with Method = Rounding.Approximate); " +
+                    "[RoundAccumulator(\"Hidden\", Bits = 6)] (removes 3 LSBs; " + CostText.RoundingNote(CostText.Lookup(9), 9, 3, 6) + "); " +
                     // one input is 7 * 15 = 105 > 63; rule floor(63 / 225) = 0.
                     "no MaxActiveInputs fits (even one input per neuron needs more than 6 bits); " +
                     // 2-bit weights: 4 * 1 * 15 = 60; 1-bit inputs: 4 * 7 * 1 = 28 (2 bits: 84).

@@ -46,7 +46,7 @@ namespace FheGen.Generators.Tests.Analyzers
         public Task OverBudget_IsOnTheDenseAttribute_WithRangeBitsBudgetAndRemedies()
             => VerifyAsync(AllOnes, Warning("FHE0001", 0,
                 "layer 'Hidden': accumulator range [0, 420] needs 9 bits; budget is 8 bits. Fits with: " +
-                "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 1 LSB; est. ~223 ms -> ~103 ms per neuron, ~99.1 ms with Method = Rounding.Approximate); " +
+                "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 1 LSB; " + CostText.RoundingNote(CostText.Lookup(9), 9, 1, 8) + "); " +
                 // 2 * 7 * 15 = 210 fits 8 bits, 3 * 105 = 315 does not; DESIGN's weight-independent rule:
                 // floor(255 / ((2^4 - 1) * (2^4 - 1))) = 1.
                 "[Prune(\"Hidden\", MaxActiveInputs = 2)] (weight-independent rule: 1); " +
@@ -57,7 +57,7 @@ namespace FheGen.Generators.Tests.Analyzers
         public Task OverBudget_SignedRange_MatchesHandComputation()
             => VerifyAsync(Signed, Warning("FHE0001", 0,
                 "layer 'Hidden': accumulator range [-2518, 2072] needs 13 bits; budget is 8 bits. Fits with: " +
-                "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 5 LSBs; est. ~5.74 s -> ~120 ms per neuron, ~99.1 ms with Method = Rounding.Approximate); " +
+                "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 5 LSBs; " + CostText.RoundingNote(CostText.Lookup(13), 13, 5, 8) + "); " +
                 // One input per neuron still leaves row 1 at [669 - 1785, 669] (12 bits): nothing fits.
                 "no MaxActiveInputs fits (even one input per neuron needs more than 8 bits); " +
                 // 3-bit inputs (scale 2/7): row 1 bias -20, [-69, 57] fits 8 bits; 4-bit inputs give [-148, ...].
@@ -83,7 +83,7 @@ namespace FheGen.Generators.Tests.Analyzers
                 // Second: 4 inputs of 8 bits (0..255) times q = 7: [0, 4 * 7 * 255] = [0, 7140], 13 bits.
                 Warning("FHE0001", 0,
                     "layer 'Second': accumulator range [0, 7140] needs 13 bits; budget is 8 bits. Fits with: " +
-                    "[RoundAccumulator(\"Second\", Bits = 8)] (removes 5 LSBs; est. ~5.74 s -> ~120 ms per neuron, ~99.1 ms with Method = Rounding.Approximate); " +
+                    "[RoundAccumulator(\"Second\", Bits = 8)] (removes 5 LSBs; " + CostText.RoundingNote(CostText.Lookup(13), 13, 5, 8) + "); " +
                     // k * 7 * 255 <= 255 has no k >= 1; the rule: floor(255 / (15 * 255)) = 0.
                     "no MaxActiveInputs fits (even one input per neuron needs more than 8 bits); " +
                     // 2-bit weights: q = 1, 4 * 255 = 1020 (10 bits): none fits. 4-bit activations: 4 * 7 * 15 = 420; 3-bit: 196.
@@ -96,8 +96,8 @@ namespace FheGen.Generators.Tests.Analyzers
                     .Replace("InputBits = 4)]", "InputBits = 4, PbsBudgetBits = 6)]"),
                 Warning("FHE0001", 0,
                     "layer 'Hidden': accumulator range [0, 420] needs 9 bits; rounded by 1 LSB, the TLU input still needs 8 bits; budget is 6 bits. Fits with: " +
-                    // 420 / 8 = 52.5 -> 53, 6 bits.
-                    "[RoundAccumulator(\"Hidden\", Bits = 6)] (removes 3 LSBs; est. ~103 ms -> ~29.4 ms per neuron, ~18.7 ms with Method = Rounding.Approximate); " +
+                    // 420 / 8 = 52.5 -> 53, 6 bits. Now: the declared exact rounding of 1 LSB before an 8-bit lookup.
+                    "[RoundAccumulator(\"Hidden\", Bits = 6)] (removes 3 LSBs; " + CostText.RoundingNote(CostText.Exact(9, 1, 8), 9, 3, 6) + "); " +
                     // 63 / 105 < 1: no k; rule floor(63 / 225) = 0.
                     "no MaxActiveInputs fits (even one input per neuron needs more than 6 bits); " +
                     // 2-bit weights: q = 1, 4 * 15 = 60 <= 63 fits unrounded.
@@ -123,7 +123,7 @@ namespace FheGen.Generators.Tests.Analyzers
                 // 1024 * 127 * 255 = 33162240 < 2^25.
                 Error("FHE0002", 0,
                     "layer 'Hidden': accumulator range [0, 33162240] needs 25 bits; a TLU input wider than 16 bits cannot be bootstrapped. Fits with: " +
-                    "[RoundAccumulator(\"Hidden\", Bits = 16)] (removes 9 LSBs; est. unbounded -> ~1.09 min per neuron, ~1.09 min with Method = Rounding.Approximate); " +
+                    "[RoundAccumulator(\"Hidden\", Bits = 16)] (removes 9 LSBs; " + CostText.RoundingNote(double.PositiveInfinity, 25, 9, 16) + "); " +
                     // 2 * 127 * 255 = 64770 < 65536; rule floor(65535 / (255 * 255)) = 1.
                     "[Prune(\"Hidden\", MaxActiveInputs = 2)] (weight-independent rule: 1)"));
         }
@@ -152,7 +152,7 @@ namespace FheGen.Generators.Tests.Analyzers
                 // 127 * 15 = 1905 (11 bits), so no pruning fits; the bias is zero here, though the text blames it.
                 Warning("FHE0001", 1,
                     "layer 'Hidden': accumulator range [0, 3810] needs 12 bits; budget is 8 bits. Fits with: " +
-                    "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 4 LSBs; est. ~2.55 s -> ~115 ms per neuron, ~99.1 ms with Method = Rounding.Approximate); no MaxActiveInputs fits (even one input per neuron needs more than 8 bits); " +
+                    "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 4 LSBs; " + CostText.RoundingNote(CostText.Lookup(12), 12, 4, 8) + "); no MaxActiveInputs fits (even one input per neuron needs more than 8 bits); " +
                     "WeightBits = 4; InputBits = 1"));
         }
 
@@ -161,8 +161,9 @@ namespace FheGen.Generators.Tests.Analyzers
         {
             var test = new FheAnalyzerTest(Signed.Replace("/*EXTRA*/", "[RoundAccumulator(\"Hidden\", Bits = 6)]"), summaries: true);
             test.ExpectedDiagnostics.Add(Info("FHE0006", 0,
-                // 2518 / 128 = 19.67 -> -20 (halves up), 2072 / 128 = 16.19 -> 16: [-20, 16] is 6 bits.
-                "Hidden: 3 -> 2, 6 active weights, accumulator [-2518, 2072] (13 bits), rounded 7 LSBs -> 6-bit TLU, 2 PBS, est. ~93.8 ms on one core"));
+                // 2518 / 128 = 19.67 -> -20 (halves up), 2072 / 128 = 16.19 -> 16: [-20, 16] is 6 bits. Two neurons, each
+                // rounded exactly (one 7-bit chunk: sign + identity lookup) then looked up: 6 lookups at 6 bits.
+                "Hidden: 3 -> 2, 6 active weights, accumulator [-2518, 2072] (13 bits), rounded 7 LSBs -> 6-bit TLU, 2 PBS, " + CostText.Summary(6 * CostText.Lookup(6))));
             test.ExpectedDiagnostics.Add(Info("FHE0006", 1,
                 "Output: 2 -> 1, 2 active weights, accumulator [-105, 105] (8 bits), output layer (no TLU)"));
             await test.RunAsync();
@@ -172,7 +173,7 @@ namespace FheGen.Generators.Tests.Analyzers
         public async Task Summary_WithoutRounding_AndPrunedWeights()
         {
             var test = new FheAnalyzerTest(AllOnes.Replace("public partial", "[Prune(\"Hidden\", MaxActiveInputs = 2)]\npublic partial"), summaries: true);
-            test.ExpectedDiagnostics.Add(Info("FHE0006", 0, "Hidden: 4 -> 2, 4 active weights, accumulator [0, 210] (8 bits), 8-bit TLU, 2 PBS, est. ~198 ms on one core"));
+            test.ExpectedDiagnostics.Add(Info("FHE0006", 0, "Hidden: 4 -> 2, 4 active weights, accumulator [0, 210] (8 bits), 8-bit TLU, 2 PBS, " + CostText.Summary(2 * CostText.Lookup(8))));
             test.ExpectedDiagnostics.Add(Info("FHE0006", 1, "Output: 2 -> 1, 2 active weights, accumulator [-105, 105] (8 bits), output layer (no TLU)"));
             await test.RunAsync();
         }
