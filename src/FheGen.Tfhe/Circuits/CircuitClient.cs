@@ -27,6 +27,9 @@ public sealed class CircuitClient
     /// <summary>The circuit's encoding.</summary>
     public CircuitEncoding Encoding { get; }
 
+    /// <summary>The secret key (to <see cref="ClientKey.Save"/> it; never send it to the server).</summary>
+    public ClientKey Key => _key;
+
     /// <summary>Generates keys for <paramref name="encoding"/>: a client (secret) and the server key to send.</summary>
     public static (CircuitClient Client, ServerKey ServerKey) GenerateKeys(CircuitEncoding encoding, NoiseSampler? sampler = null)
     {

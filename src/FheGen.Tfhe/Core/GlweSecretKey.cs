@@ -24,6 +24,18 @@ public sealed class GlweSecretKey
         _coefficients = coefficients;
     }
 
+    /// <summary>A key with the given k·N coefficients (each 0 or 1), polynomial after polynomial; copied.</summary>
+    internal static GlweSecretKey FromCoefficients(int glweDimension, int polynomialSize, ReadOnlySpan<ulong> coefficients)
+    {
+        if (glweDimension < 1 || polynomialSize < 1 || coefficients.Length != (long)glweDimension * polynomialSize)
+            throw new ArgumentException($"Expected k·N = {(long)glweDimension * polynomialSize} coefficients, got {coefficients.Length}.", nameof(coefficients));
+        foreach (ulong c in coefficients)
+        {
+            if (c > 1) throw new ArgumentException("Key coefficients must be 0 or 1.", nameof(coefficients));
+        }
+        return new GlweSecretKey(glweDimension, polynomialSize, coefficients.ToArray());
+    }
+
     /// <summary>The GLWE dimension k (number of key polynomials).</summary>
     public int GlweDimension { get; }
 

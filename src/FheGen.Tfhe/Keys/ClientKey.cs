@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
@@ -52,6 +53,26 @@ public sealed class ClientKey
         var glwe = GlweSecretKey.Generate(parameters.GlweDimension, parameters.PolynomialSize, sampler);
         return new ClientKey(parameters, small, glwe, sampler);
     }
+
+    /// <summary>A client key from existing secret keys (as read back by <see cref="Load"/>), with fresh OS-seeded randomness.</summary>
+    internal static ClientKey FromKeys(TfheParameters parameters, LweSecretKey smallKey, GlweSecretKey glweKey)
+    {
+        if (smallKey.Dimension != parameters.LweDimension || glweKey.GlweDimension != parameters.GlweDimension || glweKey.PolynomialSize != parameters.PolynomialSize)
+            throw new ArgumentException($"The keys do not match the parameters {parameters.Id}.");
+        return new ClientKey(parameters, smallKey, glweKey, new NoiseSampler());
+    }
+
+    /// <summary>
+    /// Writes the secret key in the versioned binary format (see <see cref="TfheSerializer"/>). Whoever holds the bytes
+    /// can decrypt everything: keep them where a private key would be kept.
+    /// </summary>
+    public void Save(Stream stream) => TfheSerializer.WriteClientKey(stream, this);
+
+    /// <summary>Reads a key written by <see cref="Save"/>; the stream must end right after it. Encryption randomness is
+    /// freshly OS-seeded, never restored.</summary>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or for other parameters.</exception>
+    public static ClientKey Load(Stream stream, TfheParameters? expectedParameters = null)
+        => TfheSerializer.ReadClientKey(stream, expectedParameters);
 
     /// <summary>Generates a client key and its matching server key.</summary>
     public static (ClientKey ClientKey, ServerKey ServerKey) GenerateKeys(TfheParameters parameters, NoiseSampler? sampler = null)

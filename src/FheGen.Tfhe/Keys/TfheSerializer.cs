@@ -19,6 +19,9 @@ public enum TfheObjectKind : byte
 
     /// <summary>A <see cref="TfheCiphertext"/> (one LWE ciphertext).</summary>
     LweCiphertext = 2,
+
+    /// <summary>A <see cref="Keys.ClientKey"/> (secret).</summary>
+    ClientKey = 3,
 }
 
 /// <summary>
@@ -30,7 +33,7 @@ public enum TfheObjectKind : byte
 /// offset  size  field
 /// 0       4     magic "FHEG" (ASCII)
 /// 4       2     format version (uint16) = 1
-/// 6       1     object kind (1 = server key, 2 = LWE ciphertext)
+/// 6       1     object kind (1 = server key, 2 = LWE ciphertext, 3 = client key)
 /// 7       1     reserved, 0
 /// 8       4     parameter Id length L (int32, 1..1024)
 /// 12      L     parameter Id, UTF-8 (TfheParameters.Id)
@@ -43,6 +46,9 @@ public enum TfheObjectKind : byte
 /// parameters), then n Fourier GGSWs of (k+1)·l_pbs·(k+1)·N float64 each (row-major, as FourierGgsw stores them),
 /// then the keyswitching key: k·N·l_ks rows of n+1 uint64.</para>
 /// <para>Ciphertext payload: int32 dimension d (k·N or n), then d+1 uint64 (mask, then body).</para>
+/// <para>Client key payload: 3 int32 (n, k, N; must equal the parameters), then the n bits of the small LWE key and the
+/// k·N coefficients of the GLWE key, one byte (0 or 1) each. It is the secret: store it like a private key. Its
+/// encryption randomness is not stored; a loaded key draws fresh OS-seeded randomness.</para>
 /// <para>Large arrays are streamed straight between the stream and their final arrays in chunks; no full-size
 /// intermediate buffer is built. Loading checks everything before returning; every failure is a
 /// <see cref="TfheFormatException"/>.</para>
@@ -177,6 +183,88 @@ public static class TfheSerializer
         ReadChunked(r, ct.AsSpan(), "ciphertext words");
         r.VerifyChecksumAndEnd();
         return new TfheCiphertext(p, ct);
+    }
+
+    /// <summary>Writes the secret <paramref name="key"/> to <paramref name="stream"/>.</summary>
+    public static void WriteClientKey(Stream stream, ClientKey key)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(key);
+        CheckEndianness();
+        TfheParameters p = key.Parameters;
+        using var w = new HashingWriter(stream);
+        WriteHeader(w, TfheObjectKind.ClientKey, p, ClientKeyPayloadLength(p));
+        Span<byte> ints = stackalloc byte[ClientKeyHeaderInts * 4];
+        WriteInts(ints, p.LweDimension, p.GlweDimension, p.PolynomialSize);
+        w.Write(ints);
+        WriteBits(w, key.SmallKey.Bits);
+        WriteBits(w, key.GlweKey.Coefficients);
+        w.Finish();
+    }
+
+    /// <summary>Reads a client key; the stream must end right after it.</summary>
+    /// <param name="stream">Source stream.</param>
+    /// <param name="expectedParameters">When given, the stored parameter set must equal it.</param>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or for other parameters.</exception>
+    public static ClientKey ReadClientKey(Stream stream, TfheParameters? expectedParameters = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        CheckEndianness();
+        using var r = new HashingReader(stream);
+        TfheParameters p = ReadHeader(r, TfheObjectKind.ClientKey, expectedParameters, out long payloadLength);
+        long expectedLength = ClientKeyPayloadLength(p);
+        if (payloadLength != expectedLength)
+            throw new TfheFormatException($"Client key payload length {payloadLength} does not match the {expectedLength} bytes implied by {p.Id}.");
+        Span<byte> ints = stackalloc byte[ClientKeyHeaderInts * 4];
+        r.Read(ints, "client key dimensions");
+        int[] expectedInts = { p.LweDimension, p.GlweDimension, p.PolynomialSize };
+        string[] names = { "n", "k", "N" };
+        for (int i = 0; i < ClientKeyHeaderInts; i++)
+        {
+            int stored = BinaryPrimitives.ReadInt32LittleEndian(ints[(i * 4)..]);
+            if (stored != expectedInts[i])
+                throw new TfheFormatException($"Client key {names[i]} = {stored} does not match {expectedInts[i]} of {p.Id}.");
+        }
+
+        var small = ReadBits(r, p.LweDimension, "small LWE key");
+        var glwe = ReadBits(r, p.BigLweDimension, "GLWE key");
+        r.VerifyChecksumAndEnd();
+        return ClientKey.FromKeys(p, LweSecretKey.FromBits(small), GlweSecretKey.FromCoefficients(p.GlweDimension, p.PolynomialSize, glwe));
+    }
+
+    private const int ClientKeyHeaderInts = 3;
+
+    private static long ClientKeyPayloadLength(TfheParameters p) => ClientKeyHeaderInts * 4 + (long)p.LweDimension + p.BigLweDimension;
+
+    private static void WriteBits(HashingWriter w, ReadOnlySpan<ulong> bits)
+    {
+        var buffer = new byte[Math.Min(bits.Length, ChunkBytes)];
+        for (int start = 0; start < bits.Length; start += buffer.Length)
+        {
+            int count = Math.Min(buffer.Length, bits.Length - start);
+            for (int i = 0; i < count; i++) buffer[i] = (byte)bits[start + i];
+            w.Write(buffer.AsSpan(0, count));
+        }
+        CryptographicOperations.ZeroMemory(buffer);
+    }
+
+    private static ulong[] ReadBits(HashingReader r, int count, string what)
+    {
+        var bits = new ulong[count];
+        var buffer = new byte[Math.Min(count, ChunkBytes)];
+        for (int start = 0; start < count; start += buffer.Length)
+        {
+            int n = Math.Min(buffer.Length, count - start);
+            r.Read(buffer.AsSpan(0, n), what);
+            for (int i = 0; i < n; i++)
+            {
+                if (buffer[i] > 1)
+                    throw new TfheFormatException($"{what}: coefficient {start + i} is {buffer[i]}; key coefficients are 0 or 1.");
+                bits[start + i] = buffer[i];
+            }
+        }
+        CryptographicOperations.ZeroMemory(buffer);
+        return bits;
     }
 
     private static long ServerKeyPayloadLength(TfheParameters p)
