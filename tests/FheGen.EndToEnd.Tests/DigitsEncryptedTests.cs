@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -35,20 +34,11 @@ public class DigitsEncryptedTests
     [Fact]
     public void Command_line_writes_the_encrypted_section_to_json()
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "Digits.dll");
-        string json = Path.Combine(Path.GetTempPath(), $"digits-enc-{Guid.NewGuid():N}.json");
+        string json = DigitsProcess.TempJson("digits-enc");
         try
         {
-            var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --encrypted 1 --tlu-bits 4 --approximate --threads 2 --json \"{json}\"")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using var process = Process.Start(start)!;
-            string stdout = process.StandardOutput.ReadToEnd();
-            string stderr = process.StandardError.ReadToEnd();
-            Assert.True(process.WaitForExit(300_000), "the sample did not finish");
-            Assert.True(process.ExitCode == 0, stderr);
+            var (exit, stdout, stderr) = DigitsProcess.Run($"--encrypted 1 --tlu-bits 4 --approximate --threads 2 --json \"{json}\"", 300_000);
+            Assert.True(exit == 0, stderr);
             Assert.Contains("encrypted inference", stdout);
 
             using var doc = JsonDocument.Parse(File.ReadAllText(json));
@@ -76,13 +66,8 @@ public class DigitsEncryptedTests
     [InlineData("--encrypted 1 --threads 0")]
     public void Bad_encrypted_options_are_refused_with_usage(string args)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "Digits.dll");
-        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" {args}") { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        process.StandardOutput.ReadToEnd();
-        string stderr = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(60_000));
-        Assert.Equal(2, process.ExitCode);
+        var (exit, _, stderr) = DigitsProcess.Run(args, 60_000);
+        Assert.Equal(2, exit);
         Assert.Contains("usage:", stderr);
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -46,20 +45,11 @@ public sealed class DigitsOptimizationTests
     [Fact]
     public void Command_line_writes_the_sweep_and_the_search_to_json()
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "Digits.dll");
-        string json = Path.Combine(Path.GetTempPath(), $"digits-opt-{Guid.NewGuid():N}.json");
+        string json = DigitsProcess.TempJson("digits-opt");
         try
         {
-            var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --sweep-rounding --search-perror --json \"{json}\"")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using var process = Process.Start(start)!;
-            string stdout = process.StandardOutput.ReadToEnd();
-            string stderr = process.StandardError.ReadToEnd();
-            Assert.True(process.WaitForExit(300_000), "the sample did not finish");
-            Assert.True(process.ExitCode == 0, stderr);
+            var (exit, stdout, stderr) = DigitsProcess.Run($"--sweep-rounding --search-perror --json \"{json}\"", 300_000);
+            Assert.True(exit == 0, stderr);
             Assert.Contains("rounding sweep", stdout);
             Assert.Contains("p_error search", stdout);
 

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -61,22 +60,11 @@ public sealed class DigitsSampleTests
     [Fact]
     public void CommandLineWritesTheDocumentedJson()
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "Digits.dll");
-        Assert.True(File.Exists(dll), dll);
-        string json = Path.Combine(Path.GetTempPath(), $"digits-{Guid.NewGuid():N}.json");
+        string json = DigitsProcess.TempJson("digits");
         try
         {
-            var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --json \"{json}\"")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = AppContext.BaseDirectory,
-            };
-            using var process = Process.Start(start)!;
-            string stdout = process.StandardOutput.ReadToEnd();
-            string stderr = process.StandardError.ReadToEnd();
-            Assert.True(process.WaitForExit(120_000), "the sample did not finish");
-            Assert.True(process.ExitCode == 0, stderr);
+            var (exit, stdout, stderr) = DigitsProcess.Run($"--json \"{json}\"", 120_000);
+            Assert.True(exit == 0, stderr);
             Assert.Contains("clear-quantized", stdout);
             Assert.Contains("Hidden", stdout);
 
@@ -104,12 +92,8 @@ public sealed class DigitsSampleTests
     [Fact]
     public void UnknownArgumentIsRejectedWithUsage()
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "Digits.dll");
-        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --bogus") { RedirectStandardError = true, RedirectStandardOutput = true };
-        using var process = Process.Start(start)!;
-        string stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit(60_000);
-        Assert.Equal(2, process.ExitCode);
+        var (exit, _, stderr) = DigitsProcess.Run("--bogus", 60_000);
+        Assert.Equal(2, exit);
         Assert.Contains("usage", stderr);
     }
 }

@@ -1,0 +1,39 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+
+namespace FheGen.EndToEnd.Tests;
+
+/// <summary>Runs the built digits sample (Digits.dll next to the tests) as a user would, and captures its output.</summary>
+internal static class DigitsProcess
+{
+    internal sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    /// <summary>Runs <c>dotnet Digits.dll arguments</c>; both streams are drained concurrently so neither can block the child.</summary>
+    /// <exception cref="FileNotFoundException">Digits.dll is missing.</exception>
+    /// <exception cref="TimeoutException">The sample did not finish in time (it is killed).</exception>
+    internal static Result Run(string arguments, int timeoutMs)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "Digits.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException("The digits sample is not built next to the tests.", dll);
+        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeoutMs))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"Digits {arguments} did not finish in {timeoutMs} ms.");
+        }
+        process.WaitForExit();
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>A fresh path for a JSON report in the temp folder.</summary>
+    internal static string TempJson(string prefix) => Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}.json");
+}
