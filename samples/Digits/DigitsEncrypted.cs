@@ -61,7 +61,7 @@ public static class DigitsEncrypted
         var keygen = Stopwatch.StartNew();
         var (client, serverKey) = CircuitClient.GenerateKeys(encoding);
         keygen.Stop();
-        long serverKeyBytes = SerializedSize(serverKey.Save);
+        long serverKeyBytes = serverKey.SerializedSizeInBytes;
         log.WriteLine($"  key generation {keygen.Elapsed.TotalSeconds:F2} s; server key {serverKeyBytes / 1048576.0:F1} MiB serialized " +
                       $"(bootstrapping key {serverKey.BootstrapKey.SizeInBytes / 1048576.0:F1} MiB, keyswitching key {serverKey.KeySwitchKey.SizeInBytes / 1048576.0:F1} MiB)");
 
@@ -106,30 +106,6 @@ public static class DigitsEncrypted
         log.WriteLine($"  median latency {median:F0} ms per sample on {report.Threads} threads; {agree}/{options.Samples} equal the clear circuit; " +
                       $"accuracy {correct}/{options.Samples}");
         return report;
-    }
-
-    private static long SerializedSize(Action<Stream> write)
-    {
-        using var counter = new CountingStream();
-        write(counter);
-        return counter.Length;
-    }
-
-    /// <summary>A write-only stream that counts bytes, to size a serialized key without holding it.</summary>
-    private sealed class CountingStream : Stream
-    {
-        private long _length;
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => _length;
-        public override long Position { get => _length; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => _length += count;
-        public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
     }
 }
 

@@ -149,8 +149,7 @@ public sealed class CircuitEncoding
             int t = layer.RoundedBits, tlu = layer.TluInputBits;
             bool exact = t > 0 && layer.RoundingMethod == RoundingKind.Exact;
             int[] chunks = exact ? ExactRounding.Chunks(t, tlu) : Array.Empty<int>();
-            int perNeuron = 1 + (exact ? ExactRounding.PbsPerNeuron(t, tlu) : 0);
-            layers.Add(new LayerEncoding(layer.Index, layer.Name, stage, w, t, t > 0 ? layer.RoundingMethod : RoundingKind.Exact, tlu, chunks, layer.PbsCount * perNeuron));
+            layers.Add(new LayerEncoding(layer.Index, layer.Name, stage, w, t, t > 0 ? layer.RoundingMethod : RoundingKind.Exact, tlu, chunks, layer.PbsCount + layer.RoundingPbsCount));
             if (layer.PbsCount == 0) continue; // all constant: no accumulator, no read, same stage
 
             int subtracted = 0, lo = 0;

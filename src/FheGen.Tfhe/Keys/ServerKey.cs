@@ -43,6 +43,9 @@ public sealed class ServerKey
     /// <summary>In-memory size of both keys, in bytes.</summary>
     public long SizeInBytes => BootstrapKey.SizeInBytes + KeySwitchKey.SizeInBytes;
 
+    /// <summary>Bytes of <see cref="Save"/>'s output (<see cref="TfheSerializer.ServerKeyLength"/>).</summary>
+    public long SerializedSizeInBytes => TfheSerializer.ServerKeyLength(Parameters);
+
     /// <summary>A new evaluator (with its own scratch buffers; not thread-safe) over these keys.</summary>
     public ProgrammableBootstrapper CreateBootstrapper() => new(BootstrapKey, KeySwitchKey);
 

@@ -267,6 +267,17 @@ public static class TfheSerializer
         return bits;
     }
 
+    /// <summary>
+    /// Bytes <see cref="WriteServerKey"/> writes for a key of <paramref name="parameters"/>: header, payload and checksum,
+    /// known from the parameters alone (no need to serialize a key of hundreds of MiB to size it).
+    /// </summary>
+    public static long ServerKeyLength(TfheParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        // magic, version, kind, reserved and Id length (12), the Id, the payload length (8), the payload, the checksum.
+        return 12 + Encoding.UTF8.GetByteCount(parameters.Id) + 8 + ServerKeyPayloadLength(parameters) + ChecksumLength;
+    }
+
     private static long ServerKeyPayloadLength(TfheParameters p)
     {
         long k1 = p.GlweDimension + 1;

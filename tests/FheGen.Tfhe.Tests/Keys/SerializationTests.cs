@@ -30,6 +30,13 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Fact]
+    public void SerializedSizeIsKnownWithoutSerializing()
+    {
+        Assert.Equal(fixture.ServerBytes.LongLength, fixture.Server.SerializedSizeInBytes);
+        Assert.Equal(fixture.ServerBytes.LongLength, TfheSerializer.ServerKeyLength(KeysFixture.Small));
+    }
+
+    [Fact]
     public void ServerKeyRoundTripBootstrapsIdentically()
     {
         var loaded = ServerKey.FromBytes(fixture.ServerBytes, KeysFixture.Small);
