@@ -23,8 +23,9 @@ public sealed class ProgrammableBootstrapper
     {
         ArgumentNullException.ThrowIfNull(bootstrapKey);
         ArgumentNullException.ThrowIfNull(keySwitchKey);
-        if (keySwitchKey.InputDimension != bootstrapKey.GlweDimension * bootstrapKey.PolynomialSize
-            || keySwitchKey.OutputDimension != bootstrapKey.LweDimension)
+        // The keyswitch input may be another set's big key (circuits with a parameter set per TLU width); only its
+        // output must be the bootstrapping key's input.
+        if (keySwitchKey.OutputDimension != bootstrapKey.LweDimension)
             throw new ArgumentException("Keyswitch key dimensions do not match the bootstrapping key.", nameof(keySwitchKey));
         BootstrapKey = bootstrapKey;
         KeySwitchKey = keySwitchKey;
@@ -37,10 +38,10 @@ public sealed class ProgrammableBootstrapper
     /// <summary>The bootstrapping key.</summary>
     public BootstrapKey BootstrapKey { get; }
 
-    /// <summary>The keyswitch key (k·N → n).</summary>
+    /// <summary>The keyswitch key (a big key of dimension k·N → n).</summary>
     public KeySwitchKey KeySwitchKey { get; }
 
-    /// <summary>Big (between-operations) LWE dimension k·N.</summary>
+    /// <summary>Big (between-operations) LWE dimension k·N of the outputs.</summary>
     public int BigLweDimension => BootstrapKey.GlweDimension * BootstrapKey.PolynomialSize;
 
     /// <summary>

@@ -97,6 +97,34 @@ public sealed class ClientKey
     }
 
     /// <summary>
+    /// A keyswitching key from <paramref name="source"/>'s big key (dimension k·N of its set) to this small key, with this
+    /// set's keyswitch gadget and LWE noise: for a circuit whose lookups move between parameter sets.
+    /// </summary>
+    internal KeySwitchKey KeySwitchKeyFrom(ClientKey source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        lock (_gate)
+        {
+            var p = Parameters;
+            return KeySwitchKey.Generate(source._bigKey, _smallKey, new GadgetDecomposer(p.KsBaseLog, p.KsLevel), p.LweNoiseStdDev, _sampler);
+        }
+    }
+
+    /// <summary>
+    /// A bootstrapping key from <paramref name="source"/>'s small key into this GLWE key, with this set's PBS gadget and
+    /// GLWE noise: its outputs land under this set's big key.
+    /// </summary>
+    internal BootstrapKey BootstrapKeyFrom(ClientKey source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        lock (_gate)
+        {
+            var p = Parameters;
+            return BootstrapKey.Generate(source._smallKey, _glweKey, new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel), p.GlweNoiseStdDev, _sampler);
+        }
+    }
+
+    /// <summary>
     /// Encrypts a <paramref name="bits"/>-bit message (default <see cref="TfheParameters.PrecisionBits"/>) with one
     /// padding bit, under the big key (dimension k·N) with the GLWE noise, as ciphertexts are between operations.
     /// </summary>

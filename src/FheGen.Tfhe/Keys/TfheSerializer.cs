@@ -53,7 +53,7 @@ public enum TfheObjectKind : byte
 /// intermediate buffer is built. Loading checks everything before returning; every failure is a
 /// <see cref="TfheFormatException"/>.</para>
 /// </remarks>
-public static class TfheSerializer
+public static partial class TfheSerializer
 {
     /// <summary>The 4-byte magic, "FHEG".</summary>
     public static ReadOnlySpan<byte> Magic => "FHEG"u8;

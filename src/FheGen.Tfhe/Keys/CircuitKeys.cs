@@ -1,0 +1,220 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using FheGen.Tfhe.Arithmetic;
+using FheGen.Tfhe.Bootstrap;
+using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Parameters;
+
+namespace FheGen.Tfhe.Keys;
+
+/// <summary>
+/// An ordered pair of key indices of a circuit's key sets (see <see cref="CircuitClientKey"/>): for a keyswitching key,
+/// from the big key of set <see cref="From"/> to the small key of set <see cref="To"/>; for a bootstrapping key, from
+/// the small key of <see cref="From"/> into the GLWE key of <see cref="To"/>.
+/// </summary>
+/// <param name="From">Index of the source key set.</param>
+/// <param name="To">Index of the destination key set.</param>
+public readonly record struct KeyPair(int From, int To)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"{From}->{To}";
+}
+
+/// <summary>
+/// The secret keys of a circuit that runs its lookups at several parameter sets (one per distinct TLU width): one
+/// <see cref="ClientKey"/> per set. It encrypts inputs, decrypts outputs and derives the evaluation keys between sets.
+/// Never send it to the server.
+/// </summary>
+public sealed class CircuitClientKey
+{
+    private readonly ClientKey[] _keys;
+
+    /// <summary>Wraps one client key per parameter set (index = key set).</summary>
+    /// <exception cref="ArgumentException">No key, or a null one.</exception>
+    public CircuitClientKey(IReadOnlyList<ClientKey> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 0)
+            throw new ArgumentException("A circuit needs at least one key set.", nameof(keys));
+        _keys = new ClientKey[keys.Count];
+        for (int i = 0; i < _keys.Length; i++)
+            _keys[i] = keys[i] ?? throw new ArgumentException($"Key set {i} is null.", nameof(keys));
+    }
+
+    /// <summary>The client key of each set.</summary>
+    public IReadOnlyList<ClientKey> Keys => _keys;
+
+    /// <summary>The parameter set of each key set.</summary>
+    public IReadOnlyList<TfheParameters> Parameters => _keys.Select(k => k.Parameters).ToArray();
+
+    /// <summary>
+    /// Generates a client key per parameter set. With a seeded <paramref name="sampler"/> the keys are deterministic:
+    /// each set draws from a child sampler seeded in index order.
+    /// </summary>
+    public static CircuitClientKey Generate(IReadOnlyList<TfheParameters> parameters, NoiseSampler? sampler = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Count == 0)
+            throw new ArgumentException("A circuit needs at least one key set.", nameof(parameters));
+        if (parameters.Count == 1)
+            return new CircuitClientKey(new[] { ClientKey.Generate(parameters[0], sampler) });
+        sampler ??= new NoiseSampler();
+        ulong[] seeds = sampler.DrawChildSeeds(parameters.Count);
+        var keys = new ClientKey[parameters.Count];
+        for (int i = 0; i < keys.Length; i++)
+            keys[i] = ClientKey.Generate(parameters[i] ?? throw new ArgumentException($"Parameter set {i} is null.", nameof(parameters)), NoiseSampler.FromChildSeed(seeds, i));
+        Array.Clear(seeds);
+        return new CircuitClientKey(keys);
+    }
+
+    /// <summary>
+    /// Derives the evaluation keys a circuit needs: a keyswitching key for each pair in <paramref name="keySwitches"/>
+    /// (big key of From → small key of To, with To's keyswitch gadget and LWE noise) and a bootstrapping key for each
+    /// pair in <paramref name="bootstraps"/> (small key of From → GLWE key of To, with To's PBS gadget and GLWE noise).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A pair names a key set that does not exist.</exception>
+    public CircuitServerKey CreateServerKey(IEnumerable<KeyPair> keySwitches, IEnumerable<KeyPair> bootstraps)
+    {
+        ArgumentNullException.ThrowIfNull(keySwitches);
+        ArgumentNullException.ThrowIfNull(bootstraps);
+        var ks = new Dictionary<KeyPair, KeySwitchKey>();
+        foreach (var pair in keySwitches.Distinct())
+        {
+            Check(pair);
+            ks[pair] = _keys[pair.To].KeySwitchKeyFrom(_keys[pair.From]);
+        }
+
+        var bs = new Dictionary<KeyPair, BootstrapKey>();
+        foreach (var pair in bootstraps.Distinct())
+        {
+            Check(pair);
+            bs[pair] = _keys[pair.To].BootstrapKeyFrom(_keys[pair.From]);
+        }
+
+        return new CircuitServerKey(Parameters, ks, bs);
+    }
+
+    /// <summary>Writes every secret key in the versioned binary format (see <see cref="TfheSerializer"/>).</summary>
+    public void Save(Stream stream) => TfheSerializer.WriteCircuitClientKey(stream, this);
+
+    /// <summary>Reads keys written by <see cref="Save"/>; the stream must end right after them.</summary>
+    /// <param name="stream">Source stream.</param>
+    /// <param name="expectedParameters">When given, the stored parameter sets must equal these, in order.</param>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or for other parameters.</exception>
+    public static CircuitClientKey Load(Stream stream, IReadOnlyList<TfheParameters>? expectedParameters = null)
+        => TfheSerializer.ReadCircuitClientKey(stream, expectedParameters);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"CircuitClientKey({string.Join(", ", _keys.Select(k => k.Parameters.Id))}, key material hidden)";
+
+    private void Check(KeyPair pair)
+    {
+        if ((uint)pair.From >= (uint)_keys.Length || (uint)pair.To >= (uint)_keys.Length)
+            throw new ArgumentOutOfRangeException(nameof(pair), pair, $"There are {_keys.Length} key sets.");
+    }
+}
+
+/// <summary>
+/// The evaluation keys of a circuit with one or more parameter sets: keyswitching and bootstrapping keys indexed by the
+/// key sets they join (see <see cref="KeyPair"/>). Everything the server needs; it holds no secret key.
+/// </summary>
+public sealed class CircuitServerKey
+{
+    private readonly TfheParameters[] _parameters;
+    private readonly Dictionary<KeyPair, KeySwitchKey> _keySwitches;
+    private readonly Dictionary<KeyPair, BootstrapKey> _bootstraps;
+
+    /// <summary>Wraps existing keys after checking each against the parameter sets it joins.</summary>
+    /// <exception cref="ArgumentException">A key's dimensions or gadget differ from its parameter sets.</exception>
+    public CircuitServerKey(IReadOnlyList<TfheParameters> parameters, IReadOnlyDictionary<KeyPair, KeySwitchKey> keySwitches, IReadOnlyDictionary<KeyPair, BootstrapKey> bootstraps)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(keySwitches);
+        ArgumentNullException.ThrowIfNull(bootstraps);
+        if (parameters.Count == 0)
+            throw new ArgumentException("A circuit needs at least one key set.", nameof(parameters));
+        _parameters = parameters.ToArray();
+        for (int i = 0; i < _parameters.Length; i++)
+            ArgumentNullException.ThrowIfNull(_parameters[i], $"{nameof(parameters)}[{i}]");
+        _keySwitches = new Dictionary<KeyPair, KeySwitchKey>();
+        foreach (var (pair, key) in keySwitches)
+        {
+            var (from, to) = (Set(pair.From), Set(pair.To));
+            ArgumentNullException.ThrowIfNull(key);
+            if (key.InputDimension != from.BigLweDimension || key.OutputDimension != to.LweDimension ||
+                key.Decomposer.BaseLog != to.KsBaseLog || key.Decomposer.LevelCount != to.KsLevel)
+                throw new ArgumentException($"The keyswitching key {pair} does not match {from.Id} -> {to.Id}.", nameof(keySwitches));
+            _keySwitches[pair] = key;
+        }
+
+        _bootstraps = new Dictionary<KeyPair, BootstrapKey>();
+        foreach (var (pair, key) in bootstraps)
+        {
+            var (from, to) = (Set(pair.From), Set(pair.To));
+            ArgumentNullException.ThrowIfNull(key);
+            if (key.LweDimension != from.LweDimension || key.GlweDimension != to.GlweDimension || key.PolynomialSize != to.PolynomialSize ||
+                key.Decomposer.BaseLog != to.PbsBaseLog || key.Decomposer.LevelCount != to.PbsLevel)
+                throw new ArgumentException($"The bootstrapping key {pair} does not match {from.Id} -> {to.Id}.", nameof(bootstraps));
+            _bootstraps[pair] = key;
+        }
+    }
+
+    /// <summary>The circuit's key sets over one parameter set: a <see cref="ServerKey"/>'s keys as pair 0→0.</summary>
+    public static CircuitServerKey FromServerKey(ServerKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var pair = new KeyPair(0, 0);
+        return new CircuitServerKey(new[] { key.Parameters },
+            new Dictionary<KeyPair, KeySwitchKey> { [pair] = key.KeySwitchKey },
+            new Dictionary<KeyPair, BootstrapKey> { [pair] = key.BootstrapKey });
+    }
+
+    /// <summary>The parameter set of each key set.</summary>
+    public IReadOnlyList<TfheParameters> Parameters => _parameters;
+
+    /// <summary>The keyswitching keys, by (source big key, destination small key).</summary>
+    public IReadOnlyDictionary<KeyPair, KeySwitchKey> KeySwitchKeys => _keySwitches;
+
+    /// <summary>The bootstrapping keys, by (source small key, destination GLWE key).</summary>
+    public IReadOnlyDictionary<KeyPair, BootstrapKey> BootstrapKeys => _bootstraps;
+
+    /// <summary>In-memory size of every key, in bytes.</summary>
+    public long SizeInBytes => _keySwitches.Values.Sum(k => k.SizeInBytes) + _bootstraps.Values.Sum(k => k.SizeInBytes);
+
+    /// <summary>Bytes of <see cref="Save"/>'s output, known without serializing.</summary>
+    public long SerializedSizeInBytes => TfheSerializer.CircuitServerKeyLength(_parameters, _keySwitches.Keys, _bootstraps.Keys);
+
+    /// <summary>
+    /// A new evaluator (scratch buffers; not thread-safe) that keyswitches from the big key of <paramref name="input"/>
+    /// to the small key of <paramref name="read"/>, then bootstraps into the GLWE key of <paramref name="output"/>.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The key does not hold the keyswitching or bootstrapping key needed.</exception>
+    public ProgrammableBootstrapper CreateBootstrapper(int input, int read, int output)
+    {
+        if (!_keySwitches.TryGetValue(new KeyPair(input, read), out var ksk))
+            throw new KeyNotFoundException($"The server key has no keyswitching key from set {input} to set {read}; it was generated for another circuit.");
+        if (!_bootstraps.TryGetValue(new KeyPair(read, output), out var bsk))
+            throw new KeyNotFoundException($"The server key has no bootstrapping key from set {read} into set {output}; it was generated for another circuit.");
+        return new ProgrammableBootstrapper(bsk, ksk);
+    }
+
+    /// <summary>Writes the keys in the versioned binary format (see <see cref="TfheSerializer"/>).</summary>
+    public void Save(Stream stream) => TfheSerializer.WriteCircuitServerKey(stream, this);
+
+    /// <summary>Reads keys written by <see cref="Save"/>; the stream must end right after them.</summary>
+    /// <param name="stream">Source stream.</param>
+    /// <param name="expectedParameters">When given, the stored parameter sets must equal these, in order.</param>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or for other parameters.</exception>
+    public static CircuitServerKey Load(Stream stream, IReadOnlyList<TfheParameters>? expectedParameters = null)
+        => TfheSerializer.ReadCircuitServerKey(stream, expectedParameters);
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"CircuitServerKey({string.Join(", ", _parameters.Select(p => p.Id))}; KS {string.Join(" ", _keySwitches.Keys)}; BSK {string.Join(" ", _bootstraps.Keys)}; {SizeInBytes} bytes)";
+
+    private TfheParameters Set(int index) => (uint)index < (uint)_parameters.Length
+        ? _parameters[index]
+        : throw new ArgumentOutOfRangeException(nameof(index), index, $"There are {_parameters.Length} key sets.");
+}
