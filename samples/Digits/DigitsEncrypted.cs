@@ -51,19 +51,22 @@ public static class DigitsEncrypted
         var io = CircuitIo.FromPlan(plan);
 
         var encoding = CircuitEncoding.Create(plan);
-        var p = encoding.Parameters;
         var hidden = plan.Layers[0];
         log.WriteLine($"encrypted inference: {(variant is null ? "DigitsMlp as declared (generated code)" : $"variant, hidden rounded to {hidden.TluInputBits} bits ({options.Rounding}, interpreter)")}");
         log.WriteLine($"  hidden: {hidden.AccumulatorBits}-bit accumulator, {hidden.RoundedBits} LSBs rounded ({hidden.RoundingMethod}), {hidden.TluInputBits}-bit TLU");
         log.WriteLine($"  {string.Join("/", encoding.StageMessageBits)}-bit messages (input/output stages), {encoding.PbsPerInference} PBS per inference, p_error {plan.PError:G3} per PBS");
-        log.WriteLine($"  parameters {p.Id}  (log2 p_fail of the tightest read {encoding.Selection.Log2PFail:F1})");
+        for (int key = 0; key < encoding.KeySets.Count; key++)
+            log.WriteLine($"  {encoding.KeyWidths[key]}-bit TLU parameters {encoding.KeySets[key].Id}");
+        log.WriteLine($"  log2 p_fail of the tightest read {encoding.Selection.Log2PFail:F1}; estimated cost {encoding.Selection.Cost:G3} " +
+                      $"(one shared set: {encoding.Selection.SingleSetCost:G3})");
 
         var keygen = Stopwatch.StartNew();
         var (client, serverKey) = CircuitClient.GenerateKeys(encoding);
         keygen.Stop();
         long serverKeyBytes = serverKey.SerializedSizeInBytes;
         log.WriteLine($"  key generation {keygen.Elapsed.TotalSeconds:F2} s; server key {serverKeyBytes / 1048576.0:F1} MiB serialized " +
-                      $"(bootstrapping key {serverKey.BootstrapKey.SizeInBytes / 1048576.0:F1} MiB, keyswitching key {serverKey.KeySwitchKey.SizeInBytes / 1048576.0:F1} MiB)");
+                      $"(bootstrapping keys {serverKey.BootstrapKeys.Values.Sum(k => k.SizeInBytes) / 1048576.0:F1} MiB, " +
+                      $"keyswitching keys {serverKey.KeySwitchKeys.Values.Sum(k => k.SizeInBytes) / 1048576.0:F1} MiB)");
 
         var backend = new EncryptedBackend(serverKey, encoding, options.Threads);
         var q = new long[plan.Inputs];
@@ -100,7 +103,7 @@ public static class DigitsEncrypted
         latencies.Sort();
         double median = latencies.Count % 2 == 1 ? latencies[latencies.Count / 2] : (latencies[latencies.Count / 2 - 1] + latencies[latencies.Count / 2]) / 2;
         var report = new EncryptedReport(options.Samples, (double)agree / options.Samples, (double)correct / options.Samples, median,
-            keygen.Elapsed.TotalSeconds, serverKeyBytes, p.Id, encoding.PbsPerInference, hidden.TluInputBits,
+            keygen.Elapsed.TotalSeconds, serverKeyBytes, string.Join("; ", encoding.KeySets.Select(k => k.Id)), encoding.PbsPerInference, hidden.TluInputBits,
             hidden.RoundedBits > 0 ? (hidden.RoundingMethod == RoundingKind.Exact ? "exact" : "approximate") : "none",
             options.Threads ?? Environment.ProcessorCount);
         log.WriteLine($"  median latency {median:F0} ms per sample on {report.Threads} threads; {agree}/{options.Samples} equal the clear circuit; " +

@@ -1,41 +1,67 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Parameters;
 
 namespace FheGen.Tfhe.Circuits;
 
 /// <summary>
 /// The client side of encrypted inference for one circuit: encrypts quantized inputs in the circuit's encoding and
-/// decrypts the output accumulators. Holds the secret <see cref="ClientKey"/>; never give it to the server.
+/// decrypts the output accumulators. Holds the secret <see cref="CircuitClientKey"/> (a key per parameter set); never
+/// give it to the server.
 /// </summary>
 public sealed class CircuitClient
 {
-    private readonly ClientKey _key;
+    private readonly CircuitClientKey _key;
 
     /// <summary>A client for <paramref name="encoding"/> with <paramref name="clientKey"/>.</summary>
-    /// <exception cref="ArgumentException">The key was generated for other parameters.</exception>
-    public CircuitClient(ClientKey clientKey, CircuitEncoding encoding)
+    /// <exception cref="ArgumentException">The keys were generated for other parameters.</exception>
+    public CircuitClient(CircuitClientKey clientKey, CircuitEncoding encoding)
     {
         ArgumentNullException.ThrowIfNull(clientKey);
         ArgumentNullException.ThrowIfNull(encoding);
-        if (clientKey.Parameters != encoding.Parameters)
-            throw new ArgumentException($"The client key is for {clientKey.Parameters.Id}; the circuit needs {encoding.Parameters.Id}.", nameof(clientKey));
+        CheckParameters(clientKey.Parameters, encoding, "client", nameof(clientKey));
         _key = clientKey;
         Encoding = encoding;
+    }
+
+    /// <summary>Throws unless <paramref name="keySets"/> are the encoding's parameter sets, in order.</summary>
+    internal static void CheckParameters(IReadOnlyList<TfheParameters> keySets, CircuitEncoding encoding, string what, string paramName)
+    {
+        bool same = keySets.Count == encoding.KeySets.Count;
+        for (int i = 0; same && i < keySets.Count; i++) same = keySets[i] == encoding.KeySets[i];
+        if (!same)
+            throw new ArgumentException(
+                $"The {what} key is for {string.Join(", ", keySets.Select(p => p.Id))}; the circuit needs {string.Join(", ", encoding.KeySets.Select(p => p.Id))}.", paramName);
     }
 
     /// <summary>The circuit's encoding.</summary>
     public CircuitEncoding Encoding { get; }
 
-    /// <summary>The secret key (to <see cref="ClientKey.Save"/> it; never send it to the server).</summary>
-    public ClientKey Key => _key;
+    /// <summary>The secret keys (to <see cref="CircuitClientKey.Save"/> them; never send them to the server).</summary>
+    public CircuitClientKey Key => _key;
 
-    /// <summary>Generates keys for <paramref name="encoding"/>: a client (secret) and the server key to send.</summary>
-    public static (CircuitClient Client, ServerKey ServerKey) GenerateKeys(CircuitEncoding encoding, NoiseSampler? sampler = null)
+    /// <summary>
+    /// Generates keys for <paramref name="encoding"/>: a client (secret) and the server key to send, holding exactly the
+    /// keyswitching and bootstrapping keys the circuit uses (<see cref="CircuitEncoding.RequiredKeySwitches"/>,
+    /// <see cref="CircuitEncoding.RequiredBootstraps"/>).
+    /// </summary>
+    public static (CircuitClient Client, CircuitServerKey ServerKey) GenerateKeys(CircuitEncoding encoding, NoiseSampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(encoding);
-        var (client, server) = ClientKey.GenerateKeys(encoding.Parameters, sampler);
-        return (new CircuitClient(client, encoding), server);
+        var client = CircuitClientKey.Generate(encoding.KeySets, sampler);
+        return (new CircuitClient(client, encoding), CreateServerKey(client, encoding));
+    }
+
+    /// <summary>The evaluation keys <paramref name="encoding"/> needs, derived from <paramref name="clientKey"/>.</summary>
+    public static CircuitServerKey CreateServerKey(CircuitClientKey clientKey, CircuitEncoding encoding)
+    {
+        ArgumentNullException.ThrowIfNull(clientKey);
+        ArgumentNullException.ThrowIfNull(encoding);
+        CheckParameters(clientKey.Parameters, encoding, "client", nameof(clientKey));
+        return clientKey.CreateServerKey(encoding.RequiredKeySwitches, encoding.RequiredBootstraps);
     }
 
     /// <summary>Encrypts quantized inputs (integers in [0, 2^InputBits), as <c>Io.QuantizeInputs</c> gives them).</summary>
@@ -48,12 +74,13 @@ public sealed class CircuitClient
             throw new ArgumentException($"Expected {plan.Inputs} inputs, got {quantized.Length}.", nameof(quantized));
         long max = plan.Input.MaxLevel;
         var result = new LweCiphertext[quantized.Length];
+        var inputKey = _key.Keys[Encoding.StageKeys[0]];
         for (int i = 0; i < quantized.Length; i++)
         {
             long x = quantized[i];
             if (x < 0 || x > max)
                 throw new ArgumentOutOfRangeException(nameof(quantized), x, $"Input {i} is {x}; quantized inputs are in [0, {max}].");
-            result[i] = _key.EncryptScaled(x, Encoding.InputMessageBits);
+            result[i] = inputKey.EncryptScaled(x, Encoding.InputMessageBits);
         }
         return result;
     }
@@ -67,10 +94,11 @@ public sealed class CircuitClient
             throw new ArgumentException($"Expected {layer.Outputs} output ciphertexts and as many slots.");
         int w = Encoding.OutputMessageBits;
         ulong modulus = 2UL << w; // W message bits and the padding bit: outputs never go through a bootstrapping
+        var outputKey = _key.Keys[Encoding.StageKeys[^1]];
         for (int j = 0; j < ciphertexts.Length; j++)
         {
             ArgumentNullException.ThrowIfNull(ciphertexts[j]);
-            ulong raw = _key.DecryptWithPadding(ciphertexts[j], w);
+            ulong raw = outputKey.DecryptWithPadding(ciphertexts[j], w);
             long min = layer.Neurons[j].AccumulatorMin;
             outputs[j] = min + (long)((raw - unchecked((ulong)min)) & (modulus - 1));
         }

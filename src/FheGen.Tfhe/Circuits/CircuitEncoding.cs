@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Plan;
+using FheGen.Tfhe.Keys;
 using FheGen.Tfhe.Parameters;
 
 namespace FheGen.Tfhe.Circuits;
@@ -33,20 +35,40 @@ namespace FheGen.Tfhe.Circuits;
 /// multiple of 2^t: the final lookup reads it on the grid. Each read is a <see cref="NoiseConstraint"/>.
 /// </para>
 /// <para>
-/// <b>One parameter set per circuit.</b> Every bootstrapping uses the same set: ciphertexts stay under one key, and the
-/// exact-rounding reads, whose outputs are subtracted from the accumulator, must land under that accumulator's key. The
-/// set is the cheapest one meeting every read at the plan's per-TLU p_error (<see cref="ParameterSelector.SelectFor"/>).
+/// <b>One parameter set per distinct TLU width.</b> Each distinct lookup width is a key set (<see cref="KeyWidths"/>),
+/// with its own small key, GLWE key and parameters (<see cref="KeySets"/>). A lookup of width w keyswitches from the big
+/// key its input is under to w's small key and bootstraps into w's GLWE key, so a stage's accumulators are under the
+/// key set of the lookup batch before it (<see cref="StageKeys"/>; the inputs under the first batch's set). Exact
+/// rounding's extraction reads bootstrap back into the accumulator's set, as their outputs are subtracted from it. The
+/// keys this needs are <see cref="RequiredKeySwitches"/> and <see cref="RequiredBootstraps"/>; the sets are chosen
+/// jointly for the lowest estimated cost with every read at the plan's per-TLU p_error
+/// (<see cref="ParameterSelector.SelectKeySets"/>). A circuit with one lookup width has one set.
 /// </para>
 /// </remarks>
 public sealed class CircuitEncoding
 {
-    private CircuitEncoding(CircuitPlan plan, IReadOnlyList<int> stageBits, IReadOnlyList<LayerEncoding> layers, IReadOnlyList<NoiseConstraint> constraints, ParameterSelection selection)
+    private CircuitEncoding(CircuitPlan plan, IReadOnlyList<int> stageBits, IReadOnlyList<int> keyWidths, IReadOnlyList<int> stageKeys, IReadOnlyList<LayerEncoding> layers, IReadOnlyList<NoiseConstraint> constraints, CircuitParameterSelection selection)
     {
         Plan = plan;
         StageMessageBits = stageBits;
+        KeyWidths = keyWidths;
+        StageKeys = stageKeys;
         Layers = layers;
         Constraints = constraints;
         Selection = selection;
+        var keySwitches = new SortedSet<KeyPair>(PairOrder.Instance);
+        var bootstraps = new SortedSet<KeyPair>(PairOrder.Instance);
+        foreach (var l in layers)
+        {
+            if (l.TluBits == 0 || l.PbsCount == 0) continue;
+            int input = stageKeys[l.Stage];
+            keySwitches.Add(new KeyPair(input, l.Key));
+            bootstraps.Add(new KeyPair(l.Key, l.Key));
+            if (l.Chunks.Count > 0) bootstraps.Add(new KeyPair(l.Key, input));
+        }
+
+        RequiredKeySwitches = keySwitches.ToArray();
+        RequiredBootstraps = bootstraps.ToArray();
     }
 
     /// <summary>The compiled circuit.</summary>
@@ -74,11 +96,26 @@ public sealed class CircuitEncoding
     /// <summary>Every distinct read of the circuit, as a noise condition.</summary>
     public IReadOnlyList<NoiseConstraint> Constraints { get; }
 
-    /// <summary>The parameter set and its figures.</summary>
-    public ParameterSelection Selection { get; }
+    /// <summary>The TLU input width of each key set, ascending (one key set per distinct width; one set for a circuit without lookups).</summary>
+    public IReadOnlyList<int> KeyWidths { get; }
 
-    /// <summary>The parameter set.</summary>
-    public TfheParameters Parameters => Selection.Parameters;
+    /// <summary>Per stage, the key set whose big key its values are under.</summary>
+    public IReadOnlyList<int> StageKeys { get; }
+
+    /// <summary>The parameter sets and their figures.</summary>
+    public CircuitParameterSelection Selection { get; }
+
+    /// <summary>The parameter set of each key set.</summary>
+    public IReadOnlyList<TfheParameters> KeySets => Selection.KeySets;
+
+    /// <summary>Keyswitching keys the circuit needs: from a stage's big key to its lookups' small key.</summary>
+    public IReadOnlyList<KeyPair> RequiredKeySwitches { get; }
+
+    /// <summary>Bootstrapping keys the circuit needs: lookups into their own set, extractions back into the accumulator's.</summary>
+    public IReadOnlyList<KeyPair> RequiredBootstraps { get; }
+
+    /// <summary>The parameter set of the key set <paramref name="key"/>.</summary>
+    public TfheParameters KeySet(int key) => KeySets[key];
 
     /// <summary>Bootstrappings per inference: lookups plus exact-rounding extractions.</summary>
     public int PbsPerInference
@@ -97,10 +134,11 @@ public sealed class CircuitEncoding
     /// <param name="plan">The compiled circuit.</param>
     /// <param name="pError">Per-read error probability; the plan's <see cref="CircuitPlan.PError"/> when null.</param>
     /// <param name="space">Parameter search ranges (default when null).</param>
+    /// <param name="setPerWidth">One parameter set per distinct TLU width (default); false runs every lookup at one shared set.</param>
     /// <exception cref="ArgumentOutOfRangeException">p_error is not in (0, 1).</exception>
     /// <exception cref="NotSupportedException">A value would need more than 62 message bits.</exception>
     /// <exception cref="InvalidOperationException">No secure parameter set meets every read.</exception>
-    public static CircuitEncoding Create(CircuitPlan plan, double? pError = null, ParameterSearchSpace? space = null)
+    public static CircuitEncoding Create(CircuitPlan plan, double? pError = null, ParameterSearchSpace? space = null, bool setPerWidth = true)
     {
         ArgumentNullException.ThrowIfNull(plan);
         double p = pError ?? plan.PError;
@@ -121,12 +159,29 @@ public sealed class CircuitEncoding
                 throw new NotSupportedException($"Circuit '{plan.Name}' needs {bits}-bit messages; at most 62 fit the 64-bit torus with a padding bit.");
         }
 
+        // Key sets: one per distinct lookup width (or one in all). Stage 0 (the inputs) is under the first batch's set,
+        // stage s > 0 under the set of the batch that wrote it.
+        var widths = new SortedSet<int>();
+        var batchWidths = new List<int>();
+        foreach (var layer in plan.Layers)
+        {
+            if (layer.IsOutput || layer.PbsCount == 0) continue;
+            widths.Add(layer.TluInputBits);
+            batchWidths.Add(layer.TluInputBits);
+        }
+        var keyWidths = setPerWidth && widths.Count > 0 ? widths.ToArray() : new[] { widths.Count > 0 ? widths.Max : 0 };
+        int KeyOf(int width) => setPerWidth ? Math.Max(0, Array.IndexOf(keyWidths, width)) : 0;
+        var stageKeys = new int[stageBits.Count];
+        for (int st = 0; st < stageKeys.Length; st++)
+            stageKeys[st] = batchWidths.Count == 0 ? 0 : KeyOf(batchWidths[Math.Max(0, st - 1)]);
+
         var layers = new List<LayerEncoding>();
         var constraints = new List<NoiseConstraint>();
         int stage = 0;
         foreach (var layer in plan.Layers)
         {
             int w = stageBits[stage];
+            int input = stageKeys[stage];
             // The input's noise: fresh encryptions in the first stage, bootstrapping outputs after it.
             bool fresh = stage == 0;
             double nu2 = 0;
@@ -140,54 +195,64 @@ public sealed class CircuitEncoding
 
             if (layer.IsOutput)
             {
-                layers.Add(new LayerEncoding(layer.Index, layer.Name, stage, w, 0, RoundingKind.Exact, 0, Array.Empty<int>(), 0));
+                layers.Add(new LayerEncoding(layer.Index, layer.Name, stage, w, 0, RoundingKind.Exact, 0, Array.Empty<int>(), 0, input));
                 if (nu2 > 0)
-                    constraints.Add(Constraint(w, 0, nu2, 0, fresh, false, $"{layer.Name}: decryption of {w + 1}-bit outputs (padding bit included)"));
+                    constraints.Add(Constraint(w, 0, nu2, 0, fresh, false, $"{layer.Name}: decryption of {w + 1}-bit outputs (padding bit included)", 0, input, input, input, 0));
                 continue;
             }
 
             int t = layer.RoundedBits, tlu = layer.TluInputBits;
             bool exact = t > 0 && layer.RoundingMethod == RoundingKind.Exact;
             int[] chunks = exact ? ExactRounding.Chunks(t, tlu) : Array.Empty<int>();
-            layers.Add(new LayerEncoding(layer.Index, layer.Name, stage, w, t, t > 0 ? layer.RoundingMethod : RoundingKind.Exact, tlu, chunks, layer.PbsCount + layer.RoundingPbsCount));
+            int key = layer.PbsCount == 0 ? input : KeyOf(tlu);
+            layers.Add(new LayerEncoding(layer.Index, layer.Name, stage, w, t, t > 0 ? layer.RoundingMethod : RoundingKind.Exact, tlu, chunks, layer.PbsCount + layer.RoundingPbsCount, key));
             if (layer.PbsCount == 0) continue; // all constant: no accumulator, no read, same stage
 
-            int subtracted = 0, lo = 0;
+            // Extraction reads keyswitch to the layer's set and bootstrap back into the accumulator's; the lookup stays in its set.
+            int subtracted = 0, lo = 0, count = layer.PbsCount;
             foreach (int c in chunks)
             {
                 int shift = w - (lo + c - 1);
-                constraints.Add(Constraint(c - 1, 0, nu2, subtracted, fresh, true, $"{layer.Name}: sign read of bit {lo + c - 1}", shift));
+                constraints.Add(Constraint(c - 1, 0, nu2, subtracted, fresh, true, $"{layer.Name}: sign read of bit {lo + c - 1}", shift, input, key, input, count));
                 subtracted++;
                 if (c >= 2)
                 {
-                    constraints.Add(Constraint(c - 1, c - 1, nu2, subtracted, fresh, true, $"{layer.Name}: identity read of bits {lo}..{lo + c - 2}", shift));
+                    constraints.Add(Constraint(c - 1, c - 1, nu2, subtracted, fresh, true, $"{layer.Name}: identity read of bits {lo}..{lo + c - 2}", shift, input, key, input, count));
                     subtracted++;
                 }
                 lo += c;
             }
             constraints.Add(Constraint(tlu, tlu, nu2, subtracted, fresh, true,
                 string.Create(CultureInfo.InvariantCulture, $"{layer.Name}: {tlu}-bit lookup{(t > 0 ? $" after {(exact ? "exact" : "approximate")} rounding of {t} bits" : "")}"),
-                w - t - tlu));
+                w - t - tlu, input, key, key, count));
             stage++;
         }
 
         if (constraints.Count == 0)
-            constraints.Add(new NoiseConstraint(1, 1, 1, 0, true, "no read (a constant circuit)"));
-        var selection = ParameterSelector.SelectFor(constraints, Math.Log2(p), space);
-        return new CircuitEncoding(plan, stageBits, layers, constraints, selection);
+            constraints.Add(new NoiseConstraint(1, 1, 1, 0, true, "no read (a constant circuit)", Count: 0));
+        var selection = ParameterSelector.SelectKeySets(constraints, keyWidths.Length, Math.Log2(p), space);
+        return new CircuitEncoding(plan, stageBits, keyWidths, stageKeys, layers, constraints, selection);
     }
 
-    private static NoiseConstraint Constraint(int precision, int tableBits, double nu2, int subtractedPbs, bool fresh, bool bootstrap, string label, int shift = 0)
+    private static NoiseConstraint Constraint(int precision, int tableBits, double nu2, int subtractedPbs, bool fresh, bool bootstrap, string label,
+        int shift, int inputKey, int readKey, int outputKey, int count)
     {
         double scale = Math.ScaleB(1.0, 2 * shift);
-        double br = (fresh ? 0 : nu2) + subtractedPbs;
+        double br = fresh ? 0 : nu2;
         double fr = fresh ? nu2 : 0;
-        return new NoiseConstraint(precision, tableBits, br * scale, fr * scale, bootstrap, label);
+        return new NoiseConstraint(precision, tableBits, br * scale, fr * scale, bootstrap, label, subtractedPbs * scale, inputKey, readKey, outputKey, count);
+    }
+
+    private sealed class PairOrder : IComparer<KeyPair>
+    {
+        public static readonly PairOrder Instance = new();
+
+        public int Compare(KeyPair x, KeyPair y) => x.From != y.From ? x.From.CompareTo(y.From) : x.To.CompareTo(y.To);
     }
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Plan.Name} under TFHE: {string.Join("/", StageMessageBits)}-bit messages by stage, {PbsPerInference} PBS per inference, {Parameters.Id}");
+        $"{Plan.Name} under TFHE: {string.Join("/", StageMessageBits)}-bit messages by stage, {PbsPerInference} PBS per inference, {string.Join("; ", KeyWidths.Select((w, i) => $"{w}-bit TLU: {KeySets[i].Id}"))}");
 }
 
 /// <summary>How one layer is evaluated under TFHE.</summary>
@@ -200,4 +265,5 @@ public sealed class CircuitEncoding
 /// <param name="TluBits">Lookup input bits (0 for the output layer).</param>
 /// <param name="Chunks">Exact rounding's extraction chunks, low end first (<see cref="ExactRounding.Chunks"/>).</param>
 /// <param name="PbsCount">Bootstrappings of the layer per inference.</param>
-public sealed record LayerEncoding(int Index, string Name, int Stage, int MessageBits, int RoundedBits, RoundingKind Rounding, int TluBits, IReadOnlyList<int> Chunks, int PbsCount);
+/// <param name="Key">Key set its reads keyswitch to (that of its TLU width); the stage's key set for the output layer.</param>
+public sealed record LayerEncoding(int Index, string Name, int Stage, int MessageBits, int RoundedBits, RoundingKind Rounding, int TluBits, IReadOnlyList<int> Chunks, int PbsCount, int Key);

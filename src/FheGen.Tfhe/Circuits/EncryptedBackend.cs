@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -17,7 +18,7 @@ namespace FheGen.Tfhe.Circuits;
 /// Runs a compiled circuit on ciphertexts: the server side of encrypted inference. Plug it into a model's generated
 /// <c>Run&lt;TBackend, TValue&gt;</c> (or <see cref="FheGen.Circuits.PlanInterpreter"/>) with <see cref="LweCiphertext"/>
 /// values; inputs come from <see cref="CircuitClient.EncryptInputs"/>, outputs go back to
-/// <see cref="CircuitClient.DecryptOutputs(System.ReadOnlySpan{LweCiphertext})"/>. It holds only the <see cref="ServerKey"/>.
+/// <see cref="CircuitClient.DecryptOutputs(System.ReadOnlySpan{LweCiphertext})"/>. It holds only the <see cref="CircuitServerKey"/>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -29,7 +30,7 @@ namespace FheGen.Tfhe.Circuits;
 /// <para>
 /// Linear operations work on the ciphertexts in place (the accumulators are owned by the run); every lookup batch runs
 /// its bootstrappings in parallel, one <see cref="ProgrammableBootstrapper"/> per worker thread over the shared
-/// read-only keys. The encoding and the reads are described on <see cref="CircuitEncoding"/>.
+/// read-only keys. The encoding, the reads and the key set each runs at are described on <see cref="CircuitEncoding"/>.
 /// </para>
 /// <para>
 /// A <see cref="Round"/> is recorded and carried out by the <see cref="Lookup"/> that follows it (exact rounding's
@@ -48,11 +49,11 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
     private RoundingStep? _pending;
 
     /// <summary>A backend evaluating circuits encoded by <paramref name="encoding"/> with <paramref name="serverKey"/>.</summary>
-    /// <param name="serverKey">Evaluation keys; their parameters must be the encoding's.</param>
+    /// <param name="serverKey">Evaluation keys; their parameter sets must be the encoding's.</param>
     /// <param name="encoding">The circuit's encoding.</param>
     /// <param name="maxDegreeOfParallelism">Worker threads per lookup batch (all cores when null).</param>
-    /// <exception cref="ArgumentException">The key was generated for other parameters.</exception>
-    public EncryptedBackend(ServerKey serverKey, CircuitEncoding encoding, int? maxDegreeOfParallelism = null)
+    /// <exception cref="ArgumentException">The key was generated for other parameters or lacks a key the circuit needs.</exception>
+    public EncryptedBackend(CircuitServerKey serverKey, CircuitEncoding encoding, int? maxDegreeOfParallelism = null)
     {
         _evaluator = new Evaluator(serverKey, encoding, maxDegreeOfParallelism);
         _stage = 0;
@@ -103,26 +104,39 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
     /// <summary>The keys, caches and workers shared by every copy of a backend.</summary>
     private sealed class Evaluator
     {
-        private readonly ServerKey _key;
-        private readonly ConcurrentBag<ProgrammableBootstrapper> _bootstrappers = new();
+        private readonly CircuitServerKey _key;
+        private readonly ConcurrentDictionary<int, ConcurrentBag<Worker>> _workers = new();
+        private readonly int[] _readKeys;
         private readonly ConcurrentDictionary<(LookupTable Table, int Stage), PreparedTable> _tables = new();
         private readonly ConcurrentDictionary<(int Stage, int Bits, int Lo), TestPolynomial> _identities = new();
         private readonly ConcurrentDictionary<(int Stage, int Bit), TestPolynomial> _signs = new();
         private readonly ParallelOptions _parallel;
-        private readonly int _bigDimension;
         private long _bootstraps;
 
-        public Evaluator(ServerKey serverKey, CircuitEncoding encoding, int? maxDegreeOfParallelism)
+        public Evaluator(CircuitServerKey serverKey, CircuitEncoding encoding, int? maxDegreeOfParallelism)
         {
             ArgumentNullException.ThrowIfNull(serverKey);
             ArgumentNullException.ThrowIfNull(encoding);
-            if (serverKey.Parameters != encoding.Parameters)
-                throw new ArgumentException($"The server key is for {serverKey.Parameters.Id}; the circuit needs {encoding.Parameters.Id}.", nameof(serverKey));
+            CircuitClient.CheckParameters(serverKey.Parameters, encoding, "server", nameof(serverKey));
+            foreach (var pair in encoding.RequiredKeySwitches)
+            {
+                if (!serverKey.KeySwitchKeys.ContainsKey(pair))
+                    throw new ArgumentException($"The server key lacks the keyswitching key {pair} the circuit needs; generate it for this encoding.", nameof(serverKey));
+            }
+            foreach (var pair in encoding.RequiredBootstraps)
+            {
+                if (!serverKey.BootstrapKeys.ContainsKey(pair))
+                    throw new ArgumentException($"The server key lacks the bootstrapping key {pair} the circuit needs; generate it for this encoding.", nameof(serverKey));
+            }
             if (maxDegreeOfParallelism is < 1)
                 throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism, "At least one worker is needed.");
             _key = serverKey;
             Encoding = encoding;
-            _bigDimension = serverKey.Parameters.BigLweDimension;
+            _readKeys = new int[encoding.StageMessageBits.Count];
+            foreach (var l in encoding.Layers)
+            {
+                if (l.TluBits > 0 && l.PbsCount > 0) _readKeys[l.Stage] = l.Key;
+            }
             _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism ?? Environment.ProcessorCount };
         }
 
@@ -138,7 +152,20 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
             return bits[stage];
         }
 
-        public LweCiphertext Constant(long value, int stage) => LweCiphertext.Trivial(_bigDimension, Encode(value, stage));
+        public LweCiphertext Constant(long value, int stage) => LweCiphertext.Trivial(BigDimension(Encoding.StageKeys[stage]), Encode(value, stage));
+
+        private int BigDimension(int key) => Encoding.KeySets[key].BigLweDimension;
+
+        private int PolynomialSize(int key) => Encoding.KeySets[key].PolynomialSize;
+
+        /// <summary>A worker's bootstrappers for a stage: lookups into the read set, extractions back into the stage's set.</summary>
+        private Worker CreateWorker(int stage)
+        {
+            int input = Encoding.StageKeys[stage], read = _readKeys[stage];
+            var lookup = _key.CreateBootstrapper(input, read, read);
+            bool extracts = Encoding.RequiredBootstraps.Contains(new KeyPair(read, input));
+            return new Worker(lookup, input == read ? lookup : extracts ? _key.CreateBootstrapper(input, read, input) : null);
+        }
 
         public void Lookup(ReadOnlySpan<LweCiphertext> inputs, Span<LweCiphertext> outputs, ReadOnlySpan<LookupTable> tables, int stage, RoundingStep? step)
         {
@@ -159,27 +186,31 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
             }
 
             var results = new LweCiphertext[count];
+            var pool = _workers.GetOrAdd(stage, _ => new ConcurrentBag<Worker>());
             Parallel.For(0, count, _parallel,
-                () => _bootstrappers.TryTake(out var pbs) ? pbs : _key.CreateBootstrapper(),
-                (j, _, pbs) =>
+                () => pool.TryTake(out var worker) ? worker : CreateWorker(stage),
+                (j, _, worker) =>
                 {
-                    results[j] = Evaluate(pbs, ins[j], prepared[j], stage, r, exact);
-                    return pbs;
+                    results[j] = Evaluate(worker, ins[j], prepared[j], stage, r, exact);
+                    return worker;
                 },
-                pbs => _bootstrappers.Add(pbs));
+                pool.Add);
             results.CopyTo(outputs);
         }
 
         /// <summary>One neuron: exact rounding's extractions if any, then the lookup, into a new ciphertext.</summary>
-        private LweCiphertext Evaluate(ProgrammableBootstrapper pbs, LweCiphertext input, PreparedTable table, int stage, int r, bool exact)
+        private LweCiphertext Evaluate(Worker worker, LweCiphertext input, PreparedTable table, int stage, int r, bool exact)
         {
             int w = Bits(stage);
             var work = input.Clone();
             int bits = table.Bits;
             if (exact)
             {
-                var scratch = new LweCiphertext(_bigDimension);
-                var read = new LweCiphertext(_bigDimension);
+                var pbs = worker.Extraction ?? throw new InvalidOperationException(
+                    $"Stage {stage} is rounded exactly at run time but its encoding has no extraction reads; build the encoding from the plan the code was generated from.");
+                int inputKey = Encoding.StageKeys[stage];
+                var scratch = new LweCiphertext(BigDimension(inputKey));
+                var read = new LweCiphertext(BigDimension(inputKey));
                 // Round half up: add 2^(r-1), then clear the r low bits chunk by chunk, lowest first (lower bits already zero).
                 work.AddPlaintext(Encode(1L << (r - 1), stage));
                 int lo = 0;
@@ -191,7 +222,7 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
                     scratch.MultiplyAssign(1L << shift);
                     scratch.AddPlaintext(1UL << (63 - c));
                     ulong half = HalfStep(lo + c - 1, stage);
-                    pbs.Apply(scratch, _signs.GetOrAdd((stage, lo + c - 1), key => TestPolynomial.Constant(_key.Parameters.PolynomialSize, 0UL - HalfStep(key.Bit, key.Stage))), read);
+                    pbs.Apply(scratch, _signs.GetOrAdd((stage, lo + c - 1), key => TestPolynomial.Constant(PolynomialSize(Encoding.StageKeys[key.Stage]), 0UL - HalfStep(key.Bit, key.Stage))), read);
                     Interlocked.Increment(ref _bootstraps);
                     read.AddPlaintext(half);
                     work.SubtractAssign(read);
@@ -212,8 +243,8 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
             work.AddPlaintext(0UL - Encode(table.PaddedInputMin << r, stage));
             if (!exact && r > 0) work.AddPlaintext(Encode(1, stage) >> 2); // ties of approximate rounding lean up, as exact rounding's
             work.MultiplyAssign(1L << (w - r - bits));
-            var output = new LweCiphertext(_bigDimension);
-            pbs.Apply(work, table.Polynomial, output);
+            var output = new LweCiphertext(BigDimension(_readKeys[stage]));
+            worker.Lookup.Apply(work, table.Polynomial, output);
             Interlocked.Increment(ref _bootstraps);
             return output;
         }
@@ -225,7 +256,7 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
         {
             var values = new ulong[1 << key.Bits];
             for (int u = 0; u < values.Length; u++) values[u] = Encode((long)u << key.Lo, key.Stage);
-            return TestPolynomial.FromTorusValues(_key.Parameters.PolynomialSize, values);
+            return TestPolynomial.FromTorusValues(PolynomialSize(Encoding.StageKeys[key.Stage]), values);
         });
 
         /// <summary>The table's test polynomial, its entries encoded at the next stage's Δ (where its outputs are used).</summary>
@@ -240,11 +271,14 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
             var values = new ulong[size];
             for (int k = 0; k < size; k++)
                 values[k] = Encode(entries[Math.Clamp(k - low, 0, entries.Length - 1)], stage + 1);
-            return new PreparedTable(bits, table.InputMin - low, TestPolynomial.FromTorusValues(_key.Parameters.PolynomialSize, values));
+            return new PreparedTable(bits, table.InputMin - low, TestPolynomial.FromTorusValues(PolynomialSize(_readKeys[stage]), values));
         }
 
         private ulong Encode(long value, int stage) => unchecked((ulong)value * Encoding.Delta(stage));
     }
 
     private sealed record PreparedTable(int Bits, long PaddedInputMin, TestPolynomial Polynomial);
+
+    /// <summary>One worker thread's bootstrappers for a stage (scratch buffers over shared keys).</summary>
+    private sealed record Worker(ProgrammableBootstrapper Lookup, ProgrammableBootstrapper? Extraction);
 }

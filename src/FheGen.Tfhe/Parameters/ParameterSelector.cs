@@ -80,7 +80,7 @@ public sealed record ParameterSelection(TfheParameters Parameters, double Log2PF
 /// cheapest) or until it costs more than the best set so far. Results are cached per query.
 /// </para>
 /// </remarks>
-public static class ParameterSelector
+public static partial class ParameterSelector
 {
     private static readonly ConcurrentDictionary<(int, double, double, ParameterSearchSpace), ParameterSelection?> Cache = new();
 
@@ -147,7 +147,7 @@ public static class ParameterSelector
         for (int i = 0; i < reads.Length; i++)
         {
             var c = constraints[i];
-            reads[i] = new Read(NoiseModel.MaxVarianceUnchecked(c.PrecisionBits, log2PError), c.BlindRotationWeight, c.FreshWeight, c.ThroughBootstrap);
+            reads[i] = new Read(NoiseModel.MaxVarianceUnchecked(c.PrecisionBits, log2PError), c.BlindRotationWeight + c.ExtractionWeight, c.FreshWeight, c.ThroughBootstrap);
         }
 
         // A table of 2^t entries with the half-box rotation needs N ≥ 2^(t+1) (TestPolynomial.FromTorusValues).
@@ -171,7 +171,7 @@ public static class ParameterSelector
         foreach (var c in constraints)
         {
             // Smallest allowed variance per unit of scaled noise: the read that squeezes the noise hardest.
-            double room = Math.ScaleB(1.0, -2 * c.PrecisionBits) / Math.Max(1e-300, c.BlindRotationWeight + c.FreshWeight + (c.ThroughBootstrap ? 1 : 0));
+            double room = Math.ScaleB(1.0, -2 * c.PrecisionBits) / Math.Max(1e-300, c.BlindRotationWeight + c.ExtractionWeight + c.FreshWeight + (c.ThroughBootstrap ? 1 : 0));
             if (room < worst)
             {
                 worst = room;
@@ -194,38 +194,11 @@ public static class ParameterSelector
 
     private static TfheParameters? Search(int p, Read[] reads, ParameterSearchSpace s, int minLog2N)
     {
-        double margin = 1 + s.StdDevMargin;
-
-        int nCount = (s.MaxLweDimension - s.MinLweDimension) / s.LweDimensionStep + 1;
-        var sigmaLwe = new double[nCount];
-        for (int i = 0; i < nCount; i++)
-            sigmaLwe[i] = Security.MinimumStdDev(s.MinLweDimension + i * s.LweDimensionStep) * margin;
-
-        // Best keyswitch base per (n, level): V_ks per input coefficient and its base_log.
-        var ksVar = new double[s.MaxKsLevel + 1][];
-        var ksBase = new int[s.MaxKsLevel + 1][];
-        for (int lks = 1; lks <= s.MaxKsLevel; lks++)
-        {
-            ksVar[lks] = new double[nCount];
-            ksBase[lks] = new int[nCount];
-            for (int i = 0; i < nCount; i++)
-            {
-                double lowest = double.PositiveInfinity;
-                int bestBase = 0;
-                for (int b = 1; b * lks <= TfheParameters.NativeCiphertextModulusLog; b++)
-                {
-                    double v = NoiseModel.KeySwitchVariancePerInputCoefficient(b, lks, sigmaLwe[i]);
-                    if (v < lowest)
-                    {
-                        lowest = v;
-                        bestBase = b;
-                    }
-                }
-
-                ksVar[lks][i] = lowest;
-                ksBase[lks][i] = bestBase;
-            }
-        }
+        var grid = CandidateGrid.For(s);
+        int nCount = grid.LweDimensionCount;
+        double[] sigmaLwe = grid.SigmaLwe;
+        double[][] ksVar = grid.KeySwitchVariance;
+        int[][] ksBase = grid.KeySwitchBaseLog;
 
         double bestCost = double.PositiveInfinity, bestV = double.PositiveInfinity;
         (int n, int k, int logN, int pbsB, int pbsL, int ksB, int ksL, double sigmaLwe, double sigmaGlwe)? best = null;
@@ -236,21 +209,10 @@ public static class ParameterSelector
             {
                 int bigN = 1 << logN;
                 int kN = k * bigN;
-                double sigmaGlwe = Security.MinimumStdDev(kN) * margin;
+                double sigmaGlwe = grid.SigmaGlwe(kN);
                 for (int lpbs = 1; lpbs <= s.MaxPbsLevel; lpbs++)
                 {
-                    double vep = double.PositiveInfinity;
-                    int pbsB = 0;
-                    for (int b = 1; b * lpbs <= TfheParameters.NativeCiphertextModulusLog; b++)
-                    {
-                        double v = NoiseModel.ExternalProductVariance(k, bigN, b, lpbs, sigmaGlwe);
-                        if (v < vep)
-                        {
-                            vep = v;
-                            pbsB = b;
-                        }
-                    }
-
+                    var (pbsB, vep) = CandidateGrid.BestPbsBase(k, bigN, lpbs, sigmaGlwe);
                     if (pbsB == 0)
                         continue;
 

@@ -37,17 +37,17 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
         return list.ToArray();
     }
 
-    private (CircuitClient Client, EncryptedBackend Backend) Keys(CircuitPlan plan, byte seed)
+    private (CircuitClient Client, EncryptedBackend Backend) Keys(CircuitPlan plan, byte seed, bool setPerWidth = true)
     {
-        var encoding = CircuitEncoding.Create(plan);
+        var encoding = CircuitEncoding.Create(plan, setPerWidth: setPerWidth);
         var (client, server) = CircuitClient.GenerateKeys(encoding, CoreTestUtil.Seeded(seed));
         output.WriteLine($"{encoding}; log2 p_fail of the tightest read {encoding.Selection.Log2PFail:F1}");
         return (client, new EncryptedBackend(server, encoding));
     }
 
-    private void GeneratedEqualsClear(CircuitPlan plan, Runner<ClearBackend, long> clear, Runner<EncryptedBackend, LweCiphertext> encrypted, byte seed)
+    private void GeneratedEqualsClear(CircuitPlan plan, Runner<ClearBackend, long> clear, Runner<EncryptedBackend, LweCiphertext> encrypted, byte seed, bool setPerWidth = true)
     {
-        var (client, backend) = Keys(plan, seed);
+        var (client, backend) = Keys(plan, seed, setPerWidth);
         int outputs = plan.Layers[^1].Outputs;
         foreach (var x in Inputs(plan, Heavy ? 40 : 8, seed))
         {
@@ -68,6 +68,41 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
         Assert.True(plan.Layers[0].RoundedBits >= 2, "the model should round several bits");
         Assert.Equal(RoundingKind.Exact, plan.Layers[0].RoundingMethod);
         GeneratedEqualsClear(plan, ExactRoundedModel.Run<ClearBackend, long>, ExactRoundedModel.Run<EncryptedBackend, LweCiphertext>, 11);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Generated_model_with_two_tlu_widths_equals_the_clear_circuit(bool setPerWidth)
+    {
+        var plan = TwoWidthModel.Interpreter.Plan;
+        Assert.Equal(new[] { 1, 4 }, plan.Layers.Where(l => !l.IsOutput).Select(l => l.TluInputBits));
+        GeneratedEqualsClear(plan, TwoWidthModel.Run<ClearBackend, long>, TwoWidthModel.Run<EncryptedBackend, LweCiphertext>, 14, setPerWidth);
+    }
+
+    [Fact]
+    public void Two_tlu_widths_get_two_parameter_sets_joined_by_the_keys_the_circuit_uses()
+    {
+        var plan = TwoWidthModel.Interpreter.Plan;
+        var encoding = CircuitEncoding.Create(plan);
+        output.WriteLine(encoding.ToString());
+        foreach (var c in encoding.Constraints) output.WriteLine($"  {c} -> log2 p_fail {c.Log2PFail(encoding.KeySets):F1}");
+        Assert.Equal(new[] { 1, 4 }, encoding.KeyWidths);
+        Assert.Equal(2, encoding.Selection.DistinctSets);
+        // Inputs and the first layer's outputs are under the 1-bit set; the second layer writes the outputs under the 4-bit set.
+        Assert.Equal(new[] { 0, 0, 1 }, encoding.StageKeys);
+        Assert.Equal(new[] { new KeyPair(0, 0), new KeyPair(0, 1) }, encoding.RequiredKeySwitches);
+        Assert.Equal(new[] { new KeyPair(0, 0), new KeyPair(1, 0), new KeyPair(1, 1) }, encoding.RequiredBootstraps);
+        // The narrow set is the cheaper one, and both together cost less than one shared set.
+        Assert.True(CostModel.Cost(encoding.KeySets[0]) < CostModel.Cost(encoding.KeySets[1]), $"{encoding.KeySets[0].Id} vs {encoding.KeySets[1].Id}");
+        Assert.True(encoding.Selection.Cost < encoding.Selection.SingleSetCost, $"{encoding.Selection.Cost} vs {encoding.Selection.SingleSetCost}");
+        double target = Math.Log2(plan.PError);
+        Assert.All(encoding.Constraints, c => Assert.True(c.Log2PFail(encoding.KeySets) <= target + 1e-9, c.ToString()));
+        Assert.All(encoding.KeySets, p => Assert.True(Security.IsSecure(p), p.Id));
+
+        var shared = CircuitEncoding.Create(plan, setPerWidth: false);
+        Assert.Single(shared.KeySets);
+        Assert.Equal(encoding.Selection.SingleSetCost, shared.Selection.Cost, 6);
     }
 
     [Fact]
@@ -165,11 +200,32 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Random_circuits_with_several_tlu_widths_equal_the_clear_backend()
+    {
+        var rng = new Random(77);
+        int done = 0, target = Heavy ? 8 : 2;
+        while (done < target)
+        {
+            var compiled = CircuitCompiler.Compile(RandomSpec(rng, 3));
+            if (compiled.Plan is not { } plan) continue;
+            var widths = plan.Layers.Where(l => !l.IsOutput && l.PbsCount > 0).Select(l => l.TluInputBits).Distinct().ToArray();
+            if (widths.Length < 2 || widths.Max() > 5) continue;
+            var encoding = CircuitEncoding.Create(plan);
+            output.WriteLine($"circuit {done}: {encoding}; cost {encoding.Selection.Cost:G3} vs {encoding.Selection.SingleSetCost:G3} with one set");
+            Assert.Equal(widths.Length, encoding.KeySets.Count);
+            Assert.True(encoding.Selection.Cost <= encoding.Selection.SingleSetCost);
+            var interpreter = new PlanInterpreter(plan);
+            GeneratedEqualsClear(plan, interpreter.Run<ClearBackend, long>, interpreter.Run<EncryptedBackend, LweCiphertext>, (byte)(40 + done));
+            done++;
+        }
+    }
+
     /// <summary>A small random MLP: 2-3 layers, exact rounding on some hidden layers, weights in [-1, 1].</summary>
-    private static ModelSpec RandomSpec(Random rng)
+    internal static ModelSpec RandomSpec(Random rng, int? layerCount = null)
     {
         int inputs = rng.Next(2, 6);
-        int depth = rng.Next(2, 4);
+        int depth = layerCount ?? rng.Next(2, 4);
         var layers = new List<LayerSpec>();
         var rounds = new List<RoundSetting>();
         int fanIn = inputs;
@@ -209,8 +265,9 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
         // A sign read and an identity read per chunk of 2 bits or more, the lookup, and the output decryption.
         int chunkReads = ExactRounding.Chunks(hidden.RoundedBits, hidden.TluInputBits).Sum(c => c >= 2 ? 2 : 1);
         Assert.Equal(chunkReads + 2, encoding.Constraints.Count);
-        Assert.All(encoding.Constraints, c => Assert.True(c.Log2PFail(encoding.Parameters) <= Math.Log2(plan.PError) + 1e-9, c.ToString()));
-        Assert.True(Security.IsSecure(encoding.Parameters));
+        Assert.All(encoding.Constraints, c => Assert.True(c.Log2PFail(encoding.KeySets) <= Math.Log2(plan.PError) + 1e-9, c.ToString()));
+        Assert.Single(encoding.KeySets); // one lookup width, one key set
+        Assert.True(Security.IsSecure(encoding.KeySets[0]));
     }
 
     [Fact]
@@ -240,9 +297,9 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
 
         // Keys of another parameter set are refused by both sides.
         var other = CircuitEncoding.Create(ExactRoundedModel.Interpreter.Plan, Math.Pow(2, -20));
-        Assert.NotEqual(encoding.Parameters, other.Parameters);
+        Assert.NotEqual(encoding.KeySets, other.KeySets);
         Assert.Throws<ArgumentException>(() => new EncryptedBackend(server, other));
-        var otherKey = ClientKey.Generate(other.Parameters, CoreTestUtil.Seeded(6));
+        var otherKey = CircuitClientKey.Generate(other.KeySets, CoreTestUtil.Seeded(6));
         Assert.Throws<ArgumentException>(() => new CircuitClient(otherKey, encoding));
 
         var backend = new EncryptedBackend(server, encoding, 1);
