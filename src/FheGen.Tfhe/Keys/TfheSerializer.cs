@@ -22,6 +22,12 @@ public enum TfheObjectKind : byte
 
     /// <summary>A <see cref="Keys.ClientKey"/> (secret).</summary>
     ClientKey = 3,
+
+    /// <summary>A <see cref="Keys.CircuitServerKey"/> (container header: several parameter sets).</summary>
+    CircuitServerKey = 4,
+
+    /// <summary>A <see cref="Keys.CircuitClientKey"/> (secret; container header: several parameter sets).</summary>
+    CircuitClientKey = 5,
 }
 
 /// <summary>
@@ -33,7 +39,8 @@ public enum TfheObjectKind : byte
 /// offset  size  field
 /// 0       4     magic "FHEG" (ASCII)
 /// 4       2     format version (uint16) = 1
-/// 6       1     object kind (1 = server key, 2 = LWE ciphertext, 3 = client key)
+/// 6       1     object kind (1 = server key, 2 = LWE ciphertext, 3 = client key; 4 = circuit server key and
+///               5 = circuit client key go on with a list of Ids: container layout in TfheSerializer.Circuit.cs)
 /// 7       1     reserved, 0
 /// 8       4     parameter Id length L (int32, 1..1024)
 /// 12      L     parameter Id, UTF-8 (TfheParameters.Id)
@@ -290,23 +297,53 @@ public static partial class TfheSerializer
 
     private static void WriteHeader(HashingWriter w, TfheObjectKind kind, TfheParameters p, long payloadLength)
     {
-        byte[] id = Encoding.UTF8.GetBytes(p.Id);
-        Span<byte> head = stackalloc byte[12];
+        WriteFixedHead(w, kind);
+        WriteParameterId(w, p);
+        WriteInt64(w, payloadLength);
+    }
+
+    /// <summary>Magic, version, kind and reserved byte: the 8 bytes every object starts with.</summary>
+    private static void WriteFixedHead(HashingWriter w, TfheObjectKind kind)
+    {
+        Span<byte> head = stackalloc byte[8];
         Magic.CopyTo(head);
         BinaryPrimitives.WriteUInt16LittleEndian(head[4..], FormatVersion);
         head[6] = (byte)kind;
         head[7] = 0;
-        BinaryPrimitives.WriteInt32LittleEndian(head[8..], id.Length);
         w.Write(head);
-        w.Write(id);
-        Span<byte> len = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(len, payloadLength);
+    }
+
+    /// <summary>Id length (int32) and UTF-8 Id.</summary>
+    private static void WriteParameterId(HashingWriter w, TfheParameters p)
+    {
+        byte[] id = Encoding.UTF8.GetBytes(p.Id);
+        Span<byte> len = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(len, id.Length);
         w.Write(len);
+        w.Write(id);
+    }
+
+    private static void WriteInt64(HashingWriter w, long value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, value);
+        w.Write(bytes);
     }
 
     private static TfheParameters ReadHeader(HashingReader r, TfheObjectKind expectedKind, TfheParameters? expected, out long payloadLength)
     {
-        Span<byte> head = stackalloc byte[12];
+        ReadFixedHead(r, expectedKind);
+        TfheParameters p = ReadParameterId(r, "parameter Id");
+        if (expected is not null && !expected.Equals(p))
+            throw new TfheFormatException($"Parameter set mismatch: the data is for '{p.Id}' but '{expected.Id}' was expected.");
+        payloadLength = ReadInt64(r, "payload length");
+        return p;
+    }
+
+    /// <summary>Reads and checks magic, version, kind and reserved byte.</summary>
+    private static void ReadFixedHead(HashingReader r, TfheObjectKind expectedKind)
+    {
+        Span<byte> head = stackalloc byte[8];
         r.Read(head[..4], "magic");
         if (!head[..4].SequenceEqual(Magic))
             throw new TfheFormatException(
@@ -320,11 +357,18 @@ public static partial class TfheSerializer
             throw new TfheFormatException($"Expected a {expectedKind} (kind {(byte)expectedKind}) but the data holds {KindName(head[6])}.");
         if (head[7] != 0)
             throw new TfheFormatException($"Reserved header byte is {head[7]}, expected 0.");
-        int idLength = BinaryPrimitives.ReadInt32LittleEndian(head[8..]);
+    }
+
+    /// <summary>Reads an Id length (1..<see cref="MaxIdLength"/>) and the UTF-8 Id of a known parameter set in canonical form.</summary>
+    /// <param name="r">Source.</param>
+    /// <param name="what">Names the Id in messages ("parameter Id", "parameter Id of set 2").</param>
+    private static TfheParameters ReadParameterId(HashingReader r, string what)
+    {
+        int idLength = ReadInt32(r, $"{what} length");
         if (idLength < 1 || idLength > MaxIdLength)
-            throw new TfheFormatException($"Parameter Id length {idLength} is outside [1, {MaxIdLength}].");
+            throw new TfheFormatException($"The {what} length {idLength} is outside [1, {MaxIdLength}].");
         var idBytes = new byte[idLength];
-        r.Read(idBytes, "parameter Id");
+        r.Read(idBytes, what);
         string id;
         try
         {
@@ -332,7 +376,7 @@ public static partial class TfheSerializer
         }
         catch (DecoderFallbackException e)
         {
-            throw new TfheFormatException("The parameter Id is not valid UTF-8.", e);
+            throw new TfheFormatException($"The {what} is not valid UTF-8.", e);
         }
 
         TfheParameters p;
@@ -342,17 +386,26 @@ public static partial class TfheSerializer
         }
         catch (FormatException e)
         {
-            throw new TfheFormatException($"Unknown parameter set: {e.Message}", e);
+            throw new TfheFormatException($"Unknown parameter set ({what}): {e.Message}", e);
         }
 
         if (p.Id != id)
-            throw new TfheFormatException($"Parameter Id '{id}' is not in canonical form ('{p.Id}').");
-        if (expected is not null && !expected.Equals(p))
-            throw new TfheFormatException($"Parameter set mismatch: the data is for '{p.Id}' but '{expected.Id}' was expected.");
-        Span<byte> len = stackalloc byte[8];
-        r.Read(len, "payload length");
-        payloadLength = BinaryPrimitives.ReadInt64LittleEndian(len);
+            throw new TfheFormatException($"The {what} '{id}' is not in canonical form ('{p.Id}').");
         return p;
+    }
+
+    private static int ReadInt32(HashingReader r, string what)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        r.Read(bytes, what);
+        return BinaryPrimitives.ReadInt32LittleEndian(bytes);
+    }
+
+    private static long ReadInt64(HashingReader r, string what)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        r.Read(bytes, what);
+        return BinaryPrimitives.ReadInt64LittleEndian(bytes);
     }
 
     private static string KindName(byte kind) => Enum.IsDefined(typeof(TfheObjectKind), kind)
