@@ -53,8 +53,8 @@ public class KeySetBenchmarks
         _input = Enumerable.Range(0, _plan.Inputs).Select(_ => rng.NextInt64(0, _plan.Input.MaxLevel + 1)).ToArray();
         _shared = new Setup(_plan, false, _input);
         _perWidth = new Setup(_plan, true, _input);
-        Console.WriteLine($"// shared:    {_shared.Backend.Encoding} (estimated cost {_shared.Backend.Encoding.Selection.Cost:G3})");
-        Console.WriteLine($"// per width: {_perWidth.Backend.Encoding} (estimated cost {_perWidth.Backend.Encoding.Selection.Cost:G3})");
+        Console.WriteLine($"// shared:    {_shared.Backend.Encoding} (estimated cost {_shared.Backend.Encoding.Selection.Cost:G3}, server key {_shared.ServerKeyBytes / 1048576.0:F0} MiB)");
+        Console.WriteLine($"// per width: {_perWidth.Backend.Encoding} (estimated cost {_perWidth.Backend.Encoding.Selection.Cost:G3}, server key {_perWidth.ServerKeyBytes / 1048576.0:F0} MiB)");
     }
 
     /// <summary>Every lookup at one shared parameter set.</summary>
@@ -76,6 +76,7 @@ public class KeySetBenchmarks
             var encoding = CircuitEncoding.Create(plan, setPerWidth: perWidth);
             var (client, server) = CircuitClient.GenerateKeys(encoding, new NoiseSampler(Seed(perWidth ? 1 : 0)));
             Backend = new EncryptedBackend(server, encoding);
+            ServerKeyBytes = server.SerializedSizeInBytes;
             _inputs = client.EncryptInputs(input);
             var clear = new long[plan.Layers[^1].Outputs];
             _interpreter.Run<ClearBackend, long>(default, input, clear);
@@ -85,6 +86,8 @@ public class KeySetBenchmarks
         }
 
         public EncryptedBackend Backend { get; }
+
+        public long ServerKeyBytes { get; }
 
         private static byte[] Seed(int value)
         {

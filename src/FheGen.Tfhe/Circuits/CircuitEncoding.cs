@@ -10,14 +10,14 @@ using FheGen.Tfhe.Parameters;
 namespace FheGen.Tfhe.Circuits;
 
 /// <summary>
-/// How a compiled circuit runs under TFHE: one message width for every ciphertext, the reads each layer makes, the noise
-/// conditions they impose, and the parameter set that meets them all. Client and server build the same encoding from
-/// the same plan; it holds no key.
+/// How a compiled circuit runs under TFHE: a message width per stage, the reads each layer makes, the noise conditions
+/// they impose, and the parameter sets (one per distinct TLU width) that meet them all. Client and server build the same
+/// encoding from the same plan; it holds no key.
 /// </summary>
 /// <remarks>
 /// <para>
 /// <b>Encoding.</b> Every value between operations is an integer <c>v</c> encrypted as <c>v·Δ</c> with
-/// <c>Δ = 2^(63 − W)</c> under the flattened GLWE key, W the width of the value's stage
+/// <c>Δ = 2^(63 − W)</c> under the flattened GLWE key of its stage's key set, W the width of the value's stage
 /// (<see cref="StageMessageBits"/>): a layer's accumulator range, or its rounded TLU input plus removed bits if wider;
 /// for the outputs, which are only decrypted, one bit less (the padding bit holds a message bit). Lookups write their
 /// outputs at the next stage's Δ through their test polynomials, so narrow layers get coarser encodings and more noise
