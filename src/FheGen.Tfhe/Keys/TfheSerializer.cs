@@ -112,7 +112,16 @@ public static partial class TfheSerializer
         CheckEndianness();
         using var r = new HashingReader(stream);
         TfheParameters p = ReadHeader(r, TfheObjectKind.ServerKey, expectedParameters, out long payloadLength);
-        long expectedLength = ServerKeyPayloadLength(p);
+        long expectedLength;
+        try
+        {
+            expectedLength = ServerKeyPayloadLength(p);
+        }
+        catch (OverflowException e)
+        {
+            throw new TfheFormatException($"The parameter set {p.Id} implies a server key of more than 2^63 bytes.", e);
+        }
+
         if (payloadLength != expectedLength)
             throw new TfheFormatException(
                 $"Server key payload length {payloadLength} does not match the {expectedLength} bytes implied by {p.Id}.");
@@ -129,18 +138,14 @@ public static partial class TfheSerializer
         }
 
         var pbs = new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel);
-        int k1 = p.GlweDimension + 1;
-        int ggswLength = checked(k1 * p.PbsLevel * k1 * p.PolynomialSize);
+        // Arrays grow as the data arrives (ReadGrowing): a parseable but hostile Id costs memory in proportion to the
+        // bytes actually present, not to the sizes it claims.
+        long ggswLength = GgswDoubles(p);
         var ggswData = new double[p.LweDimension][];
         for (int i = 0; i < p.LweDimension; i++)
-        {
-            var data = new double[ggswLength];
-            ReadChunked(r, data.AsSpan(), $"bootstrapping key GGSW {i} of {p.LweDimension}");
-            ggswData[i] = data;
-        }
+            ggswData[i] = ReadGrowing<double>(r, ggswLength, $"bootstrapping key GGSW {i} of {p.LweDimension}", secret: false);
 
-        var ksk = new ulong[checked((long)p.BigLweDimension * p.KsLevel * (p.LweDimension + 1))];
-        ReadChunked(r, ksk.AsSpan(), "keyswitching key");
+        var ksk = ReadGrowing<ulong>(r, KeySwitchKeyWords(p, p), "keyswitching key", secret: false);
         r.VerifyChecksumAndEnd();
 
         var ggsws = new FourierGgsw[p.LweDimension];
@@ -233,8 +238,8 @@ public static partial class TfheSerializer
                 throw new TfheFormatException($"Client key {names[i]} = {stored} does not match {expectedInts[i]} of {p.Id}.");
         }
 
-        var small = ReadBits(r, p.LweDimension, "small LWE key");
-        var glwe = ReadBits(r, p.BigLweDimension, "GLWE key");
+        var small = ReadKeyBits(r, p.LweDimension, "small LWE key");
+        var glwe = ReadKeyBits(r, p.BigLweDimension, "GLWE key");
         r.VerifyChecksumAndEnd();
         return ClientKey.FromKeys(p, LweSecretKey.FromBits(small), GlweSecretKey.FromCoefficients(p.GlweDimension, p.PolynomialSize, glwe));
     }
@@ -255,25 +260,6 @@ public static partial class TfheSerializer
         CryptographicOperations.ZeroMemory(buffer);
     }
 
-    private static ulong[] ReadBits(HashingReader r, int count, string what)
-    {
-        var bits = new ulong[count];
-        var buffer = new byte[Math.Min(count, ChunkBytes)];
-        for (int start = 0; start < count; start += buffer.Length)
-        {
-            int n = Math.Min(buffer.Length, count - start);
-            r.Read(buffer.AsSpan(0, n), what);
-            for (int i = 0; i < n; i++)
-            {
-                if (buffer[i] > 1)
-                    throw new TfheFormatException($"{what}: coefficient {start + i} is {buffer[i]}; key coefficients are 0 or 1.");
-                bits[start + i] = buffer[i];
-            }
-        }
-        CryptographicOperations.ZeroMemory(buffer);
-        return bits;
-    }
-
     /// <summary>
     /// Bytes <see cref="WriteServerKey"/> writes for a key of <paramref name="parameters"/>: header, payload and checksum,
     /// known from the parameters alone (no need to serialize a key of hundreds of MiB to size it).
@@ -286,12 +272,7 @@ public static partial class TfheSerializer
     }
 
     private static long ServerKeyPayloadLength(TfheParameters p)
-    {
-        long k1 = p.GlweDimension + 1;
-        long bsk = p.LweDimension * k1 * p.PbsLevel * k1 * p.PolynomialSize * sizeof(double);
-        long ksk = (long)p.BigLweDimension * p.KsLevel * (p.LweDimension + 1) * sizeof(ulong);
-        return ServerKeyHeaderInts * 4 + bsk + ksk;
-    }
+        => checked(ServerKeyHeaderInts * 4 + p.LweDimension * GgswDoubles(p) * sizeof(double) + KeySwitchKeyWords(p, p) * sizeof(ulong));
 
     private static long CiphertextPayloadLength(int dimension) => 4 + ((long)dimension + 1) * sizeof(ulong);
 

@@ -202,6 +202,33 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
         Assert.Contains("n = 65", e2.Message);
     }
 
+    [Theory]
+    [InlineData(1 << 22, 256)]   // keyswitching key of 256·(2^22+1) words (8 GiB) after 2^22 small GGSWs
+    [InlineData(8, 65536)]       // 8 GGSWs of 2·2·65536 doubles each, then a keyswitching key of 65536·9 words
+    public void ConsistentButEnormousServerKeyClaimFailsOnTruncationWithoutAllocatingIt(int n, int bigN)
+    {
+        // A parseable set whose payload length matches, but whose data is not there: the reader must report the
+        // truncation having allocated in proportion to the bytes present, not to the claim.
+        var huge = new FheGen.Tfhe.Parameters.TfheParameters(2, 0, n, 1, bigN, Math.Pow(2, -40), Math.Pow(2, -50), 20, 1, 8, 1);
+        long claimed = TfheSerializer.ServerKeyLength(huge);
+        byte[] id = Encoding.UTF8.GetBytes(huge.Id);
+        using var ms = new MemoryStream();
+        ms.Write("FHEG"u8);
+        ms.Write(new byte[] { 1, 0, 1, 0 });
+        ms.Write(BitConverter.GetBytes(id.Length));
+        ms.Write(id);
+        ms.Write(BitConverter.GetBytes(claimed - 12 - id.Length - 8 - 32));
+        foreach (int v in new[] { n, 1, bigN, 20, 1, 8, 1 }) ms.Write(BitConverter.GetBytes(v));
+        ms.Write(new byte[1 << 16]);
+        byte[] blob = ms.ToArray();
+        Assert.Throws<TfheFormatException>(() => ServerKey.FromBytes(blob)); // warm-up: one-time costs are not the reader's
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<TfheFormatException>(() => ServerKey.FromBytes(blob));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("Truncated", e.Message);
+        Assert.True(allocated < 64L << 20, $"{allocated} bytes allocated");
+    }
+
     [Fact]
     public void TrailingBytesAreRejected()
     {
