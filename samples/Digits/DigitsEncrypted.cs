@@ -27,7 +27,11 @@ public static class DigitsEncrypted
     /// <param name="TluBits">When set, round the hidden layer to this TLU width instead of the declared one.</param>
     /// <param name="Rounding">With <paramref name="TluBits"/>: exact or approximate.</param>
     /// <param name="Threads">Worker threads per lookup batch (all cores when null).</param>
-    public sealed record Options(int Samples, int? TluBits = null, RoundingKind Rounding = RoundingKind.Exact, int? Threads = null);
+    /// <param name="PError">Per-PBS error probability the parameters are chosen for (the plan's, 2^-40, when null).</param>
+    public sealed record Options(int Samples, int? TluBits = null, RoundingKind Rounding = RoundingKind.Exact, int? Threads = null, double? PError = null);
+
+    /// <summary>Simulated runs per sample behind <see cref="EncryptedReport.SimulatedAccuracy"/> (different seeds).</summary>
+    public const int SimulationRepeats = 20;
 
     /// <summary>Runs encrypted inference and reports, printing progress to <paramref name="log"/>.</summary>
     public static EncryptedReport Run(Dataset test, Options options, TextWriter log)
@@ -50,11 +54,12 @@ public static class DigitsEncrypted
         }
         var io = CircuitIo.FromPlan(plan);
 
-        var encoding = CircuitEncoding.Create(plan);
+        double pError = options.PError ?? plan.PError;
+        var encoding = CircuitEncoding.Create(plan, pError);
         var hidden = plan.Layers[0];
         log.WriteLine($"encrypted inference: {(variant is null ? "DigitsMlp as declared (generated code)" : $"variant, hidden rounded to {hidden.TluInputBits} bits ({options.Rounding}, interpreter)")}");
         log.WriteLine($"  hidden: {hidden.AccumulatorBits}-bit accumulator, {hidden.RoundedBits} LSBs rounded ({hidden.RoundingMethod}), {hidden.TluInputBits}-bit TLU");
-        log.WriteLine($"  {string.Join("/", encoding.StageMessageBits)}-bit messages (input/output stages), {encoding.PbsPerInference} PBS per inference, p_error {plan.PError:G3} per PBS");
+        log.WriteLine($"  {string.Join("/", encoding.StageMessageBits)}-bit messages (input/output stages), {encoding.PbsPerInference} PBS per inference, p_error {pError:G3} per PBS");
         for (int key = 0; key < encoding.KeySets.Count; key++)
             log.WriteLine($"  {encoding.KeyWidths[key]}-bit TLU parameters {encoding.KeySets[key].Id}");
         log.WriteLine($"  log2 p_fail of the tightest read {encoding.Selection.Log2PFail:F1}; estimated cost {encoding.Selection.Cost:G3} " +
@@ -100,14 +105,31 @@ public static class DigitsEncrypted
                           $"predicted {predicted} (label {test.Y[i]}), {(same ? "equals the clear circuit" : "DIFFERS from the clear circuit: " + string.Join(",", decrypted) + " vs " + string.Join(",", clear))}");
         }
 
+        // The simulation's estimate for the same samples at the same p_error, to set against the encrypted accuracy.
+        var simulated = new SimulatedBackend(pError, 42);
+        int simulatedCorrect = 0;
+        for (int rep = 0; rep < SimulationRepeats; rep++)
+        {
+            simulated.Reseed((ulong)(42 + rep));
+            for (int i = 0; i < options.Samples; i++)
+            {
+                io.QuantizeInputs(test.Row(i), q);
+                if (variant is null) DigitsMlp.Run<SimulatedBackend, long>(simulated, q, clear);
+                else variant.Run<SimulatedBackend, long>(simulated, q, clear);
+                io.DequantizeOutputs(clear, y);
+                if (DigitsExperiment.ArgMax(y) == test.Y[i]) simulatedCorrect++;
+            }
+        }
+        double simulatedAccuracy = (double)simulatedCorrect / (SimulationRepeats * options.Samples);
+
         latencies.Sort();
         double median = latencies.Count % 2 == 1 ? latencies[latencies.Count / 2] : (latencies[latencies.Count / 2 - 1] + latencies[latencies.Count / 2]) / 2;
         var report = new EncryptedReport(options.Samples, (double)agree / options.Samples, (double)correct / options.Samples, median,
             keygen.Elapsed.TotalSeconds, serverKeyBytes, string.Join("; ", encoding.KeySets.Select(k => k.Id)), encoding.PbsPerInference, hidden.TluInputBits,
             hidden.RoundedBits > 0 ? (hidden.RoundingMethod == RoundingKind.Exact ? "exact" : "approximate") : "none",
-            options.Threads ?? Environment.ProcessorCount);
+            options.Threads ?? Environment.ProcessorCount, pError, simulatedAccuracy);
         log.WriteLine($"  median latency {median:F0} ms per sample on {report.Threads} threads; {agree}/{options.Samples} equal the clear circuit; " +
-                      $"accuracy {correct}/{options.Samples}");
+                      $"accuracy {correct}/{options.Samples} (simulated at the same p_error: {simulatedAccuracy:P1}, mean of {SimulationRepeats} seeds)");
         return report;
     }
 }
@@ -124,4 +146,6 @@ public sealed record EncryptedReport(
     [property: JsonPropertyName("pbs_per_inference")] int PbsPerInference,
     [property: JsonPropertyName("tlu_bits")] int TluBits,
     [property: JsonPropertyName("rounding")] string Rounding,
-    [property: JsonPropertyName("threads")] int Threads);
+    [property: JsonPropertyName("threads")] int Threads,
+    [property: JsonPropertyName("p_error")] double PError,
+    [property: JsonPropertyName("simulated_accuracy")] double SimulatedAccuracy);

@@ -7,7 +7,7 @@ using System.Text.Json;
 using FheGen.Samples.Digits;
 using FheGen.Training;
 
-// dotnet run --project samples/Digits -c Release [-- --json PATH] [--sweep-rounding] [--search-perror] [--encrypted N [--tlu-bits B] [--approximate] [--threads T]] | [-- --train]
+// dotnet run --project samples/Digits -c Release [-- --json PATH] [--sweep-rounding] [--search-perror] [--encrypted N [--tlu-bits B] [--approximate] [--threads T] [--p-error P]] | [-- --train]
 return Cli.Run(args);
 
 static class Cli
@@ -17,6 +17,7 @@ static class Cli
         string? json = null;
         bool train = false, sweep = false, search = false, approximate = false;
         int? encrypted = null, tluBits = null, threads = null;
+        double? pError = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -48,6 +49,10 @@ static class Cli
                 case "--approximate":
                     approximate = true;
                     break;
+                case "--p-error" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double pe) && pe > 0 && pe < 1:
+                    pError = pe;
+                    i++;
+                    break;
                 case "-h":
                 case "--help":
                     Console.WriteLine(Usage);
@@ -59,9 +64,9 @@ static class Cli
         }
         try
         {
-            if ((tluBits is not null || approximate || threads is not null) && encrypted is null)
+            if ((tluBits is not null || approximate || threads is not null || pError is not null) && encrypted is null)
             {
-                Console.Error.WriteLine($"--tlu-bits, --approximate and --threads go with --encrypted N\n{Usage}");
+                Console.Error.WriteLine($"--tlu-bits, --approximate, --threads and --p-error go with --encrypted N\n{Usage}");
                 return 2;
             }
             if (approximate && tluBits is null)
@@ -75,7 +80,7 @@ static class Cli
                 return 2;
             }
             var encryptedOptions = encrypted is int count
-                ? new DigitsEncrypted.Options(count, tluBits, approximate ? FheGen.Compiler.Model.RoundingKind.Approximate : FheGen.Compiler.Model.RoundingKind.Exact, threads)
+                ? new DigitsEncrypted.Options(count, tluBits, approximate ? FheGen.Compiler.Model.RoundingKind.Approximate : FheGen.Compiler.Model.RoundingKind.Exact, threads, pError)
                 : null;
             return train ? Train() : Report(json, sweep, search, encryptedOptions);
         }
@@ -87,13 +92,15 @@ static class Cli
     }
 
     private const string Usage =
-        "usage: Digits [--json PATH] [--sweep-rounding] [--search-perror] [--encrypted N [--tlu-bits B] [--approximate] [--threads T]] | --train\n" +
+        "usage: Digits [--json PATH] [--sweep-rounding] [--search-perror] [--encrypted N [--tlu-bits B] [--approximate] [--threads T] [--p-error P]] | --train\n" +
         "  (no option)       print the circuit report and the float / clear-quantized test accuracy\n" +
         "  --sweep-rounding  TLU bits 8..2 (exact and approximate rounding): clear and simulated accuracy, estimated latency\n" +
         "  --search-perror   bisection for the largest p_error within 1 point of the exact circuit's accuracy\n" +
         "  --encrypted N     run the first N test samples under TFHE: key generation, per-sample latency, agreement with the clear circuit\n" +
         "    --tlu-bits B    ... on a variant whose hidden layer is rounded to a B-bit TLU (interpreter), --approximate for approximate rounding\n" +
         "    --threads T     ... with T worker threads per lookup batch (default: all cores)\n" +
+        "    --p-error P     ... with parameters chosen for p_error P per PBS (0 < P < 1; default the model's, 2^-40), and the\n" +
+        "                    simulated accuracy at P on the same samples for comparison\n" +
         "  --json PATH       also write the report (and the sweep, search and encrypted run, when run) as JSON\n" +
         "  --train      retrain the float MLP (seeded), calibrate, rewrite DigitsMlp.Weights.cs; rebuild afterwards";
 

@@ -37,7 +37,7 @@ public class DigitsEncryptedTests
         string json = DigitsProcess.TempJson("digits-enc");
         try
         {
-            var (exit, stdout, stderr) = DigitsProcess.Run($"--encrypted 1 --tlu-bits 4 --approximate --threads 2 --json \"{json}\"", 300_000);
+            var (exit, stdout, stderr) = DigitsProcess.Run($"--encrypted 1 --tlu-bits 4 --approximate --threads 2 --p-error 0.001 --json \"{json}\"", 300_000);
             Assert.True(exit == 0, stderr);
             Assert.Contains("encrypted inference", stdout);
 
@@ -51,6 +51,9 @@ public class DigitsEncryptedTests
             Assert.Equal("approximate", encrypted.GetProperty("rounding").GetString());
             Assert.Equal(31, encrypted.GetProperty("pbs_per_inference").GetInt32());
             Assert.True(encrypted.GetProperty("server_key_bytes").GetInt64() > 0);
+            Assert.Equal(0.001, encrypted.GetProperty("p_error").GetDouble());
+            Assert.InRange(encrypted.GetProperty("simulated_accuracy").GetDouble(), 0, 1);
+            Assert.Contains("p_error 0.001 per PBS", stdout);
         }
         finally
         {
@@ -64,6 +67,9 @@ public class DigitsEncryptedTests
     [InlineData("--tlu-bits 4")]
     [InlineData("--encrypted 1 --approximate")]
     [InlineData("--encrypted 1 --threads 0")]
+    [InlineData("--encrypted 1 --p-error 0")]
+    [InlineData("--encrypted 1 --p-error 1.5")]
+    [InlineData("--p-error 0.01")]
     public void Bad_encrypted_options_are_refused_with_usage(string args)
     {
         var (exit, _, stderr) = DigitsProcess.Run(args, 60_000);
