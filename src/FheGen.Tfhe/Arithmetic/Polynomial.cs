@@ -1,4 +1,7 @@
 using System;
+using System.Runtime.Intrinsics;
+using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 
 namespace FheGen.Tfhe.Arithmetic;
 
@@ -67,6 +70,58 @@ public static class Polynomial
             result[j + p] = negateAll ? 0UL - source[j] : source[j];
         for (int j = n - p; j < n; j++)
             result[j + p - n] = negateAll ? source[j] : 0UL - source[j];
+    }
+
+    /// <summary>
+    /// <c>result = X^power * source − source mod (X^N + 1)</c>, the CMux operand of a blind-rotation step, in one
+    /// vectorized pass (rather than a rotation and a subtraction over two buffers). <paramref name="power"/> is taken
+    /// mod 2N.
+    /// </summary>
+    /// <param name="source">N coefficients.</param>
+    /// <param name="power">The exponent; negative values rotate the other way.</param>
+    /// <param name="result">N coefficients, overwritten; must not overlap <paramref name="source"/>.</param>
+    public static void MultiplyByMonomialMinusSource(ReadOnlySpan<ulong> source, int power, Span<ulong> result)
+    {
+        int n = source.Length;
+        if (result.Length != n)
+            throw new ArgumentException("Source and result lengths differ.", nameof(result));
+        if (n == 0)
+            return;
+        int twoN = 2 * n;
+        int p = ((power % twoN) + twoN) % twoN;
+        bool negateAll = p >= n;
+        if (negateAll)
+            p -= n;
+        // result[j] = s·source[j − p] − source[j] for j ≥ p, and −s·source[j − p + N] − source[j] for j < p (s = ±1).
+        ref ulong src = ref MemoryMarshal.GetReference(source);
+        ref ulong dst = ref MemoryMarshal.GetReference(result);
+        RotatedMinus(ref Unsafe.Add(ref src, n - p), ref src, ref dst, p, !negateAll);
+        RotatedMinus(ref src, ref Unsafe.Add(ref src, p), ref Unsafe.Add(ref dst, p), n - p, negateAll);
+    }
+
+    /// <summary><c>dst[j] = (negate ? −moved[j] : moved[j]) − own[j]</c> for j &lt; count.</summary>
+    private static void RotatedMinus(ref ulong moved, ref ulong own, ref ulong dst, int count, bool negate)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            if (negate)
+            {
+                for (; j + 4 <= count; j += 4)
+                    (Vector256<ulong>.Zero - Vector256.LoadUnsafe(ref moved, (nuint)j) - Vector256.LoadUnsafe(ref own, (nuint)j)).StoreUnsafe(ref dst, (nuint)j);
+            }
+            else
+            {
+                for (; j + 4 <= count; j += 4)
+                    (Vector256.LoadUnsafe(ref moved, (nuint)j) - Vector256.LoadUnsafe(ref own, (nuint)j)).StoreUnsafe(ref dst, (nuint)j);
+            }
+        }
+
+        for (; j < count; j++)
+        {
+            ulong m = Unsafe.Add(ref moved, j);
+            Unsafe.Add(ref dst, j) = (negate ? 0UL - m : m) - Unsafe.Add(ref own, j);
+        }
     }
 
     /// <summary><c>result += source</c>, coefficient-wise, wrapping.</summary>

@@ -78,8 +78,7 @@ public sealed class ProgrammableBootstrapper
             {
                 Span<ulong> src = c < k ? accumulator.MaskPolynomial(c) : accumulator.Body;
                 Span<ulong> dst = c < k ? _rotated.MaskPolynomial(c) : _rotated.Body;
-                Polynomial.MultiplyByMonomial(src, aTilde, dst);
-                Polynomial.SubtractAssign(dst, src);
+                Polynomial.MultiplyByMonomialMinusSource(src, aTilde, dst);
             }
 
             _externalProduct.ComputeAdd(bsk[i], _rotated, accumulator);

@@ -50,6 +50,22 @@ public class PolynomialTests
     }
 
     [Fact]
+    public void FusedRotationMinusSourceEqualsRotationThenSubtraction()
+    {
+        // Sizes below, at and above the vector width, with powers on both sides of N and negative ones.
+        Gen.Select(Gen.Int[0, 9].Select(i => new[] { 1, 2, 3, 4, 5, 8, 16, 37, 256, 2048 }[i]), Gen.Int[-5000, 5000], Gen.ULong).Sample((n, power, seed) =>
+        {
+            var rng = new Random((int)(seed % int.MaxValue));
+            var poly = Enumerable.Range(0, n).Select(_ => (ulong)rng.NextInt64() ^ ((ulong)rng.Next() << 63)).ToArray();
+            ulong[] expected = new ulong[n], actual = new ulong[n];
+            Polynomial.MultiplyByMonomial(poly, power, expected);
+            Polynomial.SubtractAssign(expected, poly);
+            Polynomial.MultiplyByMonomialMinusSource(poly, power, actual);
+            Assert.Equal(expected, actual);
+        });
+    }
+
+    [Fact]
     public void MonomialPowersCompose()
     {
         Gen.Select(Gen.ULong.Array[32], Gen.Int[0, 63], Gen.Int[0, 63]).Sample((poly, a, b) =>
