@@ -61,7 +61,7 @@ public static class DigitsEncrypted
         log.WriteLine($"  hidden: {hidden.AccumulatorBits}-bit accumulator, {hidden.RoundedBits} LSBs rounded ({hidden.RoundingMethod}), {hidden.TluInputBits}-bit TLU");
         log.WriteLine($"  {string.Join("/", encoding.StageMessageBits)}-bit messages (input/output stages), {encoding.PbsPerInference} PBS per inference, p_error {pError:G3} per PBS");
         for (int key = 0; key < encoding.KeySets.Count; key++)
-            log.WriteLine($"  {encoding.KeyWidths[key]}-bit TLU parameters {encoding.KeySets[key].Id}");
+            log.WriteLine($"  {encoding.KeyDescriptions[key]}: parameters {encoding.KeySets[key].Id}");
         log.WriteLine($"  log2 p_fail of the tightest read {encoding.Selection.Log2PFail:F1}; estimated cost {encoding.Selection.Cost:G3} " +
                       $"(one shared set: {encoding.Selection.SingleSetCost:G3})");
 

@@ -44,14 +44,22 @@ namespace FheGen.Tfhe.Circuits;
 /// jointly for the lowest estimated cost with every read at the plan's per-TLU p_error
 /// (<see cref="ParameterSelector.SelectKeySets"/>). A circuit with one lookup width has one set.
 /// </para>
+/// <para>
+/// <b>An input set.</b> When the first layer rounds exactly, its extraction reads bootstrap into the set its inputs are
+/// under; with the inputs under the lookup's set they pay that set's ring (N = 8192 for a 6-bit lookup at 2^-40) though
+/// they read fewer bits. The inputs may instead be encrypted under a set of their own (last in <see cref="KeySets"/>),
+/// where the extraction reads keyswitch, bootstrap and stay; only the lookups cross to their width's set.
+/// <see cref="Create"/> keeps that variant when its estimated cost is lower by <see cref="InputSetMinimumSaving"/> or more.
+/// </para>
 /// </remarks>
 public sealed class CircuitEncoding
 {
-    private CircuitEncoding(CircuitPlan plan, IReadOnlyList<int> stageBits, IReadOnlyList<int> keyWidths, IReadOnlyList<int> stageKeys, IReadOnlyList<LayerEncoding> layers, IReadOnlyList<NoiseConstraint> constraints, CircuitParameterSelection selection)
+    private CircuitEncoding(CircuitPlan plan, IReadOnlyList<int> stageBits, IReadOnlyList<int> keyWidths, IReadOnlyList<string> keyDescriptions, IReadOnlyList<int> stageKeys, IReadOnlyList<LayerEncoding> layers, IReadOnlyList<NoiseConstraint> constraints, CircuitParameterSelection selection)
     {
         Plan = plan;
         StageMessageBits = stageBits;
         KeyWidths = keyWidths;
+        KeyDescriptions = keyDescriptions;
         StageKeys = stageKeys;
         Layers = layers;
         Constraints = constraints;
@@ -64,7 +72,11 @@ public sealed class CircuitEncoding
             int input = stageKeys[l.Stage];
             keySwitches.Add(new KeyPair(input, l.Key));
             bootstraps.Add(new KeyPair(l.Key, l.Key));
-            if (l.Chunks.Count > 0) bootstraps.Add(new KeyPair(l.Key, input));
+            if (l.Chunks.Count > 0)
+            {
+                keySwitches.Add(new KeyPair(input, l.ExtractionKey));
+                bootstraps.Add(new KeyPair(l.ExtractionKey, input));
+            }
         }
 
         RequiredKeySwitches = keySwitches.ToArray();
@@ -96,8 +108,14 @@ public sealed class CircuitEncoding
     /// <summary>Every distinct read of the circuit, as a noise condition.</summary>
     public IReadOnlyList<NoiseConstraint> Constraints { get; }
 
-    /// <summary>The TLU input width of each key set, ascending (one key set per distinct width; one set for a circuit without lookups).</summary>
+    /// <summary>
+    /// The distinct TLU input widths, ascending; key set i &lt; KeyWidths.Count serves width KeyWidths[i]. When the
+    /// inputs have a set of their own (see <see cref="KeyDescriptions"/>), it comes last, after these.
+    /// </summary>
     public IReadOnlyList<int> KeyWidths { get; }
+
+    /// <summary>What each key set serves, for reports ("6-bit TLU", "inputs and first-layer rounding").</summary>
+    public IReadOnlyList<string> KeyDescriptions { get; }
 
     /// <summary>Per stage, the key set whose big key its values are under.</summary>
     public IReadOnlyList<int> StageKeys { get; }
@@ -129,21 +147,54 @@ public sealed class CircuitEncoding
     }
 
     /// <summary>
+    /// Smallest relative saving in estimated cost for which <see cref="Create"/> gives the inputs a set of their own
+    /// (its keys add key-generation time and server-key size).
+    /// </summary>
+    public const double InputSetMinimumSaving = 0.1;
+
+    /// <summary>
     /// Builds the encoding of <paramref name="plan"/> and selects its parameter set.
     /// </summary>
     /// <param name="plan">The compiled circuit.</param>
     /// <param name="pError">Per-read error probability; the plan's <see cref="CircuitPlan.PError"/> when null.</param>
     /// <param name="space">Parameter search ranges (default when null).</param>
     /// <param name="setPerWidth">One parameter set per distinct TLU width (default); false runs every lookup at one shared set.</param>
+    /// <param name="inputSet">
+    /// With <paramref name="setPerWidth"/> and a first layer rounded exactly: whether the inputs and that layer's
+    /// extraction reads get a set of their own (true), not (false), or whichever has the lower estimated cost, the
+    /// extra set only when it saves at least <see cref="InputSetMinimumSaving"/> (null, the default), since it adds keys.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException">p_error is not in (0, 1).</exception>
     /// <exception cref="NotSupportedException">A value would need more than 62 message bits.</exception>
     /// <exception cref="InvalidOperationException">No secure parameter set meets every read.</exception>
-    public static CircuitEncoding Create(CircuitPlan plan, double? pError = null, ParameterSearchSpace? space = null, bool setPerWidth = true)
+    /// <exception cref="ArgumentException"><paramref name="inputSet"/> is true where an input set is not possible.</exception>
+    public static CircuitEncoding Create(CircuitPlan plan, double? pError = null, ParameterSearchSpace? space = null, bool setPerWidth = true, bool? inputSet = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         double p = pError ?? plan.PError;
         if (!(p > 0 && p < 1))
             throw new ArgumentOutOfRangeException(nameof(pError), p, "p_error must be in (0, 1) under encryption (0 would need infinite parameters).");
+
+        // A first layer rounded exactly may do better with its own set for the inputs and its extraction reads, whose
+        // blind rotations then run in that (smaller) ring instead of the lookup's.
+        var first = plan.Layers.FirstOrDefault(l => !l.IsOutput && l.PbsCount > 0);
+        bool possible = setPerWidth && first is { RoundedBits: > 0, RoundingMethod: RoundingKind.Exact };
+        if (inputSet == true && !possible)
+            throw new ArgumentException("An input set needs one set per width and a first layer with exact rounding.", nameof(inputSet));
+        if (inputSet is bool forced)
+            return Build(plan, p, space, setPerWidth, forced);
+        var encoding = Build(plan, p, space, setPerWidth, inputSet: false);
+        if (possible)
+        {
+            var withInputSet = Build(plan, p, space, setPerWidth, inputSet: true);
+            if (withInputSet.Selection.Cost < (1 - InputSetMinimumSaving) * encoding.Selection.Cost) encoding = withInputSet;
+        }
+
+        return encoding;
+    }
+
+    private static CircuitEncoding Build(CircuitPlan plan, double p, ParameterSearchSpace? space, bool setPerWidth, bool inputSet)
+    {
 
         // Stage widths: a layer with lookups needs its accumulator range and the rounded read (index and removed bits)
         // below the padding bit; the outputs are only decrypted, so their range may use the padding bit as well.
@@ -174,6 +225,13 @@ public sealed class CircuitEncoding
         var stageKeys = new int[stageBits.Count];
         for (int st = 0; st < stageKeys.Length; st++)
             stageKeys[st] = batchWidths.Count == 0 ? 0 : KeyOf(batchWidths[Math.Max(0, st - 1)]);
+        var descriptions = keyWidths.Select(w => w > 0 ? $"{w}-bit TLU" : "no lookup").ToList();
+        if (inputSet)
+        {
+            // One more set, last: the inputs are encrypted under it and stage 0's extraction reads stay in it.
+            stageKeys[0] = keyWidths.Length;
+            descriptions.Add("inputs and first-layer rounding");
+        }
 
         var layers = new List<LayerEncoding>();
         var constraints = new List<NoiseConstraint>();
@@ -205,7 +263,11 @@ public sealed class CircuitEncoding
             bool exact = t > 0 && layer.RoundingMethod == RoundingKind.Exact;
             int[] chunks = exact ? ExactRounding.Chunks(t, tlu) : Array.Empty<int>();
             int key = layer.PbsCount == 0 ? input : KeyOf(tlu);
-            layers.Add(new LayerEncoding(layer.Index, layer.Name, stage, w, t, t > 0 ? layer.RoundingMethod : RoundingKind.Exact, tlu, chunks, layer.PbsCount + layer.RoundingPbsCount, key));
+            int extractionKey = inputSet && stage == 0 ? input : key;
+            layers.Add(new LayerEncoding(layer.Index, layer.Name, stage, w, t, t > 0 ? layer.RoundingMethod : RoundingKind.Exact, tlu, chunks, layer.PbsCount + layer.RoundingPbsCount, key)
+            {
+                ExtractionKey = extractionKey,
+            });
             if (layer.PbsCount == 0) continue; // all constant: no accumulator, no read, same stage
 
             // Extraction reads keyswitch to the layer's set and bootstrap back into the accumulator's; the lookup stays in its set.
@@ -213,11 +275,11 @@ public sealed class CircuitEncoding
             foreach (int c in chunks)
             {
                 int shift = w - (lo + c - 1);
-                constraints.Add(Constraint(c - 1, 0, nu2, subtracted, fresh, true, $"{layer.Name}: sign read of bit {lo + c - 1}", shift, input, key, input, count));
+                constraints.Add(Constraint(c - 1, 0, nu2, subtracted, fresh, true, $"{layer.Name}: sign read of bit {lo + c - 1}", shift, input, extractionKey, input, count));
                 subtracted++;
                 if (c >= 2)
                 {
-                    constraints.Add(Constraint(c - 1, c - 1, nu2, subtracted, fresh, true, $"{layer.Name}: identity read of bits {lo}..{lo + c - 2}", shift, input, key, input, count));
+                    constraints.Add(Constraint(c - 1, c - 1, nu2, subtracted, fresh, true, $"{layer.Name}: identity read of bits {lo}..{lo + c - 2}", shift, input, extractionKey, input, count));
                     subtracted++;
                 }
                 lo += c;
@@ -230,8 +292,8 @@ public sealed class CircuitEncoding
 
         if (constraints.Count == 0)
             constraints.Add(new NoiseConstraint(1, 1, 1, 0, true, "no read (a constant circuit)", Count: 0));
-        var selection = ParameterSelector.SelectKeySets(constraints, keyWidths.Length, Math.Log2(p), space);
-        return new CircuitEncoding(plan, stageBits, keyWidths, stageKeys, layers, constraints, selection);
+        var selection = ParameterSelector.SelectKeySets(constraints, descriptions.Count, Math.Log2(p), space);
+        return new CircuitEncoding(plan, stageBits, keyWidths, descriptions, stageKeys, layers, constraints, selection);
     }
 
     private static NoiseConstraint Constraint(int precision, int tableBits, double nu2, int subtractedPbs, bool fresh, bool bootstrap, string label,
@@ -252,7 +314,7 @@ public sealed class CircuitEncoding
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Plan.Name} under TFHE: {string.Join("/", StageMessageBits)}-bit messages by stage, {PbsPerInference} PBS per inference, {string.Join("; ", KeyWidths.Select((w, i) => $"{w}-bit TLU: {KeySets[i].Id}"))}");
+        $"{Plan.Name} under TFHE: {string.Join("/", StageMessageBits)}-bit messages by stage, {PbsPerInference} PBS per inference, {string.Join("; ", KeyDescriptions.Select((d, i) => $"{d}: {KeySets[i].Id}"))}");
 }
 
 /// <summary>How one layer is evaluated under TFHE.</summary>
@@ -265,5 +327,9 @@ public sealed class CircuitEncoding
 /// <param name="TluBits">Lookup input bits (0 for the output layer).</param>
 /// <param name="Chunks">Exact rounding's extraction chunks, low end first (<see cref="ExactRounding.Chunks"/>).</param>
 /// <param name="PbsCount">Bootstrappings of the layer per inference.</param>
-/// <param name="Key">Key set its reads keyswitch to (that of its TLU width); the stage's key set for the output layer.</param>
-public sealed record LayerEncoding(int Index, string Name, int Stage, int MessageBits, int RoundedBits, RoundingKind Rounding, int TluBits, IReadOnlyList<int> Chunks, int PbsCount, int Key);
+/// <param name="Key">Key set its lookups keyswitch to and bootstrap into (that of its TLU width); the stage's key set for the output layer.</param>
+public sealed record LayerEncoding(int Index, string Name, int Stage, int MessageBits, int RoundedBits, RoundingKind Rounding, int TluBits, IReadOnlyList<int> Chunks, int PbsCount, int Key)
+{
+    /// <summary>Key set its exact-rounding extraction reads keyswitch to; they bootstrap back into the stage's set.</summary>
+    public int ExtractionKey { get; init; } = Key;
+}

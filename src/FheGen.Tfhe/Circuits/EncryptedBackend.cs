@@ -107,6 +107,7 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
         private readonly CircuitServerKey _key;
         private readonly ConcurrentDictionary<int, ConcurrentBag<Worker>> _workers = new();
         private readonly int[] _readKeys;
+        private readonly int[] _extractionKeys;
         private readonly ConcurrentDictionary<(LookupTable Table, int Stage), PreparedTable> _tables = new();
         private readonly ConcurrentDictionary<(int Stage, int Bits, int Lo), TestPolynomial> _identities = new();
         private readonly ConcurrentDictionary<(int Stage, int Bit), TestPolynomial> _signs = new();
@@ -133,9 +134,14 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
             _key = serverKey;
             Encoding = encoding;
             _readKeys = new int[encoding.StageMessageBits.Count];
+            _extractionKeys = new int[encoding.StageMessageBits.Count];
             foreach (var l in encoding.Layers)
             {
-                if (l.TluBits > 0 && l.PbsCount > 0) _readKeys[l.Stage] = l.Key;
+                if (l.TluBits > 0 && l.PbsCount > 0)
+                {
+                    _readKeys[l.Stage] = l.Key;
+                    _extractionKeys[l.Stage] = l.ExtractionKey;
+                }
             }
             _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism ?? Environment.ProcessorCount };
         }
@@ -161,10 +167,11 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
         /// <summary>A worker's bootstrappers for a stage: lookups into the read set, extractions back into the stage's set.</summary>
         private Worker CreateWorker(int stage)
         {
-            int input = Encoding.StageKeys[stage], read = _readKeys[stage];
+            int input = Encoding.StageKeys[stage], read = _readKeys[stage], extraction = _extractionKeys[stage];
             var lookup = _key.CreateBootstrapper(input, read, read);
-            bool extracts = Encoding.RequiredBootstraps.Contains(new KeyPair(read, input));
-            return new Worker(lookup, input == read ? lookup : extracts ? _key.CreateBootstrapper(input, read, input) : null);
+            if (input == read && extraction == read) return new Worker(lookup, lookup);
+            bool extracts = Encoding.RequiredBootstraps.Contains(new KeyPair(extraction, input));
+            return new Worker(lookup, extracts ? _key.CreateBootstrapper(input, extraction, input) : null);
         }
 
         public void Lookup(ReadOnlySpan<LweCiphertext> inputs, Span<LweCiphertext> outputs, ReadOnlySpan<LookupTable> tables, int stage, RoundingStep? step)

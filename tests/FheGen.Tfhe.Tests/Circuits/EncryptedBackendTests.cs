@@ -84,7 +84,7 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
     public void Two_tlu_widths_get_two_parameter_sets_joined_by_the_keys_the_circuit_uses()
     {
         var plan = TwoWidthModel.Interpreter.Plan;
-        var encoding = CircuitEncoding.Create(plan);
+        var encoding = CircuitEncoding.Create(plan, inputSet: false);
         output.WriteLine(encoding.ToString());
         foreach (var c in encoding.Constraints) output.WriteLine($"  {c} -> log2 p_fail {c.Log2PFail(encoding.KeySets):F1}");
         Assert.Equal(new[] { 1, 4 }, encoding.KeyWidths);
@@ -103,6 +103,32 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
         var shared = CircuitEncoding.Create(plan, setPerWidth: false);
         Assert.Single(shared.KeySets);
         Assert.Equal(encoding.Selection.SingleSetCost, shared.Selection.Cost, 6);
+    }
+
+    [Fact]
+    public void An_input_set_keeps_the_first_layer_extractions_in_its_own_ring()
+    {
+        var plan = ExactRoundedModel.Interpreter.Plan;
+        var without = CircuitEncoding.Create(plan, inputSet: false);
+        var with = CircuitEncoding.Create(plan, inputSet: true);
+        output.WriteLine($"{without}: cost {without.Selection.Cost:G4}");
+        output.WriteLine($"{with}: cost {with.Selection.Cost:G4}");
+        Assert.Single(without.KeySets);
+        Assert.Equal(2, with.KeySets.Count);
+        Assert.Equal(new[] { 1, 0 }, with.StageKeys); // inputs under the input set (1), outputs under the 4-bit set (0)
+        Assert.Equal(1, with.Layers[0].ExtractionKey);
+        Assert.Equal(0, with.Layers[0].Key);
+        // Extraction reads stay in the input set; the lookup keyswitches to the 4-bit set and bootstraps into it.
+        Assert.Equal(new[] { new KeyPair(1, 0), new KeyPair(1, 1) }, with.RequiredKeySwitches);
+        Assert.Equal(new[] { new KeyPair(0, 0), new KeyPair(1, 1) }, with.RequiredBootstraps);
+        Assert.True(with.KeySets[1].PolynomialSize < with.KeySets[0].PolynomialSize, $"{with.KeySets[1].Id} vs {with.KeySets[0].Id}");
+        Assert.All(with.Constraints, c => Assert.True(c.Log2PFail(with.KeySets) <= Math.Log2(plan.PError) + 1e-9, c.ToString()));
+        // The automatic choice takes it here: the estimate drops by more than the threshold.
+        Assert.True(with.Selection.Cost < (1 - CircuitEncoding.InputSetMinimumSaving) * without.Selection.Cost);
+        Assert.Equal(with.KeySets, CircuitEncoding.Create(plan).KeySets);
+        // Not possible without exact rounding in the first layer, nor with one shared set.
+        Assert.Throws<ArgumentException>(() => CircuitEncoding.Create(UnroundedModel.Interpreter.Plan, inputSet: true));
+        Assert.Throws<ArgumentException>(() => CircuitEncoding.Create(plan, setPerWidth: false, inputSet: true));
     }
 
     [Fact]
@@ -213,7 +239,8 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
             if (widths.Length < 2 || widths.Max() > 5) continue;
             var encoding = CircuitEncoding.Create(plan);
             output.WriteLine($"circuit {done}: {encoding}; cost {encoding.Selection.Cost:G3} vs {encoding.Selection.SingleSetCost:G3} with one set");
-            Assert.Equal(widths.Length, encoding.KeySets.Count);
+            Assert.Equal(widths.OrderBy(w => w), encoding.KeyWidths);
+            Assert.InRange(encoding.KeySets.Count, widths.Length, widths.Length + 1); // one per width, maybe an input set
             Assert.True(encoding.Selection.Cost <= encoding.Selection.SingleSetCost);
             var interpreter = new PlanInterpreter(plan);
             GeneratedEqualsClear(plan, interpreter.Run<ClearBackend, long>, interpreter.Run<EncryptedBackend, LweCiphertext>, (byte)(40 + done));
@@ -266,8 +293,9 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
         int chunkReads = ExactRounding.Chunks(hidden.RoundedBits, hidden.TluInputBits).Sum(c => c >= 2 ? 2 : 1);
         Assert.Equal(chunkReads + 2, encoding.Constraints.Count);
         Assert.All(encoding.Constraints, c => Assert.True(c.Log2PFail(encoding.KeySets) <= Math.Log2(plan.PError) + 1e-9, c.ToString()));
-        Assert.Single(encoding.KeySets); // one lookup width, one key set
-        Assert.True(Security.IsSecure(encoding.KeySets[0]));
+        Assert.Equal(new[] { hidden.TluInputBits }, encoding.KeyWidths); // one lookup width (and maybe an input set)
+        Assert.Equal(encoding.KeyDescriptions.Count, encoding.KeySets.Count);
+        Assert.All(encoding.KeySets, p => Assert.True(Security.IsSecure(p), p.Id));
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed class KeySetSelectionTests(ITestOutputHelper output)
     [Fact]
     public void One_key_set_is_the_single_set_selection()
     {
-        var encoding = CircuitEncoding.Create(ExactRoundedModel.Interpreter.Plan);
+        var encoding = CircuitEncoding.Create(ExactRoundedModel.Interpreter.Plan, setPerWidth: false);
         var single = ParameterSelector.SelectFor(encoding.Constraints, Log2Target).Parameters;
         var selection = ParameterSelector.SelectKeySets(encoding.Constraints, 1, Log2Target);
         Assert.Equal(single, Assert.Single(selection.KeySets));
