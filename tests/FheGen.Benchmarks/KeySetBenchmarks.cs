@@ -14,8 +14,8 @@ namespace FheGen.Benchmarks;
 /// <summary>
 /// One encrypted inference of a circuit with two TLU widths (16 inputs → 24 neurons rounded exactly to 2-bit lookups →
 /// 12 neurons rounded exactly to 5-bit lookups → 4 outputs; fixed pseudo-random weights), with one parameter set
-/// per width against one shared set (the baseline): the measured effect of <see cref="CircuitEncoding"/>'s per-width
-/// key sets. Both run on all cores; keys are generated in the global setup, which also checks that both decrypt to the
+/// per width (and the input set, when <see cref="CircuitEncoding.Create"/> finds it pays) against one shared set (the
+/// baseline): the measured effect of <see cref="CircuitEncoding"/>'s key sets. Both run on all cores; keys are generated in the global setup, which also checks that both decrypt to the
 /// clear circuit's outputs.
 /// </summary>
 [BenchmarkCategory("Tfhe")]
@@ -61,7 +61,7 @@ public class KeySetBenchmarks
     [Benchmark(Baseline = true)]
     public LweCiphertext[] SharedSet() => _shared.Run(_input);
 
-    /// <summary>One parameter set per TLU width.</summary>
+    /// <summary>One parameter set per TLU width (and an input set when it pays).</summary>
     [Benchmark]
     public LweCiphertext[] SetPerWidth() => _perWidth.Run(_input);
 
