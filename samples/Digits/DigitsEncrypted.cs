@@ -12,6 +12,7 @@ using FheGen.Compiler.Plan;
 using FheGen.Training;
 using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Keys;
 
 namespace FheGen.Samples.Digits;
 
@@ -81,13 +82,19 @@ public static class DigitsEncrypted
         var y = new float[io.Outputs];
         var latencies = new List<double>();
         int agree = 0, correct = 0;
+        long inputBytes = 0, expandedInputBytes = 0;
         for (int i = 0; i < options.Samples; i++)
         {
             io.QuantizeInputs(test.Row(i), q);
             if (variant is null) DigitsMlp.Run<ClearBackend, long>(default, q, clear);
             else variant.Run<ClearBackend, long>(default, q, clear);
 
-            var inputs = client.EncryptInputs(q);
+            // Client -> server: seeded ciphertexts, serialized (40 bytes each), read back and expanded by the server.
+            var upload = client.EncryptInputsSeeded(q);
+            byte[] uploadBytes = upload.ToBytes();
+            inputBytes = uploadBytes.Length;
+            expandedInputBytes = upload.ExpandedSizeInBytes;
+            var inputs = TfheSeededCiphertexts.FromBytes(uploadBytes, encoding.KeySets[encoding.StageKeys[0]]).Expand();
             long before = backend.BootstrapCount;
             var sw = Stopwatch.StartNew();
             if (variant is null) DigitsMlp.Run<EncryptedBackend, LweCiphertext>(backend, inputs, outputs);
@@ -127,7 +134,8 @@ public static class DigitsEncrypted
         var report = new EncryptedReport(options.Samples, (double)agree / options.Samples, (double)correct / options.Samples, median,
             keygen.Elapsed.TotalSeconds, serverKeyBytes, string.Join("; ", encoding.KeySets.Select(k => k.Id)), encoding.PbsPerInference, hidden.TluInputBits,
             hidden.RoundedBits > 0 ? (hidden.RoundingMethod == RoundingKind.Exact ? "exact" : "approximate") : "none",
-            options.Threads ?? Environment.ProcessorCount, pError, simulatedAccuracy);
+            options.Threads ?? Environment.ProcessorCount, pError, simulatedAccuracy, inputBytes);
+        log.WriteLine($"  encrypted inputs {inputBytes / 1024.0:F1} KiB per sample as seeded ciphertexts ({expandedInputBytes / 1048576.0:F1} MiB expanded)");
         log.WriteLine($"  median latency {median:F0} ms per sample on {report.Threads} threads; {agree}/{options.Samples} equal the clear circuit; " +
                       $"accuracy {correct}/{options.Samples} (simulated at the same p_error: {simulatedAccuracy:P1}, mean of {SimulationRepeats} seeds)");
         return report;
@@ -148,4 +156,5 @@ public sealed record EncryptedReport(
     [property: JsonPropertyName("rounding")] string Rounding,
     [property: JsonPropertyName("threads")] int Threads,
     [property: JsonPropertyName("p_error")] double PError,
-    [property: JsonPropertyName("simulated_accuracy")] double SimulatedAccuracy);
+    [property: JsonPropertyName("simulated_accuracy")] double SimulatedAccuracy,
+    [property: JsonPropertyName("input_bytes")] long InputBytes);

@@ -54,6 +54,8 @@ public class DigitsEncryptedTests
             Assert.Equal(0.001, encrypted.GetProperty("p_error").GetDouble());
             Assert.InRange(encrypted.GetProperty("simulated_accuracy").GetDouble(), 0, 1);
             Assert.Contains("p_error 0.001 per PBS", stdout);
+            // 64 seeded inputs of 40 bytes, with the header and checksum.
+            Assert.InRange(encrypted.GetProperty("input_bytes").GetInt64(), 64 * 40, 64 * 40 + 1024);
         }
         finally
         {

@@ -69,20 +69,42 @@ public sealed class CircuitClient
     /// <exception cref="ArgumentOutOfRangeException">A value is outside the circuit's input range.</exception>
     public LweCiphertext[] EncryptInputs(ReadOnlySpan<long> quantized)
     {
+        CheckInputs(quantized);
+        var inputKey = _key.Keys[Encoding.StageKeys[0]];
+        var result = new LweCiphertext[quantized.Length];
+        for (int i = 0; i < quantized.Length; i++)
+            result[i] = inputKey.EncryptScaled(quantized[i], Encoding.InputMessageBits);
+        return result;
+    }
+
+    /// <summary>
+    /// Encrypts quantized inputs as seeded ciphertexts, 40 bytes each instead of 8·(k·N + 1): what to send to the
+    /// server (<see cref="TfheSeededCiphertexts"/> serializes them; the server expands them before evaluating).
+    /// </summary>
+    /// <exception cref="ArgumentException">Wrong count.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value is outside the circuit's input range.</exception>
+    public TfheSeededCiphertexts EncryptInputsSeeded(ReadOnlySpan<long> quantized)
+    {
+        CheckInputs(quantized);
+        var inputKey = _key.Keys[Encoding.StageKeys[0]];
+        var result = new SeededLweCiphertext[quantized.Length];
+        for (int i = 0; i < quantized.Length; i++)
+            result[i] = inputKey.EncryptScaledSeeded(quantized[i], Encoding.InputMessageBits);
+        return new TfheSeededCiphertexts(inputKey.Parameters, result);
+    }
+
+    private void CheckInputs(ReadOnlySpan<long> quantized)
+    {
         var plan = Encoding.Plan;
         if (quantized.Length != plan.Inputs)
             throw new ArgumentException($"Expected {plan.Inputs} inputs, got {quantized.Length}.", nameof(quantized));
         long max = plan.Input.MaxLevel;
-        var result = new LweCiphertext[quantized.Length];
-        var inputKey = _key.Keys[Encoding.StageKeys[0]];
         for (int i = 0; i < quantized.Length; i++)
         {
             long x = quantized[i];
             if (x < 0 || x > max)
                 throw new ArgumentOutOfRangeException(nameof(quantized), x, $"Input {i} is {x}; quantized inputs are in [0, {max}].");
-            result[i] = inputKey.EncryptScaled(x, Encoding.InputMessageBits);
         }
-        return result;
     }
 
     /// <summary>Decrypts the output accumulators into <paramref name="outputs"/> (signed integers, as the clear run gives).</summary>

@@ -143,6 +143,18 @@ public sealed class ClientKey
         return EncryptPlaintext(unchecked((ulong)value * Arithmetic.Torus.Delta(bits)));
     }
 
+    /// <summary>
+    /// As <see cref="EncryptScaled"/>, seeded: the mask is expanded from a public seed, so the ciphertext travels as
+    /// 40 bytes (<see cref="SeededLweCiphertext"/>); the server calls <see cref="SeededLweCiphertext.Expand"/>.
+    /// </summary>
+    public SeededLweCiphertext EncryptScaledSeeded(long value, int bits)
+    {
+        if (bits < 1 || bits > MessageEncoding.MaxBits)
+            throw new ArgumentOutOfRangeException(nameof(bits), bits, $"Message width must be in [1, {MessageEncoding.MaxBits}].");
+        lock (_gate)
+            return SeededLweCiphertext.Encrypt(_bigKey, unchecked((ulong)value * Arithmetic.Torus.Delta(bits)), Parameters.GlweNoiseStdDev, _sampler);
+    }
+
     /// <summary>Encrypts a signed message in [−2^(bits−1), 2^(bits−1)) through the offset 2^(bits−1).</summary>
     public LweCiphertext EncryptSigned(long message, int? bits = null)
         => EncryptPlaintext(MessageEncoding.EncodeSigned(message, bits ?? Parameters.PrecisionBits));

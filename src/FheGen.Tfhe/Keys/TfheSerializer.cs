@@ -28,6 +28,9 @@ public enum TfheObjectKind : byte
 
     /// <summary>A <see cref="Keys.CircuitClientKey"/> (secret; container header: several parameter sets).</summary>
     CircuitClientKey = 5,
+
+    /// <summary><see cref="Keys.TfheSeededCiphertexts"/>: fresh ciphertexts whose masks are expanded from seeds.</summary>
+    SeededCiphertexts = 6,
 }
 
 /// <summary>
@@ -39,8 +42,8 @@ public enum TfheObjectKind : byte
 /// offset  size  field
 /// 0       4     magic "FHEG" (ASCII)
 /// 4       2     format version (uint16) = 1
-/// 6       1     object kind (1 = server key, 2 = LWE ciphertext, 3 = client key; 4 = circuit server key and
-///               5 = circuit client key go on with a list of Ids: container layout in TfheSerializer.Circuit.cs)
+/// 6       1     object kind (1 = server key, 2 = LWE ciphertext, 3 = client key, 6 = seeded ciphertexts; 4 = circuit
+///               server key and 5 = circuit client key go on with a list of Ids: layout in TfheSerializer.Circuit.cs)
 /// 7       1     reserved, 0
 /// 8       4     parameter Id length L (int32, 1..1024)
 /// 12      L     parameter Id, UTF-8 (TfheParameters.Id)
@@ -53,6 +56,8 @@ public enum TfheObjectKind : byte
 /// parameters), then n Fourier GGSWs of (k+1)·l_pbs·(k+1)·N float64 each (row-major, as FourierGgsw stores them),
 /// then the keyswitching key: k·N·l_ks rows of n+1 uint64.</para>
 /// <para>Ciphertext payload: int32 dimension d (k·N or n), then d+1 uint64 (mask, then body).</para>
+/// <para>Seeded ciphertexts payload: int32 count c (0..<see cref="MaxSeededCiphertexts"/>), int32 dimension d (k·N or
+/// n), then per ciphertext its 32-byte mask seed and its uint64 body.</para>
 /// <para>Client key payload: 3 int32 (n, k, N; must equal the parameters), then the n bits of the small LWE key and the
 /// k·N coefficients of the GLWE key, one byte (0 or 1) each. It is the secret: store it like a private key. Its
 /// encryption randomness is not stored; a loaded key draws fresh OS-seeded randomness.</para>
