@@ -66,11 +66,19 @@ public static class DigitsEncrypted
         log.WriteLine($"  log2 p_fail of the tightest read {encoding.Selection.Log2PFail:F1}; estimated cost {encoding.Selection.Cost:G3} " +
                       $"(one shared set: {encoding.Selection.SingleSetCost:G3})");
 
+        // Client: secret keys and the server key in compressed form (what it would send); server: decompresses it.
         var keygen = Stopwatch.StartNew();
-        var (client, serverKey) = CircuitClient.GenerateKeys(encoding);
+        var clientKey = CircuitClientKey.Generate(encoding.KeySets);
+        var compressed = CircuitClient.CreateCompressedServerKey(clientKey, encoding);
         keygen.Stop();
-        long serverKeyBytes = serverKey.SerializedSizeInBytes;
-        log.WriteLine($"  key generation {keygen.Elapsed.TotalSeconds:F2} s; server key {serverKeyBytes / 1048576.0:F1} MiB serialized " +
+        var client = new CircuitClient(clientKey, encoding);
+        var decompress = Stopwatch.StartNew();
+        var serverKey = compressed.Decompress();
+        decompress.Stop();
+        long serverKeyBytes = serverKey.SerializedSizeInBytes, compressedBytes = compressed.SerializedSizeInBytes;
+        log.WriteLine($"  key generation {keygen.Elapsed.TotalSeconds:F2} s (compressed server key {compressedBytes / 1048576.0:F1} MiB serialized); " +
+                      $"decompression on the server {decompress.Elapsed.TotalSeconds:F2} s");
+        log.WriteLine($"  server key {serverKeyBytes / 1048576.0:F1} MiB serialized " +
                       $"(bootstrapping keys {serverKey.BootstrapKeys.Values.Sum(k => k.SizeInBytes) / 1048576.0:F1} MiB, " +
                       $"keyswitching keys {serverKey.KeySwitchKeys.Values.Sum(k => k.SizeInBytes) / 1048576.0:F1} MiB)");
 
@@ -134,7 +142,7 @@ public static class DigitsEncrypted
         var report = new EncryptedReport(options.Samples, (double)agree / options.Samples, (double)correct / options.Samples, median,
             keygen.Elapsed.TotalSeconds, serverKeyBytes, string.Join("; ", encoding.KeySets.Select(k => k.Id)), encoding.PbsPerInference, hidden.TluInputBits,
             hidden.RoundedBits > 0 ? (hidden.RoundingMethod == RoundingKind.Exact ? "exact" : "approximate") : "none",
-            options.Threads ?? Environment.ProcessorCount, pError, simulatedAccuracy, inputBytes);
+            options.Threads ?? Environment.ProcessorCount, pError, simulatedAccuracy, inputBytes, compressedBytes, decompress.Elapsed.TotalSeconds);
         log.WriteLine($"  encrypted inputs {inputBytes / 1024.0:F1} KiB per sample as seeded ciphertexts ({expandedInputBytes / 1048576.0:F1} MiB expanded)");
         log.WriteLine($"  median latency {median:F0} ms per sample on {report.Threads} threads; {agree}/{options.Samples} equal the clear circuit; " +
                       $"accuracy {correct}/{options.Samples} (simulated at the same p_error: {simulatedAccuracy:P1}, mean of {SimulationRepeats} seeds)");
@@ -157,4 +165,6 @@ public sealed record EncryptedReport(
     [property: JsonPropertyName("threads")] int Threads,
     [property: JsonPropertyName("p_error")] double PError,
     [property: JsonPropertyName("simulated_accuracy")] double SimulatedAccuracy,
-    [property: JsonPropertyName("input_bytes")] long InputBytes);
+    [property: JsonPropertyName("input_bytes")] long InputBytes,
+    [property: JsonPropertyName("compressed_server_key_bytes")] long CompressedServerKeyBytes,
+    [property: JsonPropertyName("decompress_s")] double DecompressSeconds);

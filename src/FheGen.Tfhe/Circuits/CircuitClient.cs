@@ -64,6 +64,18 @@ public sealed class CircuitClient
         return clientKey.CreateServerKey(encoding.RequiredKeySwitches, encoding.RequiredBootstraps);
     }
 
+    /// <summary>
+    /// The evaluation keys <paramref name="encoding"/> needs in compressed form (masks from public seeds, bodies only):
+    /// what to store or send; the server calls <see cref="CompressedCircuitServerKey.Decompress"/>.
+    /// </summary>
+    public static CompressedCircuitServerKey CreateCompressedServerKey(CircuitClientKey clientKey, CircuitEncoding encoding)
+    {
+        ArgumentNullException.ThrowIfNull(clientKey);
+        ArgumentNullException.ThrowIfNull(encoding);
+        CheckParameters(clientKey.Parameters, encoding, "client", nameof(clientKey));
+        return clientKey.CreateCompressedServerKey(encoding.RequiredKeySwitches, encoding.RequiredBootstraps);
+    }
+
     /// <summary>Encrypts quantized inputs (integers in [0, 2^InputBits), as <c>Io.QuantizeInputs</c> gives them).</summary>
     /// <exception cref="ArgumentException">Wrong count.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A value is outside the circuit's input range.</exception>

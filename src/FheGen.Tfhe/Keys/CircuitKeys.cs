@@ -96,6 +96,33 @@ public sealed class CircuitClientKey
         return new CircuitServerKey(Parameters, ks, bs);
     }
 
+    /// <summary>
+    /// As <see cref="CreateServerKey"/>, compressed: every mask comes from a public seed and only bodies are kept, so
+    /// the key is a fraction of the size to store or send (1/(n+1) for keyswitching keys, 1/(k+1) for bootstrapping
+    /// keys). The server calls <see cref="CompressedCircuitServerKey.Decompress"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A pair names a key set that does not exist.</exception>
+    public CompressedCircuitServerKey CreateCompressedServerKey(IEnumerable<KeyPair> keySwitches, IEnumerable<KeyPair> bootstraps)
+    {
+        ArgumentNullException.ThrowIfNull(keySwitches);
+        ArgumentNullException.ThrowIfNull(bootstraps);
+        var ks = new Dictionary<KeyPair, CompressedKeySwitchKey>();
+        foreach (var pair in keySwitches.Distinct())
+        {
+            Check(pair);
+            ks[pair] = _keys[pair.To].CompressedKeySwitchKeyFrom(_keys[pair.From]);
+        }
+
+        var bs = new Dictionary<KeyPair, CompressedBootstrapKey>();
+        foreach (var pair in bootstraps.Distinct())
+        {
+            Check(pair);
+            bs[pair] = _keys[pair.To].CompressedBootstrapKeyFrom(_keys[pair.From]);
+        }
+
+        return new CompressedCircuitServerKey(Parameters, ks, bs);
+    }
+
     /// <summary>Writes every secret key in the versioned binary format (see <see cref="TfheSerializer"/>).</summary>
     public void Save(Stream stream) => TfheSerializer.WriteCircuitClientKey(stream, this);
 

@@ -124,6 +124,28 @@ public sealed class ClientKey
         }
     }
 
+    /// <summary>As <see cref="KeySwitchKeyFrom"/>, with row masks from public seeds (bodies only).</summary>
+    internal CompressedKeySwitchKey CompressedKeySwitchKeyFrom(ClientKey source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        lock (_gate)
+        {
+            var p = Parameters;
+            return CompressedKeySwitchKey.Generate(source._bigKey, _smallKey, new GadgetDecomposer(p.KsBaseLog, p.KsLevel), p.LweNoiseStdDev, _sampler);
+        }
+    }
+
+    /// <summary>As <see cref="BootstrapKeyFrom"/>, with row masks from public seeds (bodies only, standard domain).</summary>
+    internal CompressedBootstrapKey CompressedBootstrapKeyFrom(ClientKey source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        lock (_gate)
+        {
+            var p = Parameters;
+            return CompressedBootstrapKey.Generate(source._smallKey, _glweKey, new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel), p.GlweNoiseStdDev, _sampler);
+        }
+    }
+
     /// <summary>
     /// Encrypts a <paramref name="bits"/>-bit message (default <see cref="TfheParameters.PrecisionBits"/>) with one
     /// padding bit, under the big key (dimension k·N) with the GLWE noise, as ciphertexts are between operations.

@@ -63,6 +63,22 @@ internal static class PbsTestKeys
         return new PbsKeys(selection, client, server, sw.Elapsed);
     }
 
+    /// <summary>
+    /// Keys for the selected set whose server key went through compression (masks from public seeds, bodies only) and
+    /// decompression, as a server receives it; cached.
+    /// </summary>
+    public static PbsKeys SelectedCompressed(int precisionBits, double log2PError)
+    {
+        var selection = ParameterSelector.SelectForLog2PError(precisionBits, log2PError);
+        return Cache.GetOrAdd("compressed:" + selection.Parameters.Id, _ => new Lazy<PbsKeys>(() =>
+        {
+            var sw = Stopwatch.StartNew();
+            var client = ClientKey.Generate(selection.Parameters, Seeded("compressed-keys:" + selection.Parameters.Id));
+            var server = new ServerKey(selection.Parameters, client.CompressedBootstrapKeyFrom(client).Decompress(), client.CompressedKeySwitchKeyFrom(client).Decompress());
+            return new PbsKeys(selection, client, server, sw.Elapsed);
+        }, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+    }
+
     /// <summary>A deterministic sampler whose 32-byte seed is SHA-256 of <paramref name="label"/>.</summary>
     public static NoiseSampler Seeded(string label) => new(SHA256.HashData(Encoding.UTF8.GetBytes(label)));
 }

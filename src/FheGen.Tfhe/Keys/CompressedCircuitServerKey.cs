@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using FheGen.Tfhe.Bootstrap;
+using FheGen.Tfhe.Parameters;
+
+namespace FheGen.Tfhe.Keys;
+
+/// <summary>
+/// A <see cref="CircuitServerKey"/> in compressed form: masks from public seeds, bodies only (see
+/// <see cref="CompressedKeySwitchKey"/>, <see cref="CompressedBootstrapKey"/>). What the client stores or sends;
+/// <see cref="Decompress"/> gives the key the server evaluates with. It holds no secret key.
+/// </summary>
+public sealed class CompressedCircuitServerKey
+{
+    private readonly TfheParameters[] _parameters;
+    private readonly Dictionary<KeyPair, CompressedKeySwitchKey> _keySwitches;
+    private readonly Dictionary<KeyPair, CompressedBootstrapKey> _bootstraps;
+
+    /// <summary>Wraps compressed keys after checking each against the parameter sets it joins.</summary>
+    /// <exception cref="ArgumentException">A key's dimensions or gadget differ from its parameter sets.</exception>
+    public CompressedCircuitServerKey(IReadOnlyList<TfheParameters> parameters, IReadOnlyDictionary<KeyPair, CompressedKeySwitchKey> keySwitches, IReadOnlyDictionary<KeyPair, CompressedBootstrapKey> bootstraps)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(keySwitches);
+        ArgumentNullException.ThrowIfNull(bootstraps);
+        if (parameters.Count == 0)
+            throw new ArgumentException("A circuit needs at least one key set.", nameof(parameters));
+        _parameters = parameters.ToArray();
+        for (int i = 0; i < _parameters.Length; i++)
+            ArgumentNullException.ThrowIfNull(_parameters[i], $"{nameof(parameters)}[{i}]");
+        _keySwitches = new Dictionary<KeyPair, CompressedKeySwitchKey>();
+        foreach (var (pair, key) in keySwitches)
+        {
+            var (from, to) = (Set(pair.From), Set(pair.To));
+            ArgumentNullException.ThrowIfNull(key);
+            if (key.InputDimension != from.BigLweDimension || key.OutputDimension != to.LweDimension ||
+                key.Decomposer.BaseLog != to.KsBaseLog || key.Decomposer.LevelCount != to.KsLevel)
+                throw new ArgumentException($"The keyswitching key {pair} does not match {from.Id} -> {to.Id}.", nameof(keySwitches));
+            _keySwitches[pair] = key;
+        }
+
+        _bootstraps = new Dictionary<KeyPair, CompressedBootstrapKey>();
+        foreach (var (pair, key) in bootstraps)
+        {
+            var (from, to) = (Set(pair.From), Set(pair.To));
+            ArgumentNullException.ThrowIfNull(key);
+            if (key.LweDimension != from.LweDimension || key.GlweDimension != to.GlweDimension || key.PolynomialSize != to.PolynomialSize ||
+                key.Decomposer.BaseLog != to.PbsBaseLog || key.Decomposer.LevelCount != to.PbsLevel)
+                throw new ArgumentException($"The bootstrapping key {pair} does not match {from.Id} -> {to.Id}.", nameof(bootstraps));
+            _bootstraps[pair] = key;
+        }
+    }
+
+    /// <summary>The parameter set of each key set.</summary>
+    public IReadOnlyList<TfheParameters> Parameters => _parameters;
+
+    /// <summary>The compressed keyswitching keys, by (source big key, destination small key).</summary>
+    public IReadOnlyDictionary<KeyPair, CompressedKeySwitchKey> KeySwitchKeys => _keySwitches;
+
+    /// <summary>The compressed bootstrapping keys, by (source small key, destination GLWE key).</summary>
+    public IReadOnlyDictionary<KeyPair, CompressedBootstrapKey> BootstrapKeys => _bootstraps;
+
+    /// <summary>In-memory size of the seeds and bodies, in bytes.</summary>
+    public long SizeInBytes => _keySwitches.Values.Sum(k => k.SizeInBytes) + _bootstraps.Values.Sum(k => k.SizeInBytes);
+
+    /// <summary>Bytes of <see cref="Save"/>'s output, known without serializing.</summary>
+    public long SerializedSizeInBytes => TfheSerializer.CompressedCircuitServerKeyLength(_parameters, _keySwitches.Keys, _bootstraps.Keys);
+
+    /// <summary>The evaluation keys: masks regenerated from their seeds, bootstrapping keys taken to the Fourier domain.</summary>
+    public CircuitServerKey Decompress() => new(_parameters,
+        _keySwitches.ToDictionary(e => e.Key, e => e.Value.Decompress()),
+        _bootstraps.ToDictionary(e => e.Key, e => e.Value.Decompress()));
+
+    /// <summary>Writes the keys in the versioned binary format (see <see cref="TfheSerializer"/>).</summary>
+    public void Save(Stream stream) => TfheSerializer.WriteCompressedCircuitServerKey(stream, this);
+
+    /// <summary>Reads keys written by <see cref="Save"/>; the stream must end right after them.</summary>
+    /// <param name="stream">Source stream.</param>
+    /// <param name="expectedParameters">When given, the stored parameter sets must equal these, in order.</param>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or for other parameters.</exception>
+    public static CompressedCircuitServerKey Load(Stream stream, IReadOnlyList<TfheParameters>? expectedParameters = null)
+        => TfheSerializer.ReadCompressedCircuitServerKey(stream, expectedParameters);
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"CompressedCircuitServerKey({string.Join(", ", _parameters.Select(p => p.Id))}; KS {string.Join(" ", _keySwitches.Keys)}; BSK {string.Join(" ", _bootstraps.Keys)}; {SizeInBytes} bytes)";
+
+    private TfheParameters Set(int index) => (uint)index < (uint)_parameters.Length
+        ? _parameters[index]
+        : throw new ArgumentOutOfRangeException(nameof(index), index, $"There are {_parameters.Length} key sets.");
+}

@@ -1,0 +1,106 @@
+using System;
+using System.IO;
+using System.Linq;
+using FheGen.Backends;
+using FheGen.Tfhe.Circuits;
+using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Tests.Circuits;
+using Xunit.Abstractions;
+
+namespace FheGen.Tfhe.Tests.Keys;
+
+/// <summary>
+/// Compressed circuit server keys (masks from public seeds, bodies only): a circuit evaluates correctly with the
+/// decompressed key, the compressed form is a fraction of the size, and its serialization (kind 7) round-trips and
+/// refuses damaged data. Their noise is checked against the model in <c>PbsNoiseStatisticsTests</c>.
+/// </summary>
+public sealed class CompressedServerKeyTests(ITestOutputHelper output)
+{
+    private static (CircuitEncoding Encoding, CircuitClient Client, CompressedCircuitServerKey Compressed) Keys()
+    {
+        var encoding = CircuitEncoding.Create(ExactRoundedModel.Interpreter.Plan);
+        var clientKey = CircuitClientKey.Generate(encoding.KeySets, KeysFixture.Seeded(31));
+        var compressed = CircuitClient.CreateCompressedServerKey(clientKey, encoding);
+        return (encoding, new CircuitClient(clientKey, encoding), compressed);
+    }
+
+    [Fact]
+    public void A_circuit_runs_with_the_decompressed_key_sent_in_compressed_form()
+    {
+        var (encoding, client, compressed) = Keys();
+        using var ms = new MemoryStream();
+        compressed.Save(ms);
+        long full = TfheSerializer.CircuitServerKeyLength(encoding.KeySets, encoding.RequiredKeySwitches, encoding.RequiredBootstraps);
+        output.WriteLine($"{encoding}: compressed {ms.Length} bytes, full {full} bytes ({(double)ms.Length / full:P1})");
+        Assert.Equal(compressed.SerializedSizeInBytes, ms.Length);
+        Assert.True(ms.Length < full / 2, $"{ms.Length} vs {full}");
+
+        ms.Position = 0;
+        var server = CompressedCircuitServerKey.Load(ms, encoding.KeySets).Decompress();
+        Assert.Equal(full, server.SerializedSizeInBytes);
+        var backend = new EncryptedBackend(server, encoding);
+        var plan = encoding.Plan;
+        var rng = new Random(4);
+        for (int s = 0; s < 4; s++)
+        {
+            var x = Enumerable.Range(0, plan.Inputs).Select(_ => rng.NextInt64(0, plan.Input.MaxLevel + 1)).ToArray();
+            var outputs = new LweCiphertext[plan.Layers[^1].Outputs];
+            ExactRoundedModel.Run<EncryptedBackend, LweCiphertext>(backend, client.EncryptInputs(x), outputs);
+            var clear = new long[outputs.Length];
+            ExactRoundedModel.Run<ClearBackend, long>(default, x, clear);
+            Assert.Equal(clear, client.DecryptOutputs(outputs));
+        }
+    }
+
+    [Fact]
+    public void Decompression_is_deterministic_and_the_round_trip_keeps_every_word()
+    {
+        var (encoding, _, compressed) = Keys();
+        using var ms = new MemoryStream();
+        compressed.Save(ms);
+        ms.Position = 0;
+        var loaded = CompressedCircuitServerKey.Load(ms);
+        Assert.Equal(compressed.Parameters, loaded.Parameters);
+        Assert.Equal(compressed.KeySwitchKeys.Keys.OrderBy(p => (p.From, p.To)), loaded.KeySwitchKeys.Keys.OrderBy(p => (p.From, p.To)));
+        foreach (var (pair, key) in compressed.KeySwitchKeys)
+        {
+            Assert.True(key.Seeds.SequenceEqual(loaded.KeySwitchKeys[pair].Seeds));
+            Assert.True(key.Bodies.SequenceEqual(loaded.KeySwitchKeys[pair].Bodies));
+            Assert.True(RawKeyAccess.KeySwitchKeyData(key.Decompress()).Span.SequenceEqual(RawKeyAccess.KeySwitchKeyData(loaded.KeySwitchKeys[pair].Decompress()).Span));
+        }
+        foreach (var (pair, key) in compressed.BootstrapKeys)
+        {
+            Assert.True(key.Seeds.SequenceEqual(loaded.BootstrapKeys[pair].Seeds));
+            Assert.True(key.Bodies.SequenceEqual(loaded.BootstrapKeys[pair].Bodies));
+            var a = key.Decompress();
+            var b = loaded.BootstrapKeys[pair].Decompress();
+            for (int i = 0; i < a.LweDimension; i += 97)
+                Assert.True(a[i].Polynomial(0, 0).SequenceEqual(b[i].Polynomial(0, 0)));
+        }
+        Assert.Equal(encoding.RequiredBootstraps.Count, compressed.BootstrapKeys.Count);
+    }
+
+    [Fact]
+    public void Damaged_or_foreign_data_is_refused()
+    {
+        var (encoding, _, compressed) = Keys();
+        using var ms = new MemoryStream();
+        compressed.Save(ms);
+        byte[] bytes = ms.ToArray();
+        int header = (int)(bytes.Length - compressed.SizeInBytes - 32);   // everything before the first seed
+        foreach (int at in Enumerable.Range(0, header).Concat(new[] { header + 5, bytes.Length / 2, bytes.Length - 40, bytes.Length - 1 }))
+        {
+            byte[] b = (byte[])bytes.Clone();
+            b[at] ^= 0x04;
+            Assert.Throws<TfheFormatException>(() => CompressedCircuitServerKey.Load(new MemoryStream(b)));
+        }
+        foreach (int cut in new[] { 0, 7, header, bytes.Length / 3, bytes.Length - 1 })
+            Assert.Throws<TfheFormatException>(() => CompressedCircuitServerKey.Load(new MemoryStream(bytes, 0, cut)));
+        Assert.Throws<TfheFormatException>(() => CompressedCircuitServerKey.Load(new MemoryStream([.. bytes, 1])));
+        // A full circuit key is not a compressed one, and the other way round; parameter sets must match when given.
+        Assert.Throws<TfheFormatException>(() => CircuitServerKey.Load(new MemoryStream(bytes)));
+        var other = CircuitEncoding.Create(UnroundedModel.Interpreter.Plan);
+        Assert.Throws<TfheFormatException>(() => CompressedCircuitServerKey.Load(new MemoryStream(bytes), other.KeySets));
+    }
+}
