@@ -170,8 +170,7 @@ public sealed class CircuitServerKey
         {
             var (from, to) = (Set(pair.From), Set(pair.To));
             ArgumentNullException.ThrowIfNull(key);
-            if (key.InputDimension != from.BigLweDimension || key.OutputDimension != to.LweDimension ||
-                key.Decomposer.BaseLog != to.KsBaseLog || key.Decomposer.LevelCount != to.KsLevel)
+            if (!KeyShapes.KeySwitchMatches(key.InputDimension, key.OutputDimension, key.Decomposer, from, to))
                 throw new ArgumentException($"The keyswitching key {pair} does not match {from.Id} -> {to.Id}.", nameof(keySwitches));
             _keySwitches[pair] = key;
         }
@@ -181,8 +180,7 @@ public sealed class CircuitServerKey
         {
             var (from, to) = (Set(pair.From), Set(pair.To));
             ArgumentNullException.ThrowIfNull(key);
-            if (key.LweDimension != from.LweDimension || key.GlweDimension != to.GlweDimension || key.PolynomialSize != to.PolynomialSize ||
-                key.Decomposer.BaseLog != to.PbsBaseLog || key.Decomposer.LevelCount != to.PbsLevel)
+            if (!KeyShapes.BootstrapMatches(key.LweDimension, key.GlweDimension, key.PolynomialSize, key.Decomposer, from, to))
                 throw new ArgumentException($"The bootstrapping key {pair} does not match {from.Id} -> {to.Id}.", nameof(bootstraps));
             _bootstraps[pair] = key;
         }
@@ -244,4 +242,18 @@ public sealed class CircuitServerKey
     private TfheParameters Set(int index) => (uint)index < (uint)_parameters.Length
         ? _parameters[index]
         : throw new ArgumentOutOfRangeException(nameof(index), index, $"There are {_parameters.Length} key sets.");
+}
+
+/// <summary>Whether a key's shape fits the parameter sets it joins (shared by the full and compressed containers).</summary>
+internal static class KeyShapes
+{
+    /// <summary>A keyswitching key from the big key of <paramref name="from"/> to the small key of <paramref name="to"/>, with <paramref name="to"/>'s gadget.</summary>
+    public static bool KeySwitchMatches(int inputDimension, int outputDimension, Arithmetic.GadgetDecomposer decomposer, TfheParameters from, TfheParameters to)
+        => inputDimension == from.BigLweDimension && outputDimension == to.LweDimension &&
+           decomposer.BaseLog == to.KsBaseLog && decomposer.LevelCount == to.KsLevel;
+
+    /// <summary>A bootstrapping key from the small key of <paramref name="from"/> into the GLWE key of <paramref name="to"/>, with <paramref name="to"/>'s gadget.</summary>
+    public static bool BootstrapMatches(int lweDimension, int glweDimension, int polynomialSize, Arithmetic.GadgetDecomposer decomposer, TfheParameters from, TfheParameters to)
+        => lweDimension == from.LweDimension && glweDimension == to.GlweDimension && polynomialSize == to.PolynomialSize &&
+           decomposer.BaseLog == to.PbsBaseLog && decomposer.LevelCount == to.PbsLevel;
 }

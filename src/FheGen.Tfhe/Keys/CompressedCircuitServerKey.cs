@@ -35,8 +35,7 @@ public sealed class CompressedCircuitServerKey
         {
             var (from, to) = (Set(pair.From), Set(pair.To));
             ArgumentNullException.ThrowIfNull(key);
-            if (key.InputDimension != from.BigLweDimension || key.OutputDimension != to.LweDimension ||
-                key.Decomposer.BaseLog != to.KsBaseLog || key.Decomposer.LevelCount != to.KsLevel)
+            if (!KeyShapes.KeySwitchMatches(key.InputDimension, key.OutputDimension, key.Decomposer, from, to))
                 throw new ArgumentException($"The keyswitching key {pair} does not match {from.Id} -> {to.Id}.", nameof(keySwitches));
             _keySwitches[pair] = key;
         }
@@ -46,8 +45,7 @@ public sealed class CompressedCircuitServerKey
         {
             var (from, to) = (Set(pair.From), Set(pair.To));
             ArgumentNullException.ThrowIfNull(key);
-            if (key.LweDimension != from.LweDimension || key.GlweDimension != to.GlweDimension || key.PolynomialSize != to.PolynomialSize ||
-                key.Decomposer.BaseLog != to.PbsBaseLog || key.Decomposer.LevelCount != to.PbsLevel)
+            if (!KeyShapes.BootstrapMatches(key.LweDimension, key.GlweDimension, key.PolynomialSize, key.Decomposer, from, to))
                 throw new ArgumentException($"The bootstrapping key {pair} does not match {from.Id} -> {to.Id}.", nameof(bootstraps));
             _bootstraps[pair] = key;
         }
