@@ -185,9 +185,14 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
             int count = inputs.Length;
             var ins = new LweCiphertext[count];
             var prepared = new PreparedTable[count];
+            int dimension = BigDimension(Encoding.StageKeys[stage]);
             for (int j = 0; j < count; j++)
             {
                 ins[j] = inputs[j] ?? throw new ArgumentNullException(nameof(inputs), $"Input {j} is null.");
+                if (ins[j].LweDimension != dimension)
+                    throw new ArgumentException(
+                        $"Input {j} has dimension {ins[j].LweDimension}; stage {stage} values are under key set {Encoding.StageKeys[stage]} " +
+                        $"(k·N = {dimension}). Encrypt inputs with the CircuitClient of this encoding.", nameof(inputs));
                 var table = tables[j] ?? throw new ArgumentNullException(nameof(tables), $"Table {j} is null.");
                 prepared[j] = _tables.GetOrAdd((table, stage), key => Prepare(key.Table, key.Stage));
             }

@@ -331,6 +331,10 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => new CircuitClient(otherKey, encoding));
 
         var backend = new EncryptedBackend(server, encoding, 1);
+        // Ciphertexts of another key set's dimension are refused before any bootstrapping.
+        var foreign = new LweCiphertext(encoding.KeySets[0].BigLweDimension + 1);
+        var table = plan.Tables[0];
+        Assert.Throws<ArgumentException>(() => backend.Lookup(new[] { foreign }, new LweCiphertext[1], new[] { table }));
         var values = new[] { backend.Constant(1) };
         backend.Round(values, new RoundingStep(1, 0, 3));
         Assert.Throws<InvalidOperationException>(() => backend.Round(values, new RoundingStep(1, 0, 3)));
