@@ -111,4 +111,55 @@ public sealed class KeySwitchKey
             }
         }
     }
+    /// <summary>
+    /// Keyswitches <paramref name="inputs"/> into <paramref name="outputs"/> (same count) in one pass over the key: each
+    /// row is read from memory once and applied to every input while it is in cache. A keyswitch is otherwise bound by
+    /// streaming the whole key (hundreds of MB for wide sets) once per ciphertext. Results equal
+    /// <see cref="KeySwitch(LweCiphertext, LweCiphertext)"/>'s exactly. Thread-safe as that one.
+    /// </summary>
+    /// <exception cref="ArgumentException">Counts or dimensions differ, or an output is also an input.</exception>
+    public void KeySwitch(ReadOnlySpan<LweCiphertext> inputs, ReadOnlySpan<LweCiphertext> outputs)
+    {
+        if (inputs.Length != outputs.Length)
+            throw new ArgumentException($"{inputs.Length} inputs but {outputs.Length} outputs.", nameof(outputs));
+        int count = inputs.Length;
+        for (int b = 0; b < count; b++)
+        {
+            if (inputs[b] is null || inputs[b].LweDimension != InputDimension)
+                throw new ArgumentException($"Input {b} is null or not of dimension {InputDimension}.", nameof(inputs));
+            if (outputs[b] is null || outputs[b].LweDimension != OutputDimension)
+                throw new ArgumentException($"Output {b} is null or not of dimension {OutputDimension}.", nameof(outputs));
+            for (int a = 0; a < count; a++)
+            {
+                if (ReferenceEquals(outputs[b], inputs[a]))
+                    throw new ArgumentException($"Output {b} is also input {a}.", nameof(outputs));
+            }
+        }
+
+        int l = Decomposer.LevelCount;
+        int rowSize = OutputDimension + 1;
+        for (int b = 0; b < count; b++)
+        {
+            outputs[b].AsSpan().Clear();
+            outputs[b].Body = inputs[b].Body;
+        }
+
+        long[]? rented = count * l > 512 ? new long[count * l] : null;
+        Span<long> digits = rented ?? stackalloc long[count * l];
+        for (int i = 0; i < InputDimension; i++)
+        {
+            for (int b = 0; b < count; b++)
+                Decomposer.Decompose(inputs[b].Mask[i], digits.Slice(b * l, l));
+            for (int j = 0; j < l; j++)
+            {
+                ReadOnlySpan<ulong> row = _data.AsSpan((i * l + j) * rowSize, rowSize);
+                for (int b = 0; b < count; b++)
+                {
+                    long d = digits[b * l + j];
+                    if (d != 0)
+                        TorusSpan.MultiplyAdd(outputs[b].AsSpan(), row, unchecked((ulong)-d));
+                }
+            }
+        }
+    }
 }

@@ -197,69 +197,160 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
                 prepared[j] = _tables.GetOrAdd((table, stage), key => Prepare(key.Table, key.Stage));
             }
 
-            var results = new LweCiphertext[count];
-            var pool = _workers.GetOrAdd(stage, _ => new ConcurrentBag<Worker>());
-            Parallel.For(0, count, _parallel,
-                () => pool.TryTake(out var worker) ? worker : CreateWorker(stage),
-                (j, _, worker) =>
-                {
-                    results[j] = Evaluate(worker, ins[j], prepared[j], stage, r, exact);
-                    return worker;
-                },
-                pool.Add);
-            results.CopyTo(outputs);
-        }
-
-        /// <summary>One neuron: exact rounding's extractions if any, then the lookup, into a new ciphertext.</summary>
-        private LweCiphertext Evaluate(Worker worker, LweCiphertext input, PreparedTable table, int stage, int r, bool exact)
-        {
-            int w = Bits(stage);
-            var work = input.Clone();
-            int bits = table.Bits;
+            var runs = new NeuronRun[count];
+            for (int j = 0; j < count; j++)
+                runs[j] = new NeuronRun(ins[j].Clone(), prepared[j], Steps(r, exact, prepared[j].Bits));
             if (exact)
             {
-                var pbs = worker.Extraction ?? throw new InvalidOperationException(
-                    $"Stage {stage} is rounded exactly at run time but its encoding has no extraction reads; build the encoding from the plan the code was generated from.");
-                int inputKey = Encoding.StageKeys[stage];
-                var scratch = new LweCiphertext(BigDimension(inputKey));
-                var read = new LweCiphertext(BigDimension(inputKey));
+                if (!_key.KeySwitchKeys.ContainsKey(new KeyPair(Encoding.StageKeys[stage], _extractionKeys[stage])))
+                    throw new InvalidOperationException(
+                        $"Stage {stage} is rounded exactly at run time but its encoding has no extraction reads; build the encoding from the plan the code was generated from.");
                 // Round half up: add 2^(r-1), then clear the r low bits chunk by chunk, lowest first (lower bits already zero).
-                work.AddPlaintext(Encode(1L << (r - 1), stage));
-                int lo = 0;
-                foreach (int c in ExactRounding.Chunks(r, bits))
+                foreach (var run in runs) run.Work.AddPlaintext(Encode(1L << (r - 1), stage));
+            }
+
+            // Every neuron makes the same sequence of reads (for one table width), so they go in phases: the k-th read of
+            // every neuron together. Each phase keyswitches its reads in batches (one pass over the key per batch: the
+            // keyswitch is bound by streaming the key) and then blind-rotates them in parallel.
+            var pool = _workers.GetOrAdd(stage, _ => new ConcurrentBag<Worker>());
+            var active = new List<NeuronRun>(count);
+            for (int phase = 0; ; phase++)
+            {
+                active.Clear();
+                foreach (var run in runs)
                 {
-                    int shift = w - (lo + c - 1);   // bit lo+c-1 into the padding position
-                    // Sign read, half a cell off the boundaries: ±2^(lo+c-2)·Δ by that bit, shifted to b·2^(lo+c-1)·Δ.
-                    scratch.CopyFrom(work);
-                    scratch.MultiplyAssign(1L << shift);
-                    scratch.AddPlaintext(1UL << (63 - c));
-                    ulong half = HalfStep(lo + c - 1, stage);
-                    pbs.Apply(scratch, _signs.GetOrAdd((stage, lo + c - 1), key => TestPolynomial.Constant(PolynomialSize(Encoding.StageKeys[key.Stage]), 0UL - HalfStep(key.Bit, key.Stage))), read);
-                    Interlocked.Increment(ref _bootstraps);
-                    read.AddPlaintext(half);
-                    work.SubtractAssign(read);
-                    if (c >= 2)
+                    if (phase < run.Steps.Length) active.Add(run);
+                }
+
+                if (active.Count == 0) break;
+                foreach (var run in active) PrepareRead(run, phase, stage, r, exact);
+                KeySwitchAll(active, phase, stage);
+                Parallel.For(0, active.Count, _parallel,
+                    () => pool.TryTake(out var worker) ? worker : CreateWorker(stage),
+                    (a, _, worker) =>
                     {
-                        // The chunk's other c-1 bits, now under a clear padding bit: an identity lookup of their value.
-                        scratch.CopyFrom(work);
-                        scratch.MultiplyAssign(1L << shift);
-                        pbs.Apply(scratch, Identity(stage, c - 1, lo), read);
+                        var run = active[a];
+                        var readStep = run.Steps[phase];
+                        var pbs = readStep.Kind == ReadKind.Lookup ? worker.Lookup : worker.Extraction!;
+                        pbs.ProgrammableBootstrap(run.Small!, TestPolynomialOf(readStep, run.Table, stage), run.Read!);
                         Interlocked.Increment(ref _bootstraps);
-                        work.SubtractAssign(read);
-                    }
+                        return worker;
+                    },
+                    pool.Add);
+                foreach (var run in active) ApplyRead(run, phase, stage);
+            }
+
+            for (int j = 0; j < count; j++)
+                outputs[j] = runs[j].Output ?? throw new InvalidOperationException("A neuron ended without its lookup.");
+        }
+
+        /// <summary>A neuron's reads: for exact rounding, a sign read and (chunks of 2 bits or more) an identity read per chunk; then the lookup.</summary>
+        private static ReadStep[] Steps(int r, bool exact, int tableBits)
+        {
+            var steps = new List<ReadStep>();
+            if (exact)
+            {
+                int lo = 0;
+                foreach (int c in ExactRounding.Chunks(r, tableBits))
+                {
+                    steps.Add(new ReadStep(ReadKind.Sign, lo, c));
+                    if (c >= 2) steps.Add(new ReadStep(ReadKind.Identity, lo, c));
                     lo += c;
                 }
             }
 
-            // Index into the padded table: subtract its first input (in rounded units), then move its bits to the top.
-            work.AddPlaintext(0UL - Encode(table.PaddedInputMin << r, stage));
-            if (!exact && r > 0) work.AddPlaintext(Encode(1, stage) >> 2); // ties of approximate rounding lean up, as exact rounding's
-            work.MultiplyAssign(1L << (w - r - bits));
-            var output = new LweCiphertext(BigDimension(_readKeys[stage]));
-            worker.Lookup.Apply(work, table.Polynomial, output);
-            Interlocked.Increment(ref _bootstraps);
-            return output;
+            steps.Add(new ReadStep(ReadKind.Lookup, 0, 0));
+            return steps.ToArray();
         }
+
+        /// <summary>Sets <see cref="NeuronRun.Scratch"/> to the ciphertext the neuron's read of this phase bootstraps.</summary>
+        private void PrepareRead(NeuronRun run, int phase, int stage, int r, bool exact)
+        {
+            int w = Bits(stage);
+            var step = run.Steps[phase];
+            if (step.Kind == ReadKind.Lookup)
+            {
+                // Index into the padded table: subtract its first input (in rounded units), then move its bits to the top.
+                var work = run.Work;
+                work.AddPlaintext(0UL - Encode(run.Table.PaddedInputMin << r, stage));
+                if (!exact && r > 0) work.AddPlaintext(Encode(1, stage) >> 2); // ties of approximate rounding lean up, as exact rounding's
+                work.MultiplyAssign(1L << (w - r - run.Table.Bits));
+                run.Scratch = work;
+                run.Read = new LweCiphertext(BigDimension(_readKeys[stage]));
+                return;
+            }
+
+            // Bit lo+c-1 into the padding position.
+            int shift = w - (step.Lo + step.Chunk - 1);
+            run.Scratch ??= new LweCiphertext(run.Work.LweDimension);
+            run.Read ??= new LweCiphertext(run.Work.LweDimension);
+            run.Scratch.CopyFrom(run.Work);
+            run.Scratch.MultiplyAssign(1L << shift);
+            // Sign read, half a cell off the boundaries: ±2^(lo+c-2)·Δ by that bit (shifted to b·2^(lo+c-1)·Δ afterwards).
+            if (step.Kind == ReadKind.Sign) run.Scratch.AddPlaintext(1UL << (63 - step.Chunk));
+        }
+
+        /// <summary>Keyswitches the phase's reads, each group (extractions, lookups) in batches spread over the workers.</summary>
+        private void KeySwitchAll(List<NeuronRun> active, int phase, int stage)
+        {
+            int input = Encoding.StageKeys[stage];
+            foreach (var kind in new[] { ReadKind.Lookup, ReadKind.Sign })
+            {
+                // Sign and identity reads share the extraction keys.
+                var group = active.Where(run => (run.Steps[phase].Kind == ReadKind.Lookup) == (kind == ReadKind.Lookup)).ToArray();
+                if (group.Length == 0) continue;
+                int target = kind == ReadKind.Lookup ? _readKeys[stage] : _extractionKeys[stage];
+                var ksk = _key.KeySwitchKeys[new KeyPair(input, target)];
+                foreach (var run in group)
+                {
+                    if (run.Small is null || run.Small.LweDimension != ksk.OutputDimension) run.Small = new LweCiphertext(ksk.OutputDimension);
+                }
+
+                int batches = Math.Min(group.Length, _parallel.MaxDegreeOfParallelism);
+                Parallel.For(0, batches, _parallel, b =>
+                {
+                    int from = group.Length * b / batches, to = group.Length * (b + 1) / batches;
+                    var slice = group.AsSpan(from, to - from);
+                    var scratches = new LweCiphertext[slice.Length];
+                    var smalls = new LweCiphertext[slice.Length];
+                    for (int i = 0; i < slice.Length; i++)
+                    {
+                        scratches[i] = slice[i].Scratch!;
+                        smalls[i] = slice[i].Small!;
+                    }
+
+                    ksk.KeySwitch(scratches, smalls);
+                });
+            }
+        }
+
+        /// <summary>Folds the phase's read back into the neuron: subtract an extraction, or keep the lookup's output.</summary>
+        private void ApplyRead(NeuronRun run, int phase, int stage)
+        {
+            var step = run.Steps[phase];
+            switch (step.Kind)
+            {
+                case ReadKind.Sign:
+                    run.Read!.AddPlaintext(HalfStep(step.Lo + step.Chunk - 1, stage));
+                    run.Work.SubtractAssign(run.Read);
+                    break;
+                case ReadKind.Identity:
+                    // The chunk's other c-1 bits, read under a clear padding bit by an identity lookup: subtracted too.
+                    run.Work.SubtractAssign(run.Read!);
+                    break;
+                default:
+                    run.Output = run.Read;
+                    break;
+            }
+        }
+
+        private TestPolynomial TestPolynomialOf(ReadStep step, PreparedTable table, int stage) => step.Kind switch
+        {
+            ReadKind.Sign => _signs.GetOrAdd((stage, step.Lo + step.Chunk - 1),
+                key => TestPolynomial.Constant(PolynomialSize(Encoding.StageKeys[key.Stage]), 0UL - HalfStep(key.Bit, key.Stage))),
+            ReadKind.Identity => Identity(stage, step.Chunk - 1, step.Lo),
+            _ => table.Polynomial,
+        };
 
         /// <summary>2^(k−1)·Δ as a torus value (Δ/2 for k = 0): half of bit k's weight.</summary>
         private ulong HalfStep(int k, int stage) => k == 0 ? Encoding.Delta(stage) >> 1 : Encoding.Delta(stage) << (k - 1);
@@ -290,6 +381,38 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
     }
 
     private sealed record PreparedTable(int Bits, long PaddedInputMin, TestPolynomial Polynomial);
+
+    private enum ReadKind
+    {
+        Sign,
+        Identity,
+        Lookup,
+    }
+
+    /// <summary>One bootstrapped read of a neuron: a sign or identity read of chunk [Lo, Lo + Chunk), or the lookup.</summary>
+    private readonly record struct ReadStep(ReadKind Kind, int Lo, int Chunk);
+
+    /// <summary>A neuron's state through a lookup batch: its accumulator, its reads, and the buffers of the current one.</summary>
+    private sealed class NeuronRun(LweCiphertext work, PreparedTable table, ReadStep[] steps)
+    {
+        public LweCiphertext Work { get; } = work;
+
+        public PreparedTable Table { get; } = table;
+
+        public ReadStep[] Steps { get; } = steps;
+
+        /// <summary>The ciphertext the current read bootstraps (big dimension of the stage's set).</summary>
+        public LweCiphertext? Scratch { get; set; }
+
+        /// <summary>Its keyswitch to the read's small key.</summary>
+        public LweCiphertext? Small { get; set; }
+
+        /// <summary>The read's bootstrapped result.</summary>
+        public LweCiphertext? Read { get; set; }
+
+        /// <summary>The lookup's output, once done.</summary>
+        public LweCiphertext? Output { get; set; }
+    }
 
     /// <summary>One worker thread's bootstrappers for a stage (scratch buffers over shared keys).</summary>
     private sealed record Worker(ProgrammableBootstrapper Lookup, ProgrammableBootstrapper? Extraction);

@@ -333,7 +333,7 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
         var backend = new EncryptedBackend(server, encoding, 1);
         // Ciphertexts of another key set's dimension are refused before any bootstrapping.
         var foreign = new LweCiphertext(encoding.KeySets[0].BigLweDimension + 1);
-        var table = plan.Tables[0];
+        var table = new LookupTable(0, 0, 2, 2, new long[] { 0, 1, 2, 3 });
         Assert.Throws<ArgumentException>(() => backend.Lookup(new[] { foreign }, new LweCiphertext[1], new[] { table }));
         var values = new[] { backend.Constant(1) };
         backend.Round(values, new RoundingStep(1, 0, 3));
