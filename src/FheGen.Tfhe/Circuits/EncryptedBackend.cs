@@ -28,8 +28,10 @@ namespace FheGen.Tfhe.Circuits;
 /// caller's copy at stage 0 and several runs may share one backend value, one after another or concurrently.
 /// </para>
 /// <para>
-/// Linear operations work on the ciphertexts in place (the accumulators are owned by the run); every lookup batch runs
-/// its bootstrappings in parallel, one <see cref="ProgrammableBootstrapper"/> per worker thread over the shared
+/// Linear operations work on the ciphertexts in place (the accumulators are owned by the run). A lookup batch runs in
+/// phases, the k-th read of every neuron together: the phase's keyswitches in batches (one pass over the keyswitching
+/// key per batch, <see cref="KeySwitchKey.KeySwitch(ReadOnlySpan{LweCiphertext}, ReadOnlySpan{LweCiphertext})"/>),
+/// then its blind rotations in parallel, one <see cref="ProgrammableBootstrapper"/> per worker thread over the shared
 /// read-only keys. The encoding, the reads and the key set each runs at are described on <see cref="CircuitEncoding"/>.
 /// </para>
 /// <para>
