@@ -60,11 +60,7 @@ public static class Polynomial
             throw new ArgumentException("Source and result lengths differ.", nameof(result));
         if (n == 0)
             return;
-        int twoN = 2 * n;
-        int p = ((power % twoN) + twoN) % twoN;
-        bool negateAll = p >= n;
-        if (negateAll)
-            p -= n;
+        int p = ReducePower(power, n, out bool negateAll);
         // Coefficient j moves to j + p; the ones pushed past X^(N-1) come back negated.
         for (int j = 0; j < n - p; j++)
             result[j + p] = negateAll ? 0UL - source[j] : source[j];
@@ -87,16 +83,21 @@ public static class Polynomial
             throw new ArgumentException("Source and result lengths differ.", nameof(result));
         if (n == 0)
             return;
-        int twoN = 2 * n;
-        int p = ((power % twoN) + twoN) % twoN;
-        bool negateAll = p >= n;
-        if (negateAll)
-            p -= n;
+        int p = ReducePower(power, n, out bool negateAll);
         // result[j] = s·source[j − p] − source[j] for j ≥ p, and −s·source[j − p + N] − source[j] for j < p (s = ±1).
         ref ulong src = ref MemoryMarshal.GetReference(source);
         ref ulong dst = ref MemoryMarshal.GetReference(result);
         RotatedMinus(ref Unsafe.Add(ref src, n - p), ref src, ref dst, p, !negateAll);
         RotatedMinus(ref src, ref Unsafe.Add(ref src, p), ref Unsafe.Add(ref dst, p), n - p, negateAll);
+    }
+
+    /// <summary>X^power = ±X^p with p in [0, N): p, and whether the sign is minus (power mod 2N ≥ N, as X^N = −1).</summary>
+    private static int ReducePower(int power, int n, out bool negate)
+    {
+        int twoN = 2 * n;
+        int p = ((power % twoN) + twoN) % twoN;
+        negate = p >= n;
+        return negate ? p - n : p;
     }
 
     /// <summary><c>dst[j] = (negate ? −moved[j] : moved[j]) − own[j]</c> for j &lt; count.</summary>

@@ -157,33 +157,11 @@ public sealed class CircuitServerKey
     /// <exception cref="ArgumentException">A key's dimensions or gadget differ from its parameter sets.</exception>
     public CircuitServerKey(IReadOnlyList<TfheParameters> parameters, IReadOnlyDictionary<KeyPair, KeySwitchKey> keySwitches, IReadOnlyDictionary<KeyPair, BootstrapKey> bootstraps)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentNullException.ThrowIfNull(keySwitches);
-        ArgumentNullException.ThrowIfNull(bootstraps);
-        if (parameters.Count == 0)
-            throw new ArgumentException("A circuit needs at least one key set.", nameof(parameters));
-        _parameters = parameters.ToArray();
-        for (int i = 0; i < _parameters.Length; i++)
-            ArgumentNullException.ThrowIfNull(_parameters[i], $"{nameof(parameters)}[{i}]");
-        _keySwitches = new Dictionary<KeyPair, KeySwitchKey>();
-        foreach (var (pair, key) in keySwitches)
-        {
-            var (from, to) = (Set(pair.From), Set(pair.To));
-            ArgumentNullException.ThrowIfNull(key);
-            if (!KeyShapes.KeySwitchMatches(key.InputDimension, key.OutputDimension, key.Decomposer, from, to))
-                throw new ArgumentException($"The keyswitching key {pair} does not match {from.Id} -> {to.Id}.", nameof(keySwitches));
-            _keySwitches[pair] = key;
-        }
-
-        _bootstraps = new Dictionary<KeyPair, BootstrapKey>();
-        foreach (var (pair, key) in bootstraps)
-        {
-            var (from, to) = (Set(pair.From), Set(pair.To));
-            ArgumentNullException.ThrowIfNull(key);
-            if (!KeyShapes.BootstrapMatches(key.LweDimension, key.GlweDimension, key.PolynomialSize, key.Decomposer, from, to))
-                throw new ArgumentException($"The bootstrapping key {pair} does not match {from.Id} -> {to.Id}.", nameof(bootstraps));
-            _bootstraps[pair] = key;
-        }
+        _parameters = KeyShapes.Sets(parameters, nameof(parameters));
+        _keySwitches = KeyShapes.Checked(keySwitches, _parameters, "keyswitching key", nameof(keySwitches),
+            (key, from, to) => KeyShapes.KeySwitchMatches(key.InputDimension, key.OutputDimension, key.Decomposer, from, to));
+        _bootstraps = KeyShapes.Checked(bootstraps, _parameters, "bootstrapping key", nameof(bootstraps),
+            (key, from, to) => KeyShapes.BootstrapMatches(key.LweDimension, key.GlweDimension, key.PolynomialSize, key.Decomposer, from, to));
     }
 
     /// <summary>The circuit's key sets over one parameter set: a <see cref="ServerKey"/>'s keys as pair 0→0.</summary>
@@ -238,15 +216,46 @@ public sealed class CircuitServerKey
     /// <inheritdoc/>
     public override string ToString() =>
         $"CircuitServerKey({string.Join(", ", _parameters.Select(p => p.Id))}; KS {string.Join(" ", _keySwitches.Keys)}; BSK {string.Join(" ", _bootstraps.Keys)}; {SizeInBytes} bytes)";
-
-    private TfheParameters Set(int index) => (uint)index < (uint)_parameters.Length
-        ? _parameters[index]
-        : throw new ArgumentOutOfRangeException(nameof(index), index, $"There are {_parameters.Length} key sets.");
 }
 
 /// <summary>Whether a key's shape fits the parameter sets it joins (shared by the full and compressed containers).</summary>
 internal static class KeyShapes
 {
+    /// <summary>A copy of a circuit's parameter sets: at least one, none null.</summary>
+    public static TfheParameters[] Sets(IReadOnlyList<TfheParameters> parameters, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(parameters, paramName);
+        if (parameters.Count == 0)
+            throw new ArgumentException("A circuit needs at least one key set.", paramName);
+        var sets = parameters.ToArray();
+        for (int i = 0; i < sets.Length; i++)
+            ArgumentNullException.ThrowIfNull(sets[i], $"{paramName}[{i}]");
+        return sets;
+    }
+
+    /// <summary>A copy of <paramref name="keys"/> after checking each against the sets its pair joins.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A pair names a set that does not exist.</exception>
+    /// <exception cref="ArgumentException">A key's shape does not fit its sets.</exception>
+    public static Dictionary<KeyPair, TKey> Checked<TKey>(IReadOnlyDictionary<KeyPair, TKey> keys, TfheParameters[] sets, string what, string paramName,
+        Func<TKey, TfheParameters, TfheParameters, bool> matches)
+        where TKey : class
+    {
+        ArgumentNullException.ThrowIfNull(keys, paramName);
+        var result = new Dictionary<KeyPair, TKey>();
+        foreach (var (pair, key) in keys)
+        {
+            if ((uint)pair.From >= (uint)sets.Length || (uint)pair.To >= (uint)sets.Length)
+                throw new ArgumentOutOfRangeException(paramName, pair, $"There are {sets.Length} key sets.");
+            ArgumentNullException.ThrowIfNull(key, paramName);
+            var (from, to) = (sets[pair.From], sets[pair.To]);
+            if (!matches(key, from, to))
+                throw new ArgumentException($"The {what} {pair} does not match {from.Id} -> {to.Id}.", paramName);
+            result[pair] = key;
+        }
+
+        return result;
+    }
+
     /// <summary>A keyswitching key from the big key of <paramref name="from"/> to the small key of <paramref name="to"/>, with <paramref name="to"/>'s gadget.</summary>
     public static bool KeySwitchMatches(int inputDimension, int outputDimension, Arithmetic.GadgetDecomposer decomposer, TfheParameters from, TfheParameters to)
         => inputDimension == from.BigLweDimension && outputDimension == to.LweDimension &&

@@ -22,33 +22,11 @@ public sealed class CompressedCircuitServerKey
     /// <exception cref="ArgumentException">A key's dimensions or gadget differ from its parameter sets.</exception>
     public CompressedCircuitServerKey(IReadOnlyList<TfheParameters> parameters, IReadOnlyDictionary<KeyPair, CompressedKeySwitchKey> keySwitches, IReadOnlyDictionary<KeyPair, CompressedBootstrapKey> bootstraps)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentNullException.ThrowIfNull(keySwitches);
-        ArgumentNullException.ThrowIfNull(bootstraps);
-        if (parameters.Count == 0)
-            throw new ArgumentException("A circuit needs at least one key set.", nameof(parameters));
-        _parameters = parameters.ToArray();
-        for (int i = 0; i < _parameters.Length; i++)
-            ArgumentNullException.ThrowIfNull(_parameters[i], $"{nameof(parameters)}[{i}]");
-        _keySwitches = new Dictionary<KeyPair, CompressedKeySwitchKey>();
-        foreach (var (pair, key) in keySwitches)
-        {
-            var (from, to) = (Set(pair.From), Set(pair.To));
-            ArgumentNullException.ThrowIfNull(key);
-            if (!KeyShapes.KeySwitchMatches(key.InputDimension, key.OutputDimension, key.Decomposer, from, to))
-                throw new ArgumentException($"The keyswitching key {pair} does not match {from.Id} -> {to.Id}.", nameof(keySwitches));
-            _keySwitches[pair] = key;
-        }
-
-        _bootstraps = new Dictionary<KeyPair, CompressedBootstrapKey>();
-        foreach (var (pair, key) in bootstraps)
-        {
-            var (from, to) = (Set(pair.From), Set(pair.To));
-            ArgumentNullException.ThrowIfNull(key);
-            if (!KeyShapes.BootstrapMatches(key.LweDimension, key.GlweDimension, key.PolynomialSize, key.Decomposer, from, to))
-                throw new ArgumentException($"The bootstrapping key {pair} does not match {from.Id} -> {to.Id}.", nameof(bootstraps));
-            _bootstraps[pair] = key;
-        }
+        _parameters = KeyShapes.Sets(parameters, nameof(parameters));
+        _keySwitches = KeyShapes.Checked(keySwitches, _parameters, "keyswitching key", nameof(keySwitches),
+            (key, from, to) => KeyShapes.KeySwitchMatches(key.InputDimension, key.OutputDimension, key.Decomposer, from, to));
+        _bootstraps = KeyShapes.Checked(bootstraps, _parameters, "bootstrapping key", nameof(bootstraps),
+            (key, from, to) => KeyShapes.BootstrapMatches(key.LweDimension, key.GlweDimension, key.PolynomialSize, key.Decomposer, from, to));
     }
 
     /// <summary>The parameter set of each key set.</summary>
@@ -84,8 +62,4 @@ public sealed class CompressedCircuitServerKey
     /// <inheritdoc/>
     public override string ToString() =>
         $"CompressedCircuitServerKey({string.Join(", ", _parameters.Select(p => p.Id))}; KS {string.Join(" ", _keySwitches.Keys)}; BSK {string.Join(" ", _bootstraps.Keys)}; {SizeInBytes} bytes)";
-
-    private TfheParameters Set(int index) => (uint)index < (uint)_parameters.Length
-        ? _parameters[index]
-        : throw new ArgumentOutOfRangeException(nameof(index), index, $"There are {_parameters.Length} key sets.");
 }
