@@ -132,9 +132,6 @@ public sealed class CircuitEncoding
     /// <summary>Bootstrapping keys the circuit needs: lookups into their own set, extractions back into the accumulator's.</summary>
     public IReadOnlyList<KeyPair> RequiredBootstraps { get; }
 
-    /// <summary>The parameter set of the key set <paramref name="key"/>.</summary>
-    public TfheParameters KeySet(int key) => KeySets[key];
-
     /// <summary>Bootstrappings per inference: lookups plus exact-rounding extractions.</summary>
     public int PbsPerInference
     {

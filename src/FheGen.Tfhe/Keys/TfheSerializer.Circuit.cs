@@ -133,28 +133,13 @@ public static partial class TfheSerializer
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(key);
         CheckEndianness();
-        TfheParameters[] sets = CheckSets(key.Parameters, nameof(key));
-        KeyPair[] ks = SortedPairs(key.KeySwitchKeys.Keys, sets.Length, nameof(key));
-        KeyPair[] bs = SortedPairs(key.BootstrapKeys.Keys, sets.Length, nameof(key));
         using var w = new HashingWriter(stream);
-        WriteContainerHeader(w, TfheObjectKind.CircuitServerKey, sets, CircuitServerPayloadLength(sets, ks, bs));
-        WritePairs(w, ks);
-        WritePairs(w, bs);
+        var (ks, bs) = WriteServerContainerHead(w, TfheObjectKind.CircuitServerKey, key.Parameters, key.KeySwitchKeys.Keys, key.BootstrapKeys.Keys,
+            CircuitServerPayloadLength, nameof(key));
         foreach (KeyPair pair in ks)
             WriteChunked(w, RawKeyAccess.KeySwitchKeyData(key.KeySwitchKeys[pair]).Span);
         foreach (KeyPair pair in bs)
-        {
-            BootstrapKey bsk = key.BootstrapKeys[pair];
-            int rows = (bsk.GlweDimension + 1) * bsk.Decomposer.LevelCount;
-            for (int i = 0; i < bsk.LweDimension; i++)
-            {
-                FourierGgsw g = bsk[i];
-                for (int row = 0; row < rows; row++)
-                    for (int c = 0; c <= bsk.GlweDimension; c++)
-                        w.Write(MemoryMarshal.AsBytes(g.Polynomial(row, c)));
-            }
-        }
-
+            WriteBootstrapKey(w, key.BootstrapKeys[pair]);
         w.Finish();
     }
 
@@ -167,59 +152,61 @@ public static partial class TfheSerializer
         ArgumentNullException.ThrowIfNull(stream);
         CheckEndianness();
         using var r = new HashingReader(stream);
-        TfheParameters[] sets = ReadContainerHeader(r, TfheObjectKind.CircuitServerKey, expectedParameters, out long payloadLength);
+        var (sets, ks, bs) = ReadServerContainerHead(r, TfheObjectKind.CircuitServerKey, expectedParameters, CircuitServerPayloadLength, "Circuit server key");
+        var kskData = ks.Select(pair => ReadGrowing<ulong>(r, KeySwitchKeyWords(sets[pair.From], sets[pair.To]), $"keyswitching key {pair}", secret: false)).ToArray();
+        var bskData = bs.Select(pair => ReadBootstrapKeyData(r, sets[pair.From], sets[pair.To], $"bootstrapping key {pair}")).ToArray();
+        r.VerifyChecksumAndEnd();
+        var keySwitches = new Dictionary<KeyPair, KeySwitchKey>(ks.Length);
+        for (int i = 0; i < ks.Length; i++)
+            keySwitches[ks[i]] = CreateKeySwitchKey(kskData[i], sets[ks[i].From], sets[ks[i].To]);
+        var bootstraps = new Dictionary<KeyPair, BootstrapKey>(bs.Length);
+        for (int i = 0; i < bs.Length; i++)
+            bootstraps[bs[i]] = CreateBootstrapKey(bskData[i], sets[bs[i].To]);
+        return new CircuitServerKey(sets, keySwitches, bootstraps);
+    }
+
+    /// <summary>
+    /// The part a server key container (kinds 4 and 7) shares: header with the sets, and the two pair lists, sorted;
+    /// <paramref name="payloadLength"/> gives the payload for them. Returns the pairs in the order their keys follow.
+    /// </summary>
+    private static (KeyPair[] KeySwitches, KeyPair[] Bootstraps) WriteServerContainerHead(HashingWriter w, TfheObjectKind kind,
+        IReadOnlyList<TfheParameters> parameters, IEnumerable<KeyPair> keySwitches, IEnumerable<KeyPair> bootstraps,
+        Func<TfheParameters[], KeyPair[], KeyPair[], long> payloadLength, string paramName)
+    {
+        TfheParameters[] sets = CheckSets(parameters, paramName);
+        KeyPair[] ks = SortedPairs(keySwitches, sets.Length, paramName);
+        KeyPair[] bs = SortedPairs(bootstraps, sets.Length, paramName);
+        WriteContainerHeader(w, kind, sets, payloadLength(sets, ks, bs));
+        WritePairs(w, ks);
+        WritePairs(w, bs);
+        return (ks, bs);
+    }
+
+    /// <summary>
+    /// Reads what <see cref="WriteServerContainerHead"/> writes and checks the stated payload length against the one the
+    /// sets and pairs imply, before any key data is read.
+    /// </summary>
+    private static (TfheParameters[] Sets, KeyPair[] KeySwitches, KeyPair[] Bootstraps) ReadServerContainerHead(HashingReader r, TfheObjectKind kind,
+        IReadOnlyList<TfheParameters>? expectedParameters, Func<TfheParameters[], KeyPair[], KeyPair[], long> payloadLength, string what)
+    {
+        TfheParameters[] sets = ReadContainerHeader(r, kind, expectedParameters, out long stated);
         KeyPair[] ks = ReadPairs(r, sets.Length, "keyswitching key");
         KeyPair[] bs = ReadPairs(r, sets.Length, "bootstrapping key");
-        long expectedLength;
+        long expected;
         try
         {
-            expectedLength = CircuitServerPayloadLength(sets, ks, bs);
+            expected = payloadLength(sets, ks, bs);
         }
         catch (OverflowException e)
         {
             throw new TfheFormatException("The parameter sets and key pairs imply a payload of more than 2^63 bytes.", e);
         }
 
-        if (payloadLength != expectedLength)
+        if (stated != expected)
             throw new TfheFormatException(
-                $"Circuit server key payload length {payloadLength} does not match the {expectedLength} bytes implied by its " +
+                $"{what} payload length {stated} does not match the {expected} bytes implied by its " +
                 $"{sets.Length} parameter set(s), {ks.Length} keyswitching and {bs.Length} bootstrapping key(s).");
-
-        var kskData = new ulong[ks.Length][];
-        for (int i = 0; i < ks.Length; i++)
-            kskData[i] = ReadGrowing<ulong>(r, KeySwitchKeyWords(sets[ks[i].From], sets[ks[i].To]), $"keyswitching key {ks[i]}", secret: false);
-
-        var bskData = new List<double[]>[bs.Length];
-        for (int i = 0; i < bs.Length; i++)
-        {
-            TfheParameters from = sets[bs[i].From], to = sets[bs[i].To];
-            long ggswLength = GgswDoubles(to);
-            // Grown one GGSW at a time rather than sized from n_From, for the same reason as ReadGrowing.
-            var ggsws = new List<double[]>();
-            for (int g = 0; g < from.LweDimension; g++)
-                ggsws.Add(ReadGrowing<double>(r, ggswLength, $"bootstrapping key {bs[i]} GGSW {g} of {from.LweDimension}", secret: false));
-            bskData[i] = ggsws;
-        }
-
-        r.VerifyChecksumAndEnd();
-        var keySwitches = new Dictionary<KeyPair, KeySwitchKey>(ks.Length);
-        for (int i = 0; i < ks.Length; i++)
-        {
-            TfheParameters from = sets[ks[i].From], to = sets[ks[i].To];
-            keySwitches[ks[i]] = RawKeyAccess.CreateKeySwitchKey(kskData[i], from.BigLweDimension, to.LweDimension,
-                new GadgetDecomposer(to.KsBaseLog, to.KsLevel));
-        }
-
-        var bootstraps = new Dictionary<KeyPair, BootstrapKey>(bs.Length);
-        for (int i = 0; i < bs.Length; i++)
-        {
-            TfheParameters to = sets[bs[i].To];
-            var pbs = new GadgetDecomposer(to.PbsBaseLog, to.PbsLevel);
-            FourierGgsw[] ggsws = bskData[i].Select(d => RawKeyAccess.CreateFourierGgsw(to.GlweDimension, to.PolynomialSize, pbs, d)).ToArray();
-            bootstraps[bs[i]] = RawKeyAccess.CreateBootstrapKey(ggsws, to.GlweDimension, to.PolynomialSize, pbs);
-        }
-
-        return new CircuitServerKey(sets, keySwitches, bootstraps);
+        return (sets, ks, bs);
     }
 
     /// <summary>

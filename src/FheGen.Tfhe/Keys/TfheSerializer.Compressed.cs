@@ -24,13 +24,9 @@ public static partial class TfheSerializer
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(key);
         CheckEndianness();
-        TfheParameters[] sets = CheckSets(key.Parameters, nameof(key));
-        KeyPair[] ks = SortedPairs(key.KeySwitchKeys.Keys, sets.Length, nameof(key));
-        KeyPair[] bs = SortedPairs(key.BootstrapKeys.Keys, sets.Length, nameof(key));
         using var w = new HashingWriter(stream);
-        WriteContainerHeader(w, TfheObjectKind.CompressedCircuitServerKey, sets, CompressedServerPayloadLength(sets, ks, bs));
-        WritePairs(w, ks);
-        WritePairs(w, bs);
+        var (ks, bs) = WriteServerContainerHead(w, TfheObjectKind.CompressedCircuitServerKey, key.Parameters, key.KeySwitchKeys.Keys, key.BootstrapKeys.Keys,
+            CompressedServerPayloadLength, nameof(key));
         foreach (KeyPair pair in ks)
         {
             var k = key.KeySwitchKeys[pair];
@@ -55,24 +51,8 @@ public static partial class TfheSerializer
         ArgumentNullException.ThrowIfNull(stream);
         CheckEndianness();
         using var r = new HashingReader(stream);
-        TfheParameters[] sets = ReadContainerHeader(r, TfheObjectKind.CompressedCircuitServerKey, expectedParameters, out long payloadLength);
-        KeyPair[] ks = ReadPairs(r, sets.Length, "keyswitching key");
-        KeyPair[] bs = ReadPairs(r, sets.Length, "bootstrapping key");
-        long expectedLength;
-        try
-        {
-            expectedLength = CompressedServerPayloadLength(sets, ks, bs);
-        }
-        catch (OverflowException e)
-        {
-            throw new TfheFormatException("The parameter sets and key pairs imply a payload of more than 2^63 bytes.", e);
-        }
-
-        if (payloadLength != expectedLength)
-            throw new TfheFormatException(
-                $"Compressed circuit server key payload length {payloadLength} does not match the {expectedLength} bytes implied by its " +
-                $"{sets.Length} parameter set(s), {ks.Length} keyswitching and {bs.Length} bootstrapping key(s).");
-
+        var (sets, ks, bs) = ReadServerContainerHead(r, TfheObjectKind.CompressedCircuitServerKey, expectedParameters, CompressedServerPayloadLength,
+            "Compressed circuit server key");
         var ksData = new (byte[] Seeds, ulong[] Bodies)[ks.Length];
         for (int i = 0; i < ks.Length; i++)
         {

@@ -1,6 +1,8 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -96,16 +98,7 @@ public static partial class TfheSerializer
         Span<byte> ints = stackalloc byte[ServerKeyHeaderInts * 4];
         WriteInts(ints, p.LweDimension, p.GlweDimension, p.PolynomialSize, p.PbsBaseLog, p.PbsLevel, p.KsBaseLog, p.KsLevel);
         w.Write(ints);
-        BootstrapKey bsk = key.BootstrapKey;
-        int rows = (p.GlweDimension + 1) * p.PbsLevel;
-        for (int i = 0; i < bsk.LweDimension; i++)
-        {
-            FourierGgsw g = bsk[i];
-            for (int r = 0; r < rows; r++)
-                for (int c = 0; c <= p.GlweDimension; c++)
-                    w.Write(MemoryMarshal.AsBytes(g.Polynomial(r, c)));
-        }
-
+        WriteBootstrapKey(w, key.BootstrapKey);
         ReadOnlySpan<ulong> ksk = RawKeyAccess.KeySwitchKeyData(key.KeySwitchKey).Span;
         WriteChunked(w, ksk);
         w.Finish();
@@ -146,23 +139,10 @@ public static partial class TfheSerializer
                 throw new TfheFormatException($"Server key {names[i]} = {stored} does not match {expectedInts[i]} of {p.Id}.");
         }
 
-        var pbs = new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel);
-        // Arrays grow as the data arrives (ReadGrowing): a parseable but hostile Id costs memory in proportion to the
-        // bytes actually present, not to the sizes it claims.
-        long ggswLength = GgswDoubles(p);
-        var ggswData = new double[p.LweDimension][];
-        for (int i = 0; i < p.LweDimension; i++)
-            ggswData[i] = ReadGrowing<double>(r, ggswLength, $"bootstrapping key GGSW {i} of {p.LweDimension}", secret: false);
-
+        var ggswData = ReadBootstrapKeyData(r, p, p, "bootstrapping key");
         var ksk = ReadGrowing<ulong>(r, KeySwitchKeyWords(p, p), "keyswitching key", secret: false);
         r.VerifyChecksumAndEnd();
-
-        var ggsws = new FourierGgsw[p.LweDimension];
-        for (int i = 0; i < ggsws.Length; i++)
-            ggsws[i] = RawKeyAccess.CreateFourierGgsw(p.GlweDimension, p.PolynomialSize, pbs, ggswData[i]);
-        var bsk = RawKeyAccess.CreateBootstrapKey(ggsws, p.GlweDimension, p.PolynomialSize, pbs);
-        var kskey = RawKeyAccess.CreateKeySwitchKey(ksk, p.BigLweDimension, p.LweDimension, new GadgetDecomposer(p.KsBaseLog, p.KsLevel));
-        return new ServerKey(p, bsk, kskey);
+        return new ServerKey(p, CreateBootstrapKey(ggswData, p), CreateKeySwitchKey(ksk, p, p));
     }
 
     /// <summary>Writes <paramref name="ciphertext"/> to <paramref name="stream"/>.</summary>
@@ -268,6 +248,44 @@ public static partial class TfheSerializer
         }
         CryptographicOperations.ZeroMemory(buffer);
     }
+
+    /// <summary>A bootstrapping key's Fourier GGSWs, row by row (shared by the single and circuit server key formats).</summary>
+    private static void WriteBootstrapKey(HashingWriter w, BootstrapKey bsk)
+    {
+        int rows = (bsk.GlweDimension + 1) * bsk.Decomposer.LevelCount;
+        for (int i = 0; i < bsk.LweDimension; i++)
+        {
+            FourierGgsw g = bsk[i];
+            for (int row = 0; row < rows; row++)
+                for (int c = 0; c <= bsk.GlweDimension; c++)
+                    w.Write(MemoryMarshal.AsBytes(g.Polynomial(row, c)));
+        }
+    }
+
+    /// <summary>
+    /// The n_From GGSWs of a bootstrapping key into <paramref name="to"/>'s ring, one array each, grown as the data
+    /// arrives (<see cref="ReadGrowing{T}"/>): a parseable but hostile Id costs memory in proportion to the bytes present.
+    /// </summary>
+    private static double[][] ReadBootstrapKeyData(HashingReader r, TfheParameters from, TfheParameters to, string what)
+    {
+        long ggswLength = GgswDoubles(to);
+        var ggsws = new List<double[]>();
+        for (int g = 0; g < from.LweDimension; g++)
+            ggsws.Add(ReadGrowing<double>(r, ggswLength, $"{what} GGSW {g} of {from.LweDimension}", secret: false));
+        return ggsws.ToArray();
+    }
+
+    /// <summary>The bootstrapping key from data read by <see cref="ReadBootstrapKeyData"/> (after the checksum verified).</summary>
+    private static BootstrapKey CreateBootstrapKey(double[][] ggswData, TfheParameters to)
+    {
+        var pbs = new GadgetDecomposer(to.PbsBaseLog, to.PbsLevel);
+        var ggsws = ggswData.Select(d => RawKeyAccess.CreateFourierGgsw(to.GlweDimension, to.PolynomialSize, pbs, d)).ToArray();
+        return RawKeyAccess.CreateBootstrapKey(ggsws, to.GlweDimension, to.PolynomialSize, pbs);
+    }
+
+    /// <summary>The keyswitching key from the big key of <paramref name="from"/> to the small key of <paramref name="to"/>.</summary>
+    private static KeySwitchKey CreateKeySwitchKey(ulong[] data, TfheParameters from, TfheParameters to)
+        => RawKeyAccess.CreateKeySwitchKey(data, from.BigLweDimension, to.LweDimension, new GadgetDecomposer(to.KsBaseLog, to.KsLevel));
 
     /// <summary>
     /// Bytes <see cref="WriteServerKey"/> writes for a key of <paramref name="parameters"/>: header, payload and checksum,
