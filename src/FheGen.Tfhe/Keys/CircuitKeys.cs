@@ -76,25 +76,7 @@ public sealed class CircuitClientKey
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A pair names a key set that does not exist.</exception>
     public CircuitServerKey CreateServerKey(IEnumerable<KeyPair> keySwitches, IEnumerable<KeyPair> bootstraps)
-    {
-        ArgumentNullException.ThrowIfNull(keySwitches);
-        ArgumentNullException.ThrowIfNull(bootstraps);
-        var ks = new Dictionary<KeyPair, KeySwitchKey>();
-        foreach (var pair in keySwitches.Distinct())
-        {
-            Check(pair);
-            ks[pair] = _keys[pair.To].KeySwitchKeyFrom(_keys[pair.From]);
-        }
-
-        var bs = new Dictionary<KeyPair, BootstrapKey>();
-        foreach (var pair in bootstraps.Distinct())
-        {
-            Check(pair);
-            bs[pair] = _keys[pair.To].BootstrapKeyFrom(_keys[pair.From]);
-        }
-
-        return new CircuitServerKey(Parameters, ks, bs);
-    }
+        => new(Parameters, Derive(keySwitches, (from, to) => to.KeySwitchKeyFrom(from)), Derive(bootstraps, (from, to) => to.BootstrapKeyFrom(from)));
 
     /// <summary>
     /// As <see cref="CreateServerKey"/>, compressed: every mask comes from a public seed and only bodies are kept, so
@@ -103,25 +85,8 @@ public sealed class CircuitClientKey
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A pair names a key set that does not exist.</exception>
     public CompressedCircuitServerKey CreateCompressedServerKey(IEnumerable<KeyPair> keySwitches, IEnumerable<KeyPair> bootstraps)
-    {
-        ArgumentNullException.ThrowIfNull(keySwitches);
-        ArgumentNullException.ThrowIfNull(bootstraps);
-        var ks = new Dictionary<KeyPair, CompressedKeySwitchKey>();
-        foreach (var pair in keySwitches.Distinct())
-        {
-            Check(pair);
-            ks[pair] = _keys[pair.To].CompressedKeySwitchKeyFrom(_keys[pair.From]);
-        }
-
-        var bs = new Dictionary<KeyPair, CompressedBootstrapKey>();
-        foreach (var pair in bootstraps.Distinct())
-        {
-            Check(pair);
-            bs[pair] = _keys[pair.To].CompressedBootstrapKeyFrom(_keys[pair.From]);
-        }
-
-        return new CompressedCircuitServerKey(Parameters, ks, bs);
-    }
+        => new(Parameters, Derive(keySwitches, (from, to) => to.CompressedKeySwitchKeyFrom(from)),
+            Derive(bootstraps, (from, to) => to.CompressedBootstrapKeyFrom(from)));
 
     /// <summary>Writes every secret key in the versioned binary format (see <see cref="TfheSerializer"/>).</summary>
     public void Save(Stream stream) => TfheSerializer.WriteCircuitClientKey(stream, this);
@@ -136,10 +101,19 @@ public sealed class CircuitClientKey
     /// <inheritdoc/>
     public override string ToString() => $"CircuitClientKey({string.Join(", ", _keys.Select(k => k.Parameters.Id))}, key material hidden)";
 
-    private void Check(KeyPair pair)
+    /// <summary>One key per distinct pair, made by <paramref name="make"/> from the client keys of its From and To sets.</summary>
+    private Dictionary<KeyPair, TKey> Derive<TKey>(IEnumerable<KeyPair> pairs, Func<ClientKey, ClientKey, TKey> make)
     {
-        if ((uint)pair.From >= (uint)_keys.Length || (uint)pair.To >= (uint)_keys.Length)
-            throw new ArgumentOutOfRangeException(nameof(pair), pair, $"There are {_keys.Length} key sets.");
+        ArgumentNullException.ThrowIfNull(pairs);
+        var result = new Dictionary<KeyPair, TKey>();
+        foreach (var pair in pairs.Distinct())
+        {
+            if ((uint)pair.From >= (uint)_keys.Length || (uint)pair.To >= (uint)_keys.Length)
+                throw new ArgumentOutOfRangeException(nameof(pairs), pair, $"There are {_keys.Length} key sets.");
+            result[pair] = make(_keys[pair.From], _keys[pair.To]);
+        }
+
+        return result;
     }
 }
 
