@@ -66,15 +66,20 @@ public static class DigitsEncrypted
         log.WriteLine($"  log2 p_fail of the tightest read {encoding.Selection.Log2PFail:F1}; estimated cost {encoding.Selection.Cost:G3} " +
                       $"(one shared set: {encoding.Selection.SingleSetCost:G3})");
 
-        // Client: secret keys and the server key in compressed form (what it would send); server: decompresses it.
+        // Client: secret keys and the server key in compressed form, serialized (what it would send); server: reads it back
+        // checked against the circuit it will run (key sets and pairs, before any key data), then decompresses it.
         var keygen = Stopwatch.StartNew();
         var clientKey = CircuitClientKey.Generate(encoding.KeySets);
         var compressed = CircuitClient.CreateCompressedServerKey(clientKey, encoding);
         keygen.Stop();
         var client = new CircuitClient(clientKey, encoding);
+        var compressedUpload = new MemoryStream();
+        compressed.Save(compressedUpload);
+        compressedUpload.Position = 0;
         var decompress = Stopwatch.StartNew();
-        var serverKey = compressed.Decompress();
+        var serverKey = CompressedCircuitServerKey.Load(compressedUpload, encoding).Decompress();
         decompress.Stop();
+        compressedUpload.Dispose();
         long serverKeyBytes = serverKey.SerializedSizeInBytes, compressedBytes = compressed.SerializedSizeInBytes;
         log.WriteLine($"  key generation {keygen.Elapsed.TotalSeconds:F2} s (compressed server key {compressedBytes / 1048576.0:F1} MiB serialized); " +
                       $"decompression on the server {decompress.Elapsed.TotalSeconds:F2} s");
@@ -97,12 +102,15 @@ public static class DigitsEncrypted
             if (variant is null) DigitsMlp.Run<ClearBackend, long>(default, q, clear);
             else variant.Run<ClearBackend, long>(default, q, clear);
 
-            // Client -> server: seeded ciphertexts, serialized (40 bytes each), read back and expanded by the server.
+            // Client -> server: seeded ciphertexts, serialized (40 bytes each); the server reads them checked against the
+            // circuit (input set, dimension and count, before any record) and expands them.
             var upload = client.EncryptInputsSeeded(q);
             byte[] uploadBytes = upload.ToBytes();
             inputBytes = uploadBytes.Length;
             expandedInputBytes = upload.ExpandedSizeInBytes;
-            var inputs = TfheSeededCiphertexts.FromBytes(uploadBytes, encoding.KeySets[encoding.StageKeys[0]]).Expand();
+            LweCiphertext[] inputs;
+            using (var uploadStream = new MemoryStream(uploadBytes, writable: false))
+                inputs = backend.ReadInputs(uploadStream);
             long before = backend.BootstrapCount;
             var sw = Stopwatch.StartNew();
             if (variant is null) DigitsMlp.Run<EncryptedBackend, LweCiphertext>(backend, inputs, outputs);

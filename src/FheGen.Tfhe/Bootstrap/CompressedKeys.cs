@@ -194,12 +194,15 @@ public sealed class CompressedBootstrapKey
                         var body = bodies.AsSpan((int)(((long)i * rows + c * l + j - 1) * size), size);
                         stream.Fill(mask);
                         noise.FillGaussianTorus(body, glweNoiseStdDev);
+                        // term is 0 or the gadget weight by the secret bit: a multiply, not a branch, and the
+                        // subtraction below runs whatever it is (term·S_c is 0 for a zero bit), so the work and
+                        // the memory accesses do not depend on the key. c is a public index.
                         ulong term = bits[i] * decomposer.Weight(j);
                         if (c == k)
                         {
                             body[0] += term;
                         }
-                        else if (term != 0)
+                        else
                         {
                             ReadOnlySpan<ulong> sc = s.Slice(c * size, size);
                             for (int t = 0; t < size; t++) body[t] -= term * sc[t];

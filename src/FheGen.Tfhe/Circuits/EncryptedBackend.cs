@@ -65,6 +65,18 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
     /// <summary>The circuit's encoding.</summary>
     public readonly CircuitEncoding Encoding => Shared.Encoding;
 
+    /// <summary>
+    /// One inference's inputs as the client sends them (<see cref="CircuitClient.EncryptInputsSeeded"/>, serialized):
+    /// read with the circuit's input parameter set, dimension and count checked before any record is read, then
+    /// expanded. The server's way in for inputs.
+    /// </summary>
+    /// <exception cref="Keys.TfheFormatException">The data is malformed, truncated, corrupted or not this circuit's inputs.</exception>
+    public readonly LweCiphertext[] ReadInputs(System.IO.Stream stream) => TfheSerializer.ReadSeededCiphertexts(stream, Shared.Encoding).Expand();
+
+    /// <summary>Seeded inputs expanded after checking them against the circuit (<see cref="CircuitCompatibility.CheckInputs"/>).</summary>
+    /// <exception cref="Keys.TfheFormatException">The ciphertexts are not this circuit's inputs.</exception>
+    public readonly LweCiphertext[] ExpandInputs(TfheSeededCiphertexts inputs) => CircuitCompatibility.ExpandInputs(inputs, Shared.Encoding);
+
     /// <summary>Bootstrappings run so far by this backend and its copies (lookups and rounding extractions).</summary>
     public readonly long BootstrapCount => Shared.BootstrapCount;
 

@@ -19,6 +19,14 @@ public sealed class LweCiphertext
         _data = new ulong[checked(lweDimension + 1)];
     }
 
+    /// <summary>Wraps <paramref name="data"/> (n + 1 words, mask then body) without copying: for the deserializer.</summary>
+    internal LweCiphertext(ulong[] data)
+    {
+        if (data.Length < 2)
+            throw new ArgumentException("A ciphertext has a mask of at least one word and a body.", nameof(data));
+        _data = data;
+    }
+
     /// <summary>The LWE dimension n (mask length).</summary>
     public int LweDimension => _data.Length - 1;
 

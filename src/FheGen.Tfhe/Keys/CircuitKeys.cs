@@ -50,8 +50,9 @@ public sealed class CircuitClientKey
     public IReadOnlyList<TfheParameters> Parameters => _keys.Select(k => k.Parameters).ToArray();
 
     /// <summary>
-    /// Generates a client key per parameter set. With a seeded <paramref name="sampler"/> the keys are deterministic:
-    /// each set draws from a child sampler seeded in index order.
+    /// Generates a client key per parameter set. With a seeded <paramref name="sampler"/> the keys (secret and evaluation
+    /// keys) are deterministic: each set draws from a child sampler seeded in index order. Encryptions never are: each
+    /// <see cref="ClientKey"/> encrypts with OS-seeded randomness.
     /// </summary>
     public static CircuitClientKey Generate(IReadOnlyList<TfheParameters> parameters, NoiseSampler? sampler = null)
     {
@@ -186,6 +187,14 @@ public sealed class CircuitServerKey
     /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or for other parameters.</exception>
     public static CircuitServerKey Load(Stream stream, IReadOnlyList<TfheParameters>? expectedParameters = null)
         => TfheSerializer.ReadCircuitServerKey(stream, expectedParameters);
+
+    /// <summary>
+    /// Reads the keys of the circuit <paramref name="encoding"/> describes: its key sets and exactly the pairs it uses,
+    /// checked before any key data is read. What a server should use.
+    /// </summary>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or not a key for this circuit.</exception>
+    public static CircuitServerKey Load(Stream stream, Circuits.CircuitEncoding encoding)
+        => TfheSerializer.ReadCircuitServerKey(stream, encoding);
 
     /// <inheritdoc/>
     public override string ToString() =>

@@ -12,22 +12,28 @@ namespace FheGen.Tfhe.Keys;
 /// k·N) is the key ciphertexts live under between operations. It encrypts inputs, decrypts outputs and derives the
 /// matching <see cref="ServerKey"/>. Never send it to the server; <see cref="ToString"/> shows no key material.
 /// </summary>
-/// <remarks>Encryption draws from one internal sampler under a lock, so a client key may be shared across threads.</remarks>
+/// <remarks>
+/// Two samplers, under one lock (so a client key may be shared across threads): evaluation keys draw from the key
+/// sampler, which a caller may seed to make keys reproducible; encryptions draw from a sampler seeded by the OS CSPRNG
+/// when the key is made, never from a caller's seed. Otherwise two keys generated from one seed would encrypt with the
+/// same masks and noise, and the difference of two ciphertexts would be the difference of their plaintexts.
+/// </remarks>
 public sealed class ClientKey
 {
     private readonly LweSecretKey _smallKey;
     private readonly GlweSecretKey _glweKey;
     private readonly LweSecretKey _bigKey;
-    private readonly NoiseSampler _sampler;
+    private readonly NoiseSampler _keySampler;
+    private readonly NoiseSampler _encryptionSampler = new();
     private readonly object _gate = new();
 
-    private ClientKey(TfheParameters parameters, LweSecretKey smallKey, GlweSecretKey glweKey, NoiseSampler sampler)
+    private ClientKey(TfheParameters parameters, LweSecretKey smallKey, GlweSecretKey glweKey, NoiseSampler keySampler)
     {
         Parameters = parameters;
         _smallKey = smallKey;
         _glweKey = glweKey;
         _bigKey = glweKey.ToFlattenedLweKey();
-        _sampler = sampler;
+        _keySampler = keySampler;
     }
 
     /// <summary>The parameter set.</summary>
@@ -44,7 +50,10 @@ public sealed class ClientKey
 
     /// <summary>Generates a client key for <paramref name="parameters"/>.</summary>
     /// <param name="parameters">The parameter set (not re-checked for security here; see <see cref="TfheParameters.Validate"/>).</param>
-    /// <param name="sampler">Randomness (keys, then encryptions); a fresh OS-seeded sampler when null.</param>
+    /// <param name="sampler">
+    /// Randomness of the keys: the secret keys, then every evaluation key derived from them; a fresh OS-seeded sampler
+    /// when null. A seeded sampler makes the keys reproducible; encryptions never draw from it (see the remarks).
+    /// </param>
     public static ClientKey Generate(TfheParameters parameters, NoiseSampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -54,7 +63,7 @@ public sealed class ClientKey
         return new ClientKey(parameters, small, glwe, sampler);
     }
 
-    /// <summary>A client key from existing secret keys (as read back by <see cref="Load"/>), with fresh OS-seeded randomness.</summary>
+    /// <summary>A client key from existing secret keys (as read back by <see cref="Load"/>), with fresh OS-seeded randomness for both samplers.</summary>
     internal static ClientKey FromKeys(TfheParameters parameters, LweSecretKey smallKey, GlweSecretKey glweKey)
     {
         if (smallKey.Dimension != parameters.LweDimension || glweKey.GlweDimension != parameters.GlweDimension || glweKey.PolynomialSize != parameters.PolynomialSize)
@@ -90,8 +99,8 @@ public sealed class ClientKey
         lock (_gate)
         {
             var p = Parameters;
-            var bsk = BootstrapKey.Generate(_smallKey, _glweKey, new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel), p.GlweNoiseStdDev, _sampler);
-            var ksk = KeySwitchKey.Generate(_bigKey, _smallKey, new GadgetDecomposer(p.KsBaseLog, p.KsLevel), p.LweNoiseStdDev, _sampler);
+            var bsk = BootstrapKey.Generate(_smallKey, _glweKey, new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel), p.GlweNoiseStdDev, _keySampler);
+            var ksk = KeySwitchKey.Generate(_bigKey, _smallKey, new GadgetDecomposer(p.KsBaseLog, p.KsLevel), p.LweNoiseStdDev, _keySampler);
             return new ServerKey(p, bsk, ksk);
         }
     }
@@ -106,7 +115,7 @@ public sealed class ClientKey
         lock (_gate)
         {
             var p = Parameters;
-            return KeySwitchKey.Generate(source._bigKey, _smallKey, new GadgetDecomposer(p.KsBaseLog, p.KsLevel), p.LweNoiseStdDev, _sampler);
+            return KeySwitchKey.Generate(source._bigKey, _smallKey, new GadgetDecomposer(p.KsBaseLog, p.KsLevel), p.LweNoiseStdDev, _keySampler);
         }
     }
 
@@ -120,7 +129,7 @@ public sealed class ClientKey
         lock (_gate)
         {
             var p = Parameters;
-            return BootstrapKey.Generate(source._smallKey, _glweKey, new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel), p.GlweNoiseStdDev, _sampler);
+            return BootstrapKey.Generate(source._smallKey, _glweKey, new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel), p.GlweNoiseStdDev, _keySampler);
         }
     }
 
@@ -131,7 +140,7 @@ public sealed class ClientKey
         lock (_gate)
         {
             var p = Parameters;
-            return CompressedKeySwitchKey.Generate(source._bigKey, _smallKey, new GadgetDecomposer(p.KsBaseLog, p.KsLevel), p.LweNoiseStdDev, _sampler);
+            return CompressedKeySwitchKey.Generate(source._bigKey, _smallKey, new GadgetDecomposer(p.KsBaseLog, p.KsLevel), p.LweNoiseStdDev, _keySampler);
         }
     }
 
@@ -142,7 +151,7 @@ public sealed class ClientKey
         lock (_gate)
         {
             var p = Parameters;
-            return CompressedBootstrapKey.Generate(source._smallKey, _glweKey, new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel), p.GlweNoiseStdDev, _sampler);
+            return CompressedBootstrapKey.Generate(source._smallKey, _glweKey, new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel), p.GlweNoiseStdDev, _keySampler);
         }
     }
 
@@ -174,7 +183,7 @@ public sealed class ClientKey
         if (bits < 1 || bits > MessageEncoding.MaxBits)
             throw new ArgumentOutOfRangeException(nameof(bits), bits, $"Message width must be in [1, {MessageEncoding.MaxBits}].");
         lock (_gate)
-            return SeededLweCiphertext.Encrypt(_bigKey, unchecked((ulong)value * Arithmetic.Torus.Delta(bits)), Parameters.GlweNoiseStdDev, _sampler);
+            return SeededLweCiphertext.Encrypt(_bigKey, unchecked((ulong)value * Arithmetic.Torus.Delta(bits)), Parameters.GlweNoiseStdDev, _encryptionSampler);
     }
 
     /// <summary>Encrypts a signed message in [−2^(bits−1), 2^(bits−1)) through the offset 2^(bits−1).</summary>
@@ -204,7 +213,7 @@ public sealed class ClientKey
     private LweCiphertext EncryptPlaintext(ulong plaintext)
     {
         lock (_gate)
-            return LweCiphertext.Encrypt(_bigKey, plaintext, Parameters.GlweNoiseStdDev, _sampler);
+            return LweCiphertext.Encrypt(_bigKey, plaintext, Parameters.GlweNoiseStdDev, _encryptionSampler);
     }
 
     private ulong Phase(LweCiphertext ciphertext)

@@ -59,6 +59,14 @@ public sealed class CompressedCircuitServerKey
     public static CompressedCircuitServerKey Load(Stream stream, IReadOnlyList<TfheParameters>? expectedParameters = null)
         => TfheSerializer.ReadCompressedCircuitServerKey(stream, expectedParameters);
 
+    /// <summary>
+    /// Reads the compressed keys of the circuit <paramref name="encoding"/> describes: its key sets and exactly the pairs
+    /// it uses, checked before any key data is read. What a server should use.
+    /// </summary>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or not a key for this circuit.</exception>
+    public static CompressedCircuitServerKey Load(Stream stream, Circuits.CircuitEncoding encoding)
+        => TfheSerializer.ReadCompressedCircuitServerKey(stream, encoding);
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"CompressedCircuitServerKey({string.Join(", ", _parameters.Select(p => p.Id))}; KS {string.Join(" ", _keySwitches.Keys)}; BSK {string.Join(" ", _bootstraps.Keys)}; {SizeInBytes} bytes)";

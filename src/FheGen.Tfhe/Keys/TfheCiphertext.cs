@@ -47,6 +47,14 @@ public sealed class TfheCiphertext
     public static TfheCiphertext Load(Stream stream, TfheParameters? expectedParameters = null)
         => TfheSerializer.ReadCiphertext(stream, expectedParameters);
 
+    /// <summary>
+    /// Reads an encrypted input of the circuit <paramref name="encoding"/> describes (its input parameter set and
+    /// dimension, checked before the data is read): what a server should use.
+    /// </summary>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or not an input of this circuit.</exception>
+    public static TfheCiphertext Load(Stream stream, Circuits.CircuitEncoding encoding)
+        => TfheSerializer.ReadCiphertext(stream, encoding);
+
     /// <summary>Reads a ciphertext from <see cref="ToBytes"/> output.</summary>
     /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or for other parameters.</exception>
     public static TfheCiphertext FromBytes(byte[] data, TfheParameters? expectedParameters = null)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Parameters;
 
@@ -9,8 +10,8 @@ namespace FheGen.Tfhe.Keys;
 
 /// <summary>
 /// Seeded (compressed) fresh ciphertexts of one parameter set and one dimension, as a client uploads its encrypted
-/// inputs: the unit of seeded-ciphertext serialization. The server calls <see cref="Expand"/> to get ciphertexts it can
-/// evaluate.
+/// inputs: the unit of seeded-ciphertext serialization. The server calls <see cref="Expand(CircuitEncoding)"/> to get ciphertexts it can
+/// evaluate, checked against its circuit first.
 /// </summary>
 public sealed class TfheSeededCiphertexts
 {
@@ -54,7 +55,18 @@ public sealed class TfheSeededCiphertexts
     public long ExpandedSizeInBytes => (long)_ciphertexts.Length * (LweDimension + 1) * sizeof(ulong);
 
     /// <summary>The full ciphertexts, masks regenerated from their seeds, in order.</summary>
+    /// <remarks>
+    /// Each 40-byte ciphertext becomes 8·(d + 1) bytes, so data from outside should go through
+    /// <see cref="Expand(CircuitEncoding)"/>, which checks count and parameters against the circuit first.
+    /// </remarks>
     public LweCiphertext[] Expand() => _ciphertexts.Select(c => c.Expand()).ToArray();
+
+    /// <summary>
+    /// The full ciphertexts after checking that they are one inference's inputs of the circuit <paramref name="encoding"/>
+    /// describes (<see cref="CircuitCompatibility.CheckInputs"/>): the server-side expansion.
+    /// </summary>
+    /// <exception cref="TfheFormatException">The ciphertexts are not this circuit's inputs.</exception>
+    public LweCiphertext[] Expand(CircuitEncoding encoding) => CircuitCompatibility.ExpandInputs(this, encoding);
 
     /// <summary>Writes the ciphertexts in the versioned binary format (see <see cref="TfheSerializer"/>).</summary>
     public void Save(Stream stream) => TfheSerializer.WriteSeededCiphertexts(stream, this);
@@ -71,6 +83,23 @@ public sealed class TfheSeededCiphertexts
     /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or for other parameters.</exception>
     public static TfheSeededCiphertexts Load(Stream stream, TfheParameters? expectedParameters = null)
         => TfheSerializer.ReadSeededCiphertexts(stream, expectedParameters);
+
+    /// <summary>
+    /// Reads one inference's inputs of the circuit <paramref name="encoding"/> describes (parameter set, dimension and
+    /// count checked before any record is read): what a server should use.
+    /// </summary>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or not the inputs of this circuit.</exception>
+    public static TfheSeededCiphertexts Load(Stream stream, CircuitEncoding encoding)
+        => TfheSerializer.ReadSeededCiphertexts(stream, encoding);
+
+    /// <summary>Reads the inputs of the circuit <paramref name="encoding"/> describes from <see cref="ToBytes"/> output.</summary>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or not the inputs of this circuit.</exception>
+    public static TfheSeededCiphertexts FromBytes(byte[] data, CircuitEncoding encoding)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        using var ms = new MemoryStream(data, writable: false);
+        return Load(ms, encoding);
+    }
 
     /// <summary>Reads ciphertexts from <see cref="ToBytes"/> output.</summary>
     /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or for other parameters.</exception>

@@ -9,6 +9,7 @@ using System.Security.Cryptography;
 using System.Text;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;
+using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Parameters;
 
@@ -48,8 +49,9 @@ public static partial class TfheSerializer
     /// <summary>Most parameter sets a circuit key container holds.</summary>
     public const int MaxParameterSets = 64;
 
-    // First allocation of a key array being read; it doubles as data arrives (see ReadGrowing).
-    private const int GrowingInitialBytes = 16 << 20;
+    // First allocation of a key array read from a stream that cannot tell its length; it doubles as data arrives
+    // (see ReadGrowing). Small, so a short hostile blob costs little; doubling keeps the copies under twice the array.
+    private const int GrowingInitialBytes = 1 << 20;
 
     /// <summary>Writes a circuit's secret keys, one client key body per parameter set, in the container format.</summary>
     /// <param name="stream">Destination stream.</param>
@@ -91,6 +93,7 @@ public static partial class TfheSerializer
         if (payloadLength != expectedLength)
             throw new TfheFormatException(
                 $"Circuit client key payload length {payloadLength} does not match the {expectedLength} bytes implied by its {sets.Length} parameter set(s).");
+        r.CheckPayloadPresent();
 
         var smallKeys = new ulong[sets.Length][];
         var glweKeys = new ulong[sets.Length][];
@@ -150,9 +153,27 @@ public static partial class TfheSerializer
     public static CircuitServerKey ReadCircuitServerKey(Stream stream, IReadOnlyList<TfheParameters>? expectedParameters = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        return ReadCircuitServerKey(stream, expectedParameters, checkPairs: null);
+    }
+
+    /// <summary>
+    /// Reads the evaluation keys of the circuit <paramref name="encoding"/> describes: the parameter sets must be its key
+    /// sets in order and the pairs exactly its <see cref="CircuitEncoding.RequiredKeySwitches"/> and
+    /// <see cref="CircuitEncoding.RequiredBootstraps"/>, checked before any key data is read. What a server should use.
+    /// </summary>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or not a key for this circuit.</exception>
+    public static CircuitServerKey ReadCircuitServerKey(Stream stream, CircuitEncoding encoding)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(encoding);
+        return ReadCircuitServerKey(stream, encoding.KeySets, (ks, bs) => CircuitCompatibility.CheckKeyPairs(ks, bs, encoding));
+    }
+
+    private static CircuitServerKey ReadCircuitServerKey(Stream stream, IReadOnlyList<TfheParameters>? expectedParameters, Action<KeyPair[], KeyPair[]>? checkPairs)
+    {
         CheckEndianness();
         using var r = new HashingReader(stream);
-        var (sets, ks, bs) = ReadServerContainerHead(r, TfheObjectKind.CircuitServerKey, expectedParameters, CircuitServerPayloadLength, "Circuit server key");
+        var (sets, ks, bs) = ReadServerContainerHead(r, TfheObjectKind.CircuitServerKey, expectedParameters, CircuitServerPayloadLength, "Circuit server key", checkPairs);
         var kskData = ks.Select(pair => ReadGrowing<ulong>(r, KeySwitchKeyWords(sets[pair.From], sets[pair.To]), $"keyswitching key {pair}", secret: false)).ToArray();
         var bskData = bs.Select(pair => ReadBootstrapKeyData(r, sets[pair.From], sets[pair.To], $"bootstrapping key {pair}")).ToArray();
         r.VerifyChecksumAndEnd();
@@ -187,11 +208,13 @@ public static partial class TfheSerializer
     /// sets and pairs imply, before any key data is read.
     /// </summary>
     private static (TfheParameters[] Sets, KeyPair[] KeySwitches, KeyPair[] Bootstraps) ReadServerContainerHead(HashingReader r, TfheObjectKind kind,
-        IReadOnlyList<TfheParameters>? expectedParameters, Func<TfheParameters[], KeyPair[], KeyPair[], long> payloadLength, string what)
+        IReadOnlyList<TfheParameters>? expectedParameters, Func<TfheParameters[], KeyPair[], KeyPair[], long> payloadLength, string what,
+        Action<KeyPair[], KeyPair[]>? checkPairs)
     {
         TfheParameters[] sets = ReadContainerHeader(r, kind, expectedParameters, out long stated);
         KeyPair[] ks = ReadPairs(r, sets.Length, "keyswitching key");
         KeyPair[] bs = ReadPairs(r, sets.Length, "bootstrapping key");
+        checkPairs?.Invoke(ks, bs);
         long expected;
         try
         {
@@ -206,6 +229,7 @@ public static partial class TfheSerializer
             throw new TfheFormatException(
                 $"{what} payload length {stated} does not match the {expected} bytes implied by its " +
                 $"{sets.Length} parameter set(s), {ks.Length} keyswitching and {bs.Length} bootstrapping key(s).");
+        r.CheckPayloadPresent();
         return (sets, ks, bs);
     }
 
@@ -308,7 +332,7 @@ public static partial class TfheSerializer
                         $"Parameter set {i} mismatch: the data is for '{sets[i].Id}' but '{expected[i]?.Id}' was expected.");
         }
 
-        payloadLength = ReadInt64(r, "payload length");
+        payloadLength = ReadPayloadLength(r);
         return sets;
     }
 
@@ -356,6 +380,7 @@ public static partial class TfheSerializer
     /// <summary>
     /// Reads <paramref name="count"/> values into an array that starts small and doubles as the bytes arrive, so a count
     /// implied by a hostile (but parseable) parameter Id costs memory in proportion to the data present, not to the claim.
+    /// On a stream that tells how much is left, the array is allocated once, after checking the bytes are there.
     /// </summary>
     /// <param name="r">Source.</param>
     /// <param name="count">Values to read.</param>
@@ -367,6 +392,17 @@ public static partial class TfheSerializer
         if (count > Array.MaxLength)
             throw new TfheFormatException($"The {what} would hold {count} values, more than an array can.");
         int length = (int)count;
+        long bytes = count * Unsafe.SizeOf<T>();
+        if (r.Remaining is long remaining)
+        {
+            if (remaining < bytes)
+                throw new TfheFormatException(
+                    $"Truncated data: the {what} needs {bytes} bytes but only {remaining} are left.");
+            var exact = new T[length];
+            ReadChunked(r, exact.AsSpan(), what);
+            return exact;
+        }
+
         var data = new T[Math.Min(length, Math.Max(1, GrowingInitialBytes / Unsafe.SizeOf<T>()))];
         int filled = 0;
         while (true)

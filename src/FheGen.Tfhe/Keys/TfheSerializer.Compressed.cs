@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;
+using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Parameters;
 
@@ -49,10 +50,28 @@ public static partial class TfheSerializer
     public static CompressedCircuitServerKey ReadCompressedCircuitServerKey(Stream stream, IReadOnlyList<TfheParameters>? expectedParameters = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        return ReadCompressedCircuitServerKey(stream, expectedParameters, checkPairs: null);
+    }
+
+    /// <summary>
+    /// Reads the compressed evaluation keys of the circuit <paramref name="encoding"/> describes: its key sets in order
+    /// and exactly its required pairs, checked before any key data is read. What a server should use.
+    /// </summary>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or not a key for this circuit.</exception>
+    public static CompressedCircuitServerKey ReadCompressedCircuitServerKey(Stream stream, CircuitEncoding encoding)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(encoding);
+        return ReadCompressedCircuitServerKey(stream, encoding.KeySets, (ks, bs) => CircuitCompatibility.CheckKeyPairs(ks, bs, encoding));
+    }
+
+    private static CompressedCircuitServerKey ReadCompressedCircuitServerKey(Stream stream, IReadOnlyList<TfheParameters>? expectedParameters,
+        Action<KeyPair[], KeyPair[]>? checkPairs)
+    {
         CheckEndianness();
         using var r = new HashingReader(stream);
         var (sets, ks, bs) = ReadServerContainerHead(r, TfheObjectKind.CompressedCircuitServerKey, expectedParameters, CompressedServerPayloadLength,
-            "Compressed circuit server key");
+            "Compressed circuit server key", checkPairs);
         var ksData = new (byte[] Seeds, ulong[] Bodies)[ks.Length];
         for (int i = 0; i < ks.Length; i++)
         {

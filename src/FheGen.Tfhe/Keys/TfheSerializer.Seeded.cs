@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using System.Text;
+using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Parameters;
 
@@ -13,6 +14,9 @@ public static partial class TfheSerializer
     public const int MaxSeededCiphertexts = 1 << 24;
 
     private const int SeededRecordLength = SeededLweCiphertext.SeedLength + sizeof(ulong);
+
+    // Records read per batch (40 KiB): the buffer and the list's first capacity, whatever the stated count.
+    private const int SeededBatch = 1024;
 
     /// <summary>Writes seeded ciphertexts (kind 6; see the layout on <see cref="TfheSerializer"/>).</summary>
     public static void WriteSeededCiphertexts(Stream stream, TfheSeededCiphertexts ciphertexts)
@@ -40,10 +44,31 @@ public static partial class TfheSerializer
     }
 
     /// <summary>Reads seeded ciphertexts; the stream must end right after them.</summary>
+    /// <remarks>A server should use <see cref="ReadSeededCiphertexts(Stream, CircuitEncoding)"/>: expanding bounds
+    /// neither the count nor the work (each 40-byte record becomes 8·(d + 1) bytes).</remarks>
     /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or for other parameters.</exception>
     public static TfheSeededCiphertexts ReadSeededCiphertexts(Stream stream, TfheParameters? expectedParameters = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        return ReadSeeded(stream, expectedParameters, check: null);
+    }
+
+    /// <summary>
+    /// Reads the encrypted inputs of one inference of the circuit <paramref name="encoding"/> describes: the parameter
+    /// set must be its inputs' set, the dimension that set's k·N and the count the circuit's input count, all checked
+    /// before any record is read, so what a hostile blob makes the server expand is bounded by the circuit.
+    /// </summary>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or not the inputs of this circuit.</exception>
+    public static TfheSeededCiphertexts ReadSeededCiphertexts(Stream stream, CircuitEncoding encoding)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(encoding);
+        return ReadSeeded(stream, CircuitCompatibility.InputParameters(encoding),
+            (count, dimension) => CircuitCompatibility.CheckInputShape(count, dimension, encoding));
+    }
+
+    private static TfheSeededCiphertexts ReadSeeded(Stream stream, TfheParameters? expectedParameters, Action<int, int>? check)
+    {
         CheckEndianness();
         using var r = new HashingReader(stream);
         TfheParameters p = ReadHeader(r, TfheObjectKind.SeededCiphertexts, expectedParameters, out long payloadLength);
@@ -55,9 +80,11 @@ public static partial class TfheSerializer
             throw new TfheFormatException($"Ciphertext dimension {dimension} is neither k·N = {p.BigLweDimension} nor n = {p.LweDimension} of {p.Id}.");
         if (payloadLength != SeededPayloadLength(count))
             throw new TfheFormatException($"Seeded ciphertexts payload length {payloadLength} does not match the {SeededPayloadLength(count)} bytes of {count} ciphertexts.");
-        var seeds = new byte[Math.Min(count, 1 << 16) * SeededRecordLength];
+        check?.Invoke(count, dimension);
+        r.CheckPayloadPresent();
+        var seeds = new byte[Math.Min(count, SeededBatch) * SeededRecordLength];
         // Grown as records arrive, so a hostile count costs memory in proportion to the bytes present.
-        var result = new System.Collections.Generic.List<SeededLweCiphertext>(Math.Min(count, 1 << 16));
+        var result = new System.Collections.Generic.List<SeededLweCiphertext>(Math.Min(count, SeededBatch));
         for (int start = 0; start < count; start += seeds.Length / SeededRecordLength)
         {
             int batch = Math.Min(count - start, seeds.Length / SeededRecordLength);

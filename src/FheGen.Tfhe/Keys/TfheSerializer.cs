@@ -70,6 +70,14 @@ public enum TfheObjectKind : byte
 /// <para>Large arrays are streamed straight between the stream and their final arrays in chunks; no full-size
 /// intermediate buffer is built. Loading checks everything before returning; every failure is a
 /// <see cref="TfheFormatException"/>.</para>
+/// <para>Nothing in a blob is trusted before its checksum verifies, and the checksum is no authentication (anyone can
+/// recompute it), so readers assume hostile input: a parameter set read from a blob must stay within
+/// <see cref="MaxLweDimension"/> and <see cref="MaxBigLweDimension"/>; on a seekable stream the stated payload length
+/// must be exactly what is left of the stream (before anything is allocated for it); on any stream, arrays grow as
+/// their bytes arrive. What a reader allocates is therefore proportional to the bytes present. Fourier coefficients
+/// must be finite and within the range a torus polynomial's transform can reach. Readers that take a
+/// <see cref="Circuits.CircuitEncoding"/> also check the object against the circuit (parameter sets, key pairs,
+/// ciphertext count and dimension) before reading its data; a server should use those.</para>
 /// </remarks>
 public static partial class TfheSerializer
 {
@@ -81,6 +89,12 @@ public static partial class TfheSerializer
 
     /// <summary>Longest accepted parameter Id, in bytes.</summary>
     public const int MaxIdLength = 1024;
+
+    /// <summary>Largest small LWE dimension n a reader accepts in a parameter set (real sets have n ≈ 500..1500).</summary>
+    public const int MaxLweDimension = 1 << 16;
+
+    /// <summary>Largest k·N a reader accepts in a parameter set (k ≤ 16 and N ≤ 2^16 in the parameter search).</summary>
+    public const int MaxBigLweDimension = 1 << 20;
 
     private const int ChecksumLength = 32;
     private const int ServerKeyHeaderInts = 7;
@@ -127,6 +141,7 @@ public static partial class TfheSerializer
         if (payloadLength != expectedLength)
             throw new TfheFormatException(
                 $"Server key payload length {payloadLength} does not match the {expectedLength} bytes implied by {p.Id}.");
+        r.CheckPayloadPresent();
 
         Span<byte> ints = stackalloc byte[ServerKeyHeaderInts * 4];
         r.Read(ints, "server key dimensions");
@@ -166,6 +181,24 @@ public static partial class TfheSerializer
     public static TfheCiphertext ReadCiphertext(Stream stream, TfheParameters? expectedParameters = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        return ReadCiphertext(stream, expectedParameters, checkDimension: null);
+    }
+
+    /// <summary>
+    /// Reads one encrypted input of the circuit <paramref name="encoding"/> describes: its parameter set must be the
+    /// inputs' set and its dimension that set's k·N, checked before the words are read. What a server should use.
+    /// </summary>
+    /// <exception cref="TfheFormatException">The data is malformed, truncated, corrupted or not an input of this circuit.</exception>
+    public static TfheCiphertext ReadCiphertext(Stream stream, Circuits.CircuitEncoding encoding)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(encoding);
+        return ReadCiphertext(stream, Circuits.CircuitCompatibility.InputParameters(encoding),
+            d => Circuits.CircuitCompatibility.CheckInputDimension(d, encoding));
+    }
+
+    private static TfheCiphertext ReadCiphertext(Stream stream, TfheParameters? expectedParameters, Action<int>? checkDimension)
+    {
         CheckEndianness();
         using var r = new HashingReader(stream);
         TfheParameters p = ReadHeader(r, TfheObjectKind.LweCiphertext, expectedParameters, out long payloadLength);
@@ -180,10 +213,12 @@ public static partial class TfheSerializer
         int d = BinaryPrimitives.ReadInt32LittleEndian(dim);
         if (d <= 0 || CiphertextPayloadLength(d) != payloadLength)
             throw new TfheFormatException($"Ciphertext dimension {d} is inconsistent with the payload length {payloadLength}.");
-        var ct = new LweCiphertext(d);
-        ReadChunked(r, ct.AsSpan(), "ciphertext words");
+        checkDimension?.Invoke(d);
+        r.CheckPayloadPresent();
+        // Grown as the words arrive (ReadGrowing): the dimension comes from the unauthenticated Id.
+        ulong[] words = ReadGrowing<ulong>(r, d + 1L, "ciphertext words", secret: false);
         r.VerifyChecksumAndEnd();
-        return new TfheCiphertext(p, ct);
+        return new TfheCiphertext(p, new LweCiphertext(words));
     }
 
     /// <summary>Writes the secret <paramref name="key"/> to <paramref name="stream"/>.</summary>
@@ -216,6 +251,7 @@ public static partial class TfheSerializer
         long expectedLength = ClientKeyPayloadLength(p);
         if (payloadLength != expectedLength)
             throw new TfheFormatException($"Client key payload length {payloadLength} does not match the {expectedLength} bytes implied by {p.Id}.");
+        r.CheckPayloadPresent();
         Span<byte> ints = stackalloc byte[ClientKeyHeaderInts * 4];
         r.Read(ints, "client key dimensions");
         int[] expectedInts = { p.LweDimension, p.GlweDimension, p.PolynomialSize };
@@ -269,10 +305,34 @@ public static partial class TfheSerializer
     private static double[][] ReadBootstrapKeyData(HashingReader r, TfheParameters from, TfheParameters to, string what)
     {
         long ggswLength = GgswDoubles(to);
+        // The forward transform of N signed 64-bit coefficients is at most N/2·√2·2^63 in magnitude: anything larger,
+        // or NaN or infinite, is not a key and would make every bootstrapping return garbage.
+        double bound = Math.ScaleB(to.PolynomialSize, 64);
         var ggsws = new List<double[]>();
         for (int g = 0; g < from.LweDimension; g++)
-            ggsws.Add(ReadGrowing<double>(r, ggswLength, $"{what} GGSW {g} of {from.LweDimension}", secret: false));
+        {
+            double[] data = ReadGrowing<double>(r, ggswLength, $"{what} GGSW {g} of {from.LweDimension}", secret: false);
+            int bad = FirstOutOfRange(data, bound);
+            if (bad >= 0)
+                throw new TfheFormatException(
+                    $"The {what} GGSW {g} holds the Fourier coefficient {data[bad]} at {bad}: not finite or beyond ±{bound:G3}, so not a key.");
+            ggsws.Add(data);
+        }
+
         return ggsws.ToArray();
+    }
+
+    /// <summary>Index of the first value that is NaN, infinite or of magnitude above <paramref name="bound"/>; −1 if none.</summary>
+    private static int FirstOutOfRange(ReadOnlySpan<double> values, double bound)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            // Written so that NaN fails the test too.
+            if (!(Math.Abs(values[i]) <= bound))
+                return i;
+        }
+
+        return -1;
     }
 
     /// <summary>The bootstrapping key from data read by <see cref="ReadBootstrapKeyData"/> (after the checksum verified).</summary>
@@ -344,8 +404,16 @@ public static partial class TfheSerializer
         TfheParameters p = ReadParameterId(r, "parameter Id");
         if (expected is not null && !expected.Equals(p))
             throw new TfheFormatException($"Parameter set mismatch: the data is for '{p.Id}' but '{expected.Id}' was expected.");
-        payloadLength = ReadInt64(r, "payload length");
+        payloadLength = ReadPayloadLength(r);
         return p;
+    }
+
+    /// <summary>The payload length field; the reader remembers where the payload ends (see <see cref="HashingReader.CheckPayloadPresent"/>).</summary>
+    private static long ReadPayloadLength(HashingReader r)
+    {
+        long length = ReadInt64(r, "payload length");
+        r.PayloadEndsAfter(length);
+        return length;
     }
 
     /// <summary>Reads and checks magic, version, kind and reserved byte.</summary>
@@ -399,6 +467,11 @@ public static partial class TfheSerializer
 
         if (p.Id != id)
             throw new TfheFormatException($"The {what} '{id}' is not in canonical form ('{p.Id}').");
+        // Parseable is not sane: the constructor admits n and k·N up to 2^31, which would size absurd keys and ciphertexts.
+        if (p.LweDimension > MaxLweDimension)
+            throw new TfheFormatException($"The {what} has n = {p.LweDimension}, more than the {MaxLweDimension} a reader accepts.");
+        if (p.BigLweDimension > MaxBigLweDimension)
+            throw new TfheFormatException($"The {what} has k·N = {p.BigLweDimension}, more than the {MaxBigLweDimension} a reader accepts.");
         return p;
     }
 
@@ -472,11 +545,51 @@ public static partial class TfheSerializer
     {
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         private long _position;
+        private long _payloadEnd = -1;
+
+        /// <summary>Bytes left in a seekable stream; null when the stream cannot tell.</summary>
+        public long? Remaining
+        {
+            get
+            {
+                if (!stream.CanSeek)
+                    return null;
+                try
+                {
+                    return Math.Max(0, stream.Length - stream.Position);
+                }
+                catch (NotSupportedException)
+                {
+                    return null;
+                }
+            }
+        }
 
         public void Read(Span<byte> destination, string what)
         {
             ReadRaw(destination, what);
             _hash.AppendData(destination);
+        }
+
+        /// <summary>Records that the payload (of <paramref name="length"/> bytes, read as stated) starts here.</summary>
+        public void PayloadEndsAfter(long length) => _payloadEnd = length < 0 ? -1 : length > long.MaxValue - _position ? long.MaxValue : _position + length;
+
+        /// <summary>
+        /// Once the stated payload length has been checked against the parameters, and before anything is allocated for
+        /// the payload: when the stream can tell how much is left, it must be exactly the rest of the payload and the
+        /// checksum, so a blob claiming more than it holds fails here, having cost nothing.
+        /// </summary>
+        public void CheckPayloadPresent()
+        {
+            if (Remaining is not long remaining || _payloadEnd < 0)
+                return;
+            long needed = _payloadEnd - _position + ChecksumLength;
+            if (remaining < needed)
+                throw new TfheFormatException(
+                    $"Truncated data: {needed} more bytes are needed (payload and checksum) at offset {_position}, but the stream holds {remaining}.");
+            if (remaining > needed)
+                throw new TfheFormatException(
+                    $"Trailing bytes: the object ends {needed} bytes after offset {_position}, but the stream holds {remaining} more.");
         }
 
         public void VerifyChecksumAndEnd()

@@ -399,10 +399,10 @@ public class CircuitKeySerializationTests(CircuitKeysFixture fixture) : IClassFi
     [Fact]
     public void Consistent_but_enormous_claim_fails_on_truncation_without_allocating_the_claim()
     {
-        // A parseable set with n = 2^22: its keyswitching key 0→0 would be 256·(2^22+1) words (8 GiB). The payload length
-        // matches, but the data is not there.
-        var huge = new TfheParameters(2, 0, 1 << 22, 1, 256, Math.Pow(2, -40), Math.Pow(2, -50), 20, 1, 8, 1);
-        long kskBytes = 256L * ((1 << 22) + 1) * 8;
+        // A parseable set with n = 2^16 (the reader's limit): its keyswitching key 0→0 would be 256·(2^16+1) words
+        // (128 MiB). The payload length matches, but the data is not there.
+        var huge = new TfheParameters(2, 0, 1 << 16, 1, 256, Math.Pow(2, -40), Math.Pow(2, -50), 20, 1, 8, 1);
+        long kskBytes = 256L * ((1 << 16) + 1) * 8;
         byte[] payload = PairLists(new[] { 0, 0 }, Array.Empty<int>());
         byte[] blob = HandBuilt(TfheObjectKind.CircuitServerKey, new[] { huge }, payload.Length + kskBytes, payload, extra: new byte[4096]);
         Assert.Throws<TfheFormatException>(() => LoadServer(blob)); // warm-up: one-time costs (Id regex) are not the reader's
@@ -414,7 +414,7 @@ public class CircuitKeySerializationTests(CircuitKeysFixture fixture) : IClassFi
 
         // Bootstrapping keys likewise: n_From GGSWs are read one at a time.
         byte[] payload2 = PairLists(Array.Empty<int>(), new[] { 0, 0 });
-        long bskBytes = (1L << 22) * 4 * 256 * 8;
+        long bskBytes = (1L << 16) * 4 * 256 * 8;
         byte[] blob2 = HandBuilt(TfheObjectKind.CircuitServerKey, new[] { huge }, payload2.Length + bskBytes, payload2, extra: new byte[3 * 4 * 256 * 8]);
         before = GC.GetAllocatedBytesForCurrentThread();
         Assert.Contains("Truncated", Assert.Throws<TfheFormatException>(() => LoadServer(blob2)).Message);
@@ -422,13 +422,17 @@ public class CircuitKeySerializationTests(CircuitKeysFixture fixture) : IClassFi
     }
 
     [Fact]
-    public void Payload_beyond_2_pow_63_is_a_format_error()
+    public void Parameter_sets_beyond_the_reader_limits_are_a_format_error()
     {
-        // k·N = 2^31 − 2^16 and n = 2^31 − 1: a bootstrapping key 0→0 would be ~2^84 bytes.
+        // k·N = 2^31 − 2^16 and n = 2^31 − 1: a bootstrapping key 0→0 would be ~2^84 bytes. Parseable, but not sane.
         var absurd = new TfheParameters(2, 0, int.MaxValue, 32767, 65536, Math.Pow(2, -40), Math.Pow(2, -50), 20, 1, 8, 1);
         byte[] payload = PairLists(Array.Empty<int>(), new[] { 0, 0 });
         byte[] blob = HandBuilt(TfheObjectKind.CircuitServerKey, new[] { absurd }, long.MaxValue, payload);
-        Assert.Contains("2^63", Assert.Throws<TfheFormatException>(() => LoadServer(blob)).Message);
+        Assert.Contains($"more than the {TfheSerializer.MaxLweDimension}", Assert.Throws<TfheFormatException>(() => LoadServer(blob)).Message);
+        // n at the limit but k·N = 2^21 above it.
+        var wide = new TfheParameters(2, 0, 1000, 32, 65536, Math.Pow(2, -40), Math.Pow(2, -50), 20, 1, 8, 1);
+        byte[] blob2 = HandBuilt(TfheObjectKind.CircuitServerKey, new[] { wide }, long.MaxValue, payload);
+        Assert.Contains($"more than the {TfheSerializer.MaxBigLweDimension}", Assert.Throws<TfheFormatException>(() => LoadServer(blob2)).Message);
     }
 
     private static void AssertSameKeys(CircuitServerKey expected, CircuitServerKey actual)

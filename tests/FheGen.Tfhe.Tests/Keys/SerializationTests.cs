@@ -203,7 +203,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Theory]
-    [InlineData(1 << 22, 256)]   // keyswitching key of 256·(2^22+1) words (8 GiB) after 2^22 small GGSWs
+    [InlineData(1 << 16, 256)]   // keyswitching key of 256·(2^16+1) words (128 MiB) after 2^16 small GGSWs (n at the reader's limit)
     [InlineData(8, 65536)]       // 8 GGSWs of 2·2·65536 doubles each, then a keyswitching key of 65536·9 words
     public void ConsistentButEnormousServerKeyClaimFailsOnTruncationWithoutAllocatingIt(int n, int bigN)
     {
