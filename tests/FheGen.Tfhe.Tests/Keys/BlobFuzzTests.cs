@@ -27,7 +27,7 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
     /// <summary>Blobs in a full run (FHEGEN_HEAVY=1), spread evenly over the kinds.</summary>
     public const int FullTotal = 30_000;
 
-    private const int ReducedPerKind = 120;
+    private const int ReducedPerKind = 300;
 
     private static readonly bool Heavy = Environment.GetEnvironmentVariable("FHEGEN_HEAVY") == "1";
 
@@ -83,6 +83,7 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
         int baseSeed = int.TryParse(Environment.GetEnvironmentVariable("FHEGEN_FUZZ_SEED"), out int s) ? s : 20261202;
         int rejected = 0, loaded = 0;
         double worstRatio = 0;
+        long worstAllocation = 0;
         var failures = new List<string>();
         var perKind = new Dictionary<string, (int Rejected, int Loaded)>();
         foreach (var kind in kinds)
@@ -108,14 +109,14 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
                 long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
                 if (!ChecksumHolds(blob))
                     failures.Add($"{where}: loaded although its checksum does not verify");
-                CheckAllocation(allocated, blob.Length, seekable, where, failures, ref worstRatio);
+                CheckAllocation(allocated, blob.Length, seekable, where, failures, ref worstRatio, ref worstAllocation);
                 loaded++;
                 perKind[kind.Name] = (perKind[kind.Name].Rejected, perKind[kind.Name].Loaded + 1);
             }
             catch (TfheFormatException)
             {
                 long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-                CheckAllocation(allocated, blob.Length, seekable, where, failures, ref worstRatio);
+                CheckAllocation(allocated, blob.Length, seekable, where, failures, ref worstRatio, ref worstAllocation);
                 rejected++;
                 perKind[kind.Name] = (perKind[kind.Name].Rejected + 1, perKind[kind.Name].Loaded);
             }
@@ -126,7 +127,7 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"{rejected + loaded + failures.Count} blobs: {rejected} rejected with TfheFormatException, {loaded} checksum-valid, {failures.Count} other " +
-                         $"(worst allocation {worstRatio:F1} bytes per blob byte beyond the constant)");
+                         $"(largest allocation by one read {worstAllocation} bytes; worst {worstRatio:F1} bytes per blob byte beyond the constant)");
         foreach (var (name, (r, l)) in perKind)
             output.WriteLine($"  {name}: {r} rejected, {l} loaded");
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
@@ -147,8 +148,9 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
         }
     }
 
-    private static void CheckAllocation(long allocated, int length, bool seekable, string where, List<string> failures, ref double worstRatio)
+    private static void CheckAllocation(long allocated, int length, bool seekable, string where, List<string> failures, ref double worstRatio, ref long worstAllocation)
     {
+        worstAllocation = Math.Max(worstAllocation, allocated);
         long constant = seekable ? SeekableConstant : UnseekableConstant;
         worstRatio = Math.Max(worstRatio, (double)Math.Max(0, allocated - constant) / Math.Max(1, length));
         long bound = AllocationFactor * length + constant;
@@ -207,7 +209,7 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
             return RandomBytes(rng, 1 + rng.Next(64));
         }
 
-        switch (rng.Next(9))
+        switch (rng.Next(11))
         {
             case 0:
             {
@@ -257,8 +259,10 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
             case 6:
             case 7:
                 return OverwriteField(blob, rng, steps);
-            default:
+            case 8:
                 return MutateId(blob, rng, steps);
+            default:
+                return HostileConsistentHeader(blob, rng, steps);
         }
     }
 
@@ -347,6 +351,145 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
         return result;
     }
 
+    /// <summary>Parseable parameter sets with absurd or hostile dimensions (the constructor admits n and k·N up to 2^31).</summary>
+    private static readonly TfheParameters[] HostileSets =
+    {
+        Set(int.MaxValue, 1, 256), Set(int.MaxValue - 1, 1, 256), Set(4, 32767, 65536), Set(1 << 16, 1, 256), Set((1 << 16) + 1, 1, 256),
+        Set(4, 16, 65536), Set(4, 17, 65536), Set(1 << 16, 16, 65536), Set(1000, 1, 65536), Set(4, 1, 65536, pbsLevel: 3, ksLevel: 64, ksBaseLog: 1),
+        Set(1 << 20, 1, 256), Set(700, 2, 32768, pbsLevel: 4),
+    };
+
+    private static TfheParameters Set(int n, int k, int bigN, int pbsLevel = 1, int ksLevel = 1, int ksBaseLog = 8) => new(
+        messageBits: 2, carryBits: 0, lweDimension: n, glweDimension: k, polynomialSize: bigN,
+        lweNoiseStdDev: Math.Pow(2, -40), glweNoiseStdDev: Math.Pow(2, -50),
+        pbsBaseLog: 10, pbsLevel: pbsLevel, ksBaseLog: ksBaseLog, ksLevel: ksLevel);
+
+    /// <summary>
+    /// A header that is consistent but hostile: a parameter Id replaced by a parseable set of absurd dimensions, with the
+    /// payload length, the stored dimensions and counts rewritten to match it, and the original (far too short) data
+    /// after it. The reader must fail on truncation having allocated in proportion to what is there.
+    /// </summary>
+    private static byte[] HostileConsistentHeader(byte[] blob, Random rng, List<string> steps)
+    {
+        var ids = Ids(blob);
+        if (ids.Count == 0 || blob.Length < 8)
+        {
+            steps.Add("no header to rewrite");
+            return blob;
+        }
+
+        byte kind = blob[6];
+        TfheParameters hostile = HostileSets[rng.Next(HostileSets.Length)];
+        int which = rng.Next(ids.Count);
+        var sets = new List<TfheParameters>();
+        foreach (var (_, idOffset, idLength) in ids)
+        {
+            if (!TfheParameters.TryParse(Encoding.UTF8.GetString(blob, idOffset, idLength), out var p))
+            {
+                steps.Add("an Id does not parse: no header to rewrite");
+                return blob;
+            }
+
+            sets.Add(p);
+        }
+
+        sets[which] = hostile;
+        int oldEnd = ids[^1].IdOffset + ids[^1].IdLength + 8; // after the payload length field
+        using var ms = new MemoryStream();
+        ms.Write(blob.AsSpan(0, 8));
+        if (kind is 4 or 5 or 7)
+            ms.Write(BitConverter.GetBytes(sets.Count));
+        foreach (var p in sets)
+        {
+            byte[] id = Encoding.UTF8.GetBytes(p.Id);
+            ms.Write(BitConverter.GetBytes(id.Length));
+            ms.Write(id);
+        }
+
+        int headerLength = (int)ms.Length + 8;
+        byte[] rest = blob.AsSpan(Math.Min(blob.Length, oldEnd)).ToArray();
+        long payload;
+        string detail;
+        try
+        {
+            switch (kind)
+            {
+                case 1:
+                    payload = TfheSerializer.ServerKeyLength(hostile) - headerLength - 32;
+                    Ints(hostile.LweDimension, hostile.GlweDimension, hostile.PolynomialSize, hostile.PbsBaseLog, hostile.PbsLevel, hostile.KsBaseLog, hostile.KsLevel).CopyTo(rest, 0);
+                    detail = "server key";
+                    break;
+                case 2:
+                {
+                    int d = rng.Next(2) == 0 ? hostile.BigLweDimension : hostile.LweDimension;
+                    payload = 4 + ((long)d + 1) * 8;
+                    BitConverter.GetBytes(d).CopyTo(rest, 0);
+                    detail = $"ciphertext of dimension {d}";
+                    break;
+                }
+                case 3:
+                    payload = 12 + (long)hostile.LweDimension + hostile.BigLweDimension;
+                    Ints(hostile.LweDimension, hostile.GlweDimension, hostile.PolynomialSize).CopyTo(rest, 0);
+                    detail = "client key";
+                    break;
+                case 6:
+                {
+                    int count = new[] { 1, 3, 1000, 1 << 20, TfheSerializer.MaxSeededCiphertexts }[rng.Next(5)];
+                    payload = TfheSerializer.SeededCiphertextsLength(hostile, count) - headerLength - 32;
+                    Ints(count, hostile.BigLweDimension).CopyTo(rest, 0);
+                    detail = $"{count} seeded ciphertexts";
+                    break;
+                }
+                case 5:
+                {
+                    payload = sets.Sum(p => 12 + (long)p.LweDimension + p.BigLweDimension);
+                    detail = $"circuit client key, set {which}";
+                    break;
+                }
+                default:
+                {
+                    var (ks, bs) = Pairs(rest);
+                    payload = (kind == 4
+                        ? TfheSerializer.CircuitServerKeyLength(sets, ks, bs)
+                        : TfheSerializer.CompressedCircuitServerKeyLength(sets, ks, bs)) - headerLength - 32;
+                    detail = $"circuit server key (kind {kind}), set {which}";
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentException or IndexOutOfRangeException)
+        {
+            payload = long.MaxValue;
+            detail = $"kind {kind} ({e.GetType().Name} sizing it)";
+        }
+
+        ms.Write(BitConverter.GetBytes(payload));
+        ms.Write(rest);
+        steps.Add($"consistent hostile header: {detail} for '{hostile.Id}', payload length {payload}");
+        return ms.ToArray();
+    }
+
+    private static byte[] Ints(params int[] values) => values.SelectMany(BitConverter.GetBytes).ToArray();
+
+    /// <summary>The two pair lists at the start of a server container's payload (valid blobs only reach here intact).</summary>
+    private static (KeyPair[] KeySwitches, KeyPair[] Bootstraps) Pairs(byte[] payload)
+    {
+        int at = 0;
+        KeyPair[] List()
+        {
+            int count = BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(at));
+            if (count < 0 || count > 4096) throw new ArgumentException("not a pair count");
+            var pairs = new KeyPair[count];
+            for (int i = 0; i < count; i++)
+                pairs[i] = new KeyPair(BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(at + 4 + 8 * i)), BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(at + 8 + 8 * i)));
+            at += 4 + 8 * count;
+            return pairs;
+        }
+
+        var ks = List();
+        return (ks, List());
+    }
+
     /// <summary>(length field offset, Id offset, Id length) of every Id the header holds, as far as it parses.</summary>
     private static List<(int LengthOffset, int IdOffset, int IdLength)> Ids(byte[] blob)
     {
@@ -360,7 +503,7 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
             for (int i = 0; i < count && i < 64 && at + 4 <= blob.Length; i++)
             {
                 int len = BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(at));
-                if (len < 1 || at + 4 + len > blob.Length) break;
+                if (len < 1 || at + 4L + len > blob.Length) break;
                 ids.Add((at, at + 4, len));
                 at += 4 + len;
             }
@@ -368,7 +511,7 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
         else
         {
             int len = BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(8));
-            if (len >= 1 && 12 + len <= blob.Length) ids.Add((8, 12, len));
+            if (len >= 1 && 12L + len <= blob.Length) ids.Add((8, 12, len));
         }
 
         return ids;
