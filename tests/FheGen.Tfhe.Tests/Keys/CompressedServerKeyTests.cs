@@ -103,4 +103,38 @@ public sealed class CompressedServerKeyTests(ITestOutputHelper output)
         var other = CircuitEncoding.Create(UnroundedModel.Interpreter.Plan);
         Assert.Throws<TfheFormatException>(() => CompressedCircuitServerKey.Load(new MemoryStream(bytes), other.KeySets));
     }
+
+    [Fact]
+    public void The_circuit_reader_refuses_altered_Ids_and_foreign_pairs_before_reading_key_data()
+    {
+        var (encoding, _, compressed) = Keys();
+        byte[] Save(CompressedCircuitServerKey key)
+        {
+            using var ms = new MemoryStream();
+            key.Save(ms);
+            return ms.ToArray();
+        }
+
+        byte[] valid = Save(compressed);
+        var loaded = CompressedCircuitServerKey.Load(new MemoryStream(valid), encoding);
+        CircuitCompatibility.CheckServerKey(loaded, encoding);
+        CircuitCompatibility.CheckServerKey(loaded.Decompress(), encoding);
+
+        // An altered Id of the same shape: consistent and checksum-valid, so the generic reader accepts it.
+        var sets = encoding.KeySets.ToArray();
+        sets[0] = HostileInputTests.Altered(sets[0]);
+        byte[] relabelled = Save(new CompressedCircuitServerKey(sets, compressed.KeySwitchKeys, compressed.BootstrapKeys));
+        Assert.Equal(sets[0], CompressedCircuitServerKey.Load(new MemoryStream(relabelled)).Parameters[0]);
+        Assert.Throws<TfheFormatException>(() => CompressedCircuitServerKey.Load(new MemoryStream(relabelled), encoding));
+
+        // A missing pair, or one the circuit does not use, is refused at the pair lists.
+        var missing = compressed.BootstrapKeys.Skip(1).ToDictionary(e => e.Key, e => e.Value);
+        byte[] lacking = Save(new CompressedCircuitServerKey(encoding.KeySets, compressed.KeySwitchKeys, missing));
+        Assert.Contains("lacks", Assert.Throws<TfheFormatException>(() => CompressedCircuitServerKey.Load(new MemoryStream(lacking), encoding)).Message);
+        var ks = encoding.RequiredKeySwitches;
+        var bs = encoding.RequiredBootstraps;
+        CircuitCompatibility.CheckKeyPairs(ks, bs, encoding);
+        Assert.Contains("does not use", Assert.Throws<TfheFormatException>(() => CircuitCompatibility.CheckKeyPairs(ks.Append(new KeyPair(0, 63)), bs, encoding)).Message);
+        Assert.Contains("does not use", Assert.Throws<TfheFormatException>(() => CircuitCompatibility.CheckKeyPairs(ks, bs.Append(new KeyPair(63, 0)), encoding)).Message);
+    }
 }
