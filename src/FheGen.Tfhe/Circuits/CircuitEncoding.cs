@@ -5,7 +5,7 @@ using System.Linq;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Plan;
 using FheGen.Tfhe.Keys;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Circuits;
 

@@ -2,7 +2,7 @@ using System;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace FheGen.Tfhe.Parameters;
+namespace FheGen.Compiler.Parameters;
 
 /// <summary>
 /// One TFHE parameter set for keyswitch-then-PBS over the torus mod 2^64 with binary keys and Gaussian noise.
@@ -131,7 +131,7 @@ public sealed record TfheParameters
     public int PolynomialSize { get; }
 
     /// <summary>log2 N.</summary>
-    public int Log2PolynomialSize => System.Numerics.BitOperations.Log2((uint)PolynomialSize);
+    public int Log2PolynomialSize => Numerics.Log2Exact(PolynomialSize);
 
     /// <summary>Dimension k·N of the big LWE key (sample extraction output, keyswitch input).</summary>
     public int BigLweDimension => GlweDimension * PolynomialSize;
@@ -162,10 +162,9 @@ public sealed record TfheParameters
     /// Standard deviations use the shortest form that parses back to the same double (17 digits at worst), so
     /// <see cref="Parse(string)"/> gives back an equal set.
     /// </summary>
-    public string Id => string.Create(CultureInfo.InvariantCulture,
-        $"m{MessageBits}c{CarryBits}-n{LweDimension}-k{GlweDimension}-N{PolynomialSize}" +
-        $"-pbs{PbsBaseLog}x{PbsLevel}-ks{KsBaseLog}x{KsLevel}" +
-        $"-slwe{FormatRoundTrip(LweNoiseStdDev)}-sglwe{FormatRoundTrip(GlweNoiseStdDev)}-q{CiphertextModulusLog}");
+    public string Id => Numerics.Invariant($"m{MessageBits}c{CarryBits}-n{LweDimension}-k{GlweDimension}-N{PolynomialSize}") +
+        Numerics.Invariant($"-pbs{PbsBaseLog}x{PbsLevel}-ks{KsBaseLog}x{KsLevel}") +
+        Numerics.Invariant($"-slwe{FormatRoundTrip(LweNoiseStdDev)}-sglwe{FormatRoundTrip(GlweNoiseStdDev)}-q{CiphertextModulusLog}");
 
     /// <summary>
     /// Checks the set again and, when <paramref name="requireSecure"/> is true, that both its LWE side (n, sigma_lwe)
@@ -185,7 +184,7 @@ public sealed record TfheParameters
     /// <exception cref="FormatException">The text is not a parameter set identifier, or describes an invalid set.</exception>
     public static TfheParameters Parse(string id)
     {
-        ArgumentNullException.ThrowIfNull(id);
+        Numerics.ThrowIfNull(id, nameof(id));
         if (!TryParse(id, out TfheParameters? parameters, out string? error))
             throw new FormatException($"'{id}' is not a valid TFHE parameter set id: {error}");
         return parameters;
@@ -222,15 +221,15 @@ public sealed record TfheParameters
         var ints = new int[12];
         foreach (int g in new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 12 })
         {
-            if (!int.TryParse(m.Groups[g].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out ints[g - 1]))
+            if (!int.TryParse(m.Groups[g].Value, NumberStyles.None, CultureInfo.InvariantCulture, out ints[g - 1]))
             {
                 error = $"'{m.Groups[g].Value}' is not a valid integer";
                 return false;
             }
         }
 
-        if (!double.TryParse(m.Groups[10].ValueSpan, NumberStyles.Float, CultureInfo.InvariantCulture, out double sLwe) ||
-            !double.TryParse(m.Groups[11].ValueSpan, NumberStyles.Float, CultureInfo.InvariantCulture, out double sGlwe))
+        if (!double.TryParse(m.Groups[10].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double sLwe) ||
+            !double.TryParse(m.Groups[11].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double sGlwe))
         {
             error = "invalid standard deviation";
             return false;
@@ -262,7 +261,7 @@ public sealed record TfheParameters
     private static void CheckStdDev(double sigma, string name)
     {
         // A torus std-dev of 1/2 or more is uniform noise: no message survives, so it is certainly a typo.
-        if (!double.IsFinite(sigma) || sigma <= 0 || sigma >= 0.5)
+        if (!Numerics.IsFinite(sigma) || sigma <= 0 || sigma >= 0.5)
             throw new ArgumentOutOfRangeException(name, sigma, "A torus noise standard deviation must be finite and in (0, 0.5).");
     }
 

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Globalization;
 
-namespace FheGen.Tfhe.Parameters;
+namespace FheGen.Compiler.Parameters;
 
 
 /// <summary>The ranges <see cref="ParameterSelector"/> searches. A value type, so it can key the selector's cache.</summary>
@@ -48,7 +48,7 @@ public sealed record ParameterSearchSpace(
             throw new ArgumentException($"Invalid log2 N range [{MinLog2PolynomialSize}, {MaxLog2PolynomialSize}] (8..16).");
         if (MaxPbsLevel < 1 || MaxPbsLevel > 64 || MaxKsLevel < 1 || MaxKsLevel > 64)
             throw new ArgumentException($"Decomposition levels must be in 1..64 (PBS {MaxPbsLevel}, KS {MaxKsLevel}).");
-        if (!double.IsFinite(StdDevMargin) || StdDevMargin < 0 || StdDevMargin > 1)
+        if (!Numerics.IsFinite(StdDevMargin) || StdDevMargin < 0 || StdDevMargin > 1)
             throw new ArgumentException($"The std-dev margin must be in [0, 1], got {StdDevMargin}.");
     }
 }
@@ -94,7 +94,7 @@ public static partial class ParameterSelector
     {
         if (!(pError > 0 && pError < 1))
             throw new ArgumentOutOfRangeException(nameof(pError), pError, "p_error must be in (0, 1).");
-        return SelectForLog2PError(precisionBits, Math.Log2(pError), nu, space);
+        return SelectForLog2PError(precisionBits, Numerics.Log2(pError), nu, space);
     }
 
     /// <summary>As <see cref="Select"/>, with the target given as log2 p_error (e.g. -40), so targets below 2^-1074 work too.</summary>
@@ -110,9 +110,8 @@ public static partial class ParameterSelector
         space.Check();
 
         ParameterSelection? result = Cache.GetOrAdd((precisionBits, log2PError, nu, space), key => Search(key.Item1, key.Item2, key.Item3, key.Item4));
-        return result ?? throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-            $"No 128-bit-secure parameter set in the search space reaches p_error 2^{log2PError:F2} for {precisionBits}-bit lookups " +
-            $"(nu = {nu}); widen the search space (larger n or N, more levels) or accept a larger p_error."));
+        return result ?? throw new InvalidOperationException(Numerics.Invariant($"No 128-bit-secure parameter set in the search space reaches p_error 2^{log2PError:F2} for {precisionBits}-bit lookups ") +
+            Numerics.Invariant($"(nu = {nu}); widen the search space (larger n or N, more levels) or accept a larger p_error."));
     }
 
     /// <summary>
@@ -128,7 +127,7 @@ public static partial class ParameterSelector
     /// <exception cref="InvalidOperationException">No set in the search space meets every constraint.</exception>
     public static ParameterSelection SelectFor(System.Collections.Generic.IReadOnlyList<NoiseConstraint> constraints, double log2PError, ParameterSearchSpace? space = null)
     {
-        ArgumentNullException.ThrowIfNull(constraints);
+        Numerics.ThrowIfNull(constraints, nameof(constraints));
         if (constraints.Count == 0)
             throw new ArgumentException("At least one constraint is needed.", nameof(constraints));
         if (double.IsNaN(log2PError) || log2PError >= 0)
@@ -138,7 +137,7 @@ public static partial class ParameterSelector
         int tableBits = 1;
         foreach (var c in constraints)
         {
-            ArgumentNullException.ThrowIfNull(c);
+            Numerics.ThrowIfNull(c, nameof(c));
             c.Check();
             tableBits = Math.Max(tableBits, c.TableBits);
         }
@@ -154,9 +153,8 @@ public static partial class ParameterSelector
         var found = Search(tableBits, reads, space, tableBits + 1);
         if (found is not { } r)
         {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"No 128-bit-secure parameter set in the search space meets all {constraints.Count} reads of the circuit at p_error 2^{log2PError:F2} " +
-                $"(hardest: {Hardest(constraints)}); round more bits away, lower the weights' norm, or accept a larger p_error."));
+            throw new InvalidOperationException(Numerics.Invariant($"No 128-bit-secure parameter set in the search space meets all {constraints.Count} reads of the circuit at p_error 2^{log2PError:F2} ") +
+                Numerics.Invariant($"(hardest: {Hardest(constraints)}); round more bits away, lower the weights' norm, or accept a larger p_error."));
         }
 
         double worst = double.NegativeInfinity;
@@ -171,7 +169,7 @@ public static partial class ParameterSelector
         foreach (var c in constraints)
         {
             // Smallest allowed variance per unit of scaled noise: the read that squeezes the noise hardest.
-            double room = Math.ScaleB(1.0, -2 * c.PrecisionBits) / Math.Max(1e-300, c.BlindRotationWeight + c.ExtractionWeight + c.FreshWeight + (c.ThroughBootstrap ? 1 : 0));
+            double room = Numerics.ScaleB(1.0, -2 * c.PrecisionBits) / Math.Max(1e-300, c.BlindRotationWeight + c.ExtractionWeight + c.FreshWeight + (c.ThroughBootstrap ? 1 : 0));
             if (room < worst)
             {
                 worst = room;
