@@ -38,6 +38,9 @@ namespace FheGen.Compiler.Parameters;
 public sealed record NoiseConstraint(int PrecisionBits, int TableBits, double BlindRotationWeight, double FreshWeight, bool ThroughBootstrap, string Label,
     double ExtractionWeight = 0, int InputKey = 0, int ReadKey = 0, int OutputKey = 0, double Count = 1)
 {
+    /// <summary>Index of the layer whose read this is (in the plan), or -1 when the read belongs to no layer.</summary>
+    public int Layer { get; init; } = -1;
+
     internal void Check()
     {
         if (PrecisionBits < 0 || PrecisionBits > 62)

@@ -127,6 +127,26 @@ public static partial class ParameterSelector
     /// <exception cref="InvalidOperationException">No set in the search space meets every constraint.</exception>
     public static ParameterSelection SelectFor(System.Collections.Generic.IReadOnlyList<NoiseConstraint> constraints, double log2PError, ParameterSearchSpace? space = null)
     {
+        var search = SearchShared(constraints, log2PError, space);
+        if (search.Parameters is not { } r)
+        {
+            throw new InvalidOperationException(Numerics.Invariant($"No 128-bit-secure parameter set in the search space meets all {constraints.Count} reads of the circuit at p_error 2^{log2PError:F2} ") +
+                Numerics.Invariant($"(hardest: {Hardest(constraints)}); round more bits away, lower the weights' norm, or accept a larger p_error."));
+        }
+
+        double worst = double.NegativeInfinity;
+        foreach (var c in constraints) worst = Math.Max(worst, c.Log2PFail(r));
+        return new ParameterSelection(r, worst, CostModel.Cost(r), double.NaN, log2PError);
+    }
+
+    /// <summary>
+    /// The search behind <see cref="SelectFor"/>: the cheapest secure set meeting every read, or none. When there is
+    /// none, every candidate of the space was tried, so <see cref="SharedSetSearch.Slack"/> is the smallest over the
+    /// whole space of the tightest read's variance over its allowance, and <see cref="SharedSetSearch.BindingRead"/>
+    /// is that read at that candidate: what is needed to make a set exist.
+    /// </summary>
+    internal static SharedSetSearch SearchShared(System.Collections.Generic.IReadOnlyList<NoiseConstraint> constraints, double log2PError, ParameterSearchSpace? space = null)
+    {
         Numerics.ThrowIfNull(constraints, nameof(constraints));
         if (constraints.Count == 0)
             throw new ArgumentException("At least one constraint is needed.", nameof(constraints));
@@ -150,17 +170,15 @@ public static partial class ParameterSelector
         }
 
         // A table of 2^t entries with the half-box rotation needs N ≥ 2^(t+1) (TestPolynomial.FromTorusValues).
-        var found = Search(tableBits, reads, space, tableBits + 1);
-        if (found is not { } r)
-        {
-            throw new InvalidOperationException(Numerics.Invariant($"No 128-bit-secure parameter set in the search space meets all {constraints.Count} reads of the circuit at p_error 2^{log2PError:F2} ") +
-                Numerics.Invariant($"(hardest: {Hardest(constraints)}); round more bits away, lower the weights' norm, or accept a larger p_error."));
-        }
-
-        double worst = double.NegativeInfinity;
-        foreach (var c in constraints) worst = Math.Max(worst, c.Log2PFail(r));
-        return new ParameterSelection(r, worst, CostModel.Cost(r), double.NaN, log2PError);
+        var found = Search(tableBits, reads, space, tableBits + 1, out double slack, out int binding);
+        return new SharedSetSearch(found, slack, binding);
     }
+
+    /// <summary>What <see cref="SearchShared"/> found.</summary>
+    /// <param name="Parameters">The cheapest set meeting every read, or null.</param>
+    /// <param name="Slack">The tightest read's variance over its allowance at the best candidate tried (at most 1 when a set was found; +∞ when the space has no candidate).</param>
+    /// <param name="BindingRead">Index of that read (-1 when there was no candidate).</param>
+    internal readonly record struct SharedSetSearch(TfheParameters? Parameters, double Slack, int BindingRead);
 
     private static string Hardest(System.Collections.Generic.IReadOnlyList<NoiseConstraint> constraints)
     {
@@ -185,13 +203,15 @@ public static partial class ParameterSelector
     private static ParameterSelection? Search(int p, double log2Target, double nu, ParameterSearchSpace s)
     {
         var reads = new[] { new Read(NoiseModel.MaxVariance(p, log2Target), nu * nu, 0, true) };
-        if (Search(p, reads, s, p) is not { } r)
+        if (Search(p, reads, s, p, out _, out _) is not { } r)
             return null;
         return new ParameterSelection(r, NoiseModel.Log2PFail(r, nu), CostModel.Cost(r), nu, log2Target);
     }
 
-    private static TfheParameters? Search(int p, Read[] reads, ParameterSearchSpace s, int minLog2N)
+    private static TfheParameters? Search(int p, Read[] reads, ParameterSearchSpace s, int minLog2N, out double minSlack, out int binding)
     {
+        minSlack = double.PositiveInfinity;
+        binding = -1;
         var grid = CandidateGrid.For(s);
         int nCount = grid.LweDimensionCount;
         double[] sigmaLwe = grid.SigmaLwe;
@@ -214,6 +234,7 @@ public static partial class ParameterSelector
                     if (pbsB == 0)
                         continue;
 
+                    double fresh = sigmaGlwe * sigmaGlwe;
                     for (int lks = 1; lks <= s.MaxKsLevel; lks++)
                     {
                         for (int i = 0; i < nCount; i++)
@@ -223,12 +244,37 @@ public static partial class ParameterSelector
                             if (cost > bestCost)
                                 break; // cost grows with n: nothing further along can win
 
+                            double br = n * vep;
+                            // The blind-rotation and fresh terms alone bound each read's ratio from below, and grow with n:
+                            // once that bound fails every read's allowance and cannot beat the closest candidate so far,
+                            // no larger n can be feasible or closer (an exact cut, it changes no result).
+                            double bound = 0;
+                            foreach (var read in reads)
+                                bound = Math.Max(bound, (read.BlindRotationWeight * br + read.FreshWeight * fresh) / read.MaxVariance);
+                            if (bound > 1 && bound >= minSlack)
+                                break;
+
                             double through = kN * ksVar[lks][i] + NoiseModel.ModulusSwitchVariance(n, bigN);
-                            double br = n * vep, fresh = sigmaGlwe * sigmaGlwe;
                             // Slack of the tightest read, as a variance ratio: at most 1 when every read is met.
                             double v = 0;
-                            foreach (var read in reads)
-                                v = Math.Max(v, (read.BlindRotationWeight * br + read.FreshWeight * fresh + (read.ThroughBootstrap ? through : 0)) / read.MaxVariance);
+                            int tightest = 0;
+                            for (int ri = 0; ri < reads.Length; ri++)
+                            {
+                                var read = reads[ri];
+                                double ratio = (read.BlindRotationWeight * br + read.FreshWeight * fresh + (read.ThroughBootstrap ? through : 0)) / read.MaxVariance;
+                                if (ratio > v)
+                                {
+                                    v = ratio;
+                                    tightest = ri;
+                                }
+                            }
+
+                            if (v < minSlack)
+                            {
+                                minSlack = v;
+                                binding = tightest;
+                            }
+
                             if (v <= 1)
                             {
                                 // Ties on cost go to the set with more noise margin.
