@@ -14,9 +14,11 @@ namespace FheGen.Compiler.Parameters;
 /// that width.
 /// </para>
 /// <para>
-/// The constructor checks structural consistency only (powers of two, decomposition fits in 64 bits, the test
-/// polynomial can hold one coefficient per box). Whether the set is 128-bit secure is a separate question:
-/// <see cref="Validate(bool)"/> or <see cref="Security.IsSecure(TfheParameters)"/>.
+/// The constructor checks structural consistency (powers of two, decomposition fits in 64 bits, the test polynomial
+/// can hold one coefficient per box) and 128-bit security (<see cref="Security.IsSecure(TfheParameters)"/>): a set
+/// below the curve is rejected, so neither key generation nor the readers (which parse the
+/// <see cref="Id"/> back) ever see one. Tests that want small, fast, insecure sets name them with
+/// <see cref="CreateInsecureForTesting"/>; only the sets a process has named that way are accepted below the curve.
 /// </para>
 /// <para>
 /// Properties are get-only on purpose: a <c>with</c> expression could otherwise copy a validated instance and change
@@ -37,7 +39,7 @@ public sealed record TfheParameters
     /// <summary>Widest table lookup input (message + carry bits); FheGen's hard limit for a TLU is 16 bits.</summary>
     public const int MaxPrecisionBits = 16;
 
-    /// <summary>Creates and validates a parameter set.</summary>
+    /// <summary>Creates and validates a parameter set, which must be 128-bit secure.</summary>
     /// <param name="messageBits">Message bits (at least 1).</param>
     /// <param name="carryBits">Carry bits above the message (0 for a plain TLU input).</param>
     /// <param name="lweDimension">Small LWE dimension n (the PBS input, keyswitch output).</param>
@@ -50,7 +52,8 @@ public sealed record TfheParameters
     /// <param name="ksBaseLog">log2 of the keyswitch gadget base.</param>
     /// <param name="ksLevel">Number of keyswitch decomposition levels.</param>
     /// <param name="ciphertextModulusLog">log2 q; must be 64.</param>
-    /// <exception cref="ArgumentException">A value is out of range or the combination is inconsistent.</exception>
+    /// <exception cref="ArgumentException">A value is out of range, the combination is inconsistent, or the set is below the
+    /// 128-bit security curve (and was not named by <see cref="CreateInsecureForTesting"/>).</exception>
     public TfheParameters(
         int messageBits,
         int carryBits,
@@ -64,6 +67,25 @@ public sealed record TfheParameters
         int ksBaseLog,
         int ksLevel,
         int ciphertextModulusLog = NativeCiphertextModulusLog)
+        : this(messageBits, carryBits, lweDimension, glweDimension, polynomialSize, lweNoiseStdDev, glweNoiseStdDev,
+            pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, ciphertextModulusLog, allowInsecure: false)
+    {
+    }
+
+    private TfheParameters(
+        int messageBits,
+        int carryBits,
+        int lweDimension,
+        int glweDimension,
+        int polynomialSize,
+        double lweNoiseStdDev,
+        double glweNoiseStdDev,
+        int pbsBaseLog,
+        int pbsLevel,
+        int ksBaseLog,
+        int ksLevel,
+        int ciphertextModulusLog,
+        bool allowInsecure)
     {
         if (messageBits < 1)
             throw new ArgumentOutOfRangeException(nameof(messageBits), messageBits, "At least one message bit is required.");
@@ -110,7 +132,39 @@ public sealed record TfheParameters
         KsBaseLog = ksBaseLog;
         KsLevel = ksLevel;
         CiphertextModulusLog = ciphertextModulusLog;
+        if (!allowInsecure && !InsecureSets.ContainsKey(this))
+            Security.EnsureSecure(this);
     }
+
+    /// <summary>
+    /// Creates a parameter set without the 128-bit security check, for tests that need small, fast keys. The set is
+    /// remembered for the life of the process, so that the constructor, <see cref="Parse(string)"/> and therefore the
+    /// key readers accept this exact set again (a round trip through bytes); no other set below the curve is accepted.
+    /// Never use it for data that matters: such keys can be broken.
+    /// </summary>
+    /// <inheritdoc cref="TfheParameters(int, int, int, int, int, double, double, int, int, int, int, int)"/>
+    public static TfheParameters CreateInsecureForTesting(
+        int messageBits,
+        int carryBits,
+        int lweDimension,
+        int glweDimension,
+        int polynomialSize,
+        double lweNoiseStdDev,
+        double glweNoiseStdDev,
+        int pbsBaseLog,
+        int pbsLevel,
+        int ksBaseLog,
+        int ksLevel,
+        int ciphertextModulusLog = NativeCiphertextModulusLog)
+    {
+        var set = new TfheParameters(messageBits, carryBits, lweDimension, glweDimension, polynomialSize, lweNoiseStdDev, glweNoiseStdDev,
+            pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, ciphertextModulusLog, allowInsecure: true);
+        if (!Security.IsSecure(set)) InsecureSets.TryAdd(set, 0);
+        return set;
+    }
+
+    // The insecure sets this process named explicitly; see CreateInsecureForTesting.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<TfheParameters, byte> InsecureSets = new();
 
     /// <summary>Message bits.</summary>
     public int MessageBits { get; }
@@ -168,7 +222,8 @@ public sealed record TfheParameters
 
     /// <summary>
     /// Checks the set again and, when <paramref name="requireSecure"/> is true, that both its LWE side (n, sigma_lwe)
-    /// and its GLWE side (k·N, sigma_glwe) are on or above the 128-bit security curve.
+    /// and its GLWE side (k·N, sigma_glwe) are on or above the 128-bit security curve (only a set made by
+    /// <see cref="CreateInsecureForTesting"/> can fail this).
     /// </summary>
     /// <param name="requireSecure">Whether to enforce 128-bit security.</param>
     /// <returns>This instance, for chaining.</returns>
@@ -181,7 +236,8 @@ public sealed record TfheParameters
     }
 
     /// <summary>Parses an <see cref="Id"/> back into a validated parameter set.</summary>
-    /// <exception cref="FormatException">The text is not a parameter set identifier, or describes an invalid set.</exception>
+    /// <exception cref="FormatException">The text is not a parameter set identifier, or describes an invalid set (one below
+    /// the 128-bit security curve included).</exception>
     public static TfheParameters Parse(string id)
     {
         Numerics.ThrowIfNull(id, nameof(id));
