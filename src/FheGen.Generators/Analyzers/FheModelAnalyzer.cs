@@ -63,8 +63,10 @@ namespace FheGen.Generators.Analyzers
                     : d.Properties.ToImmutableDictionary();
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ForId(d.Id), map.Locate(d.Target), properties, d.Message));
             }
-            // A circuit that compiles must also be encryptable: the same parameter selection as CircuitEncoding.Create.
+            // A circuit that compiles must also be encryptable: the same parameter selection as CircuitEncoding.Create
+            // (skipped where the rule is turned off, since its remedies recompile the model).
             if (result.Plan is { } plan && !result.HasErrors &&
+                DiagnosticDescriptors.NoSecureParameters.GetEffectiveSeverity(context.Compilation.Options) != ReportDiagnostic.Suppress &&
                 ParameterFeasibility.Diagnose(spec, plan, context.CancellationToken) is { } infeasible)
             {
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NoSecureParameters, map.Locate(infeasible.Target),
