@@ -14,7 +14,7 @@ namespace FheGen.Generators.Tests.Analyzers
     /// model at 6/6 with Auto rounding, a 64-64-32-10 digits-shaped MLP at 6/6, a 784-128-10 Fashion-MNIST-shaped MLP at
     /// 6/6 with Auto rounding, from deterministic random weights.
     /// </summary>
-    public class FeasibilityTests
+    public class FeasibilityTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         /// <summary>
         /// C# for an MLP with seeded weights: uniform (every weight near the quantization scale) or Gaussian with one
@@ -119,6 +119,38 @@ namespace FheGen.Generators.Tests.Analyzers
             // The digits sample's shape (64-32-10 at 4/4, rounded to 6 bits) and a Fashion-MNIST shape rounded to 6 bits.
             Assert.Empty(await Fhe0008(Mlp(new[] { 64, 32, 10 }, 4, 4, "6", 1, gaussian: true)));
             Assert.Empty(await Fhe0008(Mlp(new[] { 784, 128, 10 }, 6, 6, "6", 1, gaussian: true)));
+        }
+
+        /// <summary>
+        /// The digits sample is encryptable, so it gets no FHE0008. Also the cost figure: run with
+        /// <c>dotnet test tests/FheGen.Generators.Tests -c Release --filter FullyQualifiedName~DigitsSample --logger "console;verbosity=detailed"</c>
+        /// to see the time per analysis (first and repeated), with and without its pruning and rounding.
+        /// </summary>
+        [Fact]
+        public async Task DigitsSample_IsEncryptable_AnalysisCost()
+        {
+            string dir = AppContext.BaseDirectory;
+            while (!System.IO.File.Exists(System.IO.Path.Combine(dir, "FheGen.sln"))) dir = System.IO.Path.GetDirectoryName(dir)!;
+            string model = System.IO.File.ReadAllText(System.IO.Path.Combine(dir, "samples", "Digits", "DigitsMlp.cs"));
+            string weights = System.IO.File.ReadAllText(System.IO.Path.Combine(dir, "samples", "Digits", "DigitsMlp.Weights.cs"));
+            string unrounded = model.Replace("[Prune(\"Hidden\", MaxActiveInputs = 40)]", "", StringComparison.Ordinal)
+                .Replace("[RoundAccumulator(\"Hidden\", Bits = 6)]", "", StringComparison.Ordinal);
+            foreach (var (name, source) in new[] { ("sample", model), ("without Prune and RoundAccumulator", unrounded) })
+            {
+                var times = new System.Collections.Generic.List<double>();
+                System.Collections.Immutable.ImmutableArray<Diagnostic> diagnostics = default;
+                for (int run = 0; run < 4; run++)
+                {
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    diagnostics = await AnalyzeAsync(source, null, true, weights);
+                    times.Add(clock.Elapsed.TotalMilliseconds);
+                }
+
+                var fhe0008 = diagnostics.Where(d => d.Id == "FHE0008").ToArray();
+                output.WriteLine($"{name}: {string.Join(", ", times.Select(t => t.ToString("F0", CultureInfo.InvariantCulture)))} ms per analysis; " +
+                    (fhe0008.Length == 0 ? "no FHE0008" : fhe0008[0].GetMessage(CultureInfo.InvariantCulture)));
+                if (name == "sample") Assert.Empty(fhe0008);
+            }
         }
 
         [Fact]
