@@ -13,8 +13,11 @@ namespace FheGen.Compiler.Parameters;
 
 /// <summary>Whether a circuit can run under TFHE at 128-bit security, and if not, what it lacks.</summary>
 /// <param name="Feasible">Whether a secure parameter set meets every read at the plan's per-lookup p_error.</param>
-/// <param name="Log2PError">The per-lookup log2 p_error checked (−∞ for p_error 0).</param>
-/// <param name="SharedSet">The cheapest single set meeting every read, when one exists.</param>
+/// <param name="Log2PError">The per-lookup log2 p_error checked (−∞ for p_error 0, which no noisy ciphertext meets).</param>
+/// <param name="SharedSet">
+/// The cheapest single set meeting every read, when one exists; for p_error 0, the one at the default p_error 2^-40
+/// when that target can be met.
+/// </param>
 /// <param name="Binding">
 /// When infeasible: the read that limits the closest candidate of the search space (the one to relax), or null when
 /// the space has no candidate at all.
@@ -62,11 +65,12 @@ public static class ParameterFeasibility
         double p = plan.PError;
         if (!(p > 0 && p < 1))
         {
-            // p_error 0 (or 1) is no target for a noisy ciphertext; say what the default target would need.
+            // p_error 0 is no target for a noisy ciphertext; say whether the default target works, or what would.
             var atDefault = Search(constraints, DefaultLog2PError, space);
-            double? minimum = atDefault.Parameters is not null ? DefaultLog2PError
-                : withMinimum ? MinimumLog2PError(constraints, DefaultLog2PError, atDefault, space) : null;
-            return new FeasibilityVerdict(false, p <= 0 ? double.NegativeInfinity : 0, null, Binding(constraints, atDefault), minimum);
+            if (atDefault.Parameters is { } atDefaultSet)
+                return new FeasibilityVerdict(false, double.NegativeInfinity, atDefaultSet, null, null);
+            return new FeasibilityVerdict(false, double.NegativeInfinity, null, Binding(constraints, atDefault),
+                withMinimum ? MinimumLog2PError(constraints, DefaultLog2PError, atDefault, space) : null);
         }
 
         double log2 = Numerics.Log2(p);
@@ -94,6 +98,8 @@ public static class ParameterFeasibility
         var remedies = new List<string>();
         if (verdict.MinimumLog2PError is double minimum)
             remedies.Add(PErrorRemedy(spec, plan, minimum));
+        else if (verdict.SharedSet is not null)
+            remedies.Add("PError = " + Math.Pow(2, DefaultLog2PError).ToString("G2", CultureInfo.InvariantCulture) + " (" + FormatLog2(DefaultLog2PError) + ", the default)");
 
         int layerIndex = verdict.Binding?.Layer ?? -1;
         if (layerIndex >= 0 && layerIndex < plan.Layers.Count && layerIndex < spec.Layers.Count)
@@ -103,7 +109,7 @@ public static class ParameterFeasibility
         message.Append(verdict.Binding is { } binding
             ? Numerics.Invariant($"the read '{binding.Label}' ({Text.Count(binding.PrecisionBits, "bit")} of tolerance)")
             : "every read of the circuit");
-        message.Append(double.IsNegativeInfinity(verdict.Log2PError) || verdict.Log2PError >= 0
+        message.Append(double.IsNegativeInfinity(verdict.Log2PError)
             ? Numerics.Invariant($" with PError = {plan.PError.ToString("R", CultureInfo.InvariantCulture)}, which no noisy ciphertext can meet")
             : " at p_error " + FormatLog2(verdict.Log2PError) + " per lookup");
         message.Append(", so CircuitEncoding.Create would fail");

@@ -77,7 +77,8 @@ public sealed record ParameterSelection(TfheParameters Parameters, double Log2PF
 /// Cost depends on (n, k, N, l_pbs, l_ks) only, not on the bases, so for each (k, N, l_pbs) the PBS base minimizing
 /// V_ep is taken, and for each (n, l_ks) the keyswitch base minimizing V_ks (k·N is a pure factor of V_ks). Then, for
 /// each (k, N, l_pbs, l_ks), n grows until the set meets the target (the cost grows with n, so the first hit is the
-/// cheapest) or until it costs more than the best set so far. Results are cached per query.
+/// cheapest), until it costs more than the best set so far, or until the reads' blind-rotation and fresh noise alone
+/// (which grow with n) exceed every allowance. Results are cached per query.
 /// </para>
 /// </remarks>
 public static partial class ParameterSelector
@@ -131,7 +132,7 @@ public static partial class ParameterSelector
         if (search.Parameters is not { } r)
         {
             throw new InvalidOperationException(Numerics.Invariant($"No 128-bit-secure parameter set in the search space meets all {constraints.Count} reads of the circuit at p_error 2^{log2PError:F2} ") +
-                Numerics.Invariant($"(hardest: {Hardest(constraints)}); round more bits away, lower the weights' norm, or accept a larger p_error."));
+                Numerics.Invariant($"(hardest: {(search.BindingRead >= 0 ? constraints[search.BindingRead].ToString() : Hardest(constraints))}); round more bits away, lower the weights' norm, or accept a larger p_error."));
         }
 
         double worst = double.NegativeInfinity;
@@ -141,9 +142,10 @@ public static partial class ParameterSelector
 
     /// <summary>
     /// The search behind <see cref="SelectFor"/>: the cheapest secure set meeting every read, or none. When there is
-    /// none, every candidate of the space was tried, so <see cref="SharedSetSearch.Slack"/> is the smallest over the
-    /// whole space of the tightest read's variance over its allowance, and <see cref="SharedSetSearch.BindingRead"/>
-    /// is that read at that candidate: what is needed to make a set exist.
+    /// none, the search covered the whole space (its cuts skip only candidates that can be neither feasible nor closer),
+    /// so <see cref="SharedSetSearch.Slack"/> is the smallest over the whole space of the tightest read's variance over
+    /// its allowance, and <see cref="SharedSetSearch.BindingRead"/> is that read at that candidate: what is needed to
+    /// make a set exist.
     /// </summary>
     internal static SharedSetSearch SearchShared(System.Collections.Generic.IReadOnlyList<NoiseConstraint> constraints, double log2PError, ParameterSearchSpace? space = null)
     {

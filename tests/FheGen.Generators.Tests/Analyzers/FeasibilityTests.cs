@@ -154,6 +154,18 @@ namespace FheGen.Generators.Tests.Analyzers
         }
 
         [Fact]
+        public async Task PErrorZero_CannotBeEncrypted_OnTheModelAttribute()
+        {
+            // Encryptable at the default p_error, but p_error 0 asks for noiseless ciphertexts.
+            string source = Mlp(new[] { 64, 32, 10 }, 4, 4, "6", 1, gaussian: true, ", PError = 0");
+            var d = Assert.Single(await Fhe0008(source));
+            string message = d.GetMessage(CultureInfo.InvariantCulture);
+            Assert.Equal("no 128-bit-secure TFHE parameter set meets every read of the circuit with PError = 0, which no noisy ciphertext can meet, " +
+                "so CircuitEncoding.Create would fail. Fits with: PError = 9.1E-13 (2^-40, the default)", message);
+            Assert.StartsWith("FheModel(", Unmarked(source).Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length), StringComparison.Ordinal);
+        }
+
+        [Fact]
         public async Task GlobalPError_Models_AreToldTheGlobalValue()
         {
             string message = Assert.Single(await Fhe0008(ThirtySixteenTwo(", GlobalPError = 1e-9"))).GetMessage(CultureInfo.InvariantCulture);
