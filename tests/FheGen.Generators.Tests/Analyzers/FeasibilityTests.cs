@@ -158,6 +158,16 @@ namespace FheGen.Generators.Tests.Analyzers
             }
         }
 
+        /// <summary>The robustness corpus with FHE0008 on: the check never throws (AnalyzeAsync fails on AD0001 or an exception).</summary>
+        [Theory]
+        [MemberData(nameof(RobustnessTests.Cases), MemberType = typeof(RobustnessTests))]
+        public async Task MalformedInput_WithTheCheckOn_NeverCrashes(string name, string source, string[] expectedIds)
+        {
+            var diagnostics = await AnalyzeAsync(source, null, feasibility: true);
+            // Where the model has errors there is no plan, hence no FHE0008; the other IDs are RobustnessTests' business.
+            if (expectedIds.Length > 0) Assert.False(diagnostics.Any(d => d.Id == "FHE0008"), name);
+        }
+
         [Fact]
         public async Task PErrorZero_CannotBeEncrypted_OnTheModelAttribute()
         {
