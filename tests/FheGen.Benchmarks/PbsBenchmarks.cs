@@ -7,7 +7,7 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
 namespace FheGen.Benchmarks;
 

@@ -6,7 +6,7 @@ using System.Linq;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
 namespace FheGen.Benchmarks;
 

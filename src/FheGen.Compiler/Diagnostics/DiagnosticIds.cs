@@ -15,6 +15,8 @@ namespace FheGen.Compiler.Diagnostics
         public const string NotCompileTime = "FHE0005";
         /// <summary>Per-layer summary (info).</summary>
         public const string LayerSummary = "FHE0006";
+        /// <summary>No 128-bit-secure TFHE parameter set meets the circuit's reads, so it cannot be encrypted (error).</summary>
+        public const string NoSecureParameters = "FHE0008";
 
         /// <summary>Base of the help links; each ID has a section (anchor) in the README's diagnostics reference.</summary>
         public const string HelpLinkBase = "https://github.com/fhegen/fhegen/blob/main/README.md#";

@@ -42,9 +42,14 @@ namespace FheGen.Generators.Analyzers
             "FheGen layer summary", DiagnosticSeverity.Info,
             "Each layer's exact accumulator range, TLU width and PBS count.");
 
+        /// <summary>FHE0008: no 128-bit-secure TFHE parameter set meets the circuit's reads.</summary>
+        public static readonly DiagnosticDescriptor NoSecureParameters = Create(DiagnosticIds.NoSecureParameters,
+            "No secure TFHE parameter set for the circuit", DiagnosticSeverity.Error,
+            "The circuit's reads (lookups, rounding extractions, output decryption) need less noise than any 128-bit-secure parameter set leaves; it could not be encrypted.");
+
         /// <summary>All descriptors.</summary>
         public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
-            OverBudget, OverHardLimit, InvalidAttribute, ShapeMismatch, NotCompileTime, LayerSummary);
+            OverBudget, OverHardLimit, InvalidAttribute, ShapeMismatch, NotCompileTime, LayerSummary, NoSecureParameters);
 
         /// <summary>The descriptor of a compiler-core diagnostic ID.</summary>
         public static DiagnosticDescriptor ForId(string id) => id switch
@@ -54,6 +59,7 @@ namespace FheGen.Generators.Analyzers
             DiagnosticIds.InvalidAttribute => InvalidAttribute,
             DiagnosticIds.ShapeMismatch => ShapeMismatch,
             DiagnosticIds.NotCompileTime => NotCompileTime,
+            DiagnosticIds.NoSecureParameters => NoSecureParameters,
             _ => LayerSummary,
         };
 

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using FheGen.Compiler.Parameters;
 using FheGen.Compiler.Pipeline;
 using FheGen.Generators.Extraction;
 using Microsoft.CodeAnalysis;
@@ -10,7 +11,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace FheGen.Generators.Analyzers
 {
     /// <summary>
-    /// Reports FHE0001..FHE0006 on <c>[FheModel]</c> classes by running the same extractor and compiler core as
+    /// Reports FHE0001..FHE0006 and FHE0008 on <c>[FheModel]</c> classes by running the same extractor and compiler core as
     /// the generator, with advice and summaries on and tables off.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -61,6 +62,15 @@ namespace FheGen.Generators.Analyzers
                     ? ImmutableDictionary<string, string?>.Empty
                     : d.Properties.ToImmutableDictionary();
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ForId(d.Id), map.Locate(d.Target), properties, d.Message));
+            }
+            // A circuit that compiles must also be encryptable: the same parameter selection as CircuitEncoding.Create
+            // (skipped where the rule is turned off, since its remedies recompile the model).
+            if (result.Plan is { } plan && !result.HasErrors &&
+                DiagnosticDescriptors.NoSecureParameters.GetEffectiveSeverity(context.Compilation.Options) != ReportDiagnostic.Suppress &&
+                ParameterFeasibility.Diagnose(spec, plan, context.CancellationToken) is { } infeasible)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NoSecureParameters, map.Locate(infeasible.Target),
+                    infeasible.Properties.ToImmutableDictionary(), infeasible.Message));
             }
         }
 

@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Core;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Bootstrap;
 

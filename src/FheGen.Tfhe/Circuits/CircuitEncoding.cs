@@ -5,7 +5,7 @@ using System.Linq;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Plan;
 using FheGen.Tfhe.Keys;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Circuits;
 
@@ -174,8 +174,7 @@ public sealed class CircuitEncoding
 
         // A first layer rounded exactly may do better with its own set for the inputs and its extraction reads, whose
         // blind rotations then run in that (smaller) ring instead of the lookup's.
-        var first = plan.Layers.FirstOrDefault(l => !l.IsOutput && l.PbsCount > 0);
-        bool possible = setPerWidth && first is { RoundedBits: > 0, RoundingMethod: RoundingKind.Exact };
+        bool possible = CircuitReads.InputSetPossible(plan, setPerWidth);
         if (inputSet == true && !possible)
             throw new ArgumentException("An input set needs one set per width and a first layer with exact rounding.", nameof(inputSet));
         if (inputSet is bool forced)
@@ -192,114 +191,9 @@ public sealed class CircuitEncoding
 
     private static CircuitEncoding Build(CircuitPlan plan, double p, ParameterSearchSpace? space, bool setPerWidth, bool inputSet)
     {
-
-        // Stage widths: a layer with lookups needs its accumulator range and the rounded read (index and removed bits)
-        // below the padding bit; the outputs are only decrypted, so their range may use the padding bit as well.
-        var stageBits = new List<int>();
-        foreach (var layer in plan.Layers)
-        {
-            if (layer.IsOutput) stageBits.Add(Math.Max(1, layer.AccumulatorBits - 1));
-            else if (layer.PbsCount > 0) stageBits.Add(Math.Max(layer.AccumulatorBits, layer.TluInputBits + layer.RoundedBits));
-        }
-        foreach (int bits in stageBits)
-        {
-            if (bits > 62)
-                throw new NotSupportedException($"Circuit '{plan.Name}' needs {bits}-bit messages; at most 62 fit the 64-bit torus with a padding bit.");
-        }
-
-        // Key sets: one per distinct lookup width (or one in all). Stage 0 (the inputs) is under the first batch's set,
-        // stage s > 0 under the set of the batch that wrote it.
-        var widths = new SortedSet<int>();
-        var batchWidths = new List<int>();
-        foreach (var layer in plan.Layers)
-        {
-            if (layer.IsOutput || layer.PbsCount == 0) continue;
-            widths.Add(layer.TluInputBits);
-            batchWidths.Add(layer.TluInputBits);
-        }
-        var keyWidths = setPerWidth && widths.Count > 0 ? widths.ToArray() : new[] { widths.Count > 0 ? widths.Max : 0 };
-        int KeyOf(int width) => setPerWidth ? Math.Max(0, Array.IndexOf(keyWidths, width)) : 0;
-        var stageKeys = new int[stageBits.Count];
-        for (int st = 0; st < stageKeys.Length; st++)
-            stageKeys[st] = batchWidths.Count == 0 ? 0 : KeyOf(batchWidths[Math.Max(0, st - 1)]);
-        var descriptions = keyWidths.Select(w => w > 0 ? $"{w}-bit TLU" : "no lookup").ToList();
-        if (inputSet)
-        {
-            // One more set, last: the inputs are encrypted under it and stage 0's extraction reads stay in it.
-            stageKeys[0] = keyWidths.Length;
-            descriptions.Add("inputs and first-layer rounding");
-        }
-
-        var layers = new List<LayerEncoding>();
-        var constraints = new List<NoiseConstraint>();
-        int stage = 0;
-        foreach (var layer in plan.Layers)
-        {
-            int w = stageBits[stage];
-            int input = stageKeys[stage];
-            // The input's noise: fresh encryptions in the first stage, bootstrapping outputs after it.
-            bool fresh = stage == 0;
-            double nu2 = 0;
-            foreach (var n in layer.Neurons)
-            {
-                if (!layer.IsOutput && n.IsConstant) continue;
-                double s = 0;
-                foreach (long x in n.Weights) s += (double)x * x;
-                nu2 = Math.Max(nu2, s);
-            }
-
-            if (layer.IsOutput)
-            {
-                layers.Add(new LayerEncoding(layer.Index, layer.Name, stage, w, 0, RoundingKind.Exact, 0, Array.Empty<int>(), 0, input));
-                if (nu2 > 0)
-                    constraints.Add(Constraint(w, 0, nu2, 0, fresh, false, $"{layer.Name}: decryption of {w + 1}-bit outputs (padding bit included)", 0, input, input, input, 0));
-                continue;
-            }
-
-            int t = layer.RoundedBits, tlu = layer.TluInputBits;
-            bool exact = t > 0 && layer.RoundingMethod == RoundingKind.Exact;
-            int[] chunks = exact ? ExactRounding.Chunks(t, tlu) : Array.Empty<int>();
-            int key = layer.PbsCount == 0 ? input : KeyOf(tlu);
-            int extractionKey = inputSet && stage == 0 ? input : key;
-            layers.Add(new LayerEncoding(layer.Index, layer.Name, stage, w, t, t > 0 ? layer.RoundingMethod : RoundingKind.Exact, tlu, chunks, layer.PbsCount + layer.RoundingPbsCount, key)
-            {
-                ExtractionKey = extractionKey,
-            });
-            if (layer.PbsCount == 0) continue; // all constant: no accumulator, no read, same stage
-
-            // Extraction reads keyswitch to the layer's set and bootstrap back into the accumulator's; the lookup stays in its set.
-            int subtracted = 0, lo = 0, count = layer.PbsCount;
-            foreach (int c in chunks)
-            {
-                int shift = w - (lo + c - 1);
-                constraints.Add(Constraint(c - 1, 0, nu2, subtracted, fresh, true, $"{layer.Name}: sign read of bit {lo + c - 1}", shift, input, extractionKey, input, count));
-                subtracted++;
-                if (c >= 2)
-                {
-                    constraints.Add(Constraint(c - 1, c - 1, nu2, subtracted, fresh, true, $"{layer.Name}: identity read of bits {lo}..{lo + c - 2}", shift, input, extractionKey, input, count));
-                    subtracted++;
-                }
-                lo += c;
-            }
-            constraints.Add(Constraint(tlu, tlu, nu2, subtracted, fresh, true,
-                string.Create(CultureInfo.InvariantCulture, $"{layer.Name}: {tlu}-bit lookup{(t > 0 ? $" after {(exact ? "exact" : "approximate")} rounding of {t} bits" : "")}"),
-                w - t - tlu, input, key, key, count));
-            stage++;
-        }
-
-        if (constraints.Count == 0)
-            constraints.Add(new NoiseConstraint(1, 1, 1, 0, true, "no read (a constant circuit)", Count: 0));
-        var selection = ParameterSelector.SelectKeySets(constraints, descriptions.Count, Math.Log2(p), space);
-        return new CircuitEncoding(plan, stageBits, keyWidths, descriptions, stageKeys, layers, constraints, selection);
-    }
-
-    private static NoiseConstraint Constraint(int precision, int tableBits, double nu2, int subtractedPbs, bool fresh, bool bootstrap, string label,
-        int shift, int inputKey, int readKey, int outputKey, int count)
-    {
-        double scale = Math.ScaleB(1.0, 2 * shift);
-        double br = fresh ? 0 : nu2;
-        double fr = fresh ? nu2 : 0;
-        return new NoiseConstraint(precision, tableBits, br * scale, fr * scale, bootstrap, label, subtractedPbs * scale, inputKey, readKey, outputKey, count);
+        var reads = CircuitReads.Derive(plan, setPerWidth, inputSet);
+        var selection = ParameterSelector.SelectKeySets(reads.Constraints, reads.KeyDescriptions.Count, Math.Log2(p), space);
+        return new CircuitEncoding(plan, reads.StageMessageBits, reads.KeyWidths, reads.KeyDescriptions, reads.StageKeys, reads.Layers, reads.Constraints, selection);
     }
 
     private sealed class PairOrder : IComparer<KeyPair>
@@ -312,21 +206,4 @@ public sealed class CircuitEncoding
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Plan.Name} under TFHE: {string.Join("/", StageMessageBits)}-bit messages by stage, {PbsPerInference} PBS per inference, {string.Join("; ", KeyDescriptions.Select((d, i) => $"{d}: {KeySets[i].Id}"))}");
-}
-
-/// <summary>How one layer is evaluated under TFHE.</summary>
-/// <param name="Index">Layer index.</param>
-/// <param name="Name">Layer name.</param>
-/// <param name="Stage">Stage whose width its accumulators use (see <see cref="CircuitEncoding.StageMessageBits"/>).</param>
-/// <param name="MessageBits">That width W.</param>
-/// <param name="RoundedBits">Low bits removed before the lookup.</param>
-/// <param name="Rounding">Exact (extracted and subtracted) or approximate (read through).</param>
-/// <param name="TluBits">Lookup input bits (0 for the output layer).</param>
-/// <param name="Chunks">Exact rounding's extraction chunks, low end first (<see cref="ExactRounding.Chunks"/>).</param>
-/// <param name="PbsCount">Bootstrappings of the layer per inference.</param>
-/// <param name="Key">Key set its lookups keyswitch to and bootstrap into (that of its TLU width); the stage's key set for the output layer.</param>
-public sealed record LayerEncoding(int Index, string Name, int Stage, int MessageBits, int RoundedBits, RoundingKind Rounding, int TluBits, IReadOnlyList<int> Chunks, int PbsCount, int Key)
-{
-    /// <summary>Key set its exact-rounding extraction reads keyswitch to; they bootstrap back into the stage's set.</summary>
-    public int ExtractionKey { get; init; } = Key;
 }

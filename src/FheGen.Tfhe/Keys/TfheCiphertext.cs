@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using FheGen.Tfhe.Core;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Keys;
 

@@ -4,7 +4,7 @@ using System.IO;
 using System.Linq;
 using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Keys;
 

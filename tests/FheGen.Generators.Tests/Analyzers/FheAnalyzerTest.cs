@@ -20,7 +20,8 @@ namespace FheGen.Generators.Tests.Analyzers
     /// <summary>
     /// Microsoft.CodeAnalysis.Testing harness for <see cref="FheModelAnalyzer"/>, fully offline: the reference
     /// assemblies come from Basic.Reference.Assemblies.Net100 (no reference pack is resolved or downloaded), plus the
-    /// FheGen runtime and compiler-core assemblies. FHE0006 summaries are off unless a test turns them on.
+    /// FheGen runtime and compiler-core assemblies. FHE0006 summaries are off unless a test turns them on, and so is FHE0008 (feasibility, FeasibilityTests):
+    /// the other tests use small hand-made models whose wide lookups no secure parameter set could encrypt.
     /// </summary>
     internal sealed class FheAnalyzerTest : CSharpAnalyzerTest<FheModelAnalyzer, DefaultVerifier>
     {
@@ -33,13 +34,14 @@ namespace FheGen.Generators.Tests.Analyzers
             .Append(MetadataReference.CreateFromFile(typeof(FheGen.Compiler.Pipeline.CircuitCompiler).Assembly.Location))
             .ToArray();
 
-        public FheAnalyzerTest(string source, bool summaries = false, string? globalConfig = null)
+        public FheAnalyzerTest(string source, bool summaries = false, string? globalConfig = null, bool feasibility = false)
         {
             ReferenceAssemblies = NoPackages;
             TestState.AdditionalReferences.AddRange(References);
             TestState.Sources.Add(source);
             if (globalConfig is not null) TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\n" + globalConfig));
             if (!summaries) DisabledDiagnostics.Add("FHE0006");
+            if (!feasibility) DisabledDiagnostics.Add("FHE0008");
         }
 
         protected override CompilationOptions CreateCompilationOptions()
@@ -69,9 +71,16 @@ namespace FheGen.Generators.Tests.Analyzers
         /// Runs the analyzer directly (no harness) and returns its diagnostics, failing on any analyzer exception or
         /// AD0001. For tests that need diagnostic properties or many variants quickly.
         /// </summary>
-        public static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(string source, string? budgetProperty = null, params string[] moreSources)
+        public static Task<ImmutableArray<Diagnostic>> AnalyzeAsync(string source, string? budgetProperty = null, params string[] moreSources)
+            => AnalyzeAsync(source, budgetProperty, feasibility: false, moreSources);
+
+        /// <summary>Same, with FHE0008 on when <paramref name="feasibility"/> is true (off as in the harness otherwise).</summary>
+        public static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(string source, string? budgetProperty, bool feasibility, params string[] moreSources)
         {
             var compilation = Compile(source, moreSources);
+            if (!feasibility)
+                compilation = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(
+                    compilation.Options.SpecificDiagnosticOptions.SetItem("FHE0008", ReportDiagnostic.Suppress)));
             var exceptions = new List<Exception>();
             var options = new CompilationWithAnalyzersOptions(
                 new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new GlobalOptionsProvider(budgetProperty)),

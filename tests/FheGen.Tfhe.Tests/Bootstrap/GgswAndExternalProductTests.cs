@@ -2,7 +2,7 @@ using System;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Tests.Core;
 using Xunit.Abstractions;
 

@@ -7,7 +7,7 @@ using System.Threading;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Tests.Bootstrap;
 

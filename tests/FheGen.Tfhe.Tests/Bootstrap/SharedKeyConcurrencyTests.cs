@@ -4,7 +4,7 @@ using System.Threading.Tasks;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 using Xunit.Abstractions;
 
 namespace FheGen.Tfhe.Tests.Bootstrap;

@@ -3,7 +3,7 @@ using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Tests.Keys;
 
 namespace FheGen.Tfhe.Tests.Core;
@@ -15,7 +15,7 @@ namespace FheGen.Tfhe.Tests.Core;
 public class KeyGenerationDeterminismTests
 {
     // k = 1, N = 1024 (the FFT product path) with a small n, so the keys take milliseconds.
-    private static readonly TfheParameters OneKilo = new(
+    private static readonly TfheParameters OneKilo = TfheParameters.CreateInsecureForTesting(
         messageBits: 2, carryBits: 0, lweDimension: 48, glweDimension: 1, polynomialSize: 1024,
         lweNoiseStdDev: Math.Pow(2, -40), glweNoiseStdDev: Math.Pow(2, -50),
         pbsBaseLog: 15, pbsLevel: 2, ksBaseLog: 5, ksLevel: 4);

@@ -8,7 +8,7 @@ using System.Text;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Tests.Keys;
 
@@ -36,12 +36,12 @@ public sealed class CircuitKeysFixture
     }
 
     /// <summary>Insecure and tiny (n = 16, k·N = 256, one level): structure only.</summary>
-    public static TfheParameters TinyA { get; } = new(
+    public static TfheParameters TinyA { get; } = TfheParameters.CreateInsecureForTesting(
         messageBits: 2, carryBits: 0, lweDimension: 16, glweDimension: 1, polynomialSize: 256,
         lweNoiseStdDev: Math.Pow(2, -40), glweNoiseStdDev: Math.Pow(2, -50),
         pbsBaseLog: 20, pbsLevel: 1, ksBaseLog: 8, ksLevel: 1);
 
-    public static TfheParameters TinyB { get; } = new(
+    public static TfheParameters TinyB { get; } = TfheParameters.CreateInsecureForTesting(
         messageBits: 2, carryBits: 0, lweDimension: 20, glweDimension: 1, polynomialSize: 256,
         lweNoiseStdDev: Math.Pow(2, -40), glweNoiseStdDev: Math.Pow(2, -50),
         pbsBaseLog: 20, pbsLevel: 1, ksBaseLog: 8, ksLevel: 1);
@@ -401,7 +401,7 @@ public class CircuitKeySerializationTests(CircuitKeysFixture fixture) : IClassFi
     {
         // A parseable set with n = 2^16 (the reader's limit): its keyswitching key 0→0 would be 256·(2^16+1) words
         // (128 MiB). The payload length matches, but the data is not there.
-        var huge = new TfheParameters(2, 0, 1 << 16, 1, 256, Math.Pow(2, -40), Math.Pow(2, -50), 20, 1, 8, 1);
+        var huge = TfheParameters.CreateInsecureForTesting(2, 0, 1 << 16, 1, 256, Math.Pow(2, -40), Math.Pow(2, -50), 20, 1, 8, 1);
         long kskBytes = 256L * ((1 << 16) + 1) * 8;
         byte[] payload = PairLists(new[] { 0, 0 }, Array.Empty<int>());
         byte[] blob = HandBuilt(TfheObjectKind.CircuitServerKey, new[] { huge }, payload.Length + kskBytes, payload, extra: new byte[4096]);
@@ -425,12 +425,12 @@ public class CircuitKeySerializationTests(CircuitKeysFixture fixture) : IClassFi
     public void Parameter_sets_beyond_the_reader_limits_are_a_format_error()
     {
         // k·N = 2^31 − 2^16 and n = 2^31 − 1: a bootstrapping key 0→0 would be ~2^84 bytes. Parseable, but not sane.
-        var absurd = new TfheParameters(2, 0, int.MaxValue, 32767, 65536, Math.Pow(2, -40), Math.Pow(2, -50), 20, 1, 8, 1);
+        var absurd = TfheParameters.CreateInsecureForTesting(2, 0, int.MaxValue, 32767, 65536, Math.Pow(2, -40), Math.Pow(2, -50), 20, 1, 8, 1);
         byte[] payload = PairLists(Array.Empty<int>(), new[] { 0, 0 });
         byte[] blob = HandBuilt(TfheObjectKind.CircuitServerKey, new[] { absurd }, long.MaxValue, payload);
         Assert.Contains($"more than the {TfheSerializer.MaxLweDimension}", Assert.Throws<TfheFormatException>(() => LoadServer(blob)).Message);
         // n at the limit but k·N = 2^21 above it.
-        var wide = new TfheParameters(2, 0, 1000, 32, 65536, Math.Pow(2, -40), Math.Pow(2, -50), 20, 1, 8, 1);
+        var wide = TfheParameters.CreateInsecureForTesting(2, 0, 1000, 32, 65536, Math.Pow(2, -40), Math.Pow(2, -50), 20, 1, 8, 1);
         byte[] blob2 = HandBuilt(TfheObjectKind.CircuitServerKey, new[] { wide }, long.MaxValue, payload);
         Assert.Contains($"more than the {TfheSerializer.MaxBigLweDimension}", Assert.Throws<TfheFormatException>(() => LoadServer(blob2)).Message);
     }

@@ -103,7 +103,7 @@ public class ClientServerKeyTests(KeysFixture fixture) : IClassFixture<KeysFixtu
 
     private static Type Unwrap(Type t) => t.IsArray || t.IsByRef ? Unwrap(t.GetElementType()!) : t;
 
-    private static FheGen.Tfhe.Parameters.TfheParameters KnownParameterSetsSmallerShape() => new(
+    private static FheGen.Compiler.Parameters.TfheParameters KnownParameterSetsSmallerShape() => FheGen.Compiler.Parameters.TfheParameters.CreateInsecureForTesting(
         messageBits: 2, carryBits: 0, lweDimension: 32, glweDimension: 2, polynomialSize: 256,
         lweNoiseStdDev: Math.Pow(2, -40), glweNoiseStdDev: Math.Pow(2, -50),
         pbsBaseLog: 15, pbsLevel: 2, ksBaseLog: 5, ksLevel: 5);

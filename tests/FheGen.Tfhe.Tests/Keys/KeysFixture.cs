@@ -1,7 +1,7 @@
 using System;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Tests.Keys;
 
@@ -14,13 +14,13 @@ public sealed class KeysFixture
         ServerBytes = Server.ToBytes();
     }
 
-    public static TfheParameters Small { get; } = new(
+    public static TfheParameters Small { get; } = TfheParameters.CreateInsecureForTesting(
         messageBits: 2, carryBits: 0, lweDimension: 64, glweDimension: 2, polynomialSize: 256,
         lweNoiseStdDev: Math.Pow(2, -40), glweNoiseStdDev: Math.Pow(2, -50),
         pbsBaseLog: 15, pbsLevel: 2, ksBaseLog: 5, ksLevel: 5);
 
     /// <summary>Same shape as <see cref="Small"/> but another noise level: a different parameter Id.</summary>
-    public static TfheParameters Other { get; } = new(
+    public static TfheParameters Other { get; } = TfheParameters.CreateInsecureForTesting(
         messageBits: 2, carryBits: 0, lweDimension: 64, glweDimension: 2, polynomialSize: 256,
         lweNoiseStdDev: Math.Pow(2, -41), glweNoiseStdDev: Math.Pow(2, -50),
         pbsBaseLog: 15, pbsLevel: 2, ksBaseLog: 5, ksLevel: 5);

@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using FheGen.Tfhe.Keys;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 using Xunit.Abstractions;
 
 namespace FheGen.Tfhe.Tests.Keys;

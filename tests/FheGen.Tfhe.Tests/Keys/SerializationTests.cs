@@ -209,7 +209,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     {
         // A parseable set whose payload length matches, but whose data is not there: the reader must report the
         // truncation having allocated in proportion to the bytes present, not to the claim.
-        var huge = new FheGen.Tfhe.Parameters.TfheParameters(2, 0, n, 1, bigN, Math.Pow(2, -40), Math.Pow(2, -50), 20, 1, 8, 1);
+        var huge = FheGen.Compiler.Parameters.TfheParameters.CreateInsecureForTesting(2, 0, n, 1, bigN, Math.Pow(2, -40), Math.Pow(2, -50), 20, 1, 8, 1);
         long claimed = TfheSerializer.ServerKeyLength(huge);
         byte[] id = Encoding.UTF8.GetBytes(huge.Id);
         using var ms = new MemoryStream();

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Tests.Circuits;
 using Xunit.Abstractions;
 

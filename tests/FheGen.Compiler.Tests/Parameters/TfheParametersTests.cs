@@ -1,8 +1,8 @@
 using System;
 using CsCheck;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
-namespace FheGen.Tfhe.Tests.Parameters;
+namespace FheGen.Compiler.Tests.Parameters;
 
 
 public class TfheParametersTests
@@ -11,7 +11,7 @@ public class TfheParametersTests
         int message = 2, int carry = 2, int n = 834, int k = 1, int bigN = 2048,
         double sLwe = 3.5539902359442825e-06, double sGlwe = 2.845267479601915e-15,
         int pbsB = 23, int pbsL = 1, int ksB = 3, int ksL = 5, int q = 64)
-        => new(message, carry, n, k, bigN, sLwe, sGlwe, pbsB, pbsL, ksB, ksL, q);
+        => TfheParameters.CreateInsecureForTesting(message, carry, n, k, bigN, sLwe, sGlwe, pbsB, pbsL, ksB, ksL, q);
 
     [Fact]
     public void Properties_are_as_constructed()
@@ -61,7 +61,7 @@ public class TfheParametersTests
             .Sample(t =>
             {
                 ((int m, int c, int n, int k), (int logN, double logSl, double logSg, int l)) = t;
-                var p = new TfheParameters(m, c, n, k, 1 << logN, Math.Pow(2, logSl), Math.Pow(2, logSg), 64 / l, l, 1, 12);
+                var p = TfheParameters.CreateInsecureForTesting(m, c, n, k, 1 << logN, Math.Pow(2, logSl), Math.Pow(2, logSg), 64 / l, l, 1, 12);
                 TfheParameters back = TfheParameters.Parse(p.Id);
                 Assert.Equal(p, back);
                 Assert.Equal(p.Id, back.Id);
@@ -72,7 +72,7 @@ public class TfheParametersTests
     public void Id_round_trips_powers_of_two_that_dotnet_R_format_gets_wrong()
     {
         // .NET formats 2^-25 with "R" as 2.980232238769531E-08, which parses to the double just below 2^-25.
-        var p = new TfheParameters(2, 1, 1087, 3, 512, Math.Pow(2, -19), Math.Pow(2, -25), 32, 2, 1, 12);
+        var p = TfheParameters.CreateInsecureForTesting(2, 1, 1087, 3, 512, Math.Pow(2, -19), Math.Pow(2, -25), 32, 2, 1, 12);
         Assert.Contains("sglwe2.9802322387695312E-08", p.Id, StringComparison.Ordinal);
         Assert.Equal(p, TfheParameters.Parse(p.Id));
     }

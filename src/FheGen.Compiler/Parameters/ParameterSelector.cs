@@ -2,7 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Globalization;
 
-namespace FheGen.Tfhe.Parameters;
+namespace FheGen.Compiler.Parameters;
 
 
 /// <summary>The ranges <see cref="ParameterSelector"/> searches. A value type, so it can key the selector's cache.</summary>
@@ -48,7 +48,7 @@ public sealed record ParameterSearchSpace(
             throw new ArgumentException($"Invalid log2 N range [{MinLog2PolynomialSize}, {MaxLog2PolynomialSize}] (8..16).");
         if (MaxPbsLevel < 1 || MaxPbsLevel > 64 || MaxKsLevel < 1 || MaxKsLevel > 64)
             throw new ArgumentException($"Decomposition levels must be in 1..64 (PBS {MaxPbsLevel}, KS {MaxKsLevel}).");
-        if (!double.IsFinite(StdDevMargin) || StdDevMargin < 0 || StdDevMargin > 1)
+        if (!Numerics.IsFinite(StdDevMargin) || StdDevMargin < 0 || StdDevMargin > 1)
             throw new ArgumentException($"The std-dev margin must be in [0, 1], got {StdDevMargin}.");
     }
 }
@@ -77,7 +77,8 @@ public sealed record ParameterSelection(TfheParameters Parameters, double Log2PF
 /// Cost depends on (n, k, N, l_pbs, l_ks) only, not on the bases, so for each (k, N, l_pbs) the PBS base minimizing
 /// V_ep is taken, and for each (n, l_ks) the keyswitch base minimizing V_ks (k·N is a pure factor of V_ks). Then, for
 /// each (k, N, l_pbs, l_ks), n grows until the set meets the target (the cost grows with n, so the first hit is the
-/// cheapest) or until it costs more than the best set so far. Results are cached per query.
+/// cheapest), until it costs more than the best set so far, or until the reads' blind-rotation and fresh noise alone
+/// (which grow with n) exceed every allowance. Results are cached per query.
 /// </para>
 /// </remarks>
 public static partial class ParameterSelector
@@ -94,7 +95,7 @@ public static partial class ParameterSelector
     {
         if (!(pError > 0 && pError < 1))
             throw new ArgumentOutOfRangeException(nameof(pError), pError, "p_error must be in (0, 1).");
-        return SelectForLog2PError(precisionBits, Math.Log2(pError), nu, space);
+        return SelectForLog2PError(precisionBits, Numerics.Log2(pError), nu, space);
     }
 
     /// <summary>As <see cref="Select"/>, with the target given as log2 p_error (e.g. -40), so targets below 2^-1074 work too.</summary>
@@ -110,9 +111,8 @@ public static partial class ParameterSelector
         space.Check();
 
         ParameterSelection? result = Cache.GetOrAdd((precisionBits, log2PError, nu, space), key => Search(key.Item1, key.Item2, key.Item3, key.Item4));
-        return result ?? throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-            $"No 128-bit-secure parameter set in the search space reaches p_error 2^{log2PError:F2} for {precisionBits}-bit lookups " +
-            $"(nu = {nu}); widen the search space (larger n or N, more levels) or accept a larger p_error."));
+        return result ?? throw new InvalidOperationException(Numerics.Invariant($"No 128-bit-secure parameter set in the search space reaches p_error 2^{log2PError:F2} for {precisionBits}-bit lookups ") +
+            Numerics.Invariant($"(nu = {nu}); widen the search space (larger n or N, more levels) or accept a larger p_error."));
     }
 
     /// <summary>
@@ -128,7 +128,28 @@ public static partial class ParameterSelector
     /// <exception cref="InvalidOperationException">No set in the search space meets every constraint.</exception>
     public static ParameterSelection SelectFor(System.Collections.Generic.IReadOnlyList<NoiseConstraint> constraints, double log2PError, ParameterSearchSpace? space = null)
     {
-        ArgumentNullException.ThrowIfNull(constraints);
+        var search = SearchShared(constraints, log2PError, space);
+        if (search.Parameters is not { } r)
+        {
+            throw new InvalidOperationException(Numerics.Invariant($"No 128-bit-secure parameter set in the search space meets all {constraints.Count} reads of the circuit at p_error 2^{log2PError:F2} ") +
+                Numerics.Invariant($"(hardest: {(search.BindingRead >= 0 ? constraints[search.BindingRead].ToString() : Hardest(constraints))}); round more bits away, lower the weights' norm, or accept a larger p_error."));
+        }
+
+        double worst = double.NegativeInfinity;
+        foreach (var c in constraints) worst = Math.Max(worst, c.Log2PFail(r));
+        return new ParameterSelection(r, worst, CostModel.Cost(r), double.NaN, log2PError);
+    }
+
+    /// <summary>
+    /// The search behind <see cref="SelectFor"/>: the cheapest secure set meeting every read, or none. When there is
+    /// none, the search covered the whole space (its cuts skip only candidates that can be neither feasible nor closer),
+    /// so <see cref="SharedSetSearch.Slack"/> is the smallest over the whole space of the tightest read's variance over
+    /// its allowance, and <see cref="SharedSetSearch.BindingRead"/> is that read at that candidate: what is needed to
+    /// make a set exist.
+    /// </summary>
+    internal static SharedSetSearch SearchShared(System.Collections.Generic.IReadOnlyList<NoiseConstraint> constraints, double log2PError, ParameterSearchSpace? space = null)
+    {
+        Numerics.ThrowIfNull(constraints, nameof(constraints));
         if (constraints.Count == 0)
             throw new ArgumentException("At least one constraint is needed.", nameof(constraints));
         if (double.IsNaN(log2PError) || log2PError >= 0)
@@ -138,7 +159,7 @@ public static partial class ParameterSelector
         int tableBits = 1;
         foreach (var c in constraints)
         {
-            ArgumentNullException.ThrowIfNull(c);
+            Numerics.ThrowIfNull(c, nameof(c));
             c.Check();
             tableBits = Math.Max(tableBits, c.TableBits);
         }
@@ -151,18 +172,15 @@ public static partial class ParameterSelector
         }
 
         // A table of 2^t entries with the half-box rotation needs N ≥ 2^(t+1) (TestPolynomial.FromTorusValues).
-        var found = Search(tableBits, reads, space, tableBits + 1);
-        if (found is not { } r)
-        {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"No 128-bit-secure parameter set in the search space meets all {constraints.Count} reads of the circuit at p_error 2^{log2PError:F2} " +
-                $"(hardest: {Hardest(constraints)}); round more bits away, lower the weights' norm, or accept a larger p_error."));
-        }
-
-        double worst = double.NegativeInfinity;
-        foreach (var c in constraints) worst = Math.Max(worst, c.Log2PFail(r));
-        return new ParameterSelection(r, worst, CostModel.Cost(r), double.NaN, log2PError);
+        var found = Search(tableBits, reads, space, tableBits + 1, out double slack, out int binding);
+        return new SharedSetSearch(found, slack, binding);
     }
+
+    /// <summary>What <see cref="SearchShared"/> found.</summary>
+    /// <param name="Parameters">The cheapest set meeting every read, or null.</param>
+    /// <param name="Slack">The tightest read's variance over its allowance at the best candidate tried (at most 1 when a set was found; +∞ when the space has no candidate).</param>
+    /// <param name="BindingRead">Index of that read (-1 when there was no candidate).</param>
+    internal readonly record struct SharedSetSearch(TfheParameters? Parameters, double Slack, int BindingRead);
 
     private static string Hardest(System.Collections.Generic.IReadOnlyList<NoiseConstraint> constraints)
     {
@@ -171,7 +189,7 @@ public static partial class ParameterSelector
         foreach (var c in constraints)
         {
             // Smallest allowed variance per unit of scaled noise: the read that squeezes the noise hardest.
-            double room = Math.ScaleB(1.0, -2 * c.PrecisionBits) / Math.Max(1e-300, c.BlindRotationWeight + c.ExtractionWeight + c.FreshWeight + (c.ThroughBootstrap ? 1 : 0));
+            double room = Numerics.ScaleB(1.0, -2 * c.PrecisionBits) / Math.Max(1e-300, c.BlindRotationWeight + c.ExtractionWeight + c.FreshWeight + (c.ThroughBootstrap ? 1 : 0));
             if (room < worst)
             {
                 worst = room;
@@ -187,13 +205,15 @@ public static partial class ParameterSelector
     private static ParameterSelection? Search(int p, double log2Target, double nu, ParameterSearchSpace s)
     {
         var reads = new[] { new Read(NoiseModel.MaxVariance(p, log2Target), nu * nu, 0, true) };
-        if (Search(p, reads, s, p) is not { } r)
+        if (Search(p, reads, s, p, out _, out _) is not { } r)
             return null;
         return new ParameterSelection(r, NoiseModel.Log2PFail(r, nu), CostModel.Cost(r), nu, log2Target);
     }
 
-    private static TfheParameters? Search(int p, Read[] reads, ParameterSearchSpace s, int minLog2N)
+    private static TfheParameters? Search(int p, Read[] reads, ParameterSearchSpace s, int minLog2N, out double minSlack, out int binding)
     {
+        minSlack = double.PositiveInfinity;
+        binding = -1;
         var grid = CandidateGrid.For(s);
         int nCount = grid.LweDimensionCount;
         double[] sigmaLwe = grid.SigmaLwe;
@@ -216,6 +236,7 @@ public static partial class ParameterSelector
                     if (pbsB == 0)
                         continue;
 
+                    double fresh = sigmaGlwe * sigmaGlwe;
                     for (int lks = 1; lks <= s.MaxKsLevel; lks++)
                     {
                         for (int i = 0; i < nCount; i++)
@@ -225,12 +246,37 @@ public static partial class ParameterSelector
                             if (cost > bestCost)
                                 break; // cost grows with n: nothing further along can win
 
+                            double br = n * vep;
+                            // The blind-rotation and fresh terms alone bound each read's ratio from below, and grow with n:
+                            // once that bound fails every read's allowance and cannot beat the closest candidate so far,
+                            // no larger n can be feasible or closer (an exact cut, it changes no result).
+                            double bound = 0;
+                            foreach (var read in reads)
+                                bound = Math.Max(bound, (read.BlindRotationWeight * br + read.FreshWeight * fresh) / read.MaxVariance);
+                            if (bound > 1 && bound >= minSlack)
+                                break;
+
                             double through = kN * ksVar[lks][i] + NoiseModel.ModulusSwitchVariance(n, bigN);
-                            double br = n * vep, fresh = sigmaGlwe * sigmaGlwe;
                             // Slack of the tightest read, as a variance ratio: at most 1 when every read is met.
                             double v = 0;
-                            foreach (var read in reads)
-                                v = Math.Max(v, (read.BlindRotationWeight * br + read.FreshWeight * fresh + (read.ThroughBootstrap ? through : 0)) / read.MaxVariance);
+                            int tightest = 0;
+                            for (int ri = 0; ri < reads.Length; ri++)
+                            {
+                                var read = reads[ri];
+                                double ratio = (read.BlindRotationWeight * br + read.FreshWeight * fresh + (read.ThroughBootstrap ? through : 0)) / read.MaxVariance;
+                                if (ratio > v)
+                                {
+                                    v = ratio;
+                                    tightest = ri;
+                                }
+                            }
+
+                            if (v < minSlack)
+                            {
+                                minSlack = v;
+                                binding = tightest;
+                            }
+
                             if (v <= 1)
                             {
                                 // Ties on cost go to the set with more noise margin.

@@ -1,6 +1,6 @@
 using System;
 
-namespace FheGen.Tfhe.Parameters;
+namespace FheGen.Compiler.Parameters;
 
 
 /// <summary>
@@ -27,7 +27,7 @@ public static class CostModel
     {
         double k1 = glweDimension + 1.0;
         double n = polynomialSize;
-        double fft = n * Math.Log2(n);
+        double fft = n * Numerics.Log2(n);
         return lweDimension * ((k1 * pbsLevel + k1) * fft + k1 * k1 * pbsLevel * n);
     }
 
@@ -43,7 +43,7 @@ public static class CostModel
     /// <summary>Cost of one keyswitch + PBS for a parameter set.</summary>
     public static double Cost(TfheParameters parameters)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        Numerics.ThrowIfNull(parameters, nameof(parameters));
         return Cost(parameters.LweDimension, parameters.GlweDimension, parameters.PolynomialSize, parameters.PbsLevel, parameters.KsLevel);
     }
 }

@@ -1,7 +1,7 @@
 using System;
 using System.Globalization;
 
-namespace FheGen.Tfhe.Parameters;
+namespace FheGen.Compiler.Parameters;
 
 /// <summary>
 /// One read a circuit makes of a ciphertext, as a condition on the parameter sets: the noise it sees must stay within
@@ -38,16 +38,19 @@ namespace FheGen.Tfhe.Parameters;
 public sealed record NoiseConstraint(int PrecisionBits, int TableBits, double BlindRotationWeight, double FreshWeight, bool ThroughBootstrap, string Label,
     double ExtractionWeight = 0, int InputKey = 0, int ReadKey = 0, int OutputKey = 0, double Count = 1)
 {
+    /// <summary>Index of the layer whose read this is (in the plan), or -1 when the read belongs to no layer.</summary>
+    public int Layer { get; init; } = -1;
+
     internal void Check()
     {
         if (PrecisionBits < 0 || PrecisionBits > 62)
             throw new ArgumentOutOfRangeException(nameof(PrecisionBits), PrecisionBits, $"{Label}: the read precision must be in [0, 62].");
         if (TableBits < 0 || TableBits > TfheParameters.MaxPrecisionBits)
             throw new ArgumentOutOfRangeException(nameof(TableBits), TableBits, $"{Label}: a table has between 2^0 and 2^{TfheParameters.MaxPrecisionBits} entries.");
-        if (!double.IsFinite(BlindRotationWeight) || BlindRotationWeight < 0 || !double.IsFinite(FreshWeight) || FreshWeight < 0 ||
-            !double.IsFinite(ExtractionWeight) || ExtractionWeight < 0)
+        if (!Numerics.IsFinite(BlindRotationWeight) || BlindRotationWeight < 0 || !Numerics.IsFinite(FreshWeight) || FreshWeight < 0 ||
+            !Numerics.IsFinite(ExtractionWeight) || ExtractionWeight < 0)
             throw new ArgumentOutOfRangeException(nameof(BlindRotationWeight), $"{Label}: noise weights must be finite and non-negative.");
-        if (!double.IsFinite(Count) || Count < 0)
+        if (!Numerics.IsFinite(Count) || Count < 0)
             throw new ArgumentOutOfRangeException(nameof(Count), Count, $"{Label}: the read count must be finite and non-negative.");
         if (InputKey < 0 || ReadKey < 0 || OutputKey < 0)
             throw new ArgumentOutOfRangeException(nameof(InputKey), $"{Label}: key set indices must be non-negative.");
@@ -56,7 +59,7 @@ public sealed record NoiseConstraint(int PrecisionBits, int TableBits, double Bl
     /// <summary>The variance this read sees when every key set is <paramref name="parameters"/>.</summary>
     public double Variance(TfheParameters parameters)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        Numerics.ThrowIfNull(parameters, nameof(parameters));
         var e = NoiseModel.Estimate(parameters);
         double v = (BlindRotationWeight + ExtractionWeight) * e.BlindRotation + FreshWeight * parameters.GlweNoiseStdDev * parameters.GlweNoiseStdDev;
         return ThroughBootstrap ? v + e.KeySwitch + e.ModulusSwitch : v;
@@ -66,7 +69,7 @@ public sealed record NoiseConstraint(int PrecisionBits, int TableBits, double Bl
     /// <exception cref="ArgumentException">A key index of the read is outside the list.</exception>
     public double Variance(System.Collections.Generic.IReadOnlyList<TfheParameters> keySets)
     {
-        ArgumentNullException.ThrowIfNull(keySets);
+        Numerics.ThrowIfNull(keySets, nameof(keySets));
         int max = Math.Max(InputKey, Math.Max(ReadKey, OutputKey));
         if (max >= keySets.Count)
             throw new ArgumentException($"{Label}: key set {max} is not among the {keySets.Count} given.", nameof(keySets));
@@ -84,9 +87,8 @@ public sealed record NoiseConstraint(int PrecisionBits, int TableBits, double Bl
     /// <inheritdoc/>
     public override string ToString()
     {
-        string extraction = ExtractionWeight > 0 ? string.Create(CultureInfo.InvariantCulture, $" + {ExtractionWeight:G4}·V_br,x") : "";
+        string extraction = ExtractionWeight > 0 ? Numerics.Invariant($" + {ExtractionWeight:G4}·V_br,x") : "";
         string sets = InputKey != 0 || ReadKey != 0 || OutputKey != 0 ? $" (sets {InputKey}->{ReadKey}->{OutputKey})" : "";
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{Label}: {PrecisionBits}-bit tolerance, table 2^{TableBits}, {BlindRotationWeight:G4}·V_br{extraction} + {FreshWeight:G4}·σ²{(ThroughBootstrap ? " + V_ks + V_ms" : "")}{sets}");
+        return Numerics.Invariant($"{Label}: {PrecisionBits}-bit tolerance, table 2^{TableBits}, {BlindRotationWeight:G4}·V_br{extraction} + {FreshWeight:G4}·σ²{(ThroughBootstrap ? " + V_ks + V_ms" : "")}{sets}");
     }
 }

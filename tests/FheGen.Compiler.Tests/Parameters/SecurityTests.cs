@@ -1,8 +1,8 @@
 using System;
 using CsCheck;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
-namespace FheGen.Tfhe.Tests.Parameters;
+namespace FheGen.Compiler.Tests.Parameters;
 
 
 public class SecurityTests
@@ -59,9 +59,9 @@ public class SecurityTests
     public void Lowering_either_sigma_below_the_curve_fails()
     {
         TfheParameters p = KnownParameterSets.Message2Carry2.Parameters;
-        var lweTooSmall = new TfheParameters(2, 2, 834, 1, 2048, p.LweNoiseStdDev * 0.99, p.GlweNoiseStdDev, 23, 1, 3, 5);
-        var glweTooSmall = new TfheParameters(2, 2, 834, 1, 2048, p.LweNoiseStdDev, p.GlweNoiseStdDev * 0.99, 23, 1, 3, 5);
-        var fewerDimensions = new TfheParameters(2, 2, 820, 1, 2048, p.LweNoiseStdDev, p.GlweNoiseStdDev, 23, 1, 3, 5);
+        var lweTooSmall = TfheParameters.CreateInsecureForTesting(2, 2, 834, 1, 2048, p.LweNoiseStdDev * 0.99, p.GlweNoiseStdDev, 23, 1, 3, 5);
+        var glweTooSmall = TfheParameters.CreateInsecureForTesting(2, 2, 834, 1, 2048, p.LweNoiseStdDev, p.GlweNoiseStdDev * 0.99, 23, 1, 3, 5);
+        var fewerDimensions = TfheParameters.CreateInsecureForTesting(2, 2, 820, 1, 2048, p.LweNoiseStdDev, p.GlweNoiseStdDev, 23, 1, 3, 5);
         Assert.False(Security.IsSecure(lweTooSmall));
         Assert.False(Security.IsSecure(glweTooSmall));
         Assert.False(Security.IsSecure(fewerDimensions));
@@ -72,7 +72,7 @@ public class SecurityTests
     [Fact]
     public void Insecure_set_is_rejected_with_a_clear_message()
     {
-        var weak = new TfheParameters(2, 2, 700, 1, 2048, Math.Pow(2, -20), 2.845267479601915e-15, 23, 1, 3, 5);
+        var weak = TfheParameters.CreateInsecureForTesting(2, 2, 700, 1, 2048, Math.Pow(2, -20), 2.845267479601915e-15, 23, 1, 3, 5);
         ArgumentException e = Assert.Throws<ArgumentException>(() => weak.Validate(requireSecure: true));
         Assert.Equal("parameters", e.ParamName);
         Assert.Contains("n = 700 with sigma 2^-20.00 ", e.Message, StringComparison.Ordinal);
@@ -80,7 +80,7 @@ public class SecurityTests
         Assert.Contains("sigma >= 2^-14.77", e.Message, StringComparison.Ordinal); // the curve minimum for n = 700
         Assert.DoesNotContain("GLWE side", e.Message, StringComparison.Ordinal);
 
-        var bothWeak = new TfheParameters(2, 2, 700, 1, 2048, Math.Pow(2, -20), Math.Pow(2, -60), 23, 1, 3, 5);
+        var bothWeak = TfheParameters.CreateInsecureForTesting(2, 2, 700, 1, 2048, Math.Pow(2, -20), Math.Pow(2, -60), 23, 1, 3, 5);
         e = Assert.Throws<ArgumentException>(() => Security.EnsureSecure(bothWeak));
         Assert.Contains("LWE side: n = 700", e.Message, StringComparison.Ordinal);
         Assert.Contains("GLWE side: k·N = 2048 with sigma 2^-60.00", e.Message, StringComparison.Ordinal);

@@ -1,7 +1,7 @@
 using System;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
-namespace FheGen.Tfhe.Tests.Parameters;
+namespace FheGen.Compiler.Tests.Parameters;
 
 
 public class NoiseModelTests

@@ -2,7 +2,7 @@ using System;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace FheGen.Tfhe.Parameters;
+namespace FheGen.Compiler.Parameters;
 
 /// <summary>
 /// One TFHE parameter set for keyswitch-then-PBS over the torus mod 2^64 with binary keys and Gaussian noise.
@@ -14,9 +14,11 @@ namespace FheGen.Tfhe.Parameters;
 /// that width.
 /// </para>
 /// <para>
-/// The constructor checks structural consistency only (powers of two, decomposition fits in 64 bits, the test
-/// polynomial can hold one coefficient per box). Whether the set is 128-bit secure is a separate question:
-/// <see cref="Validate(bool)"/> or <see cref="Security.IsSecure(TfheParameters)"/>.
+/// The constructor checks structural consistency (powers of two, decomposition fits in 64 bits, the test polynomial
+/// can hold one coefficient per box) and 128-bit security (<see cref="Security.IsSecure(TfheParameters)"/>): a set
+/// below the curve is rejected, so neither key generation nor the readers (which parse the
+/// <see cref="Id"/> back) ever see one. Tests that want small, fast, insecure sets name them with
+/// <see cref="CreateInsecureForTesting"/>; only the sets a process has named that way are accepted below the curve.
 /// </para>
 /// <para>
 /// Properties are get-only on purpose: a <c>with</c> expression could otherwise copy a validated instance and change
@@ -37,7 +39,7 @@ public sealed record TfheParameters
     /// <summary>Widest table lookup input (message + carry bits); FheGen's hard limit for a TLU is 16 bits.</summary>
     public const int MaxPrecisionBits = 16;
 
-    /// <summary>Creates and validates a parameter set.</summary>
+    /// <summary>Creates and validates a parameter set, which must be 128-bit secure.</summary>
     /// <param name="messageBits">Message bits (at least 1).</param>
     /// <param name="carryBits">Carry bits above the message (0 for a plain TLU input).</param>
     /// <param name="lweDimension">Small LWE dimension n (the PBS input, keyswitch output).</param>
@@ -50,7 +52,8 @@ public sealed record TfheParameters
     /// <param name="ksBaseLog">log2 of the keyswitch gadget base.</param>
     /// <param name="ksLevel">Number of keyswitch decomposition levels.</param>
     /// <param name="ciphertextModulusLog">log2 q; must be 64.</param>
-    /// <exception cref="ArgumentException">A value is out of range or the combination is inconsistent.</exception>
+    /// <exception cref="ArgumentException">A value is out of range, the combination is inconsistent, or the set is below the
+    /// 128-bit security curve (and was not named by <see cref="CreateInsecureForTesting"/>).</exception>
     public TfheParameters(
         int messageBits,
         int carryBits,
@@ -64,6 +67,25 @@ public sealed record TfheParameters
         int ksBaseLog,
         int ksLevel,
         int ciphertextModulusLog = NativeCiphertextModulusLog)
+        : this(messageBits, carryBits, lweDimension, glweDimension, polynomialSize, lweNoiseStdDev, glweNoiseStdDev,
+            pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, ciphertextModulusLog, allowInsecure: false)
+    {
+    }
+
+    private TfheParameters(
+        int messageBits,
+        int carryBits,
+        int lweDimension,
+        int glweDimension,
+        int polynomialSize,
+        double lweNoiseStdDev,
+        double glweNoiseStdDev,
+        int pbsBaseLog,
+        int pbsLevel,
+        int ksBaseLog,
+        int ksLevel,
+        int ciphertextModulusLog,
+        bool allowInsecure)
     {
         if (messageBits < 1)
             throw new ArgumentOutOfRangeException(nameof(messageBits), messageBits, "At least one message bit is required.");
@@ -110,7 +132,39 @@ public sealed record TfheParameters
         KsBaseLog = ksBaseLog;
         KsLevel = ksLevel;
         CiphertextModulusLog = ciphertextModulusLog;
+        if (!allowInsecure && !InsecureSets.ContainsKey(this))
+            Security.EnsureSecure(this);
     }
+
+    /// <summary>
+    /// Creates a parameter set without the 128-bit security check, for tests that need small, fast keys. The set is
+    /// remembered for the life of the process, so that the constructor, <see cref="Parse(string)"/> and therefore the
+    /// key readers accept this exact set again (a round trip through bytes); no other set below the curve is accepted.
+    /// Never use it for data that matters: such keys can be broken.
+    /// </summary>
+    /// <inheritdoc cref="TfheParameters(int, int, int, int, int, double, double, int, int, int, int, int)"/>
+    public static TfheParameters CreateInsecureForTesting(
+        int messageBits,
+        int carryBits,
+        int lweDimension,
+        int glweDimension,
+        int polynomialSize,
+        double lweNoiseStdDev,
+        double glweNoiseStdDev,
+        int pbsBaseLog,
+        int pbsLevel,
+        int ksBaseLog,
+        int ksLevel,
+        int ciphertextModulusLog = NativeCiphertextModulusLog)
+    {
+        var set = new TfheParameters(messageBits, carryBits, lweDimension, glweDimension, polynomialSize, lweNoiseStdDev, glweNoiseStdDev,
+            pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, ciphertextModulusLog, allowInsecure: true);
+        if (!Security.IsSecure(set)) InsecureSets.TryAdd(set, 0);
+        return set;
+    }
+
+    // The insecure sets this process named explicitly; see CreateInsecureForTesting.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<TfheParameters, byte> InsecureSets = new();
 
     /// <summary>Message bits.</summary>
     public int MessageBits { get; }
@@ -131,7 +185,7 @@ public sealed record TfheParameters
     public int PolynomialSize { get; }
 
     /// <summary>log2 N.</summary>
-    public int Log2PolynomialSize => System.Numerics.BitOperations.Log2((uint)PolynomialSize);
+    public int Log2PolynomialSize => Numerics.Log2Exact(PolynomialSize);
 
     /// <summary>Dimension k·N of the big LWE key (sample extraction output, keyswitch input).</summary>
     public int BigLweDimension => GlweDimension * PolynomialSize;
@@ -162,14 +216,14 @@ public sealed record TfheParameters
     /// Standard deviations use the shortest form that parses back to the same double (17 digits at worst), so
     /// <see cref="Parse(string)"/> gives back an equal set.
     /// </summary>
-    public string Id => string.Create(CultureInfo.InvariantCulture,
-        $"m{MessageBits}c{CarryBits}-n{LweDimension}-k{GlweDimension}-N{PolynomialSize}" +
-        $"-pbs{PbsBaseLog}x{PbsLevel}-ks{KsBaseLog}x{KsLevel}" +
-        $"-slwe{FormatRoundTrip(LweNoiseStdDev)}-sglwe{FormatRoundTrip(GlweNoiseStdDev)}-q{CiphertextModulusLog}");
+    public string Id => Numerics.Invariant($"m{MessageBits}c{CarryBits}-n{LweDimension}-k{GlweDimension}-N{PolynomialSize}") +
+        Numerics.Invariant($"-pbs{PbsBaseLog}x{PbsLevel}-ks{KsBaseLog}x{KsLevel}") +
+        Numerics.Invariant($"-slwe{FormatRoundTrip(LweNoiseStdDev)}-sglwe{FormatRoundTrip(GlweNoiseStdDev)}-q{CiphertextModulusLog}");
 
     /// <summary>
     /// Checks the set again and, when <paramref name="requireSecure"/> is true, that both its LWE side (n, sigma_lwe)
-    /// and its GLWE side (k·N, sigma_glwe) are on or above the 128-bit security curve.
+    /// and its GLWE side (k·N, sigma_glwe) are on or above the 128-bit security curve (only a set made by
+    /// <see cref="CreateInsecureForTesting"/> can fail this).
     /// </summary>
     /// <param name="requireSecure">Whether to enforce 128-bit security.</param>
     /// <returns>This instance, for chaining.</returns>
@@ -182,10 +236,11 @@ public sealed record TfheParameters
     }
 
     /// <summary>Parses an <see cref="Id"/> back into a validated parameter set.</summary>
-    /// <exception cref="FormatException">The text is not a parameter set identifier, or describes an invalid set.</exception>
+    /// <exception cref="FormatException">The text is not a parameter set identifier, or describes an invalid set (one below
+    /// the 128-bit security curve included).</exception>
     public static TfheParameters Parse(string id)
     {
-        ArgumentNullException.ThrowIfNull(id);
+        Numerics.ThrowIfNull(id, nameof(id));
         if (!TryParse(id, out TfheParameters? parameters, out string? error))
             throw new FormatException($"'{id}' is not a valid TFHE parameter set id: {error}");
         return parameters;
@@ -222,15 +277,15 @@ public sealed record TfheParameters
         var ints = new int[12];
         foreach (int g in new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 12 })
         {
-            if (!int.TryParse(m.Groups[g].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out ints[g - 1]))
+            if (!int.TryParse(m.Groups[g].Value, NumberStyles.None, CultureInfo.InvariantCulture, out ints[g - 1]))
             {
                 error = $"'{m.Groups[g].Value}' is not a valid integer";
                 return false;
             }
         }
 
-        if (!double.TryParse(m.Groups[10].ValueSpan, NumberStyles.Float, CultureInfo.InvariantCulture, out double sLwe) ||
-            !double.TryParse(m.Groups[11].ValueSpan, NumberStyles.Float, CultureInfo.InvariantCulture, out double sGlwe))
+        if (!double.TryParse(m.Groups[10].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double sLwe) ||
+            !double.TryParse(m.Groups[11].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double sGlwe))
         {
             error = "invalid standard deviation";
             return false;
@@ -262,7 +317,7 @@ public sealed record TfheParameters
     private static void CheckStdDev(double sigma, string name)
     {
         // A torus std-dev of 1/2 or more is uniform noise: no message survives, so it is certainly a typo.
-        if (!double.IsFinite(sigma) || sigma <= 0 || sigma >= 0.5)
+        if (!Numerics.IsFinite(sigma) || sigma <= 0 || sigma >= 0.5)
             throw new ArgumentOutOfRangeException(name, sigma, "A torus noise standard deviation must be finite and in (0, 0.5).");
     }
 

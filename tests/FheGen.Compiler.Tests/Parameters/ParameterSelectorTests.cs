@@ -1,8 +1,8 @@
 using System;
 using CsCheck;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
-namespace FheGen.Tfhe.Tests.Parameters;
+namespace FheGen.Compiler.Tests.Parameters;
 
 
 public class ParameterSelectorTests

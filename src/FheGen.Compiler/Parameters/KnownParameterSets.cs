@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace FheGen.Tfhe.Parameters;
+namespace FheGen.Compiler.Parameters;
 
 /// <summary>A published parameter set with the figures it was published with.</summary>
 /// <param name="Name">TFHE-rs' name for the set.</param>

@@ -1,6 +1,6 @@
 using System;
 
-namespace FheGen.Tfhe.Parameters;
+namespace FheGen.Compiler.Parameters;
 
 
 /// <summary>The noise variances of one keyswitch-then-PBS step and the resulting failure probability.</summary>
@@ -55,7 +55,7 @@ public static class NoiseModel
     public const double FftErrorCoefficient = 2.06537277069845e-33;
 
     // 1/q² with q = 2^64, exact in double.
-    private static readonly double InvQ2 = Math.ScaleB(1.0, -2 * TfheParameters.NativeCiphertextModulusLog);
+    private static readonly double InvQ2 = Numerics.ScaleB(1.0, -2 * TfheParameters.NativeCiphertextModulusLog);
 
     /// <summary>
     /// Variance added by one external product GGSW ⊡ GLWE (one CMux of the blind rotation), a sum of five terms:
@@ -73,8 +73,8 @@ public static class NoiseModel
     public static double ExternalProductVariance(int glweDimension, int polynomialSize, int pbsBaseLog, int pbsLevel, double glweStdDev)
     {
         double k = glweDimension, n = polynomialSize, l = pbsLevel;
-        double b2 = Math.ScaleB(1.0, 2 * pbsBaseLog);
-        double b2l = Math.ScaleB(1.0, 2 * pbsBaseLog * pbsLevel);
+        double b2 = Numerics.ScaleB(1.0, 2 * pbsBaseLog);
+        double b2l = Numerics.ScaleB(1.0, 2 * pbsBaseLog * pbsLevel);
         double kn = k * n;
 
         double keyNoise = l * (k + 1) * n * (b2 + 2) / 12 * glweStdDev * glweStdDev;
@@ -103,8 +103,8 @@ public static class NoiseModel
     /// </summary>
     public static double KeySwitchVariancePerInputCoefficient(int ksBaseLog, int ksLevel, double lweStdDev)
     {
-        double b2 = Math.ScaleB(1.0, 2 * ksBaseLog);
-        double b2l = Math.ScaleB(1.0, 2 * ksBaseLog * ksLevel);
+        double b2 = Numerics.ScaleB(1.0, 2 * ksBaseLog);
+        double b2l = Numerics.ScaleB(1.0, 2 * ksBaseLog * ksLevel);
         return (1 / (12 * b2l) - InvQ2 / 12) / 2 + InvQ2 / 16 + ksLevel * lweStdDev * lweStdDev * (b2 + 2) / 12;
     }
 
@@ -130,7 +130,7 @@ public static class NoiseModel
     /// <param name="nu">2-norm of the linear combination feeding the PBS (1 for a PBS output used as is).</param>
     public static NoiseEstimate Estimate(TfheParameters parameters, double nu = 1)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        Numerics.ThrowIfNull(parameters, nameof(parameters));
         CheckNu(nu);
         TfheParameters p = parameters;
         double ep = ExternalProductVariance(p.GlweDimension, p.PolynomialSize, p.PbsBaseLog, p.PbsLevel, p.GlweNoiseStdDev);
@@ -165,7 +165,7 @@ public static class NoiseModel
             throw new ArgumentOutOfRangeException(nameof(precisionBits), precisionBits, "The read precision must be between 0 and 62 bits.");
         if (!(variance > 0) || double.IsInfinity(variance))
             throw new ArgumentOutOfRangeException(nameof(variance), variance, "The variance must be positive and finite.");
-        double halfBox = Math.ScaleB(1.0, -(precisionBits + 2));
+        double halfBox = Numerics.ScaleB(1.0, -(precisionBits + 2));
         return ErrorFunction.Log2Erfc(halfBox / Math.Sqrt(2 * variance));
     }
 
@@ -190,7 +190,7 @@ public static class NoiseModel
         if (double.IsNaN(log2PFail) || log2PFail >= 0)
             throw new ArgumentOutOfRangeException(nameof(log2PFail), log2PFail, "log2 p_fail must be negative.");
         double x = ErrorFunction.InverseLog2Erfc(log2PFail);
-        double halfBox = Math.ScaleB(1.0, -(precisionBits + 2));
+        double halfBox = Numerics.ScaleB(1.0, -(precisionBits + 2));
         double v = halfBox * halfBox / (2 * x * x);
         return v * (1 - 1e-12); // absorbs the rounding of x ↦ V ↦ x so that V <= MaxVariance really meets the target
     }
@@ -204,7 +204,7 @@ public static class NoiseModel
 
     internal static void CheckNu(double nu)
     {
-        if (!double.IsFinite(nu) || nu < 0)
+        if (!Numerics.IsFinite(nu) || nu < 0)
             throw new ArgumentOutOfRangeException(nameof(nu), nu, "ν (the 2-norm of the linear combination) must be finite and non-negative.");
     }
 }

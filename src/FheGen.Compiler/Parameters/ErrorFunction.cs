@@ -1,6 +1,6 @@
 using System;
 
-namespace FheGen.Tfhe.Parameters;
+namespace FheGen.Compiler.Parameters;
 
 
 /// <summary>

@@ -1,7 +1,7 @@
 using System;
 using System.Globalization;
 
-namespace FheGen.Tfhe.Parameters;
+namespace FheGen.Compiler.Parameters;
 
 
 /// <summary>
@@ -38,7 +38,7 @@ public static class Security
         double b = CurveIntercept - CurveSlope * dimension;
         // log2(2^a + 2^b) = max + log2(1 + 2^-(|a-b|))
         double hi = Math.Max(a, b), lo = Math.Min(a, b);
-        return hi + Math.Log2(1 + Math.Pow(2, lo - hi));
+        return hi + Numerics.Log2(1 + Math.Pow(2, lo - hi));
     }
 
     /// <summary>Minimum secure variance σ² for an LWE dimension.</summary>
@@ -49,12 +49,12 @@ public static class Security
 
     /// <summary>Whether σ is on or above the curve for this dimension (within <see cref="RelativeTolerance"/>).</summary>
     public static bool IsSecure(int dimension, double stdDev)
-        => double.IsFinite(stdDev) && stdDev >= MinimumStdDev(dimension) * (1 - RelativeTolerance);
+        => Numerics.IsFinite(stdDev) && stdDev >= MinimumStdDev(dimension) * (1 - RelativeTolerance);
 
     /// <summary>Whether both the LWE side (n, σ_lwe) and the GLWE side (k·N, σ_glwe) are 128-bit secure.</summary>
     public static bool IsSecure(TfheParameters parameters)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        Numerics.ThrowIfNull(parameters, nameof(parameters));
         return IsSecure(parameters.LweDimension, parameters.LweNoiseStdDev)
             && IsSecure(parameters.BigLweDimension, parameters.GlweNoiseStdDev);
     }
@@ -63,7 +63,7 @@ public static class Security
     /// <exception cref="ArgumentException">The set is not 128-bit secure.</exception>
     public static void EnsureSecure(TfheParameters parameters)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        Numerics.ThrowIfNull(parameters, nameof(parameters));
         string? lwe = Describe("LWE", "n", parameters.LweDimension, parameters.LweNoiseStdDev);
         string? glwe = Describe("GLWE", "k·N", parameters.BigLweDimension, parameters.GlweNoiseStdDev);
         if (lwe is null && glwe is null)
@@ -77,8 +77,7 @@ public static class Security
         if (IsSecure(dimension, stdDev))
             return null;
         double minimum = MinimumStdDev(dimension);
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{side} side: {symbol} = {dimension} with sigma 2^{Math.Log2(stdDev):F2} ({stdDev:R}) is below the 128-bit curve, " +
-            $"which requires sigma >= 2^{Math.Log2(minimum):F2} ({minimum:R}) for that dimension; raise sigma or the dimension.");
+        return Numerics.Invariant($"{side} side: {symbol} = {dimension} with sigma 2^{Numerics.Log2(stdDev):F2} ({stdDev:R}) is below the 128-bit curve, ") +
+            Numerics.Invariant($"which requires sigma >= 2^{Numerics.Log2(minimum):F2} ({minimum:R}) for that dimension; raise sigma or the dimension.");
     }
 }

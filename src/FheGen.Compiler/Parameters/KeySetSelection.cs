@@ -4,7 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 
-namespace FheGen.Tfhe.Parameters;
+namespace FheGen.Compiler.Parameters;
 
 /// <summary>Parameter sets selected for a circuit, one per key set (a circuit's distinct TLU widths), with their figures.</summary>
 /// <param name="KeySets">The parameter set of each key set.</param>
@@ -150,12 +150,12 @@ public static partial class ParameterSelector
     /// <exception cref="InvalidOperationException">No secure set in the search space meets every read.</exception>
     public static CircuitParameterSelection SelectKeySets(IReadOnlyList<NoiseConstraint> constraints, int keyCount, double log2PError, ParameterSearchSpace? space = null)
     {
-        ArgumentNullException.ThrowIfNull(constraints);
+        Numerics.ThrowIfNull(constraints, nameof(constraints));
         if (keyCount < 1)
             throw new ArgumentOutOfRangeException(nameof(keyCount), keyCount, "At least one key set is needed.");
         foreach (var c in constraints)
         {
-            ArgumentNullException.ThrowIfNull(c);
+            Numerics.ThrowIfNull(c, nameof(c));
             if (c.InputKey >= keyCount || c.ReadKey >= keyCount || c.OutputKey >= keyCount)
                 throw new ArgumentOutOfRangeException(nameof(constraints), $"{c.Label}: key sets {c.InputKey}->{c.ReadKey}->{c.OutputKey}, but there are {keyCount}.");
         }
