@@ -34,6 +34,10 @@ namespace FheGen.Compiler.Pipeline
             for (int i = 0; i < spec.ReservedNameConflicts.Count; i++)
             {
                 string name = spec.ReservedNameConflicts[i];
+                // A layer or explicit bias of that name is already reported (FHE0003, on the attribute that names it).
+                bool reported = false;
+                foreach (var l in spec.Layers) reported |= l.Name == name || (l.BiasExplicit && l.BiasMember == name);
+                if (reported) continue;
                 Error(diagnostics, DiagnosticIds.ReservedName, TargetKind.Member, i, null,
                     $"model '{model}' declares '{name}', the name of a member FheGen generates in it; rename it");
             }
