@@ -1,5 +1,7 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using FheGen.Backends;
 
 namespace FheGen.Circuits
@@ -36,14 +38,17 @@ namespace FheGen.Circuits
             {
                 throw new ArgumentException($"Expected {bias.Length} rows of {n} weights and room for {bias.Length} accumulators.", nameof(weights));
             }
+            // Lengths are checked above; the loops index by reference so the JIT emits no bounds check per term.
+            ref TValue x0 = ref MemoryMarshal.GetReference(x);
+            ref TWeight w0 = ref MemoryMarshal.GetReference(weights);
             for (int k = 0; k < bias.Length; k++)
             {
                 TValue a = backend.Constant(bias[k]);
-                var row = weights.Slice(k * n, n);
-                for (int i = 0; i < row.Length; i++)
+                ref TWeight row = ref Unsafe.Add(ref w0, k * n);
+                for (int i = 0; i < n; i++)
                 {
-                    long w = long.CreateTruncating(row[i]);
-                    if (w != 0) backend.MultiplyAdd(ref a, in x[i], w);
+                    long w = long.CreateTruncating(Unsafe.Add(ref row, i));
+                    if (w != 0) backend.MultiplyAdd(ref a, in Unsafe.Add(ref x0, i), w);
                 }
                 acc[k] = a;
             }
@@ -80,7 +85,10 @@ namespace FheGen.Circuits
             for (int k = 0; k < bias.Length; k++)
             {
                 TValue a = backend.Constant(bias[k]);
-                for (int end = ends[k]; e < end; e++)
+                int end = ends[k];
+                // Checked once per neuron (the terms are in range); each term's input index is checked as it is read.
+                if (end < e || end > weights.Length) throw new IndexOutOfRangeException($"Neuron {k} ends at term {end}, outside [{e}, {weights.Length}].");
+                for (; e < end; e++)
                 {
                     backend.MultiplyAdd(ref a, in x[int.CreateTruncating(indices[e])], long.CreateTruncating(weights[e]));
                 }
