@@ -58,7 +58,7 @@ public static class DigitsExperiment
             circuit.MaxTluInputBits,
             circuit.EstimatedLatency.TotalMilliseconds,
             circuit.Layers.Select(l => new LayerReport(l.Name, l.Inputs, l.Outputs, l.ActiveWeights, l.AccumulatorMin, l.AccumulatorMax,
-                l.AccumulatorBits, l.RoundedBits, l.IsOutput ? null : l.TluInputBits, l.PbsCount, l.EstimatedLatencyMs)).ToArray());
+                l.AccumulatorBits, l.RoundedBits, l.IsOutput ? null : l.TluInputBits, l.PbsCount, l.EstimatedLatencyMs(circuit.PError))).ToArray());
     }
 
     /// <summary>

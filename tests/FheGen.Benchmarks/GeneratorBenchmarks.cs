@@ -20,9 +20,11 @@ namespace FheGen.Benchmarks;
 
 /// <summary>
 /// Build-time cost of the source generator on a 784-128-10 model with random weights (seeded): the generator alone,
-/// and a compilation with it, against the same compilation without it. Sources are parsed once in setup; every
-/// operation creates a fresh <see cref="CSharpCompilation"/> from those trees (so no binding is cached between
-/// operations) and a fresh generator driver (so no incremental step is cached either).
+/// and a compilation with it, against the same compilation without it, for both emission forms (<see cref="Form"/>:
+/// every layer unrolled, or the default limit, under which the 100,352-weight hidden layer is emitted as data and the
+/// 1,280-weight output layer stays unrolled). Sources are parsed once in setup; every operation creates a fresh
+/// <see cref="CSharpCompilation"/> from those trees (so no binding is cached between operations) and a fresh generator
+/// driver (so no incremental step is cached either).
 /// </summary>
 [Config(typeof(Config))]
 [MemoryDiagnoser]
@@ -33,6 +35,13 @@ public class GeneratorBenchmarks
     private CSharpCompilationOptions _options = null!;
     private CSharpParseOptions _parseOptions = null!;
 
+    /// <summary>"Unrolled": <c>FheGenUnrollLimit</c> above every layer; "Data": the default limit.</summary>
+    [Params("Unrolled", "Data")]
+    public string Form { get; set; } = "Data";
+
+    /// <summary>The unroll limit a form stands for (null: the default).</summary>
+    public static int? UnrollLimit(string form) => form == "Unrolled" ? int.MaxValue : null;
+
     [GlobalSetup]
     public void Setup()
     {
@@ -42,14 +51,13 @@ public class GeneratorBenchmarks
         _options = WideModel.CompilationOptions;
 
         // Fail early (and loudly) if the generator produced nothing; the compiling benchmarks throw on compile errors.
-        var stats = WideModel.Check(_trees, _references, _parseOptions);
+        var stats = WideModel.Check(_trees, _references, _parseOptions, UnrollLimit(Form));
         Console.WriteLine($"// {stats}");
     }
 
     private CSharpCompilation NewCompilation() => CSharpCompilation.Create("WideMlpBench", _trees, _references, _options);
 
-    private GeneratorDriver NewDriver() => CSharpGeneratorDriver.Create(
-        new[] { new FheModelGenerator().AsSourceGenerator() }, parseOptions: _parseOptions);
+    private GeneratorDriver NewDriver() => WideModel.Driver(_parseOptions, UnrollLimit(Form));
 
     /// <summary>Binds and checks the hand-written sources (attributes and 100k weight literals), no generator.</summary>
     [Benchmark(Baseline = true)]
@@ -132,6 +140,13 @@ internal static class WideModel
             .Append(MetadataReference.CreateFromFile(typeof(FheGen.Compiler.Model.ModelSpec).Assembly.Location))
             .ToImmutableArray();
 
+    /// <summary>A generator driver with <c>FheGenUnrollLimit</c> set (null: unset, the default limit).</summary>
+    public static GeneratorDriver Driver(CSharpParseOptions parseOptions, int? unrollLimit)
+        => CSharpGeneratorDriver.Create(new[] { new FheModelGenerator().AsSourceGenerator() }, parseOptions: parseOptions,
+            optionsProvider: new BuildProperties(unrollLimit is int l
+                ? new Dictionary<string, string> { ["build_property.FheGenUnrollLimit"] = l.ToString(CultureInfo.InvariantCulture) }
+                : new Dictionary<string, string>()));
+
     private static (string, string)[] Build()
     {
         const string model = """
@@ -174,11 +189,10 @@ internal static class WideModel
     /// Runs the generator once and describes its output; throws when it produced nothing (with the compiler's errors,
     /// if the model itself does not compile). Whether the output compiles is checked by the compiling benchmarks.
     /// </summary>
-    public static GeneratedStats Check(IEnumerable<SyntaxTree> trees, ImmutableArray<MetadataReference> references, CSharpParseOptions parseOptions)
+    public static GeneratedStats Check(IEnumerable<SyntaxTree> trees, ImmutableArray<MetadataReference> references, CSharpParseOptions parseOptions, int? unrollLimit = null)
     {
         var compilation = CSharpCompilation.Create("WideMlpCheck", trees, references, CompilationOptions);
-        var run = CSharpGeneratorDriver.Create(new[] { new FheModelGenerator().AsSourceGenerator() }, parseOptions: parseOptions)
-            .RunGenerators(compilation).GetRunResult().Results.Single();
+        var run = Driver(parseOptions, unrollLimit).RunGenerators(compilation).GetRunResult().Results.Single();
         if (run.Exception is not null) throw new InvalidOperationException("The generator threw.", run.Exception);
         if (run.GeneratedSources.Length != 1)
         {
@@ -199,6 +213,28 @@ internal static class WideModel
     }
 }
 
+/// <summary>MSBuild properties as the compiler passes them to generators.</summary>
+internal sealed class BuildProperties : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
+{
+    public BuildProperties(IReadOnlyDictionary<string, string> values) => GlobalOptions = new Options(values);
+
+    public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions { get; }
+
+    public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options(new Dictionary<string, string>());
+
+    public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options(new Dictionary<string, string>());
+
+    private sealed class Options : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
+    {
+        private readonly IReadOnlyDictionary<string, string> _values;
+
+        public Options(IReadOnlyDictionary<string, string> values) => _values = values;
+
+        public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+            => _values.TryGetValue(key, out value);
+    }
+}
+
 /// <summary>What the generator produced for the benchmark model.</summary>
 internal sealed record GeneratedStats(string HintName, int Chars, int Lines, int MultiplyAdds, int ChunkMethods, int WeightsFileChars)
 {
@@ -213,13 +249,15 @@ internal sealed record GeneratedStats(string HintName, int Chars, int Lines, int
 /// <summary>Summary column with the size of the generated file (computed once in the host process; seeded, so identical).</summary>
 internal sealed class GeneratedSourceColumn : IColumn
 {
-    private static readonly Lazy<string> s_value = new(() =>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_values = new();
+
+    private static string Value(string form) => s_values.GetOrAdd(form, f =>
     {
         try
         {
             var parse = WideModel.ParseOptions;
             var trees = WideModel.Sources().Select(s => CSharpSyntaxTree.ParseText(s.Text, parse, s.Path, Encoding.UTF8));
-            return WideModel.Check(trees, WideModel.References(), parse).Short;
+            return WideModel.Check(trees, WideModel.References(), parse, GeneratorBenchmarks.UnrollLimit(f)).Short;
         }
         catch (Exception e)
         {
@@ -235,7 +273,8 @@ internal sealed class GeneratedSourceColumn : IColumn
     public bool IsNumeric => false;
     public UnitType UnitType => UnitType.Dimensionless;
     public string Legend => "Size of the generated source for the benchmark model (chars, lines, MultiplyAdd statements)";
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => s_value.Value;
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
+        => Value(benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == nameof(GeneratorBenchmarks.Form))?.Value as string ?? "Data");
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
     public bool IsAvailable(Summary summary) => true;

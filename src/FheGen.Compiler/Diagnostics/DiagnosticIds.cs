@@ -17,6 +17,10 @@ namespace FheGen.Compiler.Diagnostics
         public const string LayerSummary = "FHE0006";
         /// <summary>No 128-bit-secure TFHE parameter set meets the circuit's reads, so it cannot be encrypted (error).</summary>
         public const string NoSecureParameters = "FHE0008";
+        /// <summary>The model type, or a member or type parameter of it, has the name of a member FheGen generates (error).</summary>
+        public const string ReservedName = "FHE0009";
+        /// <summary>The project's C# language version is below what the generated code needs (error).</summary>
+        public const string LanguageVersionTooLow = "FHE0010";
 
         /// <summary>Base of the help links; each ID has a section (anchor) in the README's diagnostics reference.</summary>
         public const string HelpLinkBase = "https://github.com/fhegen/fhegen/blob/main/README.md#";
@@ -54,6 +58,8 @@ namespace FheGen.Compiler.Diagnostics
         Weights,
         /// <summary>A layer's bias member; index into the layers.</summary>
         Bias,
+        /// <summary>A member or type parameter of the model whose name is reserved; index into <c>ModelSpec.ReservedNameConflicts</c>.</summary>
+        Member,
     }
 
     /// <summary>Where a diagnostic belongs.</summary>

@@ -71,6 +71,12 @@ namespace FheGen.Compiler.Model
         /// <summary>Whether <see cref="PError"/> was set explicitly (setting it and <see cref="GlobalPError"/> is an error).</summary>
         public bool PErrorExplicit { get; init; }
 
+        /// <summary>
+        /// Names of members and type parameters declared on the model type that FheGen also generates
+        /// (<see cref="GeneratedMembers.IsReserved"/>), in declaration order; the generated file would not compile with them.
+        /// </summary>
+        public EquatableArray<string> ReservedNameConflicts { get; init; } = EquatableArray<string>.Empty;
+
         /// <summary>Default bits for weights when no <c>[Quantize]</c> says otherwise.</summary>
         public const int DefaultWeightBits = 4;
 

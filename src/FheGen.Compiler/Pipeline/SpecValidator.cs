@@ -26,6 +26,21 @@ namespace FheGen.Compiler.Pipeline
                 Error(diagnostics, DiagnosticIds.NotCompileTime, TargetKind.ModelType, 0, null,
                     $"model '{model}' and every type that contains it must be declared partial (and not file-local) so FheGen can add the generated members");
             }
+            if (GeneratedMembers.IsReserved(spec.Name))
+            {
+                Error(diagnostics, DiagnosticIds.ReservedName, TargetKind.ModelType, 0, null,
+                    $"model type '{model}' has the name of a member FheGen generates in it; rename the type");
+            }
+            for (int i = 0; i < spec.ReservedNameConflicts.Count; i++)
+            {
+                string name = spec.ReservedNameConflicts[i];
+                // A layer or explicit bias of that name is already reported (FHE0003, on the attribute that names it).
+                bool reported = false;
+                foreach (var l in spec.Layers) reported |= l.Name == name || (l.BiasExplicit && l.BiasMember == name);
+                if (reported) continue;
+                Error(diagnostics, DiagnosticIds.ReservedName, TargetKind.Member, i, null,
+                    $"model '{model}' declares '{name}', the name of a member FheGen generates in it; rename it");
+            }
             if (spec.Inputs < 1 || spec.Inputs > MaxWidth)
             {
                 Invalid(diagnostics, TargetKind.ModelAttribute, 0, "Inputs", $"Inputs must be between 1 and {MaxWidth}; it is {spec.Inputs}");
@@ -38,6 +53,12 @@ namespace FheGen.Compiler.Pipeline
             {
                 Invalid(diagnostics, TargetKind.ModelAttribute, 0, "InputMin",
                     $"InputMin must be finite and below InputMax; they are {F(spec.InputMin)} and {F(spec.InputMax)}");
+            }
+            else if (spec.InputBits >= 1 && spec.InputBits <= ModelSpec.HardLimitBits)
+            {
+                CheckScale(diagnostics, TargetKind.ModelAttribute, 0, spec.InputMax - spec.InputMin, spec.InputBits,
+                    Math.Abs(spec.InputMax) >= Math.Abs(spec.InputMin) ? "InputMax" : "InputMin",
+                    $"the input range [{F(spec.InputMin)}, {F(spec.InputMax)}]");
             }
             if (spec.PbsBudgetBits < 1 || spec.PbsBudgetBits > ModelSpec.HardLimitBits)
             {
@@ -66,6 +87,7 @@ namespace FheGen.Compiler.Pipeline
 
             ValidateLayers(spec, diagnostics);
             ValidateSettings(spec, diagnostics);
+            if (diagnostics.Count == before) ValidateMagnitudes(spec, diagnostics);
             return diagnostics.Count == before;
         }
 
@@ -120,6 +142,11 @@ namespace FheGen.Compiler.Pipeline
                 {
                     Invalid(diagnostics, TargetKind.Dense, i, "OutputMin",
                         $"layer '{layer.Name}': OutputMin must be finite and below OutputMax; they are {F(lo)} and {F(hi)}");
+                }
+                else if (layer.OutputMin is double lo2 && layer.OutputMax is double hi2)
+                {
+                    CheckScale(diagnostics, TargetKind.Dense, i, hi2 - lo2, ActivationBitsOf(spec, i), Math.Abs(hi2) >= Math.Abs(lo2) ? "OutputMax" : "OutputMin",
+                        $"layer '{layer.Name}': the output range [{F(lo2)}, {F(hi2)}]");
                 }
 
                 int inputs = i == 0 ? spec.Inputs : spec.Layers[i - 1].Outputs;
@@ -243,11 +270,111 @@ namespace FheGen.Compiler.Pipeline
                     Invalid(diagnostics, TargetKind.Range, i, null,
                         $"activation range of '{r.Layer}' must be finite with min below max; it is [{F(r.Min)}, {F(r.Max)}]");
                 }
+                else if (layerIndex >= 0)
+                {
+                    CheckScale(diagnostics, TargetKind.Range, i, r.Max - r.Min, ActivationBitsOf(spec, layerIndex), null,
+                        $"activation range of '{r.Layer}', [{F(r.Min)}, {F(r.Max)}],");
+                }
                 if (layerIndex == last && last >= 0)
                 {
                     Invalid(diagnostics, TargetKind.Range, i, null,
                         $"layer '{r.Layer}' is the last layer: its outputs are not requantized, so it takes no activation range");
                 }
+            }
+        }
+
+        /// <summary>Smallest positive normal double (netstandard2.0 has no <c>double.MinNormal</c>... nor a named constant).</summary>
+        private const double MinNormal = 2.2250738585072014E-308;
+
+        /// <summary>
+        /// Largest magnitude a real value of the circuit (input, pre-activation, activation) may have: far below
+        /// <see cref="double.MaxValue"/>, so scales, their products and the tables' arguments stay finite.
+        /// </summary>
+        public const double MaxMagnitude = 1e300;
+
+        /// <summary>
+        /// A range <paramref name="width"/> wide quantized to <paramref name="bits"/> bits has the step
+        /// <c>width / (2^bits - 1)</c>; it must be finite and normal (an infinite, zero or subnormal step makes every
+        /// derived scale, bias and table entry meaningless).
+        /// </summary>
+        private static void CheckScale(List<CompilerDiagnostic> diagnostics, TargetKind kind, int index, double width, int bits, string? argument, string what)
+        {
+            double scale = width / ((1L << bits) - 1);
+            if (IsFinite(width) && IsFinite(scale) && scale >= MinNormal && width <= MaxMagnitude) return;
+            Invalid(diagnostics, kind, index, argument,
+                $"{what} quantized to {bits} bits has the step {F(scale)}; the step must be a finite, normal number and the range at most {F(MaxMagnitude)} wide");
+        }
+
+        /// <summary>The activation bits layer <paramref name="index"/> resolves to (its override, the default, or 4); tolerant of invalid settings.</summary>
+        private static int ActivationBitsOf(ModelSpec spec, int index)
+        {
+            int? own = null, fallback = null;
+            string name = spec.Layers[index].Name;
+            foreach (var q in spec.Quantize)
+            {
+                if (q.Layer is null) fallback = q.ActivationBits ?? fallback;
+                else if (q.Layer == name) own = q.ActivationBits ?? own;
+            }
+            int bits = own ?? fallback ?? ModelSpec.DefaultActivationBits;
+            return bits < 1 || bits > ModelSpec.HardLimitBits ? ModelSpec.DefaultActivationBits : bits;
+        }
+
+        /// <summary>
+        /// The real values of a valid spec stay far from overflow: per layer, every pre-activation is bounded by
+        /// <c>|bias| + max|input| * sum|w|</c> (a bound of the float model, hence of the quantized one up to rounding), and
+        /// the next layer's inputs by its calibrated range or, without one, by that bound (no supported activation grows
+        /// a value). Each bound, the weight-times-input scale, and the input range must stay within
+        /// <see cref="MaxMagnitude"/> and be normal where they are steps.
+        /// </summary>
+        private static void ValidateMagnitudes(ModelSpec spec, List<CompilerDiagnostic> diagnostics)
+        {
+            double maxInput = Math.Max(Math.Abs(spec.InputMin), Math.Abs(spec.InputMax));
+            double inputStep = (spec.InputMax - spec.InputMin) / ((1L << spec.InputBits) - 1);
+            if (maxInput > MaxMagnitude)
+            {
+                Invalid(diagnostics, TargetKind.ModelAttribute, 0, Math.Abs(spec.InputMax) >= Math.Abs(spec.InputMin) ? "InputMax" : "InputMin",
+                    $"the input range [{F(spec.InputMin)}, {F(spec.InputMax)}] reaches beyond {F(MaxMagnitude)}");
+                return;
+            }
+            int inputs = spec.Inputs;
+            for (int i = 0; i < spec.Layers.Count; i++)
+            {
+                var layer = spec.Layers[i];
+                var settings = LayerSettings.Resolve(spec, i);
+                double bound = 0, smallestStep = double.PositiveInfinity;
+                for (int j = 0; j < layer.Outputs; j++)
+                {
+                    double sum = 0, largest = 0;
+                    for (int k = 0; k < inputs; k++)
+                    {
+                        double w = Math.Abs(layer.Weights[j * inputs + k]);
+                        sum += w;
+                        if (w > largest) largest = w;
+                    }
+                    double bias = layer.BiasStatus == MemberStatus.Ok && j < layer.Bias.Count ? Math.Abs(layer.Bias[j]) : 0;
+                    bound = Math.Max(bound, bias + maxInput * sum);
+                    if (largest > 0) smallestStep = Math.Min(smallestStep, largest / ((1L << (settings.WeightBits - 1)) - 1));
+                }
+                double accumulatorStep = smallestStep * inputStep;
+                if (!(bound <= MaxMagnitude) || (!double.IsPositiveInfinity(smallestStep) && !(accumulatorStep >= MinNormal)))
+                {
+                    Invalid(diagnostics, TargetKind.Dense, i, null,
+                        $"layer '{layer.Name}': its pre-activations reach {F(bound)} with an accumulator step of {F(accumulatorStep)}; " +
+                        $"values must stay within {F(MaxMagnitude)} with normal steps (narrow the input or activation ranges, or scale the weights)");
+                    return;
+                }
+                if (settings.OutputMin is double lo && settings.OutputMax is double hi)
+                {
+                    maxInput = Math.Max(Math.Abs(lo), Math.Abs(hi));
+                    inputStep = (hi - lo) / ((1L << settings.ActivationBits) - 1);
+                }
+                else
+                {
+                    maxInput = bound;
+                    // A derived output range is as wide as the activation of the bounds; its step is checked by the next layer's product.
+                    inputStep = Math.Max(bound, 1e-300) * 2 / ((1L << settings.ActivationBits) - 1);
+                }
+                inputs = layer.Outputs;
             }
         }
 

@@ -47,9 +47,19 @@ namespace FheGen.Generators.Analyzers
             "No secure TFHE parameter set for the circuit", DiagnosticSeverity.Error,
             "The circuit's reads (lookups, rounding extractions, output decryption) need less noise than any 128-bit-secure parameter set leaves; it could not be encrypted.");
 
+        /// <summary>FHE0009: the model type, a member or a type parameter has the name of a generated member.</summary>
+        public static readonly DiagnosticDescriptor ReservedName = Create(DiagnosticIds.ReservedName,
+            "Name collides with a generated member", DiagnosticSeverity.Error,
+            "FheGen adds members such as Run, Predict, Circuit and Io to the model type; a type or member of the same name would not compile, so no code is generated.");
+
+        /// <summary>FHE0010: the C# language version is too old for the generated code.</summary>
+        public static readonly DiagnosticDescriptor LanguageVersionTooLow = Create(DiagnosticIds.LanguageVersionTooLow,
+            "C# language version too old for FheGen", DiagnosticSeverity.Error,
+            "The generated code uses [InlineArray] buffers (C# 12); raise LangVersion or remove it to get the SDK's default.");
+
         /// <summary>All descriptors.</summary>
         public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
-            OverBudget, OverHardLimit, InvalidAttribute, ShapeMismatch, NotCompileTime, LayerSummary, NoSecureParameters);
+            OverBudget, OverHardLimit, InvalidAttribute, ShapeMismatch, NotCompileTime, LayerSummary, NoSecureParameters, ReservedName, LanguageVersionTooLow);
 
         /// <summary>The descriptor of a compiler-core diagnostic ID.</summary>
         public static DiagnosticDescriptor ForId(string id) => id switch
@@ -60,6 +70,8 @@ namespace FheGen.Generators.Analyzers
             DiagnosticIds.ShapeMismatch => ShapeMismatch,
             DiagnosticIds.NotCompileTime => NotCompileTime,
             DiagnosticIds.NoSecureParameters => NoSecureParameters,
+            DiagnosticIds.ReservedName => ReservedName,
+            DiagnosticIds.LanguageVersionTooLow => LanguageVersionTooLow,
             _ => LayerSummary,
         };
 

@@ -46,6 +46,13 @@ namespace FheGen.Generators.Analyzers
             var map = new SourceMap(fallback);
             var model = ModelExtractor.Extract(type, context.Compilation, map, context.CancellationToken);
             if (model is null) return;
+            if (model.LanguageVersion < Emission.CircuitEmitter.MinimumLanguageVersion)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LanguageVersionTooLow, fallback,
+                    $"model '{model.Spec.Name}': the generated code needs C# {Emission.CircuitEmitter.MinimumLanguageVersionText} or later ([InlineArray] buffers); " +
+                    $"this project compiles with C# {LanguageVersionText(model.LanguageVersion)}: raise <LangVersion> to {Emission.CircuitEmitter.MinimumLanguageVersionText} or later"));
+                return;
+            }
             context.Options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue(ModelExtractor.BudgetProperty, out var budget);
             int? projectBudget = ModelExtractor.ParseBudget(budget);
             if (!model.BudgetExplicit && !string.IsNullOrWhiteSpace(budget) && projectBudget is null)
@@ -73,6 +80,9 @@ namespace FheGen.Generators.Analyzers
                     infeasible.Properties.ToImmutableDictionary(), infeasible.Message));
             }
         }
+
+        private static string LanguageVersionText(int version)
+            => Microsoft.CodeAnalysis.CSharp.LanguageVersionFacts.ToDisplayString((Microsoft.CodeAnalysis.CSharp.LanguageVersion)version);
 
         private static bool HasCompilerErrors(INamedTypeSymbol type, Compilation compilation, CancellationToken ct)
         {

@@ -17,12 +17,37 @@ namespace FheGen.Generators.Emission
     internal sealed record GeneratedSource(string HintName, string Text);
 
     /// <summary>
-    /// Emits the unrolled circuit of a model: per layer, straight-line multiply-adds over a backend type
-    /// parameter (zero weights never appear, every weight and bias is a literal), split into methods small
-    /// enough for the JIT to optimize, then one batched round and lookup.
+    /// Emits the circuit of a model: per layer, straight-line multiply-adds over a backend type parameter (zero
+    /// weights never appear, every weight and bias is a literal), split into methods small enough for the JIT to
+    /// optimize, then one batched round and lookup. A layer with more multiply-adds than the unroll limit is emitted as
+    /// data instead (its integer weights in a <c>ReadOnlySpan&lt;sbyte/short&gt;</c> over a literal array, which the C#
+    /// compiler stores as raw data in the assembly) evaluated by a loop (<c>PackedCircuit</c>), and a large table as
+    /// run-length coded data: generated text and build time then grow with the model's size, not with its
+    /// multiply-adds, and the backend sees the same calls.
     /// </summary>
     internal static class CircuitEmitter
     {
+        /// <summary>
+        /// Default <c>FheGenUnrollLimit</c>: layers with more multiply-adds are emitted as data. Unrolled code runs faster
+        /// but costs about 50 characters of source, and compile time, per multiply-add (see the generator and inference
+        /// benchmarks for both forms).
+        /// </summary>
+        public const int DefaultUnrollLimit = 16384;
+
+        /// <summary>Tables with more entries than this (or than the unroll limit, if smaller) are run-length coded.</summary>
+        public const int MaxUnrolledTableEntries = 1024;
+
+        /// <summary>Values per line of a data array.</summary>
+        private const int ValuesPerLine = 64;
+
+        /// <summary>
+        /// The oldest C# the generated code compiles with: <c>[InlineArray]</c> buffers need C# 12 (and
+        /// <c>#nullable</c>, init-only setters and <c>ReadOnlySpan</c> data over array literals, older versions).
+        /// </summary>
+        public const int MinimumLanguageVersion = 1200;
+
+        /// <summary><see cref="MinimumLanguageVersion"/> as users write it.</summary>
+        public const string MinimumLanguageVersionText = "12";
         /// <summary>
         /// Multiply-add statements per method. The JIT compiles very large methods without optimization
         /// (MinOpts); a few hundred statements keep each chunk well inside its limits.
@@ -36,18 +61,38 @@ namespace FheGen.Generators.Emission
         private const string Backend = "global::FheGen.Backends.ICircuitBackend<TValue>";
         private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"FheGen.Generators\", \"0.1.0\")]";
 
-        /// <summary>Compiles and emits; null when the model has errors (the analyzer reports them).</summary>
-        public static GeneratedSource? Emit(GeneratorModel model, CancellationToken ct)
+        /// <summary>
+        /// Compiles and emits; null when the model has errors or the language version is too old (the analyzer reports
+        /// both).
+        /// </summary>
+        public static GeneratedSource? Emit(GeneratorModel model, int unrollLimit, CancellationToken ct)
         {
+            if (model.LanguageVersion < MinimumLanguageVersion) return null;
             var result = CircuitCompiler.Compile(model.Spec, CompileOptions.Generator);
             if (result.Plan is null) return null;
             ct.ThrowIfCancellationRequested();
-            return new GeneratedSource(model.HintName, Write(model, result.Plan, ct));
+            return new GeneratedSource(model.HintName, Write(model, result.Plan, Math.Max(0, unrollLimit), ct));
         }
 
-        private static string Write(GeneratorModel model, CircuitPlan plan, CancellationToken ct)
+        /// <summary>Whether layer <paramref name="l"/> is emitted as data.</summary>
+        private static bool IsPacked(LayerPlan l, int unrollLimit) => l.ActiveWeights > unrollLimit;
+
+        /// <summary>Whether table <paramref name="t"/> is emitted run-length coded.</summary>
+        private static bool IsPacked(TablePlan t, int unrollLimit) => t.Entries.Length > Math.Min(unrollLimit, MaxUnrolledTableEntries);
+
+        /// <summary>A capacity for the writer: unrolled terms cost about 56 characters, packed ones about 8.</summary>
+        private static int Capacity(CircuitPlan plan, int unrollLimit)
         {
-            var w = new CodeWriter(64 * 1024 + plan.Layers.Sum(l => l.ActiveWeights) * 56);
+            long chars = 64 * 1024;
+            foreach (var l in plan.Layers) chars += (long)l.ActiveWeights * (IsPacked(l, unrollLimit) ? 8 : 56) + 16L * l.Outputs;
+            foreach (var t in plan.Tables) chars += IsPacked(t, unrollLimit) ? 256 : 8L * t.Entries.Length;
+            // Beyond this, let the builder grow: a wrong estimate must not allocate gigabytes up front.
+            return (int)Math.Min(chars, 64L * 1024 * 1024);
+        }
+
+        private static string Write(GeneratorModel model, CircuitPlan plan, int unrollLimit, CancellationToken ct)
+        {
+            var w = new CodeWriter(Capacity(plan, unrollLimit));
             w.Line("// <auto-generated/>");
             w.Line("// Generated by FheGen from the attributes of " + model.Spec.Name + "; edit the attributes or the weights, not this file.");
             w.Line("#nullable enable");
@@ -65,8 +110,8 @@ namespace FheGen.Generators.Emission
 
             WriteInfo(w, model, plan);
             WriteSpec(w, model);
-            WriteTables(w, plan);
-            WriteRun(w, plan);
+            WriteTables(w, plan, unrollLimit);
+            WriteRun(w, plan, unrollLimit);
             WritePredict(w, plan);
             // The unrolled statements have nothing nullable; skipping the nullability pass over them cuts the
             // compile time of large circuits by about 40% (measured on a 784-128-10 model).
@@ -74,7 +119,8 @@ namespace FheGen.Generators.Emission
             for (int i = 0; i < plan.Layers.Count; i++)
             {
                 ct.ThrowIfCancellationRequested();
-                WriteLayerChunks(w, plan.Layers[i]);
+                if (IsPacked(plan.Layers[i], unrollLimit)) WriteLayerData(w, plan.Layers[i], ct);
+                else WriteLayerChunks(w, plan.Layers[i]);
             }
             WriteBuffers(w, plan);
 
@@ -100,14 +146,14 @@ namespace FheGen.Generators.Emission
             w.Line($"    {CodeWriter.Literal(plan.Name)}, {plan.Inputs}, {plan.BudgetBits}, {CodeWriter.Literal(plan.PError)}, {plan.Tables.Count},");
             w.Line($"    new {Rt}.Circuits.LayerInfo[]");
             w.Line("    {");
-            var cost = Compiler.Cost.CostModel.Estimate(plan, plan.PError);
+            // No latency estimate here: it depends on measurements that change without the model changing; CircuitInfo
+            // computes it at run time from the cost model.
             for (int i = 0; i < plan.Layers.Count; i++)
             {
                 var l = plan.Layers[i];
                 w.Line($"        new {Rt}.Circuits.LayerInfo({CodeWriter.Literal(l.Name)}, {l.Inputs}, {l.Outputs}, {l.ActiveWeights}, " +
                     $"{CodeWriter.Literal(l.AccumulatorMin)}, {CodeWriter.Literal(l.AccumulatorMax)}, {l.AccumulatorBits}, {l.RoundedBits}, " +
-                    $"{l.TluInputBits}, {l.PbsCount}, {CodeWriter.Literal(l.IsOutput)}, (global::FheGen.Rounding){(int)l.RoundingMethod}, " +
-                    $"{CodeWriter.Literal(cost.Layers[i].LatencyMs)}),");
+                    $"{l.TluInputBits}, {l.PbsCount}, {CodeWriter.Literal(l.IsOutput)}, (global::FheGen.Rounding){(int)l.RoundingMethod}),");
             }
             w.Line("    });");
             w.Line();
@@ -178,11 +224,26 @@ namespace FheGen.Generators.Emission
         private static string Identifier(string name)
             => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
-        private static void WriteTables(CodeWriter w, CircuitPlan plan)
+        private static void WriteTables(CodeWriter w, CircuitPlan plan, int unrollLimit)
         {
             foreach (var t in plan.Tables)
             {
                 int inputBits = Compiler.Bounds.IntegerRange.BitsFor(t.InputMin, t.InputMin + t.Entries.Length - 1);
+                if (IsPacked(t, unrollLimit))
+                {
+                    w.Line($"private static readonly {Rt}.Backends.LookupTable __FheGen_T{t.Index} = new {Rt}.Backends.LookupTable({t.Index}, {CodeWriter.Literal(t.InputMin)}, {inputBits}, {t.OutputBits}, " +
+                        $"{Rt}.Circuits.PackedCircuit.ExpandRuns(__FheGen_T{t.Index}_runs, {t.Entries.Length}));");
+                    var runs = new List<long>();
+                    for (int e = 0; e < t.Entries.Length;)
+                    {
+                        int start = e;
+                        while (e < t.Entries.Length && t.Entries[e] == t.Entries[start]) e++;
+                        runs.Add(e - start);
+                        runs.Add(t.Entries[start]);
+                    }
+                    WriteData(w, $"__FheGen_T{t.Index}_runs", "long", runs.Count, k => runs[(int)k]);
+                    continue;
+                }
                 w.Indent();
                 w.Raw.Append($"private static readonly {Rt}.Backends.LookupTable __FheGen_T{t.Index} = new {Rt}.Backends.LookupTable({t.Index}, {CodeWriter.Literal(t.InputMin)}, {inputBits}, {t.OutputBits}, new long[] {{ ");
                 for (int e = 0; e < t.Entries.Length; e++)
@@ -227,18 +288,20 @@ namespace FheGen.Generators.Emission
             return $"__FheGen_Buffer{size}<TValue> __{name} = default; global::System.Span<TValue> {name} = __{name};";
         }
 
-        private static void WriteRun(CodeWriter w, CircuitPlan plan)
+        private static void WriteRun(CodeWriter w, CircuitPlan plan, int unrollLimit)
         {
             w.Line("/// <summary>");
             w.Line("/// Runs the integer circuit on <paramref name=\"backend\"/>: <paramref name=\"inputs\"/> are quantized inputs (see");
             w.Line("/// <see cref=\"Io\"/>), <paramref name=\"outputs\"/> receive the last layer's accumulators.");
             w.Line("/// </summary>");
+            w.Line($"/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A clear input lies outside [0, {(1L << plan.Input.Bits) - 1}].</exception>");
             w.Line(GeneratedCode);
             w.Line($"public static void Run<TBackend, TValue>(TBackend backend, global::System.ReadOnlySpan<TValue> inputs, global::System.Span<TValue> outputs)");
             w.Line($"    where TBackend : {Backend}");
             w.Line("{");
             w.Line($"    if (inputs.Length != {plan.Inputs}) throw new global::System.ArgumentException(\"Expected {plan.Inputs} inputs.\", nameof(inputs));");
             w.Line($"    if (outputs.Length != {plan.Outputs}) throw new global::System.ArgumentException(\"Expected room for {plan.Outputs} outputs.\", nameof(outputs));");
+            w.Line($"    {Rt}.Circuits.CircuitInputs.ThrowIfOutOfRange(inputs, {plan.Input.Bits});");
             string current = "inputs";
             for (int i = 0; i < plan.Layers.Count; i++)
             {
@@ -246,9 +309,16 @@ namespace FheGen.Generators.Emission
                 var active = Active(l);
                 string acc = l.IsOutput ? "outputs" : $"acc{i}";
                 if (!l.IsOutput) w.Line("    " + Buffer(acc, active.Count));
-                foreach (var chunk in Chunks(l))
+                if (IsPacked(l, unrollLimit))
                 {
-                    w.Line($"    __FheGen_L{i}_{chunk.Index}(ref backend, {current}, {acc});");
+                    w.Line("    " + PackedCall(l, current, acc) + ";");
+                }
+                else
+                {
+                    foreach (var chunk in Chunks(l))
+                    {
+                        w.Line($"    __FheGen_L{i}_{chunk.Index}(ref backend, {current}, {acc});");
+                    }
                 }
                 if (l.IsOutput) break;
                 string h = $"h{i}";
@@ -389,6 +459,102 @@ namespace FheGen.Generators.Emission
                 w.Line("}");
                 w.Line();
             }
+        }
+
+        /// <summary>How a packed layer stores its terms: dense rows or (index, weight) pairs, whichever is smaller.</summary>
+        private readonly struct Packing
+        {
+            public Packing(LayerPlan l)
+            {
+                var active = Active(l);
+                long maxWeight = 0;
+                foreach (int j in active)
+                {
+                    foreach (long v in l.Neurons[j].Weights) maxWeight = Math.Max(maxWeight, Math.Abs(v));
+                }
+                WeightType = maxWeight <= sbyte.MaxValue ? "sbyte" : "short";
+                IndexType = l.Inputs <= ushort.MaxValue + 1 ? "ushort" : "int";
+                int weightBytes = WeightType == "sbyte" ? 1 : 2, indexBytes = IndexType == "ushort" ? 2 : 4;
+                long dense = (long)active.Count * l.Inputs * weightBytes;
+                long sparse = (long)l.ActiveWeights * (weightBytes + indexBytes) + 4L * active.Count;
+                IsDense = dense <= sparse;
+            }
+
+            public string WeightType { get; }
+            public string IndexType { get; }
+            public bool IsDense { get; }
+        }
+
+        private static string PackedCall(LayerPlan l, string x, string acc)
+        {
+            var p = new Packing(l);
+            string prefix = $"__FheGen_L{l.Index}";
+            return p.IsDense
+                ? $"{Rt}.Circuits.PackedCircuit.Dense<TBackend, TValue, {p.WeightType}>(ref backend, {x}, {acc}, {prefix}_bias, {prefix}_weights)"
+                : $"{Rt}.Circuits.PackedCircuit.Sparse<TBackend, TValue, {p.WeightType}, {p.IndexType}>(ref backend, {x}, {acc}, {prefix}_bias, {prefix}_ends, {prefix}_indices, {prefix}_weights)";
+        }
+
+        /// <summary>A packed layer's data: per non-constant neuron (every neuron of the output layer) its bias and terms.</summary>
+        private static void WriteLayerData(CodeWriter w, LayerPlan l, CancellationToken ct)
+        {
+            var active = Active(l);
+            var p = new Packing(l);
+            string prefix = $"__FheGen_L{l.Index}";
+            WriteData(w, prefix + "_bias", "long", active.Count, k => l.Neurons[active[(int)k]].Bias);
+            if (p.IsDense)
+            {
+                int n = l.Inputs;
+                var row = new long[n];
+                int loaded = -1;
+                WriteData(w, prefix + "_weights", p.WeightType, (long)active.Count * n, e =>
+                {
+                    int k = (int)(e / n);
+                    if (k != loaded)
+                    {
+                        if ((k & 255) == 0) ct.ThrowIfCancellationRequested();
+                        Array.Clear(row, 0, n);
+                        var neuron = l.Neurons[active[k]];
+                        for (int t = 0; t < neuron.Weights.Length; t++) row[neuron.InputIndices[t]] = neuron.Weights[t];
+                        loaded = k;
+                    }
+                    return row[e % n];
+                });
+                return;
+            }
+            var ends = new int[active.Count];
+            var terms = new List<(int Index, long Weight)>(l.ActiveWeights);
+            for (int k = 0; k < active.Count; k++)
+            {
+                var neuron = l.Neurons[active[k]];
+                for (int t = 0; t < neuron.Weights.Length; t++) terms.Add((neuron.InputIndices[t], neuron.Weights[t]));
+                ends[k] = terms.Count;
+            }
+            WriteData(w, prefix + "_ends", "int", ends.Length, k => ends[(int)k]);
+            WriteData(w, prefix + "_indices", p.IndexType, terms.Count, e => terms[(int)e].Index);
+            WriteData(w, prefix + "_weights", p.WeightType, terms.Count, e => terms[(int)e].Weight);
+        }
+
+        /// <summary>
+        /// <c>static ReadOnlySpan&lt;T&gt; name =&gt; new T[] { ... };</c>: the C# compiler stores the literal as raw data in
+        /// the assembly and the property allocates nothing (for multi-byte types through <c>RuntimeHelpers.CreateSpan</c>).
+        /// </summary>
+        private static void WriteData(CodeWriter w, string name, string type, long count, Func<long, long> value)
+        {
+            w.Line($"private static global::System.ReadOnlySpan<{type}> {name} => new {type}[]");
+            w.Line("{");
+            for (long e = 0; e < count; e++)
+            {
+                if (e % ValuesPerLine == 0)
+                {
+                    if (e > 0) w.Raw.Append('\n');
+                    w.Indent();
+                    w.Raw.Append("    ");
+                }
+                w.Raw.Append(value(e).ToString(CultureInfo.InvariantCulture)).Append(',');
+            }
+            if (count > 0) w.Raw.Append('\n');
+            w.Line("};");
+            w.Line();
         }
 
         private static void WriteBuffers(CodeWriter w, CircuitPlan plan)

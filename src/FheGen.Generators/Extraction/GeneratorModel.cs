@@ -32,6 +32,15 @@ namespace FheGen.Generators.Extraction
         EquatableArray<LayerMembers> Members,
         string HintName)
     {
+        /// <summary>
+        /// The type's exact identity (namespace and enclosing types' metadata names, unsanitized): unique in a compilation,
+        /// it tells apart models whose <see cref="HintName"/>s collide.
+        /// </summary>
+        public string Identity { get; init; } = "";
+
+        /// <summary>The C# language version of the model's syntax tree (<c>Microsoft.CodeAnalysis.CSharp.LanguageVersion</c>).</summary>
+        public int LanguageVersion { get; init; }
+
         /// <summary>The model with its budget resolved: the attribute's value, else the MSBuild property, else 8.</summary>
         public GeneratorModel WithProjectBudget(int? projectBudget)
             => BudgetExplicit || projectBudget is null ? this : this with { Spec = Spec with { PbsBudgetBits = projectBudget.Value } };

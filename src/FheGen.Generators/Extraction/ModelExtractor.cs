@@ -28,6 +28,12 @@ namespace FheGen.Generators.Extraction
         /// <summary>MSBuild property (visible to the compiler) that sets the project-wide PBS budget.</summary>
         public const string BudgetProperty = "build_property.FheGenPbsBudgetBits";
 
+        /// <summary>
+        /// MSBuild property (visible to the compiler): layers with more multiply-adds, and tables with more entries, are
+        /// emitted as data plus a loop instead of unrolled code.
+        /// </summary>
+        public const string UnrollLimitProperty = "build_property.FheGenUnrollLimit";
+
         /// <summary>Extracts the model, or null when an FheGen attribute on it does not bind.</summary>
         public static GeneratorModel? Extract(INamedTypeSymbol type, Compilation compilation, SourceMap? map, CancellationToken ct)
         {
@@ -35,6 +41,7 @@ namespace FheGen.Generators.Extraction
             double inputMin = 0, inputMax = 1, pError = 9.094947017729282E-13;
             bool budgetExplicit = false, sawModel = false, pErrorExplicit = false;
             double? globalPError = null;
+            SyntaxTree? attributeTree = null;
             var layers = new List<(string Name, int Outputs, ActivationKind Activation, double? Min, double? Max, string? Bias, int? Budget, AttributeData Data)>();
             var quantize = new List<QuantizeSetting>();
             var prune = new List<PruneSetting>();
@@ -56,6 +63,7 @@ namespace FheGen.Generators.Extraction
                         // the same model and the same hint name, and the generator would throw.
                         if (sawModel) return null;
                         sawModel = true;
+                        attributeTree = attribute.ApplicationSyntaxReference?.SyntaxTree;
                         map?.Set(TargetKind.ModelAttribute, 0, attribute);
                         inputs = Get(named, "Inputs", inputs);
                         inputBits = Get(named, "InputBits", inputBits);
@@ -136,7 +144,12 @@ namespace FheGen.Generators.Extraction
             {
                 GlobalPError = globalPError,
                 PErrorExplicit = pErrorExplicit,
+                ReservedNameConflicts = ReservedConflicts(type, map, ct),
             };
+            if (GeneratedMembers.IsReserved(type.Name) && type.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(ct) is TypeDeclarationSyntax named0)
+            {
+                map?.SetModelType(named0.Identifier.GetLocation());
+            }
 
             string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
             var chain = new List<TypeDeclaration>();
@@ -150,8 +163,51 @@ namespace FheGen.Generators.Extraction
             }
             for (var part = type.ContainingNamespace; part is { IsGlobalNamespace: false }; part = part.ContainingNamespace) hintParts.Insert(0, part.MetadataName);
             string hint = string.Join(".", hintParts.Select(Sanitize)) + ".FheGen.g.cs";
+            // The exact identity (metadata names are unique per type): what tells apart models whose hint names collide.
+            string identity = string.Join(".", hintParts);
+            var tree = (attributeTree ?? type.DeclaringSyntaxReferences.FirstOrDefault()?.SyntaxTree)?.Options as CSharpParseOptions;
             return new GeneratorModel(spec, budgetExplicit, ns, new EquatableArray<TypeDeclaration>(chain.ToArray()),
-                new EquatableArray<LayerMembers>(members), hint);
+                new EquatableArray<LayerMembers>(members), hint)
+            {
+                Identity = identity,
+                LanguageVersion = (int)(tree?.LanguageVersion ?? LanguageVersion.Latest),
+            };
+        }
+
+        /// <summary>The directory Roslyn puts this generator's output under; members declared only there are the generator's own.</summary>
+        private const string GeneratedDirectory = "FheGen.Generators.FheModelGenerator";
+
+        /// <summary>
+        /// Members and type parameters of the model type, declared in user code, whose names FheGen generates too (the
+        /// analyzer sees the generated members themselves in its compilation: those are skipped).
+        /// </summary>
+        private static EquatableArray<string> ReservedConflicts(INamedTypeSymbol type, SourceMap? map, CancellationToken ct)
+        {
+            List<string>? found = null;
+            foreach (var p in type.TypeParameters)
+            {
+                if (!GeneratedMembers.IsReserved(p.Name)) continue;
+                found ??= new List<string>();
+                map?.SetMember(TargetKind.Member, found.Count, p);
+                found.Add(p.Name);
+            }
+            foreach (var member in type.GetMembers())
+            {
+                ct.ThrowIfCancellationRequested();
+                if (member.IsImplicitlyDeclared || !GeneratedMembers.IsReserved(member.Name)) continue;
+                if (member.DeclaringSyntaxReferences.All(r => IsGeneratedByUs(r.SyntaxTree))) continue;
+                if (found is not null && found.Contains(member.Name)) continue; // overloads: one report per name
+                found ??= new List<string>();
+                map?.SetMember(TargetKind.Member, found.Count, member);
+                found.Add(member.Name);
+            }
+            return found is null ? EquatableArray<string>.Empty : new EquatableArray<string>(found.ToArray());
+        }
+
+        private static bool IsGeneratedByUs(SyntaxTree tree)
+        {
+            string path = tree.FilePath.Replace('\\', '/');
+            return path.IndexOf("/" + GeneratedDirectory + "/", StringComparison.Ordinal) >= 0 || path.StartsWith(GeneratedDirectory + "/", StringComparison.Ordinal);
         }
 
         /// <summary>
@@ -162,6 +218,12 @@ namespace FheGen.Generators.Extraction
             => int.TryParse(value?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= 1 && v <= ModelSpec.HardLimitBits
                 ? v
                 : (int?)null;
+
+        /// <summary>The unroll limit: a non-negative whole number, else (absent or invalid) the default.</summary>
+        public static int ParseUnrollLimit(string? value)
+            => int.TryParse(value?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= 0
+                ? v
+                : Emission.CircuitEmitter.DefaultUnrollLimit;
 
         private static bool IsPartial(INamedTypeSymbol type, SourceMap? map)
         {

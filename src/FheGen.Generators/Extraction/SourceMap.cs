@@ -39,6 +39,10 @@ namespace FheGen.Generators.Extraction
             {
                 case TargetKind.ModelType:
                     return _modelType ?? _fallback;
+                case TargetKind.Member:
+                    return _members.TryGetValue((target.Kind, target.Index), out var declared)
+                        ? declared.Locations.FirstOrDefault(l => l.IsInSource) ?? _fallback
+                        : _fallback;
                 case TargetKind.Weights:
                 case TargetKind.Bias:
                     if (_members.TryGetValue((target.Kind, target.Index), out var member))

@@ -19,10 +19,6 @@ namespace FheGen.Circuits
     /// <param name="PbsCount">Programmable bootstrappings in this layer.</param>
     /// <param name="IsOutput">Whether this is the last layer (no TLU).</param>
     /// <param name="RoundingMethod">How the accumulator is rounded (when <paramref name="RoundedBits"/> is positive).</param>
-    /// <param name="EstimatedLatencyMs">
-    /// Estimated latency of the layer's bootstrappings on one core, one after another, at the circuit's p_error
-    /// (<c>FheGen.Compiler.Cost.CostModel</c>; its <c>Source</c> says where the figures come from).
-    /// </param>
     public sealed record LayerInfo(
         string Name,
         int Inputs,
@@ -35,11 +31,25 @@ namespace FheGen.Circuits
         int TluInputBits,
         int PbsCount,
         bool IsOutput,
-        Rounding RoundingMethod = Rounding.Exact,
-        double EstimatedLatencyMs = 0)
+        Rounding RoundingMethod = Rounding.Exact)
     {
-        /// <summary><see cref="EstimatedLatencyMs"/> as a time span.</summary>
-        public TimeSpan EstimatedLatency => TimeSpan.FromMilliseconds(EstimatedLatencyMs);
+        /// <summary>
+        /// Estimated latency of the layer's bootstrappings on one core, one after another, at per-TLU error probability
+        /// <paramref name="pError"/>, from the compiler core's <see cref="CostModel"/> as this runtime ships it (its
+        /// <c>Source</c> says where the figures come from). Computed when asked, never stored in generated code, so
+        /// re-measuring the latencies changes no generated file. 0 for the output layer and for a layer of constants;
+        /// positive infinity for a lookup wider than the cost model prices.
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="pError"/> is NaN or negative.</exception>
+        public double EstimatedLatencyMs(double pError)
+        {
+            if (double.IsNaN(pError) || pError < 0) throw new ArgumentOutOfRangeException(nameof(pError), pError, "p_error must be a probability.");
+            if (IsOutput || PbsCount == 0) return 0;
+            if (TluInputBits < 1 || TluInputBits > CostModel.MaxBits) return double.PositiveInfinity;
+            var rounding = RoundedBits <= 0 ? RoundingCostKind.None
+                : RoundingMethod == Rounding.Approximate ? RoundingCostKind.Approximate : RoundingCostKind.Exact;
+            return PbsCount * CostModel.NeuronLatencyMs(AccumulatorBits, Math.Max(0, RoundedBits), TluInputBits, pError, rounding);
+        }
     }
 
     /// <summary>Build-time facts about a compiled circuit, as the generator computed them.</summary>
@@ -62,10 +72,8 @@ namespace FheGen.Circuits
         public static CircuitInfo FromPlan(CircuitPlan plan)
         {
             ArgumentNullException.ThrowIfNull(plan);
-            var cost = CostModel.Estimate(plan, plan.PError);
-            var layers = plan.Layers.Select((l, i) => new LayerInfo(l.Name, l.Inputs, l.Outputs, l.ActiveWeights, l.AccumulatorMin, l.AccumulatorMax,
-                l.AccumulatorBits, l.RoundedBits, l.TluInputBits, l.PbsCount, l.IsOutput, (Rounding)l.RoundingMethod,
-                cost.Layers[i].LatencyMs)).ToArray();
+            var layers = plan.Layers.Select(l => new LayerInfo(l.Name, l.Inputs, l.Outputs, l.ActiveWeights, l.AccumulatorMin, l.AccumulatorMax,
+                l.AccumulatorBits, l.RoundedBits, l.TluInputBits, l.PbsCount, l.IsOutput, (Rounding)l.RoundingMethod)).ToArray();
             return new CircuitInfo(plan.Name, plan.Inputs, plan.BudgetBits, plan.PError, plan.Tables.Count, layers);
         }
 
@@ -94,10 +102,15 @@ namespace FheGen.Circuits
         public int PbsCount => Layers.Sum(l => l.PbsCount);
 
         /// <summary>
-        /// Estimated latency of one inference's bootstrappings on one core, one after another (the sum over layers;
-        /// linear layers and client-side work are negligible next to them).
+        /// Estimated latency of one inference's bootstrappings on one core, one after another, at the circuit's
+        /// <see cref="PError"/> (the sum of <see cref="LayerInfo.EstimatedLatencyMs"/> over layers; linear layers and
+        /// client-side work are negligible next to them). Computed at run time from the cost model, not at build time.
         /// </summary>
-        public TimeSpan EstimatedLatency => TimeSpan.FromMilliseconds(Layers.Sum(l => l.EstimatedLatencyMs));
+        public TimeSpan EstimatedLatency => TimeSpan.FromMilliseconds(EstimatedLatencyMs(PError));
+
+        /// <summary>The estimated latency in milliseconds at per-TLU error probability <paramref name="pError"/> (see <see cref="EstimatedLatency"/>).</summary>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="pError"/> is NaN or negative.</exception>
+        public double EstimatedLatencyMs(double pError) => Layers.Sum(l => l.EstimatedLatencyMs(pError));
 
         /// <summary>Widest TLU input (0 when no layer has a TLU).</summary>
         public int MaxTluInputBits => Layers.Where(l => !l.IsOutput).Select(l => l.TluInputBits).DefaultIfEmpty(0).Max();
@@ -125,7 +138,7 @@ namespace FheGen.Circuits
                 string rounded = l.RoundedBits == 0 ? "0" : l.RoundedBits.ToString(System.Globalization.CultureInfo.InvariantCulture) + (l.RoundingMethod == Rounding.Approximate ? " ~" : "");
                 rows.Add($"{l.Name,-12} {l.Inputs,6} {l.Outputs,5} {l.ActiveWeights,8} {$"[{l.AccumulatorMin}, {l.AccumulatorMax}]",24} {l.AccumulatorBits,8} " +
                     $"{rounded,9} {(l.IsOutput ? "-" : l.TluInputBits.ToString(System.Globalization.CultureInfo.InvariantCulture)),8} {l.PbsCount,5} " +
-                    $"{(l.IsOutput ? "-" : CostModel.FormatLatency(l.EstimatedLatencyMs)),12}");
+                    $"{(l.IsOutput ? "-" : CostModel.FormatLatency(l.EstimatedLatencyMs(PError))),12}");
             }
             rows.Add($"total: {PbsCount} PBS, widest TLU input {MaxTluInputBits} bits (budget {BudgetBits}), {TableCount} distinct tables, " +
                 $"p_error {PError.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)} per TLU, " +

@@ -38,7 +38,17 @@ namespace FheGen.Circuits
         /// <summary>Number of outputs.</summary>
         public int Outputs => _layers[^1].Outputs;
 
+        private static int IndexOfNaN(ReadOnlySpan<float> features)
+        {
+            for (int i = 0; i < features.Length; i++)
+            {
+                if (float.IsNaN(features[i])) return i;
+            }
+            return -1;
+        }
+
         /// <summary>Evaluates the float model.</summary>
+        /// <exception cref="ArgumentException">The features have the wrong length or contain NaN.</exception>
         public float[] Predict(ReadOnlySpan<float> features)
         {
             var y = new float[Outputs];
@@ -47,9 +57,13 @@ namespace FheGen.Circuits
         }
 
         /// <summary>Evaluates the float model into <paramref name="outputs"/>.</summary>
+        /// <exception cref="ArgumentException">A span has the wrong length, or a feature is NaN (as the quantized <c>Predict</c> rejects it).</exception>
         public void Predict(ReadOnlySpan<float> features, Span<float> outputs)
         {
             if (features.Length != _inputs) throw new ArgumentException($"Expected {_inputs} features, got {features.Length}.", nameof(features));
+            if (outputs.Length != Outputs) throw new ArgumentException($"Expected room for {Outputs} outputs, got {outputs.Length}.", nameof(outputs));
+            int nan = IndexOfNaN(features);
+            if (nan >= 0) throw new ArgumentException($"Feature {nan} is NaN.", nameof(features));
             Span<float> a = _widest <= 1024 ? stackalloc float[_widest] : new float[_widest];
             Span<float> b = _widest <= 1024 ? stackalloc float[_widest] : new float[_widest];
             features.CopyTo(a);

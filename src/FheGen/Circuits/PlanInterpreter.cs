@@ -41,11 +41,14 @@ namespace FheGen.Circuits
         public CircuitPlan Plan => _plan;
 
         /// <summary>Runs the circuit: <paramref name="inputs"/> are quantized inputs, <paramref name="outputs"/> receive the last layer's accumulators.</summary>
+        /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">A clear input lies outside <c>[0, 2^InputBits - 1]</c> (see <see cref="CircuitInputs"/>).</exception>
         public void Run<TBackend, TValue>(TBackend backend, ReadOnlySpan<TValue> inputs, Span<TValue> outputs)
             where TBackend : ICircuitBackend<TValue>
         {
             if (inputs.Length != _plan.Inputs) throw new ArgumentException($"Expected {_plan.Inputs} inputs, got {inputs.Length}.", nameof(inputs));
             if (outputs.Length != _plan.Outputs) throw new ArgumentException($"Expected room for {_plan.Outputs} outputs, got {outputs.Length}.", nameof(outputs));
+            CircuitInputs.ThrowIfOutOfRange(inputs, _plan.Input.Bits);
             ReadOnlySpan<TValue> current = inputs;
             for (int i = 0; i < _layers.Length; i++)
             {

@@ -154,10 +154,23 @@ namespace FheGen.Generators.Tests.Generator
         }
 
         [Theory]
+        [InlineData("not a number")]
+        [InlineData("40")]
+        [InlineData("0")]
+        public void Invalid_MSBuild_budget_generates_nothing_unless_the_attribute_sets_the_budget(string property)
+        {
+            // The analyzer reports FHE0003 for the property; code generated with a silently substituted budget would
+            // disagree with what the build says.
+            var withoutAttribute = GeneratorHarness.RunWithBudget(property, TestModels.Tiny).AssertNoGeneratorFailure();
+            Assert.Empty(withoutAttribute.GeneratedTrees);
+            var explicitBudget = TestModels.Tiny.Replace("InputMax = 1)]", "InputMax = 1, PbsBudgetBits = 7)]", StringComparison.Ordinal);
+            Assert.Equal("7", CircuitArgument(GeneratorHarness.RunWithBudget(property, explicitBudget).SingleSource, 2));
+        }
+
+        [Theory]
         [InlineData(null, "8")]
         [InlineData("12", "12")]
-        [InlineData("not a number", "8")]
-        [InlineData("40", "8")]
+        [InlineData(" 6 ", "6")]
         public void Explicit_attribute_budget_beats_the_MSBuild_property(string? property, string expectedWithoutAttribute)
         {
             var withoutAttribute = GeneratorHarness.RunWithBudget(property, TestModels.Tiny);

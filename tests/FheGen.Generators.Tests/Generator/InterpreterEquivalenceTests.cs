@@ -28,13 +28,19 @@ namespace FheGen.Generators.Tests.Generator
 
         public InterpreterEquivalenceTests(ITestOutputHelper output) => _output = output;
 
-        [Fact]
-        public void Generated_code_equals_interpreter_on_random_models()
+        /// <summary>
+        /// Both emission forms: unrolled statements (the default limit, above every random model's size) and data plus a
+        /// loop (limit 0: every layer with a weight and every table goes through <c>PackedCircuit</c>).
+        /// </summary>
+        [Theory]
+        [InlineData(null)]
+        [InlineData(0)]
+        public void Generated_code_equals_interpreter_on_random_models(int? unrollLimit)
         {
             int valid = 0, invalid = 0;
             RandomModelGen.Batch(BatchSize).Sample(batch =>
             {
-                var (v, i) = CheckBatch(batch);
+                var (v, i) = CheckBatch(batch, unrollLimit);
                 Interlocked.Add(ref valid, v);
                 Interlocked.Add(ref invalid, i);
             }, iter: Batches, threads: 2, print: b => string.Join("\n", b.Select(m => m.Source("Batch"))));
@@ -43,11 +49,17 @@ namespace FheGen.Generators.Tests.Generator
             Assert.True(valid >= BatchSize * Batches * 2 / 3, $"only {valid} of {valid + invalid} random models were valid");
         }
 
-        private static (int Valid, int Invalid) CheckBatch(RandomModel[] batch)
+        private static (int Valid, int Invalid) CheckBatch(RandomModel[] batch, int? unrollLimit)
         {
-            var run = GeneratorHarness.Run(batch.Select(m => m.Source("Batch")).ToArray());
+            var run = GeneratorHarness.RunWithUnrollLimit(unrollLimit, batch.Select(m => m.Source("Batch")).ToArray());
             run.AssertNoGeneratorFailure();
             var sources = run.Sources;
+            foreach (var text in sources.Values)
+            {
+                // The forced data form leaves no unrolled multiply-add; the default leaves no packed layer in these small models.
+                if (unrollLimit == 0) Assert.DoesNotContain("backend.MultiplyAdd(", text, StringComparison.Ordinal);
+                else Assert.DoesNotContain("PackedCircuit.Dense", text, StringComparison.Ordinal);
+            }
             var expectations = batch.Select(m => (Model: m, Spec: m.ExpectedSpec(), Result: CircuitCompiler.Compile(m.ExpectedSpec()))).ToArray();
             // What the generator extracted (its linked copy of the spec types), valid models or not.
             var extracted = run.StepOutputs(TrackingNames.Model).Select(o => ((GeneratorModel)o.Value).Spec).ToDictionary(x => x.Name);

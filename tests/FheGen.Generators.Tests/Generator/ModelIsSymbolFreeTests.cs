@@ -141,7 +141,14 @@ namespace FheGen.Generators.Tests.Generator
             Assert.Equal("GeneratedSource", sources[0].Value.GetType().Name);
             Assert.Equal(1, AssertNoForbiddenInstances(sources[0].Value));
 
-            foreach (var budget in run.StepOutputs(TrackingNames.Budget)) Assert.True(budget.Value is null or int);
+            foreach (var options in run.StepOutputs(TrackingNames.Budget))
+            {
+                Assert.Equal("GeneratorOptions", options.Value.GetType().Name);
+                AssertNoForbiddenInstances(options.Value);
+            }
+            var collisions = run.StepOutputs(TrackingNames.HintCollisions);
+            Assert.Single(collisions);
+            Assert.Equal("EquatableArray`1", collisions[0].Value.GetType().Name);
         }
 
         [Fact]

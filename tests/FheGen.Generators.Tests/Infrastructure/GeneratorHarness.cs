@@ -45,6 +45,20 @@ namespace FheGen.Generators.Tests.Infrastructure
         public static GeneratorRun RunWithBudget(string? budget, params string[] sources)
             => Run(TestCompilation.Create(sources), CreateDriver(budget));
 
+        /// <summary>The MSBuild property that sets the unroll limit (layers and tables above it are emitted as data).</summary>
+        public const string UnrollLimitKey = "build_property.FheGenUnrollLimit";
+
+        /// <summary>Compiles <paramref name="sources"/> and runs the generator with MSBuild properties (keys without the <c>build_property.</c> prefix).</summary>
+        public static GeneratorRun RunWithProperties(IReadOnlyDictionary<string, string> properties, params string[] sources)
+            => Run(TestCompilation.Create(sources), CreateDriver(new TestAnalyzerConfigOptionsProvider(
+                properties.Select(p => new KeyValuePair<string, string>("build_property." + p.Key, p.Value)))));
+
+        /// <summary>Compiles <paramref name="sources"/> and runs the generator with <c>FheGenUnrollLimit</c> set (null: the default).</summary>
+        public static GeneratorRun RunWithUnrollLimit(int? limit, params string[] sources)
+            => limit is int l
+                ? RunWithProperties(new Dictionary<string, string> { ["FheGenUnrollLimit"] = l.ToString(System.Globalization.CultureInfo.InvariantCulture) }, sources)
+                : Run(sources);
+
         /// <summary>Runs the generator (a fresh driver unless one is given) over <paramref name="compilation"/>.</summary>
         public static GeneratorRun Run(Compilation compilation, GeneratorDriver? driver = null)
         {

@@ -173,4 +173,88 @@ public sealed class RuntimeTests
             default(ClearBackend).Lookup(inputs, outputs, tables);
         }
     }
+
+    [Theory]
+    [InlineData(-1L)]
+    [InlineData(4L)]
+    [InlineData(long.MinValue)]
+    public void InterpreterRejectsClearInputsOutsideTheQuantizedRange(long bad)
+    {
+        // Before: -1 (or 4, with InputBits = 2) ran silently through a circuit bounded for [0, 3].
+        var interpreter = new PlanInterpreter(CircuitCompiler.Compile(HandModel()).PlanOrThrow());
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => interpreter.RunClear(new long[] { 0, bad, 3 }));
+        Assert.Contains("input 1", e.Message, StringComparison.Ordinal);
+        Assert.Contains("[0, 3]", e.Message, StringComparison.Ordinal);
+        Assert.Equal(interpreter.RunClear(new long[] { 0, 3, 3 }).Length, 2);
+    }
+
+    [Fact]
+    public void InputCheckIgnoresValueTypesItCannotRead()
+    {
+        // Ciphertexts (any TValue but long) are not read: nothing to check, nothing thrown.
+        CircuitInputs.ThrowIfOutOfRange<int>(new[] { -5, 99 }, 2);
+        CircuitInputs.ThrowIfOutOfRange<long>(new[] { 0L, 3L }, 2);
+        Assert.Throws<ArgumentOutOfRangeException>(() => CircuitInputs.ThrowIfOutOfRange<long>(new[] { 0L, 3L, 4L }, 2));
+    }
+
+    [Fact]
+    public void FloatReferenceRejectsNaN()
+    {
+        // Before: NaN features gave [0, 0] (ReLU of NaN), while the quantized Predict rejects NaN.
+        var reference = new FloatReference(HandModel());
+        var e = Assert.Throws<ArgumentException>(() => reference.Predict(new[] { 1f, float.NaN, 0f }));
+        Assert.Contains("Feature 1 is NaN", e.Message, StringComparison.Ordinal);
+        Assert.Equal(2, reference.Predict(new[] { 1f, 2f, 0f }).Length);
+    }
+
+    [Fact]
+    public void CircuitInfoEstimatesLatencyAtRunTimeFromTheCostModel()
+    {
+        var plan = CircuitCompiler.Compile(HandModel(new RoundSetting("H", 3))).PlanOrThrow();
+        var info = CircuitInfo.FromPlan(plan);
+        double expected = FheGen.Compiler.Cost.CostModel.Estimate(plan, plan.PError).TotalLatencyMs;
+        Assert.True(expected > 0);
+        Assert.Equal(expected, info.EstimatedLatencyMs(plan.PError), 9);
+        Assert.Equal(FheGen.Compiler.Cost.CostModel.Estimate(plan, 0.01).TotalLatencyMs, info.EstimatedLatencyMs(0.01), 9);
+        Assert.Equal(0, info.Layers[1].EstimatedLatencyMs(plan.PError));
+        Assert.Throws<ArgumentOutOfRangeException>(() => info.EstimatedLatencyMs(double.NaN));
+    }
+
+    [Fact]
+    public void PackedCircuitMakesTheInterpretersCalls()
+    {
+        // Neuron 0: bias 5, terms x[0]*2 and x[2]*-1; neuron 1: bias -1, no term. Dense rows and sparse pairs alike.
+        long[] x = { 3, 7, 1 };
+        var dense = new CallLog();
+        var denseOut = new long[2];
+        PackedCircuit.Dense<CallLog, long, sbyte>(ref dense, x, denseOut, new long[] { 5, -1 }, new sbyte[] { 2, 0, -1, 0, 0, 0 });
+        var sparse = new CallLog();
+        var sparseOut = new long[2];
+        PackedCircuit.Sparse<CallLog, long, short, ushort>(ref sparse, x, sparseOut, new long[] { 5, -1 }, new[] { 2, 2 }, new ushort[] { 0, 2 }, new short[] { 2, -1 });
+        Assert.Equal(new long[] { 5 + 6 - 1, -1 }, denseOut);
+        Assert.Equal(denseOut, sparseOut);
+        Assert.Equal(dense.Calls, sparse.Calls);
+        Assert.Equal(4, dense.Calls.Count);
+        var clear = default(ClearBackend);
+        Assert.Throws<ArgumentException>(() => PackedCircuit.Dense<ClearBackend, long, sbyte>(ref clear, x, denseOut, new long[] { 1 }, new sbyte[] { 1 }));
+    }
+
+    [Fact]
+    public void ExpandRunsRebuildsTheTableAndRejectsInconsistentRuns()
+    {
+        Assert.Equal(new long[] { 0, 0, 0, 4, 7, 7 }, PackedCircuit.ExpandRuns(new long[] { 3, 0, 1, 4, 2, 7 }, 6));
+        Assert.Throws<ArgumentException>(() => PackedCircuit.ExpandRuns(new long[] { 3, 0 }, 6));
+        Assert.Throws<ArgumentException>(() => PackedCircuit.ExpandRuns(new long[] { 7, 0 }, 6));
+        Assert.Throws<ArgumentException>(() => PackedCircuit.ExpandRuns(new long[] { 0, 1, 6, 0 }, 6));
+    }
+
+    /// <summary>Clear semantics that logs every call, accumulators included.</summary>
+    private sealed class CallLog : ICircuitBackend<long>
+    {
+        public List<string> Calls { get; } = new();
+        public long Constant(long value) { Calls.Add("C " + value); return value; }
+        public void MultiplyAdd(ref long accumulator, in long input, long weight) { Calls.Add($"M {input} {weight}"); accumulator += weight * input; }
+        public void Round(Span<long> values, RoundingStep step) => default(ClearBackend).Round(values, step);
+        public void Lookup(ReadOnlySpan<long> inputs, Span<long> outputs, ReadOnlySpan<LookupTable> tables) => default(ClearBackend).Lookup(inputs, outputs, tables);
+    }
 }
