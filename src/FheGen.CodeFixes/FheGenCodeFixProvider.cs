@@ -10,10 +10,12 @@ using Microsoft.CodeAnalysis.CodeFixes;
 namespace FheGen.CodeFixes
 {
     /// <summary>
-    /// Fixes FHE0001 (a TLU input over the PBS budget) with the remedies the analyzer computed:
-    /// <c>[RoundAccumulator("Layer", Bits = N)]</c> (property <c>RoundBits</c>) and, when a pruning level fits,
-    /// <c>[Prune("Layer", MaxActiveInputs = N)]</c> (property <c>MaxActiveInputs</c>). Each adds the attribute
-    /// to the model class after its last FheGen attribute list, or updates the one already there for that layer.
+    /// Fixes FHE0001 (a TLU input over the PBS budget) and FHE0002 (over the 16-bit limit, output layers included) with
+    /// the remedies the analyzer offers: <c>[RoundAccumulator("Layer", Bits = N)]</c> (property <c>RoundBits</c>),
+    /// <c>[Prune("Layer", MaxActiveInputs = N)]</c> (property <c>MaxActiveInputs</c>) and
+    /// <c>[Quantize("Layer", WeightBits = N)]</c> (property <c>WeightBits</c>); the analyzer sets a property only for a
+    /// remedy that keeps enough of the model. Each adds the attribute to the model class after its last FheGen attribute
+    /// list, or updates the one already there for that layer.
     /// </summary>
     /// <remarks>
     /// The diagnostic ID and property keys are a string contract with the analyzer (they mirror
@@ -26,11 +28,17 @@ namespace FheGen.CodeFixes
         /// <summary>The diagnostic this provider fixes: a TLU input exceeds the PBS budget.</summary>
         public const string OverBudgetId = "FHE0001";
 
+        /// <summary>The other diagnostic this provider fixes: a TLU input or output accumulator wider than 16 bits.</summary>
+        public const string OverHardLimitId = "FHE0002";
+
         /// <summary>Equivalence key of "Round 'layer' to the budget" (the same for every layer, so Fix All applies it to all).</summary>
         public const string RoundEquivalenceKey = "FheGen.FHE0001.RoundAccumulator";
 
         /// <summary>Equivalence key of "Prune 'layer' to N active inputs" (the same for every layer, so Fix All applies it to all).</summary>
         public const string PruneEquivalenceKey = "FheGen.FHE0001.Prune";
+
+        /// <summary>Equivalence key of "Quantize 'layer' to N weight bits" (the same for every layer, so Fix All applies it to all).</summary>
+        public const string WeightBitsEquivalenceKey = "FheGen.FHE0001.WeightBits";
 
         /// <summary>Diagnostic property: the layer's name.</summary>
         public const string LayerProperty = "Layer";
@@ -41,10 +49,13 @@ namespace FheGen.CodeFixes
         /// <summary>Diagnostic property: the largest <c>MaxActiveInputs</c> that fits, when one exists.</summary>
         public const string MaxActiveInputsProperty = "MaxActiveInputs";
 
+        /// <summary>Diagnostic property: a lower <c>WeightBits</c> that fits, when it is offered.</summary>
+        public const string WeightBitsProperty = "WeightBits";
+
         private const int HardLimitBits = 16;
 
         /// <inheritdoc/>
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(OverBudgetId);
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(OverBudgetId, OverHardLimitId);
 
         /// <summary>
         /// Fix All in document, project or solution. Not the batch fixer: it merges text changes made independently, and
@@ -64,7 +75,7 @@ namespace FheGen.CodeFixes
                 if (TryCreateFix(root, diagnostic, FheGenAttribute.RoundAccumulator) is { } round)
                 {
                     context.RegisterCodeFix(CodeAction.Create(
-                        $"Round '{round.Layer}' to the budget",
+                        diagnostic.Id == OverBudgetId ? $"Round '{round.Layer}' to the budget" : $"Round '{round.Layer}' to {round.Value.ToString(CultureInfo.InvariantCulture)} bits",
                         ct => ApplyAsync(document, round, ct),
                         RoundEquivalenceKey), diagnostic);
                 }
@@ -75,16 +86,25 @@ namespace FheGen.CodeFixes
                         ct => ApplyAsync(document, prune, ct),
                         PruneEquivalenceKey), diagnostic);
                 }
+                if (TryCreateFix(root, diagnostic, FheGenAttribute.Quantize) is { } quantize)
+                {
+                    context.RegisterCodeFix(CodeAction.Create(
+                        $"Quantize '{quantize.Layer}' to {quantize.Value.ToString(CultureInfo.InvariantCulture)} weight bits",
+                        ct => ApplyAsync(document, quantize, ct),
+                        WeightBitsEquivalenceKey), diagnostic);
+                }
             }
         }
 
         /// <summary>The fix of one kind a diagnostic supports, or null when its properties do not allow one.</summary>
         internal static LayerFix? TryCreateFix(SyntaxNode root, Diagnostic diagnostic, FheGenAttribute attribute)
         {
-            if (diagnostic.Id != OverBudgetId || !diagnostic.Location.IsInSource) return null;
+            if ((diagnostic.Id != OverBudgetId && diagnostic.Id != OverHardLimitId) || !diagnostic.Location.IsInSource) return null;
             if (!diagnostic.Properties.TryGetValue(LayerProperty, out var layer) || layer is null || layer.Length == 0) return null;
-            bool round = attribute == FheGenAttribute.RoundAccumulator;
-            if (!TryGetInt(diagnostic, round ? RoundBitsProperty : MaxActiveInputsProperty, 1, round ? HardLimitBits : int.MaxValue, out int value))
+            var (key, min, max) = attribute == FheGenAttribute.RoundAccumulator ? (RoundBitsProperty, 1, HardLimitBits)
+                : attribute == FheGenAttribute.Quantize ? (WeightBitsProperty, 2, HardLimitBits)
+                : (MaxActiveInputsProperty, 1, int.MaxValue);
+            if (!TryGetInt(diagnostic, key, min, max, out int value))
             {
                 return null;
             }

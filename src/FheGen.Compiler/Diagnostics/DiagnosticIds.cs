@@ -15,6 +15,8 @@ namespace FheGen.Compiler.Diagnostics
         public const string NotCompileTime = "FHE0005";
         /// <summary>Per-layer summary (info).</summary>
         public const string LayerSummary = "FHE0006";
+        /// <summary>A layer's bias is zero by omission: no bias member, or one whose name is misspelled (warning).</summary>
+        public const string MissingBias = "FHE0007";
 
         /// <summary>Base of the help links; each ID has a section (anchor) in the README's diagnostics reference.</summary>
         public const string HelpLinkBase = "https://github.com/fhegen/fhegen/blob/main/README.md#";

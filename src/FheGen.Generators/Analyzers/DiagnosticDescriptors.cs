@@ -42,9 +42,14 @@ namespace FheGen.Generators.Analyzers
             "FheGen layer summary", DiagnosticSeverity.Info,
             "Each layer's exact accumulator range, TLU width and PBS count.");
 
+        /// <summary>FHE0007: a layer's bias is zero only because its member is missing or misspelled.</summary>
+        public static readonly DiagnosticDescriptor MissingBias = Create(DiagnosticIds.MissingBias,
+            "Layer bias missing or misspelled", DiagnosticSeverity.Warning,
+            "A missing default bias member means zero bias; name the member as expected, point Bias at it, or declare NoBias = true.");
+
         /// <summary>All descriptors.</summary>
         public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
-            OverBudget, OverHardLimit, InvalidAttribute, ShapeMismatch, NotCompileTime, LayerSummary);
+            OverBudget, OverHardLimit, InvalidAttribute, ShapeMismatch, NotCompileTime, LayerSummary, MissingBias);
 
         /// <summary>The descriptor of a compiler-core diagnostic ID.</summary>
         public static DiagnosticDescriptor ForId(string id) => id switch
@@ -54,6 +59,7 @@ namespace FheGen.Generators.Analyzers
             DiagnosticIds.InvalidAttribute => InvalidAttribute,
             DiagnosticIds.ShapeMismatch => ShapeMismatch,
             DiagnosticIds.NotCompileTime => NotCompileTime,
+            DiagnosticIds.MissingBias => MissingBias,
             _ => LayerSummary,
         };
 
