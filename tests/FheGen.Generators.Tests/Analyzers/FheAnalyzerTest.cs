@@ -20,7 +20,8 @@ namespace FheGen.Generators.Tests.Analyzers
     /// <summary>
     /// Microsoft.CodeAnalysis.Testing harness for <see cref="FheModelAnalyzer"/>, fully offline: the reference
     /// assemblies come from Basic.Reference.Assemblies.Net100 (no reference pack is resolved or downloaded), plus the
-    /// FheGen runtime and compiler-core assemblies. FHE0006 summaries are off unless a test turns them on.
+    /// FheGen runtime and compiler-core assemblies. FHE0006 summaries and FHE0007 bias warnings (most test models have
+    /// no bias on purpose) are off unless a test turns them on.
     /// </summary>
     internal sealed class FheAnalyzerTest : CSharpAnalyzerTest<FheModelAnalyzer, DefaultVerifier>
     {
@@ -33,13 +34,14 @@ namespace FheGen.Generators.Tests.Analyzers
             .Append(MetadataReference.CreateFromFile(typeof(FheGen.Compiler.Pipeline.CircuitCompiler).Assembly.Location))
             .ToArray();
 
-        public FheAnalyzerTest(string source, bool summaries = false, string? globalConfig = null)
+        public FheAnalyzerTest(string source, bool summaries = false, string? globalConfig = null, bool biasWarnings = false)
         {
             ReferenceAssemblies = NoPackages;
             TestState.AdditionalReferences.AddRange(References);
             TestState.Sources.Add(source);
             if (globalConfig is not null) TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\n" + globalConfig));
             if (!summaries) DisabledDiagnostics.Add("FHE0006");
+            if (!biasWarnings) DisabledDiagnostics.Add("FHE0007");
         }
 
         protected override CompilationOptions CreateCompilationOptions()
