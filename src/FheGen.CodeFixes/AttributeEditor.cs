@@ -215,7 +215,8 @@ namespace FheGen.CodeFixes
         }
 
         private static AttributeArgumentSyntax NamedArgument(string name, ExpressionSyntax value)
-            => AttributeArgument(NameEquals(IdentifierName(name)), null, value).NormalizeWhitespace();
+            // NormalizeWhitespace leaves an empty leading whitespace trivia, which the parser would not produce.
+            => AttributeArgument(NameEquals(IdentifierName(name)), null, value).NormalizeWhitespace().WithoutLeadingTrivia();
 
         private static LiteralExpressionSyntax Number(int value)
             => LiteralExpression(SyntaxKind.NumericLiteralExpression,

@@ -61,8 +61,8 @@ namespace FheGen.CodeFixes.Tests
         {
             // Rows (1, 1, 0.43, 0.15) quantize to (7, 7, 3, 1): [0, 18 * 15] = [0, 270], 9 bits in both layers. Each keeps 3
             // of 4 inputs (17 * 15 = 255) and 94 % of its |w|, so pruning is offered; Hidden's activations stay 4-bit.
-            var test = new FixTest(TwoLayers.Replace("Hidden = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f }", "Hidden = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f }")
-                .Replace("Second = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f }", "Second = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f }"), """
+            var test = new FixTest(TwoLayers.Replace("Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f }", "Hidden = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f }")
+                .Replace("Second = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f }", "Second = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f }"), """
                 using FheGen;
 
                 [FheModel(Inputs = 4, InputBits = 4)]
