@@ -16,6 +16,7 @@ namespace FheGen.CodeFixes
         public static readonly FheGenAttribute RoundAccumulator = new FheGenAttribute("RoundAccumulator", "Bits");
         public static readonly FheGenAttribute Prune = new FheGenAttribute("Prune", "MaxActiveInputs");
         public static readonly FheGenAttribute Quantize = new FheGenAttribute("Quantize", "WeightBits");
+        public static readonly FheGenAttribute QuantizeActivation = new FheGenAttribute("Quantize", "ActivationBits");
 
         private FheGenAttribute(string shortName, string argumentName)
         {

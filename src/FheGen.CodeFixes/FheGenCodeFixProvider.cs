@@ -13,7 +13,8 @@ namespace FheGen.CodeFixes
     /// Fixes FHE0001 (a TLU input over the PBS budget) and FHE0002 (over the 16-bit limit, output layers included) with
     /// the remedies the analyzer offers: <c>[RoundAccumulator("Layer", Bits = N)]</c> (property <c>RoundBits</c>),
     /// <c>[Prune("Layer", MaxActiveInputs = N)]</c> (property <c>MaxActiveInputs</c>) and
-    /// <c>[Quantize("Layer", WeightBits = N)]</c> (property <c>WeightBits</c>); the analyzer sets a property only for a
+    /// <c>[Quantize("Layer", WeightBits = N)]</c> (property <c>WeightBits</c>) and, on the previous layer,
+    /// <c>[Quantize("Previous", ActivationBits = N)]</c> (properties <c>ActivationBits</c>, <c>ActivationLayer</c>); the analyzer sets a property only for a
     /// remedy that keeps enough of the model. Each adds the attribute to the model class after its last FheGen attribute
     /// list, or updates the one already there for that layer.
     /// </summary>
@@ -40,6 +41,9 @@ namespace FheGen.CodeFixes
         /// <summary>Equivalence key of "Quantize 'layer' to N weight bits" (the same for every layer, so Fix All applies it to all).</summary>
         public const string WeightBitsEquivalenceKey = "FheGen.FHE0001.WeightBits";
 
+        /// <summary>Equivalence key of "Quantize 'previous' to N activation bits".</summary>
+        public const string ActivationBitsEquivalenceKey = "FheGen.FHE0001.ActivationBits";
+
         /// <summary>Diagnostic property: the layer's name.</summary>
         public const string LayerProperty = "Layer";
 
@@ -51,6 +55,12 @@ namespace FheGen.CodeFixes
 
         /// <summary>Diagnostic property: a lower <c>WeightBits</c> that fits, when it is offered.</summary>
         public const string WeightBitsProperty = "WeightBits";
+
+        /// <summary>Diagnostic property: a lower <c>ActivationBits</c> for the previous layer, when it is offered.</summary>
+        public const string ActivationBitsProperty = "ActivationBits";
+
+        /// <summary>Diagnostic property: the previous layer, whose activations <see cref="ActivationBitsProperty"/> narrows.</summary>
+        public const string ActivationLayerProperty = "ActivationLayer";
 
         private const int HardLimitBits = 16;
 
@@ -93,6 +103,13 @@ namespace FheGen.CodeFixes
                         ct => ApplyAsync(document, quantize, ct),
                         WeightBitsEquivalenceKey), diagnostic);
                 }
+                if (TryCreateFix(root, diagnostic, FheGenAttribute.QuantizeActivation) is { } activation)
+                {
+                    context.RegisterCodeFix(CodeAction.Create(
+                        $"Quantize '{activation.Layer}' to {activation.Value.ToString(CultureInfo.InvariantCulture)} activation bits",
+                        ct => ApplyAsync(document, activation, ct),
+                        ActivationBitsEquivalenceKey), diagnostic);
+                }
             }
         }
 
@@ -100,9 +117,12 @@ namespace FheGen.CodeFixes
         internal static LayerFix? TryCreateFix(SyntaxNode root, Diagnostic diagnostic, FheGenAttribute attribute)
         {
             if ((diagnostic.Id != OverBudgetId && diagnostic.Id != OverHardLimitId) || !diagnostic.Location.IsInSource) return null;
-            if (!diagnostic.Properties.TryGetValue(LayerProperty, out var layer) || layer is null || layer.Length == 0) return null;
+            // The activation fix edits the previous layer's [Quantize]: that is the layer it names.
+            string layerKey = attribute == FheGenAttribute.QuantizeActivation ? ActivationLayerProperty : LayerProperty;
+            if (!diagnostic.Properties.TryGetValue(layerKey, out var layer) || layer is null || layer.Length == 0) return null;
             var (key, min, max) = attribute == FheGenAttribute.RoundAccumulator ? (RoundBitsProperty, 1, HardLimitBits)
                 : attribute == FheGenAttribute.Quantize ? (WeightBitsProperty, 2, HardLimitBits)
+                : attribute == FheGenAttribute.QuantizeActivation ? (ActivationBitsProperty, 1, HardLimitBits)
                 : (MaxActiveInputsProperty, 1, int.MaxValue);
             if (!TryGetInt(diagnostic, key, min, max, out int value))
             {

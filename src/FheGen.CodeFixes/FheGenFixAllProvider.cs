@@ -39,6 +39,7 @@ namespace FheGen.CodeFixes
                 FheGenCodeFixProvider.RoundEquivalenceKey => FheGenAttribute.RoundAccumulator,
                 FheGenCodeFixProvider.PruneEquivalenceKey => FheGenAttribute.Prune,
                 FheGenCodeFixProvider.WeightBitsEquivalenceKey => FheGenAttribute.Quantize,
+                FheGenCodeFixProvider.ActivationBitsEquivalenceKey => FheGenAttribute.QuantizeActivation,
                 _ => null,
             };
             if (attribute is null) return null;
@@ -66,7 +67,9 @@ namespace FheGen.CodeFixes
 
             string title = attribute == FheGenAttribute.RoundAccumulator
                 ? "Round every layer over budget to the budget"
-                : attribute == FheGenAttribute.Prune ? "Prune every layer over budget to fit" : "Lower the weight bits of every layer over budget to fit";
+                : attribute == FheGenAttribute.Prune ? "Prune every layer over budget to fit"
+                : attribute == FheGenAttribute.Quantize ? "Lower the weight bits of every layer over budget to fit"
+                : "Lower the activation bits feeding every layer over budget to fit";
             var solution = fixAllContext.Solution;
             return CodeAction.Create(title, ct => ApplyAllAsync(solution, fixes, ct), fixAllContext.CodeActionEquivalenceKey);
         }

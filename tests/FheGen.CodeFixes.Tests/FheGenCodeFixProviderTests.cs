@@ -134,6 +134,40 @@ namespace FheGen.CodeFixes.Tests
                     .Replace("public partial", "[Quantize(\"Hidden\", ActivationBits = 4, WeightBits = 3)]\npublic partial"),
                 WeightBitsEquivalenceKey);
 
+        // Output: 4 inputs of 8-bit activations (0..255), 8-bit weights q = 127: 4 * 127 * 255 = 129540, 17 bits. 7-bit
+        // weights: 4 * 63 * 255 = 64260; 7-bit activations: 4 * 127 * 127 = 64516; both fit 16 bits and keep 7 of 8 bits.
+        // Two inputs (64770) fit too but keep half the |w|: no prune fix.
+        private const string WideOutput = """
+            using FheGen;
+
+            [FheModel(Inputs = 1, InputBits = 2, PbsBudgetBits = 9)]
+            [Quantize(WeightBits = 8, ActivationBits = 8)]
+            [Dense("Hidden", 4)]
+            [{|FHE0002:Dense("Output", 1)|}]
+            public partial class M
+            {
+                static readonly float[] Hidden = { 1f, 1f, 1f, 1f };
+                static readonly float[] Output = { 1f, 1f, 1f, 1f };
+            }
+            """;
+
+        [Fact]
+        public async Task OutputLayerOverTheHardLimit_OffersWeightAndActivationBits()
+        {
+            var actions = await FixTest.OfferedActionsAsync(FixTestMarkup.Unmarked(WideOutput));
+            Assert.Equal(new[]
+            {
+                ("Quantize 'Output' to 7 weight bits", (string?)WeightBitsEquivalenceKey),
+                ("Quantize 'Hidden' to 7 activation bits", ActivationBitsEquivalenceKey),
+            }, actions);
+        }
+
+        [Fact]
+        public Task ActivationBits_AddsAQuantizeAttributeForThePreviousLayer()
+            => FixTest.RunAsync(WideOutput, WideOutput.Replace("[{|FHE0002:Dense(\"Output\", 1)|}]", "[Dense(\"Output\", 1)]")
+                    .Replace("public partial", "[Quantize(\"Hidden\", ActivationBits = 7)]\npublic partial"),
+                ActivationBitsEquivalenceKey, "Quantize 'Hidden' to 7 activation bits");
+
         [Fact]
         public Task OutputLayerOverTheHardLimit_GetsTheWeightBitsFix()
             // 2 inputs of 10 bits, 8-bit weights q = 127: 2 * 127 * 1023 = 259842, 18 bits. 6-bit weights: 63426, 16 bits.

@@ -437,6 +437,11 @@ namespace FheGen.Compiler.Tests
                 int bits = int.Parse(act.Groups[2].Value, CultureInfo.InvariantCulture);
                 Assert.Equal(spec.Layers[index - 1].Name, act.Groups[1].Value);
                 Assert.False(HasOverBudget(spec.WithQuantize(act.Groups[1].Value, activationBits: bits), index), $"ActivationBits = {bits} still warns");
+                bool offered = bits >= BudgetAdvisor.MinKeptBitShare * layer.Input.Bits;
+                Assert.Equal(offered ? bits.ToString(CultureInfo.InvariantCulture) : null,
+                    d.Properties.TryGetValue(CompilerDiagnostic.ActivationBitsProperty, out var ap) ? ap : null);
+                Assert.Equal(offered ? act.Groups[1].Value : null,
+                    d.Properties.TryGetValue(CompilerDiagnostic.ActivationLayerProperty, out var al) ? al : null);
             }
         }
     }

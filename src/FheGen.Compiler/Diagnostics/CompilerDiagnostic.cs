@@ -26,6 +26,10 @@ namespace FheGen.Compiler.Diagnostics
         public const string MaxActiveInputsProperty = "MaxActiveInputs";
         /// <summary>Property key: a lower <c>WeightBits</c> for the layer that fits and is offered.</summary>
         public const string WeightBitsProperty = "WeightBits";
+        /// <summary>Property key: a lower <c>ActivationBits</c> for the previous layer that fits and is offered.</summary>
+        public const string ActivationBitsProperty = "ActivationBits";
+        /// <summary>Property key: the previous layer, whose <c>ActivationBits</c> <see cref="ActivationBitsProperty"/> sets.</summary>
+        public const string ActivationLayerProperty = "ActivationLayer";
         /// <summary>Property key: a member whose name is close to the expected bias member's (FHE0007, "did you mean").</summary>
         public const string BiasCandidateProperty = "BiasCandidate";
         /// <summary>Property key: present when declaring the layer without a bias (<c>NoBias = true</c>) is a fix (FHE0007).</summary>

@@ -17,6 +17,9 @@ namespace FheGen.Compiler.Pipeline
     /// <param name="InputBits">Largest lower input (previous activation) width that fits, if any (offered or not).</param>
     public sealed record BudgetAdvice(string Text, int RoundLsbs, int? MaxActiveInputs, long WorstCaseMaxActiveInputs, int? WeightBits, int? InputBits)
     {
+        /// <summary>The layer whose output width <see cref="InputBits"/> is (the previous layer), or null for the model's inputs.</summary>
+        public string? InputLayer { get; init; }
+
         /// <summary>Whether rounding to the target is offered (every layer with a lookup table).</summary>
         public bool RoundOffered { get; init; }
 
@@ -186,18 +189,25 @@ namespace FheGen.Compiler.Pipeline
                 PruneKeptMass = mass,
                 WeightBitsOffered = weightOffered,
                 InputBitsOffered = inputOffered,
+                InputLayer = index == 0 ? null : spec.Layers[index - 1].Name,
             };
         }
 
         /// <summary>
         /// Adds the code-fix properties of the offered remedies to a diagnostic's properties: <c>RoundBits</c> (the target
-        /// width), <c>MaxActiveInputs</c> and <c>WeightBits</c>, each only when that remedy is offered.
+        /// width), <c>MaxActiveInputs</c>, <c>WeightBits</c> and <c>ActivationBits</c> (with <c>ActivationLayer</c>, the previous
+        /// layer), each only when that remedy is offered.
         /// </summary>
         public static void AddFixProperties(BudgetAdvice advice, int budget, IDictionary<string, string?> properties)
         {
             if (advice.RoundOffered) properties[CompilerDiagnostic.RoundBitsProperty] = Invariant(budget);
             if (advice.PruneOffered && advice.MaxActiveInputs is int k) properties[CompilerDiagnostic.MaxActiveInputsProperty] = Invariant(k);
             if (advice.WeightBitsOffered && advice.WeightBits is int w) properties[CompilerDiagnostic.WeightBitsProperty] = Invariant(w);
+            if (advice.InputBitsOffered && advice.InputBits is int a && advice.InputLayer is string previous)
+            {
+                properties[CompilerDiagnostic.ActivationBitsProperty] = Invariant(a);
+                properties[CompilerDiagnostic.ActivationLayerProperty] = previous;
+            }
         }
 
         /// <summary>
