@@ -17,6 +17,8 @@ namespace FheGen.CodeFixes
         public static readonly FheGenAttribute Prune = new FheGenAttribute("Prune", "MaxActiveInputs");
         public static readonly FheGenAttribute Quantize = new FheGenAttribute("Quantize", "WeightBits");
         public static readonly FheGenAttribute QuantizeActivation = new FheGenAttribute("Quantize", "ActivationBits");
+        /// <summary>Not a per-layer attribute: the fix sets <c>InputBits</c> on the model's own <c>[FheModel]</c>.</summary>
+        public static readonly FheGenAttribute ModelInputBits = new FheGenAttribute("FheModel", "InputBits");
 
         private FheGenAttribute(string shortName, string argumentName)
         {

@@ -14,7 +14,8 @@ namespace FheGen.CodeFixes
     /// the remedies the analyzer offers: <c>[RoundAccumulator("Layer", Bits = N)]</c> (property <c>RoundBits</c>),
     /// <c>[Prune("Layer", MaxActiveInputs = N)]</c> (property <c>MaxActiveInputs</c>) and
     /// <c>[Quantize("Layer", WeightBits = N)]</c> (property <c>WeightBits</c>) and, on the previous layer,
-    /// <c>[Quantize("Previous", ActivationBits = N)]</c> (properties <c>ActivationBits</c>, <c>ActivationLayer</c>); the analyzer sets a property only for a
+    /// <c>[Quantize("Previous", ActivationBits = N)]</c> (properties <c>ActivationBits</c>, <c>ActivationLayer</c>) and
+    /// <c>[FheModel(InputBits = N)]</c> (property <c>InputBits</c>, set on the model attribute itself); the analyzer sets a property only for a
     /// remedy that keeps enough of the model. Each adds the attribute to the model class after its last FheGen attribute
     /// list, or updates the one already there for that layer.
     /// </summary>
@@ -43,6 +44,12 @@ namespace FheGen.CodeFixes
 
         /// <summary>Equivalence key of "Quantize 'previous' to N activation bits".</summary>
         public const string ActivationBitsEquivalenceKey = "FheGen.FHE0001.ActivationBits";
+
+        /// <summary>Equivalence key of "Quantize the model's inputs to N bits".</summary>
+        public const string InputBitsEquivalenceKey = "FheGen.FHE0001.InputBits";
+
+        /// <summary>Diagnostic property: a lower <c>InputBits</c> for the model, when it is offered (first layer only).</summary>
+        public const string InputBitsProperty = "InputBits";
 
         /// <summary>Diagnostic property: the layer's name.</summary>
         public const string LayerProperty = "Layer";
@@ -103,6 +110,13 @@ namespace FheGen.CodeFixes
                         ct => ApplyAsync(document, quantize, ct),
                         WeightBitsEquivalenceKey), diagnostic);
                 }
+                if (TryCreateFix(root, diagnostic, FheGenAttribute.ModelInputBits) is { } inputs)
+                {
+                    context.RegisterCodeFix(CodeAction.Create(
+                        $"Quantize the model's inputs to {inputs.Value.ToString(CultureInfo.InvariantCulture)} bits",
+                        ct => ApplyAsync(document, inputs, ct),
+                        InputBitsEquivalenceKey), diagnostic);
+                }
                 if (TryCreateFix(root, diagnostic, FheGenAttribute.QuantizeActivation) is { } activation)
                 {
                     context.RegisterCodeFix(CodeAction.Create(
@@ -123,6 +137,7 @@ namespace FheGen.CodeFixes
             var (key, min, max) = attribute == FheGenAttribute.RoundAccumulator ? (RoundBitsProperty, 1, HardLimitBits)
                 : attribute == FheGenAttribute.Quantize ? (WeightBitsProperty, 2, HardLimitBits)
                 : attribute == FheGenAttribute.QuantizeActivation ? (ActivationBitsProperty, 1, HardLimitBits)
+                : attribute == FheGenAttribute.ModelInputBits ? (InputBitsProperty, 1, HardLimitBits)
                 : (MaxActiveInputsProperty, 1, int.MaxValue);
             if (!TryGetInt(diagnostic, key, min, max, out int value))
             {
@@ -141,10 +156,31 @@ namespace FheGen.CodeFixes
                 && value >= min && value <= max;
         }
 
+        /// <summary>Sets <c>InputBits</c> on the model's <c>[FheModel]</c> (possibly on another partial declaration).</summary>
+        private static async Task<Solution> ApplyInputBitsAsync(Document document, Microsoft.CodeAnalysis.Text.TextSpan denseSpan, int value, CancellationToken ct)
+        {
+            var solution = document.Project.Solution;
+            var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);
+            var dense = root is null ? null : AttributeEditor.FindAttribute(root, denseSpan);
+            var type = dense is null ? null : AttributeEditor.ContainingType(dense);
+            if (model is null || type is null || model.GetDeclaredSymbol(type, ct) is not INamedTypeSymbol symbol) return solution;
+            foreach (var data in symbol.GetAttributes())
+            {
+                if (data.AttributeClass?.ToDisplayString() != FheGenAttribute.FheGenNamespace + ".FheModelAttribute") continue;
+                if (data.ApplicationSyntaxReference?.GetSyntax(ct) is not Microsoft.CodeAnalysis.CSharp.Syntax.AttributeSyntax syntax) continue;
+                if (solution.GetDocument(syntax.SyntaxTree) is not { } target) continue;
+                var targetRoot = await syntax.SyntaxTree.GetRootAsync(ct).ConfigureAwait(false);
+                return solution.WithDocumentSyntaxRoot(target.Id, targetRoot.ReplaceNode(syntax, AttributeEditor.WithNamedArgument(syntax, "InputBits", value)));
+            }
+            return solution;
+        }
+
         /// <summary>Applies one fix to the document holding its <c>[Dense]</c> (or to the one holding the attribute it updates).</summary>
         internal static async Task<Solution> ApplyAsync(Document document, LayerFix fix, CancellationToken ct)
         {
             var (denseSpan, layer, attribute, value) = (fix.DenseSpan, fix.Layer, fix.Attribute, fix.Value);
+            if (attribute == FheGenAttribute.ModelInputBits) return await ApplyInputBitsAsync(document, denseSpan, value, ct).ConfigureAwait(false);
             var solution = document.Project.Solution;
             var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
             var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);

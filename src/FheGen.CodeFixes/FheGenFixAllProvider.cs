@@ -40,6 +40,7 @@ namespace FheGen.CodeFixes
                 FheGenCodeFixProvider.PruneEquivalenceKey => FheGenAttribute.Prune,
                 FheGenCodeFixProvider.WeightBitsEquivalenceKey => FheGenAttribute.Quantize,
                 FheGenCodeFixProvider.ActivationBitsEquivalenceKey => FheGenAttribute.QuantizeActivation,
+                FheGenCodeFixProvider.InputBitsEquivalenceKey => FheGenAttribute.ModelInputBits,
                 _ => null,
             };
             if (attribute is null) return null;
@@ -69,6 +70,7 @@ namespace FheGen.CodeFixes
                 ? "Round every layer over budget to the budget"
                 : attribute == FheGenAttribute.Prune ? "Prune every layer over budget to fit"
                 : attribute == FheGenAttribute.Quantize ? "Lower the weight bits of every layer over budget to fit"
+                : attribute == FheGenAttribute.ModelInputBits ? "Lower the input bits of every model whose first layer is over budget"
                 : "Lower the activation bits feeding every layer over budget to fit";
             var solution = fixAllContext.Solution;
             return CodeAction.Create(title, ct => ApplyAllAsync(solution, fixes, ct), fixAllContext.CodeActionEquivalenceKey);

@@ -87,6 +87,7 @@ namespace FheGen.CodeFixes.Tests
                 ("Round 'Hidden' to the budget", (string?)RoundEquivalenceKey),
                 ("Prune 'Hidden' to 3 active inputs", PruneEquivalenceKey),
                 ("Quantize 'Hidden' to 3 weight bits", WeightBitsEquivalenceKey),
+                ("Quantize the model's inputs to 3 bits", InputBitsEquivalenceKey),
             }, actions);
             Assert.Equal("FheGen.FHE0001.RoundAccumulator", RoundEquivalenceKey);
             Assert.Equal("FheGen.FHE0001.Prune", PruneEquivalenceKey);
@@ -119,8 +120,15 @@ namespace FheGen.CodeFixes.Tests
             {
                 ("Round 'Hidden' to the budget", (string?)RoundEquivalenceKey),
                 ("Quantize 'Hidden' to 3 weight bits", WeightBitsEquivalenceKey),
+                ("Quantize the model's inputs to 3 bits", InputBitsEquivalenceKey),
             }, actions);
         }
+
+        [Fact]
+        public Task InputBits_SetsTheModelAttribute()
+            => FixTest.RunAsync(Model, Model.Replace("[{|FHE0001:Dense(\"Hidden\", 2, Activation = Activation.Relu)|}]", "[Dense(\"Hidden\", 2, Activation = Activation.Relu)]")
+                    .Replace("[FheModel(Inputs = 4, InputBits = 4)]", "[FheModel(Inputs = 4, InputBits = 3)]"),
+                InputBitsEquivalenceKey, "Quantize the model's inputs to 3 bits");
 
         [Fact]
         public Task WeightBits_AddsAQuantizeAttributeForTheLayer()

@@ -26,6 +26,8 @@ namespace FheGen.Compiler.Diagnostics
         public const string MaxActiveInputsProperty = "MaxActiveInputs";
         /// <summary>Property key: a lower <c>WeightBits</c> for the layer that fits and is offered.</summary>
         public const string WeightBitsProperty = "WeightBits";
+        /// <summary>Property key: a lower <c>[FheModel(InputBits)]</c> that fits the first layer and is offered.</summary>
+        public const string InputBitsProperty = "InputBits";
         /// <summary>Property key: a lower <c>ActivationBits</c> for the previous layer that fits and is offered.</summary>
         public const string ActivationBitsProperty = "ActivationBits";
         /// <summary>Property key: the previous layer, whose <c>ActivationBits</c> <see cref="ActivationBitsProperty"/> sets.</summary>

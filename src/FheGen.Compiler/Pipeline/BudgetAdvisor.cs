@@ -195,7 +195,7 @@ namespace FheGen.Compiler.Pipeline
 
         /// <summary>
         /// Adds the code-fix properties of the offered remedies to a diagnostic's properties: <c>RoundBits</c> (the target
-        /// width), <c>MaxActiveInputs</c>, <c>WeightBits</c> and <c>ActivationBits</c> (with <c>ActivationLayer</c>, the previous
+        /// width), <c>MaxActiveInputs</c>, <c>WeightBits</c>, <c>InputBits</c> (first layer) and <c>ActivationBits</c> (with <c>ActivationLayer</c>, the previous
         /// layer), each only when that remedy is offered.
         /// </summary>
         public static void AddFixProperties(BudgetAdvice advice, int budget, IDictionary<string, string?> properties)
@@ -203,6 +203,10 @@ namespace FheGen.Compiler.Pipeline
             if (advice.RoundOffered) properties[CompilerDiagnostic.RoundBitsProperty] = Invariant(budget);
             if (advice.PruneOffered && advice.MaxActiveInputs is int k) properties[CompilerDiagnostic.MaxActiveInputsProperty] = Invariant(k);
             if (advice.WeightBitsOffered && advice.WeightBits is int w) properties[CompilerDiagnostic.WeightBitsProperty] = Invariant(w);
+            if (advice.InputBitsOffered && advice.InputBits is int i && advice.InputLayer is null)
+            {
+                properties[CompilerDiagnostic.InputBitsProperty] = Invariant(i);
+            }
             if (advice.InputBitsOffered && advice.InputBits is int a && advice.InputLayer is string previous)
             {
                 properties[CompilerDiagnostic.ActivationBitsProperty] = Invariant(a);
