@@ -63,6 +63,7 @@ namespace FheGen.Compiler.Tests
             Assert.Equal("8", d.Properties[CompilerDiagnostic.RoundBitsProperty]);
             Assert.False(d.Properties.ContainsKey(CompilerDiagnostic.MaxActiveInputsProperty));
             Assert.False(d.Properties.ContainsKey(CompilerDiagnostic.WeightBitsProperty));
+            Assert.False(d.Properties.ContainsKey(CompilerDiagnostic.InputBitsProperty));
 
             // The advice works, and is the best: 3 active inputs reach 3 * 7 * 15 = 315 > 255.
             Assert.False(HasOverBudget(OverBudget().WithRound("h", 8), 0));
@@ -104,6 +105,8 @@ namespace FheGen.Compiler.Tests
             Assert.Equal("8", d.Properties[CompilerDiagnostic.RoundBitsProperty]);
             Assert.Equal("11", d.Properties[CompilerDiagnostic.MaxActiveInputsProperty]);
             Assert.Equal("3", d.Properties[CompilerDiagnostic.WeightBitsProperty]);
+            Assert.Equal("3", d.Properties[CompilerDiagnostic.InputBitsProperty]);
+            Assert.False(d.Properties.ContainsKey(CompilerDiagnostic.ActivationBitsProperty));
             Assert.Equal(0.94, BudgetAdvisor.KeptWeightMass(spec.Layers[0].Weights.ToArray(), 1, 12, 11), 2);
 
             Assert.False(HasOverBudget(spec.WithPrune("h", 11), 0));
