@@ -72,6 +72,9 @@ grep -q "budget is 5 bits" <<<"$build_log" || { echo "FheGenPbsBudgetBits did no
 # FHE0006 is an Info diagnostic that dotnet build never prints: build/FheGen.targets prints it and writes it under obj/.
 grep -q "Program.cs([0-9]*): Hidden: 3 -> 4, 12 active weights" <<<"$build_log" || { echo "no FHE0006 summary in the build output"; fail=1; }
 grep -q "Output: 4 -> 2, 8 active weights" obj/Release/net10.0/App.FheGen.txt 2>/dev/null || { echo "no summary file obj/Release/net10.0/App.FheGen.txt"; fail=1; }
+# An absolute IntermediateOutputPath (as BenchmarkDotNet sets) still gets the log and the summary file.
+abs_log=$(dotnet build -c Release -nologo --no-restore "-p:IntermediateOutputPath=$work/absobj/" 2>&1) || { echo "$abs_log" | grep -E "error" | head -5; echo "build with an absolute IntermediateOutputPath failed"; fail=1; }
+grep -q "Hidden: 3 -> 4" "$work/absobj/App.FheGen.txt" 2>/dev/null || { echo "no summary file under an absolute IntermediateOutputPath"; fail=1; }
 # Output declares NoBias = true, Hidden has its bias: no FHE0007.
 if grep -q "FHE0007" <<<"$build_log"; then echo "FHE0007 on a model whose layers have a bias or NoBias"; fail=1; fi
 grep -q "budget=5 pbs=4 same=True" <<<"$run_out" || { echo "unexpected output from the generated circuit"; fail=1; }
