@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs the FheGen package into artifacts/packages (runtime + compiler core in lib/, generator and code fixes
-# in analyzers/dotnet/cs, FheGen.props in build/ and buildTransitive/).
+# in analyzers/dotnet/cs, FheGen.props and FheGen.targets in build/ and buildTransitive/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-artifacts/packages}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Consumes the packed FheGen package from a local folder feed in a fresh project, the way a user would:
 # the generator and analyzers must load from the package alone, FheGenPbsBudgetBits must reach them through
-# the package's build props, and the generated circuit must run. Prints "package: 1 passed, 0 failed" or fails.
+# the package's build props, the per-layer summary (FHE0006) must reach the build output through the package's build
+# targets, and the generated circuit must run. Prints "package: 1 passed, 0 failed" or fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -53,7 +54,7 @@ Console.WriteLine($"budget={Tiny.Circuit.BudgetBits} pbs={Tiny.Circuit.PbsCount}
 [FheModel(Inputs = 3, InputBits = 4, InputMin = 0, InputMax = 1)]
 [Quantize(WeightBits = 4, ActivationBits = 4)]
 [Dense("Hidden", 4, Activation = Activation.Relu)]
-[Dense("Output", 2)]
+[Dense("Output", 2, NoBias = true)]
 public static partial class Tiny
 {
     static readonly float[] Hidden = { 0.5f, -0.25f, 1f, 0.1f, 0.2f, 0.3f, -1f, -0.5f, 0.25f, 0.7f, -0.6f, 0.4f };
@@ -68,6 +69,14 @@ fail=0
 # The 9-bit hidden layer is over the project budget of 5 bits: the analyzer from the package must say so.
 grep -q "warning FHE0001: layer 'Hidden'" <<<"$build_log" || { echo "no FHE0001 from the packaged analyzer"; fail=1; }
 grep -q "budget is 5 bits" <<<"$build_log" || { echo "FheGenPbsBudgetBits did not reach the analyzer"; fail=1; }
+# FHE0006 is an Info diagnostic that dotnet build never prints: build/FheGen.targets prints it and writes it under obj/.
+grep -q "Program.cs([0-9]*): Hidden: 3 -> 4, 12 active weights" <<<"$build_log" || { echo "no FHE0006 summary in the build output"; fail=1; }
+grep -q "Output: 4 -> 2, 8 active weights" obj/Release/net10.0/App.FheGen.txt 2>/dev/null || { echo "no summary file obj/Release/net10.0/App.FheGen.txt"; fail=1; }
+# An absolute IntermediateOutputPath (as BenchmarkDotNet sets) still gets the log and the summary file.
+abs_log=$(dotnet build -c Release -nologo --no-restore "-p:IntermediateOutputPath=$work/absobj/" 2>&1) || { echo "$abs_log" | grep -E "error" | head -5; echo "build with an absolute IntermediateOutputPath failed"; fail=1; }
+grep -q "Hidden: 3 -> 4" "$work/absobj/App.FheGen.txt" 2>/dev/null || { echo "no summary file under an absolute IntermediateOutputPath"; fail=1; }
+# Output declares NoBias = true, Hidden has its bias: no FHE0007.
+if grep -q "FHE0007" <<<"$build_log"; then echo "FHE0007 on a model whose layers have a bias or NoBias"; fail=1; fi
 grep -q "budget=5 pbs=4 same=True" <<<"$run_out" || { echo "unexpected output from the generated circuit"; fail=1; }
 if [ "$fail" -ne 0 ]; then echo "$build_log" | grep -E "FHE|error" | head -20; echo "package: 0 passed, 1 failed"; exit 1; fi
 echo "package: 1 passed, 0 failed"

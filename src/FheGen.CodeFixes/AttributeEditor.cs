@@ -15,6 +15,10 @@ namespace FheGen.CodeFixes
     {
         public static readonly FheGenAttribute RoundAccumulator = new FheGenAttribute("RoundAccumulator", "Bits");
         public static readonly FheGenAttribute Prune = new FheGenAttribute("Prune", "MaxActiveInputs");
+        public static readonly FheGenAttribute Quantize = new FheGenAttribute("Quantize", "WeightBits");
+        public static readonly FheGenAttribute QuantizeActivation = new FheGenAttribute("Quantize", "ActivationBits");
+        /// <summary>Not a per-layer attribute: the fix sets <c>InputBits</c> on the model's own <c>[FheModel]</c>.</summary>
+        public static readonly FheGenAttribute ModelInputBits = new FheGenAttribute("FheModel", "InputBits");
 
         private FheGenAttribute(string shortName, string argumentName)
         {
@@ -75,8 +79,18 @@ namespace FheGen.CodeFixes
 
         /// <summary>Sets <c>name = value</c> on an attribute: replaces the value if the argument exists, else appends it.</summary>
         public static AttributeSyntax WithNamedArgument(AttributeSyntax attribute, string name, int value)
+            => WithNamedArgument(attribute, name, Number(value));
+
+        /// <summary>Sets <c>name = "value"</c> on an attribute.</summary>
+        public static AttributeSyntax WithNamedArgument(AttributeSyntax attribute, string name, string value)
+            => WithNamedArgument(attribute, name, LiteralExpression(SyntaxKind.StringLiteralExpression, Literal(value)));
+
+        /// <summary>Sets <c>name = true</c> (or false) on an attribute.</summary>
+        public static AttributeSyntax WithNamedArgument(AttributeSyntax attribute, string name, bool value)
+            => WithNamedArgument(attribute, name, LiteralExpression(value ? SyntaxKind.TrueLiteralExpression : SyntaxKind.FalseLiteralExpression));
+
+        private static AttributeSyntax WithNamedArgument(AttributeSyntax attribute, string name, ExpressionSyntax literal)
         {
-            var literal = Number(value);
             var list = attribute.ArgumentList;
             if (list is null)
             {
@@ -204,7 +218,8 @@ namespace FheGen.CodeFixes
         }
 
         private static AttributeArgumentSyntax NamedArgument(string name, ExpressionSyntax value)
-            => AttributeArgument(NameEquals(IdentifierName(name)), null, value).NormalizeWhitespace();
+            // NormalizeWhitespace leaves an empty leading whitespace trivia, which the parser would not produce.
+            => AttributeArgument(NameEquals(IdentifierName(name)), null, value).NormalizeWhitespace().WithoutLeadingTrivia();
 
         private static LiteralExpressionSyntax Number(int value)
             => LiteralExpression(SyntaxKind.NumericLiteralExpression,

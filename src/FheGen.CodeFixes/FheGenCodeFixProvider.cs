@@ -10,10 +10,14 @@ using Microsoft.CodeAnalysis.CodeFixes;
 namespace FheGen.CodeFixes
 {
     /// <summary>
-    /// Fixes FHE0001 (a TLU input over the PBS budget) with the remedies the analyzer computed:
-    /// <c>[RoundAccumulator("Layer", Bits = N)]</c> (property <c>RoundBits</c>) and, when a pruning level fits,
-    /// <c>[Prune("Layer", MaxActiveInputs = N)]</c> (property <c>MaxActiveInputs</c>). Each adds the attribute
-    /// to the model class after its last FheGen attribute list, or updates the one already there for that layer.
+    /// Fixes FHE0001 (a TLU input over the PBS budget) and FHE0002 (over the 16-bit limit, output layers included) with
+    /// the remedies the analyzer offers: <c>[RoundAccumulator("Layer", Bits = N)]</c> (property <c>RoundBits</c>),
+    /// <c>[Prune("Layer", MaxActiveInputs = N)]</c> (property <c>MaxActiveInputs</c>) and
+    /// <c>[Quantize("Layer", WeightBits = N)]</c> (property <c>WeightBits</c>) and, on the previous layer,
+    /// <c>[Quantize("Previous", ActivationBits = N)]</c> (properties <c>ActivationBits</c>, <c>ActivationLayer</c>) and
+    /// <c>[FheModel(InputBits = N)]</c> (property <c>InputBits</c>, set on the model attribute itself); the analyzer sets a property only for a
+    /// remedy that keeps enough of the model. Each adds the attribute to the model class after its last FheGen attribute
+    /// list, or updates the one already there for that layer.
     /// </summary>
     /// <remarks>
     /// The diagnostic ID and property keys are a string contract with the analyzer (they mirror
@@ -26,11 +30,26 @@ namespace FheGen.CodeFixes
         /// <summary>The diagnostic this provider fixes: a TLU input exceeds the PBS budget.</summary>
         public const string OverBudgetId = "FHE0001";
 
+        /// <summary>The other diagnostic this provider fixes: a TLU input or output accumulator wider than 16 bits.</summary>
+        public const string OverHardLimitId = "FHE0002";
+
         /// <summary>Equivalence key of "Round 'layer' to the budget" (the same for every layer, so Fix All applies it to all).</summary>
         public const string RoundEquivalenceKey = "FheGen.FHE0001.RoundAccumulator";
 
         /// <summary>Equivalence key of "Prune 'layer' to N active inputs" (the same for every layer, so Fix All applies it to all).</summary>
         public const string PruneEquivalenceKey = "FheGen.FHE0001.Prune";
+
+        /// <summary>Equivalence key of "Quantize 'layer' to N weight bits" (the same for every layer, so Fix All applies it to all).</summary>
+        public const string WeightBitsEquivalenceKey = "FheGen.FHE0001.WeightBits";
+
+        /// <summary>Equivalence key of "Quantize 'previous' to N activation bits".</summary>
+        public const string ActivationBitsEquivalenceKey = "FheGen.FHE0001.ActivationBits";
+
+        /// <summary>Equivalence key of "Quantize the model's inputs to N bits".</summary>
+        public const string InputBitsEquivalenceKey = "FheGen.FHE0001.InputBits";
+
+        /// <summary>Diagnostic property: a lower <c>InputBits</c> for the model, when it is offered (first layer only).</summary>
+        public const string InputBitsProperty = "InputBits";
 
         /// <summary>Diagnostic property: the layer's name.</summary>
         public const string LayerProperty = "Layer";
@@ -41,10 +60,19 @@ namespace FheGen.CodeFixes
         /// <summary>Diagnostic property: the largest <c>MaxActiveInputs</c> that fits, when one exists.</summary>
         public const string MaxActiveInputsProperty = "MaxActiveInputs";
 
+        /// <summary>Diagnostic property: a lower <c>WeightBits</c> that fits, when it is offered.</summary>
+        public const string WeightBitsProperty = "WeightBits";
+
+        /// <summary>Diagnostic property: a lower <c>ActivationBits</c> for the previous layer, when it is offered.</summary>
+        public const string ActivationBitsProperty = "ActivationBits";
+
+        /// <summary>Diagnostic property: the previous layer, whose activations <see cref="ActivationBitsProperty"/> narrows.</summary>
+        public const string ActivationLayerProperty = "ActivationLayer";
+
         private const int HardLimitBits = 16;
 
         /// <inheritdoc/>
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(OverBudgetId);
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(OverBudgetId, OverHardLimitId);
 
         /// <summary>
         /// Fix All in document, project or solution. Not the batch fixer: it merges text changes made independently, and
@@ -64,7 +92,7 @@ namespace FheGen.CodeFixes
                 if (TryCreateFix(root, diagnostic, FheGenAttribute.RoundAccumulator) is { } round)
                 {
                     context.RegisterCodeFix(CodeAction.Create(
-                        $"Round '{round.Layer}' to the budget",
+                        diagnostic.Id == OverBudgetId ? $"Round '{round.Layer}' to the budget" : $"Round '{round.Layer}' to {round.Value.ToString(CultureInfo.InvariantCulture)} bits",
                         ct => ApplyAsync(document, round, ct),
                         RoundEquivalenceKey), diagnostic);
                 }
@@ -75,16 +103,43 @@ namespace FheGen.CodeFixes
                         ct => ApplyAsync(document, prune, ct),
                         PruneEquivalenceKey), diagnostic);
                 }
+                if (TryCreateFix(root, diagnostic, FheGenAttribute.Quantize) is { } quantize)
+                {
+                    context.RegisterCodeFix(CodeAction.Create(
+                        $"Quantize '{quantize.Layer}' to {quantize.Value.ToString(CultureInfo.InvariantCulture)} weight bits",
+                        ct => ApplyAsync(document, quantize, ct),
+                        WeightBitsEquivalenceKey), diagnostic);
+                }
+                if (TryCreateFix(root, diagnostic, FheGenAttribute.ModelInputBits) is { } inputs)
+                {
+                    context.RegisterCodeFix(CodeAction.Create(
+                        $"Quantize the model's inputs to {inputs.Value.ToString(CultureInfo.InvariantCulture)} bits",
+                        ct => ApplyAsync(document, inputs, ct),
+                        InputBitsEquivalenceKey), diagnostic);
+                }
+                if (TryCreateFix(root, diagnostic, FheGenAttribute.QuantizeActivation) is { } activation)
+                {
+                    context.RegisterCodeFix(CodeAction.Create(
+                        $"Quantize '{activation.Layer}' to {activation.Value.ToString(CultureInfo.InvariantCulture)} activation bits",
+                        ct => ApplyAsync(document, activation, ct),
+                        ActivationBitsEquivalenceKey), diagnostic);
+                }
             }
         }
 
         /// <summary>The fix of one kind a diagnostic supports, or null when its properties do not allow one.</summary>
         internal static LayerFix? TryCreateFix(SyntaxNode root, Diagnostic diagnostic, FheGenAttribute attribute)
         {
-            if (diagnostic.Id != OverBudgetId || !diagnostic.Location.IsInSource) return null;
-            if (!diagnostic.Properties.TryGetValue(LayerProperty, out var layer) || layer is null || layer.Length == 0) return null;
-            bool round = attribute == FheGenAttribute.RoundAccumulator;
-            if (!TryGetInt(diagnostic, round ? RoundBitsProperty : MaxActiveInputsProperty, 1, round ? HardLimitBits : int.MaxValue, out int value))
+            if ((diagnostic.Id != OverBudgetId && diagnostic.Id != OverHardLimitId) || !diagnostic.Location.IsInSource) return null;
+            // The activation fix edits the previous layer's [Quantize]: that is the layer it names.
+            string layerKey = attribute == FheGenAttribute.QuantizeActivation ? ActivationLayerProperty : LayerProperty;
+            if (!diagnostic.Properties.TryGetValue(layerKey, out var layer) || layer is null || layer.Length == 0) return null;
+            var (key, min, max) = attribute == FheGenAttribute.RoundAccumulator ? (RoundBitsProperty, 1, HardLimitBits)
+                : attribute == FheGenAttribute.Quantize ? (WeightBitsProperty, 2, HardLimitBits)
+                : attribute == FheGenAttribute.QuantizeActivation ? (ActivationBitsProperty, 1, HardLimitBits)
+                : attribute == FheGenAttribute.ModelInputBits ? (InputBitsProperty, 1, HardLimitBits)
+                : (MaxActiveInputsProperty, 1, int.MaxValue);
+            if (!TryGetInt(diagnostic, key, min, max, out int value))
             {
                 return null;
             }
@@ -101,10 +156,31 @@ namespace FheGen.CodeFixes
                 && value >= min && value <= max;
         }
 
+        /// <summary>Sets <c>InputBits</c> on the model's <c>[FheModel]</c> (possibly on another partial declaration).</summary>
+        private static async Task<Solution> ApplyInputBitsAsync(Document document, Microsoft.CodeAnalysis.Text.TextSpan denseSpan, int value, CancellationToken ct)
+        {
+            var solution = document.Project.Solution;
+            var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);
+            var dense = root is null ? null : AttributeEditor.FindAttribute(root, denseSpan);
+            var type = dense is null ? null : AttributeEditor.ContainingType(dense);
+            if (model is null || type is null || model.GetDeclaredSymbol(type, ct) is not INamedTypeSymbol symbol) return solution;
+            foreach (var data in symbol.GetAttributes())
+            {
+                if (data.AttributeClass?.ToDisplayString() != FheGenAttribute.FheGenNamespace + ".FheModelAttribute") continue;
+                if (data.ApplicationSyntaxReference?.GetSyntax(ct) is not Microsoft.CodeAnalysis.CSharp.Syntax.AttributeSyntax syntax) continue;
+                if (solution.GetDocument(syntax.SyntaxTree) is not { } target) continue;
+                var targetRoot = await syntax.SyntaxTree.GetRootAsync(ct).ConfigureAwait(false);
+                return solution.WithDocumentSyntaxRoot(target.Id, targetRoot.ReplaceNode(syntax, AttributeEditor.WithNamedArgument(syntax, "InputBits", value)));
+            }
+            return solution;
+        }
+
         /// <summary>Applies one fix to the document holding its <c>[Dense]</c> (or to the one holding the attribute it updates).</summary>
         internal static async Task<Solution> ApplyAsync(Document document, LayerFix fix, CancellationToken ct)
         {
             var (denseSpan, layer, attribute, value) = (fix.DenseSpan, fix.Layer, fix.Attribute, fix.Value);
+            if (attribute == FheGenAttribute.ModelInputBits) return await ApplyInputBitsAsync(document, denseSpan, value, ct).ConfigureAwait(false);
             var solution = document.Project.Solution;
             var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
             var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);

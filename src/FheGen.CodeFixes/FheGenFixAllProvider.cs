@@ -11,7 +11,7 @@ using Microsoft.CodeAnalysis.Text;
 
 namespace FheGen.CodeFixes
 {
-    /// <summary>One FHE0001 fix: set <see cref="FheGenAttribute.ArgumentName"/> to <see cref="Value"/> for a layer.</summary>
+    /// <summary>One FHE0001/FHE0002 fix: set <see cref="FheGenAttribute.ArgumentName"/> to <see cref="Value"/> for a layer.</summary>
     /// <param name="DenseSpan">The span of the layer's <c>[Dense]</c> attribute in its document.</param>
     /// <param name="Layer">The layer's name.</param>
     /// <param name="Attribute">The attribute to add or update.</param>
@@ -38,6 +38,9 @@ namespace FheGen.CodeFixes
             {
                 FheGenCodeFixProvider.RoundEquivalenceKey => FheGenAttribute.RoundAccumulator,
                 FheGenCodeFixProvider.PruneEquivalenceKey => FheGenAttribute.Prune,
+                FheGenCodeFixProvider.WeightBitsEquivalenceKey => FheGenAttribute.Quantize,
+                FheGenCodeFixProvider.ActivationBitsEquivalenceKey => FheGenAttribute.QuantizeActivation,
+                FheGenCodeFixProvider.InputBitsEquivalenceKey => FheGenAttribute.ModelInputBits,
                 _ => null,
             };
             if (attribute is null) return null;
@@ -65,7 +68,10 @@ namespace FheGen.CodeFixes
 
             string title = attribute == FheGenAttribute.RoundAccumulator
                 ? "Round every layer over budget to the budget"
-                : "Prune every layer over budget to fit";
+                : attribute == FheGenAttribute.Prune ? "Prune every layer over budget to fit"
+                : attribute == FheGenAttribute.Quantize ? "Lower the weight bits of every layer over budget to fit"
+                : attribute == FheGenAttribute.ModelInputBits ? "Lower the input bits of every model whose first layer is over budget"
+                : "Lower the activation bits feeding every layer over budget to fit";
             var solution = fixAllContext.Solution;
             return CodeAction.Create(title, ct => ApplyAllAsync(solution, fixes, ct), fixAllContext.CodeActionEquivalenceKey);
         }

@@ -6,8 +6,9 @@ namespace FheGen.CodeFixes.Tests
 {
     public class FheGenCodeFixProviderTests
     {
-        // Four 4-bit inputs, weights 1.0 (q = 7): [0, 420] is 9 bits over the default 8-bit budget. Round: Bits = 8;
-        // prune: 2 inputs (2 * 7 * 15 = 210).
+        // Four 4-bit inputs, rows (1, 1, 0.43, 0.15) quantized to (7, 7, 3, 1): [0, 270] is 9 bits over the default 8-bit
+        // budget. Round: Bits = 8; prune: 3 inputs (17 * 15 = 255), keeping 94 % of |w|; 3-bit weights: (3, 3, 1, 0), 105.
+        // 3-bit inputs also fit (126) but have no code fix.
         private const string Model = """
             using FheGen;
 
@@ -16,7 +17,7 @@ namespace FheGen.CodeFixes.Tests
             [Dense("Output", 1)]
             public partial class M
             {
-                static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                static readonly float[] Hidden = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f };
                 static readonly float[] Output = { 1f, -1f };
             }
             """;
@@ -30,7 +31,7 @@ namespace FheGen.CodeFixes.Tests
             [RoundAccumulator("Hidden", Bits = 8)]
             public partial class M
             {
-                static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                static readonly float[] Hidden = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f };
                 static readonly float[] Output = { 1f, -1f };
             }
             """;
@@ -41,10 +42,38 @@ namespace FheGen.CodeFixes.Tests
             [FheModel(Inputs = 4, InputBits = 4)]
             [Dense("Hidden", 2, Activation = Activation.Relu)]
             [Dense("Output", 1)]
-            [Prune("Hidden", MaxActiveInputs = 2)]
+            [Prune("Hidden", MaxActiveInputs = 3)]
+            public partial class M
+            {
+                static readonly float[] Hidden = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f };
+                static readonly float[] Output = { 1f, -1f };
+            }
+            """;
+
+        // Weights all 1.0: [0, 420]. Two of four inputs fit (210) but keep half the |w|: pruning is not offered.
+        private const string AllOnes = """
+            using FheGen;
+
+            [FheModel(Inputs = 4, InputBits = 4)]
+            [{|FHE0001:Dense("Hidden", 2, Activation = Activation.Relu)|}]
+            [Dense("Output", 1)]
             public partial class M
             {
                 static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                static readonly float[] Output = { 1f, -1f };
+            }
+            """;
+
+        private const string Quantized = """
+            using FheGen;
+
+            [FheModel(Inputs = 4, InputBits = 4)]
+            [Dense("Hidden", 2, Activation = Activation.Relu)]
+            [Dense("Output", 1)]
+            [Quantize("Hidden", WeightBits = 3)]
+            public partial class M
+            {
+                static readonly float[] Hidden = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f };
                 static readonly float[] Output = { 1f, -1f };
             }
             """;
@@ -56,7 +85,9 @@ namespace FheGen.CodeFixes.Tests
             Assert.Equal(new[]
             {
                 ("Round 'Hidden' to the budget", (string?)RoundEquivalenceKey),
-                ("Prune 'Hidden' to 2 active inputs", PruneEquivalenceKey),
+                ("Prune 'Hidden' to 3 active inputs", PruneEquivalenceKey),
+                ("Quantize 'Hidden' to 3 weight bits", WeightBitsEquivalenceKey),
+                ("Quantize the model's inputs to 3 bits", InputBitsEquivalenceKey),
             }, actions);
             Assert.Equal("FheGen.FHE0001.RoundAccumulator", RoundEquivalenceKey);
             Assert.Equal("FheGen.FHE0001.Prune", PruneEquivalenceKey);
@@ -65,7 +96,8 @@ namespace FheGen.CodeFixes.Tests
         [Fact]
         public async Task OffersOnlyRound_WhenNoPruningFits()
         {
-            // 6-bit budget: one input alone is 7 * 15 = 105 > 63, so no MaxActiveInputs fits.
+            // 6-bit budget: one input alone is 7 * 15 = 105 > 63, so no MaxActiveInputs fits; 2-bit weights fit (30) but
+            // keep half the weight bits, so they are not offered either.
             var actions = await FixTest.OfferedActionsAsync(FixTestMarkup.Unmarked(Model).Replace("InputBits = 4)", "InputBits = 4, PbsBudgetBits = 6)"));
             Assert.Equal(new[] { ("Round 'Hidden' to the budget", (string?)RoundEquivalenceKey) }, actions);
         }
@@ -76,7 +108,99 @@ namespace FheGen.CodeFixes.Tests
 
         [Fact]
         public Task Prune_AddsAnAttributeAfterTheLastFheGenAttribute()
-            => FixTest.RunAsync(Model, Pruned, PruneEquivalenceKey, "Prune 'Hidden' to 2 active inputs");
+            => FixTest.RunAsync(Model, Pruned, PruneEquivalenceKey, "Prune 'Hidden' to 3 active inputs");
+
+        [Fact]
+        public async Task RemediesThatKeepTooLittle_GetNoCodeFix()
+        {
+            // Pruning AllOnes to 2 inputs fits the budget but keeps 50 % of |w|: the analyzer names it as not offered and
+            // sets no MaxActiveInputs property, so only rounding and 3-bit weights are fixes.
+            var actions = await FixTest.OfferedActionsAsync(FixTestMarkup.Unmarked(AllOnes));
+            Assert.Equal(new[]
+            {
+                ("Round 'Hidden' to the budget", (string?)RoundEquivalenceKey),
+                ("Quantize 'Hidden' to 3 weight bits", WeightBitsEquivalenceKey),
+                ("Quantize the model's inputs to 3 bits", InputBitsEquivalenceKey),
+            }, actions);
+        }
+
+        [Fact]
+        public Task InputBits_SetsTheModelAttribute()
+            => FixTest.RunAsync(Model, Model.Replace("[{|FHE0001:Dense(\"Hidden\", 2, Activation = Activation.Relu)|}]", "[Dense(\"Hidden\", 2, Activation = Activation.Relu)]")
+                    .Replace("[FheModel(Inputs = 4, InputBits = 4)]", "[FheModel(Inputs = 4, InputBits = 3)]"),
+                InputBitsEquivalenceKey, "Quantize the model's inputs to 3 bits");
+
+        [Fact]
+        public Task WeightBits_AddsAQuantizeAttributeForTheLayer()
+            => FixTest.RunAsync(Model, Quantized, WeightBitsEquivalenceKey, "Quantize 'Hidden' to 3 weight bits");
+
+        [Fact]
+        public Task WeightBits_UpdatesTheLayersQuantizeAttribute()
+            => FixTest.RunAsync(
+                Model.Replace("public partial", "[Quantize(\"Hidden\", ActivationBits = 4)]\npublic partial"),
+                Model.Replace("[{|FHE0001:Dense(\"Hidden\", 2, Activation = Activation.Relu)|}]", "[Dense(\"Hidden\", 2, Activation = Activation.Relu)]")
+                    .Replace("public partial", "[Quantize(\"Hidden\", ActivationBits = 4, WeightBits = 3)]\npublic partial"),
+                WeightBitsEquivalenceKey);
+
+        // Output: 4 inputs of 8-bit activations (0..255), 8-bit weights q = 127: 4 * 127 * 255 = 129540, 17 bits. 7-bit
+        // weights: 4 * 63 * 255 = 64260; 7-bit activations: 4 * 127 * 127 = 64516; both fit 16 bits and keep 7 of 8 bits.
+        // Two inputs (64770) fit too but keep half the |w|: no prune fix.
+        private const string WideOutput = """
+            using FheGen;
+
+            [FheModel(Inputs = 1, InputBits = 2, PbsBudgetBits = 9)]
+            [Quantize(WeightBits = 8, ActivationBits = 8)]
+            [Dense("Hidden", 4)]
+            [{|FHE0002:Dense("Output", 1)|}]
+            public partial class M
+            {
+                static readonly float[] Hidden = { 1f, 1f, 1f, 1f };
+                static readonly float[] Output = { 1f, 1f, 1f, 1f };
+            }
+            """;
+
+        [Fact]
+        public async Task OutputLayerOverTheHardLimit_OffersWeightAndActivationBits()
+        {
+            var actions = await FixTest.OfferedActionsAsync(FixTestMarkup.Unmarked(WideOutput));
+            Assert.Equal(new[]
+            {
+                ("Quantize 'Output' to 7 weight bits", (string?)WeightBitsEquivalenceKey),
+                ("Quantize 'Hidden' to 7 activation bits", ActivationBitsEquivalenceKey),
+            }, actions);
+        }
+
+        [Fact]
+        public Task ActivationBits_AddsAQuantizeAttributeForThePreviousLayer()
+            => FixTest.RunAsync(WideOutput, WideOutput.Replace("[{|FHE0002:Dense(\"Output\", 1)|}]", "[Dense(\"Output\", 1)]")
+                    .Replace("public partial", "[Quantize(\"Hidden\", ActivationBits = 7)]\npublic partial"),
+                ActivationBitsEquivalenceKey, "Quantize 'Hidden' to 7 activation bits");
+
+        [Fact]
+        public Task OutputLayerOverTheHardLimit_GetsTheWeightBitsFix()
+            // 2 inputs of 10 bits, 8-bit weights q = 127: 2 * 127 * 1023 = 259842, 18 bits. 6-bit weights: 63426, 16 bits.
+            => FixTest.RunAsync("""
+                using FheGen;
+
+                [FheModel(Inputs = 2, InputBits = 10)]
+                [Quantize(WeightBits = 8)]
+                [{|FHE0002:Dense("Output", 1)|}]
+                public partial class M
+                {
+                    static readonly float[] Output = { 1f, 1f };
+                }
+                """, """
+                using FheGen;
+
+                [FheModel(Inputs = 2, InputBits = 10)]
+                [Quantize(WeightBits = 8)]
+                [Dense("Output", 1)]
+                [Quantize("Output", WeightBits = 6)]
+                public partial class M
+                {
+                    static readonly float[] Output = { 1f, 1f };
+                }
+                """, WeightBitsEquivalenceKey, "Quantize 'Output' to 6 weight bits");
 
         [Fact]
         public async Task CodeActionIndex_SelectsTheSameFixes()
@@ -116,32 +240,32 @@ namespace FheGen.CodeFixes.Tests
 
         [Fact]
         public Task Prune_UpdatesAnExistingAttribute_EvenBeforeTheLayers()
-            // 3 inputs: 3 * 105 = 315 is still 9 bits; the advisor searches below the current level.
+            // MaxActiveInputs = 4 keeps all 4 inputs, [0, 270]: the advisor searches below the current level and finds 3.
             => FixTest.RunAsync("""
                 using FheGen;
 
-                [Prune("Hidden", MaxActiveInputs = 3)]
+                [Prune("Hidden", MaxActiveInputs = 4)]
                 [FheModel(Inputs = 4, InputBits = 4)]
                 [{|FHE0001:Dense("Hidden", 2, Activation = Activation.Relu)|}]
                 [Dense("Output", 1)]
                 public partial class M
                 {
-                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Hidden = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f };
                     static readonly float[] Output = { 1f, -1f };
                 }
                 """, """
                 using FheGen;
 
-                [Prune("Hidden", MaxActiveInputs = 2)]
+                [Prune("Hidden", MaxActiveInputs = 3)]
                 [FheModel(Inputs = 4, InputBits = 4)]
                 [Dense("Hidden", 2, Activation = Activation.Relu)]
                 [Dense("Output", 1)]
                 public partial class M
                 {
-                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Hidden = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f };
                     static readonly float[] Output = { 1f, -1f };
                 }
-                """, PruneEquivalenceKey, "Prune 'Hidden' to 2 active inputs");
+                """, PruneEquivalenceKey, "Prune 'Hidden' to 3 active inputs");
 
         [Theory]
         [InlineData("Prune", "using FheGen;")]
@@ -155,10 +279,10 @@ namespace FheGen.CodeFixes.Tests
                 [FheModel(Inputs = 4, InputBits = 4)]
                 [{|FHE0001:Dense("Hidden", 2, Activation = Activation.Relu)|}]
                 [Dense("Output", 1)]
-                [{{name}}("Hidden", MaxActiveInputs = 3)]
+                [{{name}}("Hidden", MaxActiveInputs = 4)]
                 public partial class M
                 {
-                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Hidden = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f };
                     static readonly float[] Output = { 1f, -1f };
                 }
                 """, usings + "\n" + $$"""
@@ -166,10 +290,10 @@ namespace FheGen.CodeFixes.Tests
                 [FheModel(Inputs = 4, InputBits = 4)]
                 [Dense("Hidden", 2, Activation = Activation.Relu)]
                 [Dense("Output", 1)]
-                [{{name}}("Hidden", MaxActiveInputs = 2)]
+                [{{name}}("Hidden", MaxActiveInputs = 3)]
                 public partial class M
                 {
-                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Hidden = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f };
                     static readonly float[] Output = { 1f, -1f };
                 }
                 """, PruneEquivalenceKey);

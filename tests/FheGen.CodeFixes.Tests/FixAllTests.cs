@@ -59,20 +59,22 @@ namespace FheGen.CodeFixes.Tests
         [Fact]
         public async Task Prune_FixesEveryLayer()
         {
-            // Hidden keeps 2 of 4 inputs (2 * 7 * 15 = 210); its activations stay 4-bit, so Second also keeps 2.
-            var test = new FixTest(TwoLayers, """
+            // Rows (1, 1, 0.43, 0.15) quantize to (7, 7, 3, 1): [0, 18 * 15] = [0, 270], 9 bits in both layers. Each keeps 3
+            // of 4 inputs (17 * 15 = 255) and 94 % of its |w|, so pruning is offered; Hidden's activations stay 4-bit.
+            var test = new FixTest(TwoLayers.Replace("Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f }", "Hidden = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f }")
+                .Replace("Second = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f }", "Second = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f }"), """
                 using FheGen;
 
                 [FheModel(Inputs = 4, InputBits = 4)]
                 [Dense("Hidden", 4, Activation = Activation.Relu)]
                 [Dense("Second", 2, Activation = Activation.Relu)]
                 [Dense("Output", 1)]
-                [Prune("Hidden", MaxActiveInputs = 2)]
-                [Prune("Second", MaxActiveInputs = 2)]
+                [Prune("Hidden", MaxActiveInputs = 3)]
+                [Prune("Second", MaxActiveInputs = 3)]
                 public partial class M
                 {
-                    static readonly float[] Hidden = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
-                    static readonly float[] Second = { 1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f };
+                    static readonly float[] Hidden = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f };
+                    static readonly float[] Second = { 1f, 1f, 0.43f, 0.15f, 1f, 1f, 0.43f, 0.15f };
                     static readonly float[] Output = { 1f, -1f };
                 }
                 """)

@@ -52,13 +52,18 @@ namespace FheGen.Compiler.Tests
             Assert.Equal(new DiagnosticTarget(TargetKind.Dense, 0), d.Target);
             Assert.Equal(
                 "layer 'h': accumulator range [0, 840] needs 10 bits; budget is 8 bits. Fits with: " +
-                "[RoundAccumulator(\"h\", Bits = 8)] (removes 2 LSBs" + CostNote(10, 10, 2, 8) + "); " +
-                "[Prune(\"h\", MaxActiveInputs = 2)] (weight-independent rule: 1); " +
-                "WeightBits = 2; InputBits = 2",
+                "[RoundAccumulator(\"h\", Bits = 8)] (removes 2 LSBs" + CostNote(10, 10, 2, 8) + "). " +
+                // Each of these fits too, but keeps too little of the model to be offered (no code fix either).
+                "Not offered (they keep less than 80 % of |w| mass or 75 % of the bits): " +
+                "[Prune(\"h\", MaxActiveInputs = 2)] keeps 25 % of |w| mass; " +
+                "[Quantize(\"h\", WeightBits = 2)] keeps 2 of 4 weight bits; " +
+                "[FheModel(InputBits = 2)] keeps 2 of 4 input bits",
                 d.Message);
             Assert.Equal("h", d.Properties[CompilerDiagnostic.LayerProperty]);
             Assert.Equal("8", d.Properties[CompilerDiagnostic.RoundBitsProperty]);
-            Assert.Equal("2", d.Properties[CompilerDiagnostic.MaxActiveInputsProperty]);
+            Assert.False(d.Properties.ContainsKey(CompilerDiagnostic.MaxActiveInputsProperty));
+            Assert.False(d.Properties.ContainsKey(CompilerDiagnostic.WeightBitsProperty));
+            Assert.False(d.Properties.ContainsKey(CompilerDiagnostic.InputBitsProperty));
 
             // The advice works, and is the best: 3 active inputs reach 3 * 7 * 15 = 315 > 255.
             Assert.False(HasOverBudget(OverBudget().WithRound("h", 8), 0));
@@ -68,6 +73,88 @@ namespace FheGen.Compiler.Tests
             Assert.True(HasOverBudget(OverBudget().WithQuantize("h", weightBits: 3), 0));
             Assert.False(HasOverBudget(OverBudget() with { InputBits = 2 }, 0));
             Assert.True(HasOverBudget(OverBudget() with { InputBits = 3 }, 0));
+        }
+
+        /// <summary>
+        /// 12 inputs in [0, 15], one neuron: one weight 1.0 (4-bit q = 7) and eleven of 0.15 (q = 1): [0, 18 * 15] = [0, 270],
+        /// 9 bits over a budget of 8. Dropping one small weight (k = 11) gives 17 * 15 = 255 and keeps 2.5 / 2.65 = 94 % of |w|.
+        /// </summary>
+        private static ModelSpec MostlyOneWeight() => SpecBuilder.Create(12).InputBits(4).InputRange(0, 15).Budget(8)
+            .Dense("h", 1, new float[] { 1, 0.15f, 0.15f, 0.15f, 0.15f, 0.15f, 0.15f, 0.15f, 0.15f, 0.15f, 0.15f, 0.15f }, null, ActivationKind.Relu, 0, 4)
+            .Dense("out", 1, new float[] { 1 }, null, ActivationKind.Identity)
+            .Build();
+
+        [Fact]
+        public void Remedies_that_keep_most_of_the_model_are_offered_after_rounding_by_what_they_keep_with_their_cost()
+        {
+            var spec = MostlyOneWeight();
+            var result = CircuitCompiler.Compile(spec, CompileOptions.Analysis);
+            var d = Assert.Single(result.WithId(DiagnosticIds.OverBudget));
+            Assert.StartsWith("layer 'h': accumulator range [0, 270] needs 9 bits; budget is 8 bits. Fits with: [RoundAccumulator(\"h\", Bits = 8)] (removes 1 LSB", d.Message);
+            // One decimal, or three for ratios under 0.1 (an 8 -> 6-bit lookup is x0.032 here, not x0.0).
+            string F(double ratio) => ratio.ToString(ratio >= 0.095 ? "0.0" : "0.00#", CultureInfo.InvariantCulture);
+            double p = Math.Pow(2, -40);
+            // Each remedy but rounding leaves an unrounded lookup, narrower than the 9-bit one: the cost is their ratio.
+            string Cost(int bits) => "; est. latency x" + F(FheGen.Compiler.Cost.CostModel.PbsLatencyMs(bits, p) / FheGen.Compiler.Cost.CostModel.PbsLatencyMs(9, p));
+            string prune = "[Prune(\"h\", MaxActiveInputs = 11)] (keeps 94 % of |w| mass" + Cost(8) + "; weight-independent rule: 1)";
+            // 3-bit weights: q = 3 and round(0.45) = 0: [0, 45], 6 bits. 3-bit inputs: 18 * 7 = 126, 7 bits.
+            string weights = "[Quantize(\"h\", WeightBits = 3)] (keeps 3 of 4 weight bits" + Cost(6) + ")";
+            string inputs = "[FheModel(InputBits = 3)] (keeps 3 of 4 input bits" + Cost(7) + ")";
+            Assert.True(d.Message.EndsWith("; " + prune + "; " + weights + "; " + inputs, StringComparison.Ordinal), d.Message);
+            Assert.DoesNotContain("Not offered", d.Message);
+            Assert.Equal("8", d.Properties[CompilerDiagnostic.RoundBitsProperty]);
+            Assert.Equal("11", d.Properties[CompilerDiagnostic.MaxActiveInputsProperty]);
+            Assert.Equal("3", d.Properties[CompilerDiagnostic.WeightBitsProperty]);
+            Assert.Equal("3", d.Properties[CompilerDiagnostic.InputBitsProperty]);
+            Assert.False(d.Properties.ContainsKey(CompilerDiagnostic.ActivationBitsProperty));
+            Assert.Equal(0.94, BudgetAdvisor.KeptWeightMass(spec.Layers[0].Weights.ToArray(), 1, 12, 11), 2);
+
+            Assert.False(HasOverBudget(spec.WithPrune("h", 11), 0));
+            Assert.True(HasOverBudget(spec.WithPrune("h", 12), 0));
+            Assert.False(HasOverBudget(spec.WithQuantize("h", weightBits: 3), 0));
+            Assert.False(HasOverBudget(spec with { InputBits = 3 }, 0));
+        }
+
+        [Fact]
+        public void The_thresholds_are_what_the_documentation_says()
+        {
+            Assert.Equal(0.80, BudgetAdvisor.MinKeptWeightMass);
+            Assert.Equal(0.75, BudgetAdvisor.MinKeptBitShare);
+            // MaxActiveInputs = 1 of 64 equal weights keeps 1/64 of the mass.
+            Assert.Equal(1.0 / 64, BudgetAdvisor.KeptWeightMass(SpecBuilder.Fill(64 * 2, 1), 2, 64, 1), 12);
+            Assert.Equal(1.0, BudgetAdvisor.KeptWeightMass(new float[] { 0, 0 }, 1, 2, 1));
+        }
+
+        [Fact]
+        public void An_output_layer_over_16_bits_gets_the_remedies_that_fit_and_keep_enough()
+        {
+            // 2 inputs of 10 bits (0..1023), weights 1.0 on 8 bits (q = 127): [0, 2 * 127 * 1023] = [0, 259842], 18 bits.
+            var spec = SpecBuilder.Create(2).InputBits(10).InputRange(0, 1)
+                .Dense("out", 1, new float[] { 1, 1 }, null, ActivationKind.Identity)
+                .Quantize("out", 8, null, null)
+                .Build();
+            var result = CircuitCompiler.Compile(spec, CompileOptions.Analysis);
+            Assert.Null(result.Plan);
+            var d = Assert.Single(result.WithId(DiagnosticIds.OverHardLimit));
+            Assert.Equal(
+                "output layer 'out': accumulator range [0, 259842] needs 18 bits; a ciphertext holds at most 16 bits. Fits with: " +
+                // 8-bit inputs: 2 * 127 * 255 = 64770 <= 65535 (9 bits give 129794). 6-bit weights: 2 * 31 * 1023 = 63426
+                // (7 bits: 2 * 63 * 1023 = 128898). No rounding: the output layer has no lookup.
+                "[FheModel(InputBits = 8)] (keeps 8 of 10 input bits); [Quantize(\"out\", WeightBits = 6)] (keeps 6 of 8 weight bits). " +
+                "Not offered (they keep less than 80 % of |w| mass or 75 % of the bits): " +
+                // One input alone is 127 * 1023 = 129921, 17 bits.
+                "no MaxActiveInputs fits (even one input per neuron needs more than 16 bits)",
+                d.Message);
+            Assert.Equal("out", d.Properties[CompilerDiagnostic.LayerProperty]);
+            Assert.Equal("6", d.Properties[CompilerDiagnostic.WeightBitsProperty]);
+            Assert.False(d.Properties.ContainsKey(CompilerDiagnostic.RoundBitsProperty));
+            Assert.False(d.Properties.ContainsKey(CompilerDiagnostic.MaxActiveInputsProperty));
+
+            // Both remedies compile; one more bit of either does not.
+            Assert.NotNull(CircuitCompiler.Compile(spec with { InputBits = 8 }).Plan);
+            Assert.Null(CircuitCompiler.Compile(spec with { InputBits = 9 }).Plan);
+            Assert.NotNull(CircuitCompiler.Compile(spec.WithQuantize("out", weightBits: 6)).Plan);
+            Assert.Null(CircuitCompiler.Compile(spec.WithQuantize("out", weightBits: 7)).Plan);
         }
 
         private static ModelSpec WithLayerBudget(ModelSpec spec, int layer, int? budget)
@@ -204,15 +291,23 @@ namespace FheGen.Compiler.Tests
             var d = Assert.Single(result.Diagnostics);
             Assert.Equal(DiagnosticIds.OverHardLimit, d.Id);
             Assert.Equal("output layer 'out': accumulator range [-8322945, 8322945] needs 24 bits; a ciphertext holds at most 16 bits", d.Message);
+            // With advice: nothing that fits keeps enough (8-bit inputs give [-32385, 32385], but only half the input bits).
+            var advised = Assert.Single(CircuitCompiler.Compile(spec, CompileOptions.Analysis).WithId(DiagnosticIds.OverHardLimit));
+            Assert.Equal("output layer 'out': accumulator range [-8322945, 8322945] needs 24 bits; a ciphertext holds at most 16 bits. " +
+                "No remedy that fits keeps enough of the model. Not offered (they keep less than 80 % of |w| mass or 75 % of the bits): " +
+                "no MaxActiveInputs fits (even one input per neuron needs more than 16 bits); [FheModel(InputBits = 8)] keeps 8 of 16 input bits",
+                advised.Message);
+            Assert.False(advised.Properties.ContainsKey(CompilerDiagnostic.WeightBitsProperty));
 
             // Output layers never get FHE0001, whatever their width under the hard limit.
             var narrow = CircuitCompiler.Compile(spec with { InputBits = 6, PbsBudgetBits = 2 });
             Assert.Empty(narrow.Diagnostics);
         }
 
-        private static readonly Regex WeightBitsAdvice = new Regex(@"; WeightBits = (\d+)");
-        private static readonly Regex InputBitsAdvice = new Regex(@"; InputBits = (\d+)");
-        private static readonly Regex ActivationBitsAdvice = new Regex(@"; ActivationBits = (\d+) on '(\w+)'");
+        private static readonly Regex PruneAdvice = new Regex(@"\[Prune\(""(\w+)"", MaxActiveInputs = (\d+)\)\]");
+        private static readonly Regex WeightBitsAdvice = new Regex(@"\[Quantize\(""\w+"", WeightBits = (\d+)\)\]");
+        private static readonly Regex InputBitsAdvice = new Regex(@"\[FheModel\(InputBits = (\d+)\)\]");
+        private static readonly Regex ActivationBitsAdvice = new Regex(@"\[Quantize\(""(\w+)"", ActivationBits = (\d+)\)\]");
 
         private static int _warnings;
 
@@ -285,13 +380,17 @@ namespace FheGen.Compiler.Tests
             // Rounding to the budget always fits.
             Assert.False(HasOverBudget(spec.WithRound(name, budget), index), $"{name}: rounding to {budget} bits still warns");
 
-            // Pruning: the suggested k fits, and it is the largest k below the current fan-in that does.
+            // Rounding is always offered, first.
+            Assert.Contains($"budget is {budget} bits. Fits with: [RoundAccumulator(\"{name}\", Bits = {budget})]", d.Message);
+
+            // Pruning: the suggested k fits, and it is the largest k below the current fan-in that does. It is offered
+            // (with a code-fix property) exactly when it keeps at least MinKeptWeightMass of the layer's |w|.
             int current = layer.MaxActiveInputs is int m && m < layer.Inputs ? m : layer.Inputs;
-            if (d.Properties.TryGetValue(CompilerDiagnostic.MaxActiveInputsProperty, out var kText))
+            var prune = PruneAdvice.Match(d.Message);
+            if (prune.Success)
             {
-                int k = int.Parse(kText!, CultureInfo.InvariantCulture);
+                int k = int.Parse(prune.Groups[2].Value, CultureInfo.InvariantCulture);
                 Assert.InRange(k, 1, current - 1);
-                Assert.Contains($"[Prune(\"{name}\", MaxActiveInputs = {k})]", d.Message);
                 Assert.False(HasOverBudget(spec.WithPrune(name, k), index), $"{name}: MaxActiveInputs = {k} still warns");
                 Assert.True(HasOverBudget(spec.WithPrune(name, k + 1), index), $"{name}: MaxActiveInputs = {k + 1} also fits, advice said {k}");
                 if (Monotone(layer))
@@ -301,10 +400,16 @@ namespace FheGen.Compiler.Tests
                         Assert.True(HasOverBudget(spec.WithPrune(name, bigger), index), $"{name}: MaxActiveInputs = {bigger} also fits, advice said {k} (offset {layer.Input.Offset})");
                     }
                 }
+                double mass = BudgetAdvisor.KeptWeightMass(spec.Layers[index].Weights.ToArray(), layer.Outputs, layer.Inputs, k);
+                bool offered = mass >= BudgetAdvisor.MinKeptWeightMass;
+                Assert.Equal(offered, d.Properties.ContainsKey(CompilerDiagnostic.MaxActiveInputsProperty));
+                if (offered) Assert.Equal(k.ToString(CultureInfo.InvariantCulture), d.Properties[CompilerDiagnostic.MaxActiveInputsProperty]);
+                Assert.Contains($"[Prune(\"{name}\", MaxActiveInputs = {k})]{(offered ? " (" : " ")}keeps {Math.Floor(mass * 100 + 1e-9)} % of |w| mass", d.Message);
             }
             else
             {
                 Assert.Contains("no MaxActiveInputs fits", d.Message);
+                Assert.False(d.Properties.ContainsKey(CompilerDiagnostic.MaxActiveInputsProperty));
                 if (current > 1) Assert.True(HasOverBudget(spec.WithPrune(name, 1), index), $"{name}: MaxActiveInputs = 1 fits");
                 if (Monotone(layer))
                 {
@@ -317,6 +422,9 @@ namespace FheGen.Compiler.Tests
             {
                 int bits = int.Parse(w.Groups[1].Value, CultureInfo.InvariantCulture);
                 Assert.False(HasOverBudget(spec.WithQuantize(name, weightBits: bits), index), $"{name}: WeightBits = {bits} still warns");
+                bool offered = bits >= BudgetAdvisor.MinKeptBitShare * layer.WeightBits;
+                Assert.Equal(offered ? bits.ToString(CultureInfo.InvariantCulture) : null,
+                    d.Properties.TryGetValue(CompilerDiagnostic.WeightBitsProperty, out var wp) ? wp : null);
                 if (bits + 1 < layer.WeightBits) Assert.True(HasOverBudget(spec.WithQuantize(name, weightBits: bits + 1), index));
             }
             var a = InputBitsAdvice.Match(d.Message);
@@ -329,9 +437,14 @@ namespace FheGen.Compiler.Tests
             var act = ActivationBitsAdvice.Match(d.Message);
             if (act.Success)
             {
-                int bits = int.Parse(act.Groups[1].Value, CultureInfo.InvariantCulture);
-                Assert.Equal(spec.Layers[index - 1].Name, act.Groups[2].Value);
-                Assert.False(HasOverBudget(spec.WithQuantize(act.Groups[2].Value, activationBits: bits), index), $"ActivationBits = {bits} still warns");
+                int bits = int.Parse(act.Groups[2].Value, CultureInfo.InvariantCulture);
+                Assert.Equal(spec.Layers[index - 1].Name, act.Groups[1].Value);
+                Assert.False(HasOverBudget(spec.WithQuantize(act.Groups[1].Value, activationBits: bits), index), $"ActivationBits = {bits} still warns");
+                bool offered = bits >= BudgetAdvisor.MinKeptBitShare * layer.Input.Bits;
+                Assert.Equal(offered ? bits.ToString(CultureInfo.InvariantCulture) : null,
+                    d.Properties.TryGetValue(CompilerDiagnostic.ActivationBitsProperty, out var ap) ? ap : null);
+                Assert.Equal(offered ? act.Groups[1].Value : null,
+                    d.Properties.TryGetValue(CompilerDiagnostic.ActivationLayerProperty, out var al) ? al : null);
             }
         }
     }

@@ -24,6 +24,18 @@ namespace FheGen.Compiler.Diagnostics
         public const string RoundBitsProperty = "RoundBits";
         /// <summary>Property key: the largest <c>MaxActiveInputs</c> that fits, when one exists.</summary>
         public const string MaxActiveInputsProperty = "MaxActiveInputs";
+        /// <summary>Property key: a lower <c>WeightBits</c> for the layer that fits and is offered.</summary>
+        public const string WeightBitsProperty = "WeightBits";
+        /// <summary>Property key: a lower <c>[FheModel(InputBits)]</c> that fits the first layer and is offered.</summary>
+        public const string InputBitsProperty = "InputBits";
+        /// <summary>Property key: a lower <c>ActivationBits</c> for the previous layer that fits and is offered.</summary>
+        public const string ActivationBitsProperty = "ActivationBits";
+        /// <summary>Property key: the previous layer, whose <c>ActivationBits</c> <see cref="ActivationBitsProperty"/> sets.</summary>
+        public const string ActivationLayerProperty = "ActivationLayer";
+        /// <summary>Property key: a member whose name is close to the expected bias member's (FHE0007, "did you mean").</summary>
+        public const string BiasCandidateProperty = "BiasCandidate";
+        /// <summary>Property key: present when declaring the layer without a bias (<c>NoBias = true</c>) is a fix (FHE0007).</summary>
+        public const string NoBiasFixProperty = "NoBias";
 
         /// <summary>Creates a diagnostic with no properties.</summary>
         public static CompilerDiagnostic Create(string id, Severity severity, DiagnosticTarget target, string message)

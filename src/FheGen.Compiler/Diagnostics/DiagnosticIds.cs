@@ -15,6 +15,8 @@ namespace FheGen.Compiler.Diagnostics
         public const string NotCompileTime = "FHE0005";
         /// <summary>Per-layer summary (info).</summary>
         public const string LayerSummary = "FHE0006";
+        /// <summary>A layer's bias is zero by omission: no bias member, or one whose name is misspelled (warning).</summary>
+        public const string MissingBias = "FHE0007";
         /// <summary>No 128-bit-secure TFHE parameter set meets the circuit's reads, so it cannot be encrypted (error).</summary>
         public const string NoSecureParameters = "FHE0008";
         /// <summary>The model type, or a member or type parameter of it, has the name of a member FheGen generates (error).</summary>

@@ -8,81 +8,263 @@ using FheGen.Compiler.Quantization;
 
 namespace FheGen.Compiler.Pipeline
 {
-    /// <summary>The remedies for a layer over budget.</summary>
-    /// <param name="Text">The sentence appended to FHE0001 (starts with ". Fits with: ").</param>
-    /// <param name="RoundLsbs">LSBs that rounding to the budget removes.</param>
-    /// <param name="MaxActiveInputs">Largest MaxActiveInputs that fits, exact for these weights, if any fits.</param>
+    /// <summary>The remedies for a layer over budget (FHE0001) or over the 16-bit hard limit (FHE0002).</summary>
+    /// <param name="Text">The sentences appended to the diagnostic (start with ". ").</param>
+    /// <param name="RoundLsbs">LSBs that rounding to the target removes (0 for an output layer, which cannot be rounded).</param>
+    /// <param name="MaxActiveInputs">Largest MaxActiveInputs that fits, exact for these weights, if any fits (offered or not).</param>
     /// <param name="WorstCaseMaxActiveInputs">Concrete ML's weight-independent rule.</param>
-    /// <param name="WeightBits">Largest lower weight width that fits, if any.</param>
-    /// <param name="InputBits">Largest lower input (previous activation) width that fits, if any.</param>
-    public sealed record BudgetAdvice(string Text, int RoundLsbs, int? MaxActiveInputs, long WorstCaseMaxActiveInputs, int? WeightBits, int? InputBits);
+    /// <param name="WeightBits">Largest lower weight width that fits, if any (offered or not).</param>
+    /// <param name="InputBits">Largest lower input (previous activation) width that fits, if any (offered or not).</param>
+    public sealed record BudgetAdvice(string Text, int RoundLsbs, int? MaxActiveInputs, long WorstCaseMaxActiveInputs, int? WeightBits, int? InputBits)
+    {
+        /// <summary>The layer whose output width <see cref="InputBits"/> is (the previous layer), or null for the model's inputs.</summary>
+        public string? InputLayer { get; init; }
+
+        /// <summary>Whether rounding to the target is offered (every layer with a lookup table).</summary>
+        public bool RoundOffered { get; init; }
+
+        /// <summary>Whether <see cref="MaxActiveInputs"/> keeps at least <see cref="BudgetAdvisor.MinKeptWeightMass"/>, so it is offered.</summary>
+        public bool PruneOffered { get; init; }
+
+        /// <summary>The share of the layer's |w| mass <see cref="MaxActiveInputs"/> keeps, when one fits.</summary>
+        public double? PruneKeptMass { get; init; }
+
+        /// <summary>Whether <see cref="WeightBits"/> keeps at least <see cref="BudgetAdvisor.MinKeptBitShare"/> of the weight bits, so it is offered.</summary>
+        public bool WeightBitsOffered { get; init; }
+
+        /// <summary>Whether <see cref="InputBits"/> keeps at least <see cref="BudgetAdvisor.MinKeptBitShare"/> of the input bits, so it is offered.</summary>
+        public bool InputBitsOffered { get; init; }
+    }
 
     /// <summary>
     /// Computes exact remedies by recompiling the one layer under changed settings (pruning keeps the largest
-    /// weights, so the weight scale and bias do not move and bounds shrink monotonically with fewer inputs).
+    /// weights, so the weight scale and bias do not move), and offers only those that keep most of the model:
+    /// rounding first (it keeps every weight and input bit and only drops accumulator LSBs), then the others by the
+    /// share they keep. A remedy that fits but keeps less than the thresholds below is named as not offered, with
+    /// what it would keep, and gets no code fix.
     /// </summary>
     public static class BudgetAdvisor
     {
-        /// <summary>Remedies that bring layer <paramref name="layer"/>'s TLU input within <paramref name="budget"/> bits.</summary>
+        /// <summary>
+        /// Pruning to the largest fitting <c>MaxActiveInputs</c> is offered only when the kept weights carry at least this
+        /// share of the layer's total |w| (summed over all neurons, before quantization). Below it the network loses most
+        /// of its signal: <c>MaxActiveInputs = 1</c> on a 64-input layer typically keeps about 5 %.
+        /// </summary>
+        public const double MinKeptWeightMass = 0.80;
+
+        /// <summary>
+        /// A lower <c>WeightBits</c>, <c>InputBits</c> or previous-layer <c>ActivationBits</c> is offered only when it keeps
+        /// at least this share of the current bits (4 -> 3 and 8 -> 6 are offered; 4 -> 2 and 4 -> 1 are not: 2-bit weights
+        /// are ternary, 1-bit inputs binary).
+        /// </summary>
+        public const double MinKeptBitShare = 0.75;
+
+        /// <summary>
+        /// Remedies that bring layer <paramref name="layer"/> within <paramref name="budget"/> bits: its TLU input, or
+        /// for the output layer (no TLU, not roundable) its accumulator.
+        /// </summary>
         public static BudgetAdvice Remedies(ModelSpec spec, LayerPlan layer, LayerSettings settings, UniformQuantizer domain, int budget)
         {
             int index = layer.Index;
             string name = layer.Name;
-            var parts = new List<string>();
+            var offered = new List<(double Kept, string Text)>();
+            var rejected = new List<string>();
+            double p = spec.GlobalPError is double g ? CircuitPlan.PerTluPError(g, Math.Max(1, layer.PbsCount)) : spec.PError;
+            double now = NeuronLatency(layer, p);
 
-            var rounding = RoundingPlanner.Plan(layer.AccumulatorMin, layer.AccumulatorMax, budget);
-            parts.Add($"[RoundAccumulator(\"{name}\", Bits = {budget})] (removes {Text.Count(rounding.Lsbs, "LSB")}{(rounding.ExtraBit ? ", one for the carry at the top of the range" : "")}" +
-                RoundingCostNote(spec, layer, rounding.Lsbs, budget) + ")");
+            string? roundText = null;
+            int roundLsbs = 0;
+            if (!layer.IsOutput)
+            {
+                var rounding = RoundingPlanner.Plan(layer.AccumulatorMin, layer.AccumulatorMax, budget);
+                roundLsbs = rounding.Lsbs;
+                roundText = $"[RoundAccumulator(\"{name}\", Bits = {budget})] (removes {Text.Count(rounding.Lsbs, "LSB")}{(rounding.ExtraBit ? ", one for the carry at the top of the range" : "")}" +
+                    RoundingCostNote(layer, rounding.Lsbs, budget, p, now) + ")";
+            }
 
             int? bestK = LargestFittingFanIn(spec, index, settings, domain, budget);
             long worst = IntegerRange.WorstCaseMaxFanIn(budget, settings.WeightBits, domain.Bits);
-            parts.Add(bestK is int k
-                ? $"[Prune(\"{name}\", MaxActiveInputs = {k})] (weight-independent rule: {worst})"
-                : $"no MaxActiveInputs fits (even one input per neuron needs more than {budget} bits)");
+            double? mass = null;
+            bool pruneOffered = false;
+            if (bestK is int k)
+            {
+                int inputs = index == 0 ? spec.Inputs : spec.Layers[index - 1].Outputs;
+                double kept = KeptWeightMass(spec.Layers[index].Weights.Items, spec.Layers[index].Outputs, inputs, k);
+                mass = kept;
+                string prune = $"[Prune(\"{name}\", MaxActiveInputs = {k})]";
+                string keeps = $"keeps {Percent(kept)} of |w| mass";
+                if (kept >= MinKeptWeightMass)
+                {
+                    pruneOffered = true;
+                    offered.Add((kept, $"{prune} ({keeps}{CostRatio(Compile(spec, index, settings with { MaxActiveInputs = k }, domain), p, now)}; weight-independent rule: {worst})"));
+                }
+                else
+                {
+                    rejected.Add($"{prune} {keeps}");
+                }
+            }
+            else
+            {
+                rejected.Add($"no MaxActiveInputs fits (even one input per neuron needs more than {budget} bits)");
+            }
 
             int? weightBits = null;
+            LayerPlan? weightPlan = null;
             for (int w = settings.WeightBits - 1; w >= 2; w--)
             {
-                if (Fits(spec, index, settings with { WeightBits = w }, domain, budget))
+                var plan = Compile(spec, index, settings with { WeightBits = w }, domain);
+                if (plan is not null && plan.TluInputBits <= budget)
                 {
                     weightBits = w;
+                    weightPlan = plan;
                     break;
                 }
             }
-            if (weightBits is int wb) parts.Add($"WeightBits = {wb}");
+            bool weightOffered = false;
+            if (weightBits is int wb)
+            {
+                double kept = (double)wb / settings.WeightBits;
+                string fix = $"[Quantize(\"{name}\", WeightBits = {wb})]";
+                string keeps = $"keeps {wb} of {settings.WeightBits} weight bits";
+                weightOffered = kept >= MinKeptBitShare;
+                if (weightOffered) offered.Add((kept, $"{fix} ({keeps}{CostRatio(weightPlan, p, now)})"));
+                else rejected.Add($"{fix} {keeps}");
+            }
 
             int? inputBits = null;
+            LayerPlan? inputPlan = null;
             for (int a = domain.Bits - 1; a >= 1; a--)
             {
                 var narrower = UniformQuantizer.ForRange(a, domain.Offset, domain.Max);
-                if (Fits(spec, index, settings, narrower, budget))
+                var plan = Compile(spec, index, settings, narrower, budget);
+                if (plan is not null)
                 {
                     inputBits = a;
+                    inputPlan = plan;
                     break;
                 }
             }
+            bool inputOffered = false;
             if (inputBits is int ib)
             {
-                parts.Add(index == 0
-                    ? $"InputBits = {ib}"
-                    : $"ActivationBits = {ib} on '{spec.Layers[index - 1].Name}'");
+                double kept = (double)ib / domain.Bits;
+                string fix = index == 0
+                    ? $"[FheModel(InputBits = {ib})]"
+                    : $"[Quantize(\"{spec.Layers[index - 1].Name}\", ActivationBits = {ib})]";
+                string keeps = $"keeps {ib} of {domain.Bits} {(index == 0 ? "input" : "activation")} bits";
+                inputOffered = kept >= MinKeptBitShare;
+                if (inputOffered) offered.Add((kept, $"{fix} ({keeps}{CostRatio(inputPlan, p, now)})"));
+                else rejected.Add($"{fix} {keeps}");
             }
 
-            return new BudgetAdvice(". Fits with: " + string.Join("; ", parts), rounding.Lsbs, bestK, worst, weightBits, inputBits);
+            // Rounding first; the others by what they keep, most first (stable: pruning, weights, inputs on ties).
+            var ordered = new List<string>();
+            if (roundText is not null) ordered.Add(roundText);
+            var byKept = new List<(double Kept, string Text)>(offered);
+            for (int i = 1; i < byKept.Count; i++)
+            {
+                var item = byKept[i];
+                int j = i - 1;
+                while (j >= 0 && byKept[j].Kept < item.Kept)
+                {
+                    byKept[j + 1] = byKept[j];
+                    j--;
+                }
+                byKept[j + 1] = item;
+            }
+            foreach (var o in byKept) ordered.Add(o.Text);
+
+            string text = ordered.Count > 0
+                ? ". Fits with: " + string.Join("; ", ordered)
+                : ". No remedy that fits keeps enough of the model";
+            if (rejected.Count > 0)
+            {
+                text += $". Not offered (they keep less than {Percent(MinKeptWeightMass)} of |w| mass or {Percent(MinKeptBitShare)} of the bits): " +
+                    string.Join("; ", rejected);
+            }
+            return new BudgetAdvice(text, roundLsbs, bestK, worst, weightBits, inputBits)
+            {
+                RoundOffered = roundText is not null,
+                PruneOffered = pruneOffered,
+                PruneKeptMass = mass,
+                WeightBitsOffered = weightOffered,
+                InputBitsOffered = inputOffered,
+                InputLayer = index == 0 ? null : spec.Layers[index - 1].Name,
+            };
+        }
+
+        /// <summary>
+        /// Adds the code-fix properties of the offered remedies to a diagnostic's properties: <c>RoundBits</c> (the target
+        /// width), <c>MaxActiveInputs</c>, <c>WeightBits</c>, <c>InputBits</c> (first layer) and <c>ActivationBits</c> (with <c>ActivationLayer</c>, the previous
+        /// layer), each only when that remedy is offered.
+        /// </summary>
+        public static void AddFixProperties(BudgetAdvice advice, int budget, IDictionary<string, string?> properties)
+        {
+            if (advice.RoundOffered) properties[CompilerDiagnostic.RoundBitsProperty] = Invariant(budget);
+            if (advice.PruneOffered && advice.MaxActiveInputs is int k) properties[CompilerDiagnostic.MaxActiveInputsProperty] = Invariant(k);
+            if (advice.WeightBitsOffered && advice.WeightBits is int w) properties[CompilerDiagnostic.WeightBitsProperty] = Invariant(w);
+            if (advice.InputBitsOffered && advice.InputBits is int i && advice.InputLayer is null)
+            {
+                properties[CompilerDiagnostic.InputBitsProperty] = Invariant(i);
+            }
+            if (advice.InputBitsOffered && advice.InputBits is int a && advice.InputLayer is string previous)
+            {
+                properties[CompilerDiagnostic.ActivationBitsProperty] = Invariant(a);
+                properties[CompilerDiagnostic.ActivationLayerProperty] = previous;
+            }
+        }
+
+        /// <summary>
+        /// The share of the layer's total |w| that the <paramref name="maxActive"/> largest weights of each neuron carry
+        /// (1 when nothing is pruned or every weight is zero).
+        /// </summary>
+        public static double KeptWeightMass(IReadOnlyList<float> weights, int outputs, int inputs, int maxActive)
+        {
+            var keep = LayerCompiler.Prune(weights, outputs, inputs, maxActive);
+            double total = 0, kept = 0;
+            for (int i = 0; i < keep.Length; i++)
+            {
+                double m = Math.Abs((double)weights[i]);
+                total += m;
+                if (keep[i]) kept += m;
+            }
+            return total > 0 ? kept / total : 1;
+        }
+
+        /// <summary>"83 %", floored so a share just under a threshold never reads as the threshold itself.</summary>
+        private static string Percent(double share)
+            => Math.Floor(share * 100 + 1e-9).ToString(System.Globalization.CultureInfo.InvariantCulture) + " %";
+
+        private static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        /// <summary>One neuron's estimated latency as the layer stands; infinity when it cannot be priced; NaN for the output layer.</summary>
+        private static double NeuronLatency(LayerPlan layer, double p)
+        {
+            if (layer.IsOutput) return double.NaN;
+            if (layer.TluInputBits > ModelSpec.HardLimitBits) return double.PositiveInfinity;
+            return Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, layer.RoundedBits, layer.TluInputBits, p, Cost.CostModel.DefaultRounding(layer));
+        }
+
+        /// <summary>"; est. latency x0.4" per neuron against the layer as it stands ("; est. 20.6 ms per neuron" when that is unbounded).</summary>
+        private static string CostRatio(LayerPlan? remedied, double p, double now)
+        {
+            if (remedied is null || remedied.IsOutput || double.IsNaN(now)) return "";
+            double after = NeuronLatency(remedied, p);
+            if (double.IsInfinity(after)) return "";
+            if (double.IsInfinity(now)) return $"; est. {Cost.CostModel.FormatLatency(after)} per neuron";
+            double ratio = after / now;
+            string r = ratio >= 0.095 ? ratio.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : ratio.ToString("0.00#", System.Globalization.CultureInfo.InvariantCulture);
+            return $"; est. latency x{r}";
         }
 
         /// <summary>
         /// The estimated effect of the suggested rounding on one neuron's lookup: "; est. 232 ms -> 20.6 ms per PBS
         /// (exact), 11.8 ms (approximate)". Empty when the current lookup is too wide to price.
         /// </summary>
-        private static string RoundingCostNote(ModelSpec spec, LayerPlan layer, int lsbs, int budget)
+        private static string RoundingCostNote(LayerPlan layer, int lsbs, int budget, double p, double now)
         {
-            double p = spec.GlobalPError is double g ? CircuitPlan.PerTluPError(g, Math.Max(1, layer.PbsCount)) : spec.PError;
             int tlu = IntegerRange.BitsFor(AccumulatorRounding.RoundExact(layer.AccumulatorMin, lsbs), AccumulatorRounding.RoundExact(layer.AccumulatorMax, lsbs));
             if (tlu > budget || lsbs == 0) return "";
-            double now = layer.TluInputBits <= ModelSpec.HardLimitBits
-                ? Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, layer.RoundedBits, layer.TluInputBits, p, Cost.CostModel.DefaultRounding(layer))
-                : double.PositiveInfinity;
             double exact = Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, lsbs, tlu, p, Cost.RoundingCostKind.Exact);
             double approximate = Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, lsbs, tlu, p, Cost.RoundingCostKind.Approximate);
             return $"; est. {Cost.CostModel.FormatLatency(now)} -> {Cost.CostModel.FormatLatency(exact)} per neuron, " +
@@ -98,6 +280,7 @@ namespace FheGen.Compiler.Pipeline
         public static int? LargestFittingFanIn(ModelSpec spec, int index, LayerSettings settings, UniformQuantizer domain, int budget)
         {
             var layer = spec.Layers[index];
+            bool isOutput = index == spec.Layers.Count - 1;
             int inputs = index == 0 ? spec.Inputs : spec.Layers[index - 1].Outputs;
             int limit = Math.Min(inputs, settings.MaxActiveInputs ?? inputs) - 1;
             if (limit < 1) return null;
@@ -127,8 +310,9 @@ namespace FheGen.Compiler.Pipeline
                         sumAll += q;
                         if (q > 0) sumPositive += q; else sumNegative += q;
                         if (q != 0) active++;
-                        // As in the compiler, a neuron left with no weight is a constant and widens no TLU.
-                        if (active == 0) continue;
+                        // As in the compiler, a neuron left with no weight is a constant and widens no TLU (an output
+                        // layer has none, so there its constant accumulators count).
+                        if (active == 0 && !isOutput) continue;
                         long bq = LayerCompiler.IntegerBias(layer.Name, j, bias is null ? 0.0 : bias[j], domain, scales[j], sumAll);
                         min[k] = Math.Min(min[k], checked(bq + sumNegative * qmax));
                         max[k] = Math.Max(max[k], checked(bq + sumPositive * qmax));
@@ -149,20 +333,21 @@ namespace FheGen.Compiler.Pipeline
             return null;
         }
 
-        private static bool Fits(ModelSpec spec, int index, LayerSettings settings, UniformQuantizer domain, int budget)
+        /// <summary>The layer recompiled under other settings, or null when it cannot be compiled.</summary>
+        private static LayerPlan? Compile(ModelSpec spec, int index, LayerSettings settings, UniformQuantizer domain)
         {
             try
             {
-                return LayerCompiler.Compile(spec, index, settings, domain, null).TluInputBits <= budget;
+                return LayerCompiler.Compile(spec, index, settings, domain, null);
             }
-            catch (System.OverflowException)
+            catch (Exception e) when (e is OverflowException || e is CircuitCompilationException)
             {
-                return false;
-            }
-            catch (CircuitCompilationException)
-            {
-                return false;
+                return null;
             }
         }
+
+        /// <summary>The layer recompiled, when its TLU input (or output accumulator) then fits <paramref name="budget"/> bits.</summary>
+        private static LayerPlan? Compile(ModelSpec spec, int index, LayerSettings settings, UniformQuantizer domain, int budget)
+            => Compile(spec, index, settings, domain) is { } plan && plan.TluInputBits <= budget ? plan : null;
     }
 }

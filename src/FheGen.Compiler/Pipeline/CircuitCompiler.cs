@@ -153,18 +153,30 @@ namespace FheGen.Compiler.Pipeline
             return head + rounding + $", {layer.PbsCount} PBS" + estimate;
         }
 
+        /// <summary>The remedies' text, with their code-fix properties added, when advice is on; else empty.</summary>
+        private static string Advise(ModelSpec spec, LayerPlan layer, LayerSettings settings, UniformQuantizer domain, int budget,
+            CompileOptions options, Dictionary<string, string?> properties)
+        {
+            if (!options.Advice) return "";
+            var advice = BudgetAdvisor.Remedies(spec, layer, settings, domain, budget);
+            BudgetAdvisor.AddFixProperties(advice, budget, properties);
+            return advice.Text;
+        }
+
         /// <summary>Adds FHE0001/FHE0002 for one layer; returns true when the layer cannot be evaluated.</summary>
         private static bool CheckWidths(ModelSpec spec, LayerPlan layer, LayerSettings settings, UniformQuantizer domain,
             CompileOptions options, List<CompilerDiagnostic> diagnostics)
         {
             var target = new DiagnosticTarget(TargetKind.Dense, layer.Index);
             string range = $"accumulator range [{layer.AccumulatorMin}, {layer.AccumulatorMax}] needs {layer.AccumulatorBits} bits";
+            var properties = new Dictionary<string, string?> { [CompilerDiagnostic.LayerProperty] = layer.Name };
             if (layer.IsOutput)
             {
                 if (layer.AccumulatorBits > ModelSpec.HardLimitBits)
                 {
-                    diagnostics.Add(CompilerDiagnostic.Create(DiagnosticIds.OverHardLimit, Severity.Error, target,
-                        $"output layer '{layer.Name}': {range}; a ciphertext holds at most {ModelSpec.HardLimitBits} bits"));
+                    diagnostics.Add(new CompilerDiagnostic(DiagnosticIds.OverHardLimit, Severity.Error, target,
+                        $"output layer '{layer.Name}': {range}; a ciphertext holds at most {ModelSpec.HardLimitBits} bits" +
+                        Advise(spec, layer, settings, domain, ModelSpec.HardLimitBits, options, properties), properties));
                     return true;
                 }
                 return false;
@@ -174,27 +186,16 @@ namespace FheGen.Compiler.Pipeline
                 : range;
             if (layer.TluInputBits > ModelSpec.HardLimitBits)
             {
-                diagnostics.Add(CompilerDiagnostic.Create(DiagnosticIds.OverHardLimit, Severity.Error, target,
+                diagnostics.Add(new CompilerDiagnostic(DiagnosticIds.OverHardLimit, Severity.Error, target,
                     $"layer '{layer.Name}': {what}; a TLU input wider than {ModelSpec.HardLimitBits} bits cannot be bootstrapped" +
-                    (options.Advice ? BudgetAdvisor.Remedies(spec, layer, settings, domain, ModelSpec.HardLimitBits).Text : "")));
+                    Advise(spec, layer, settings, domain, ModelSpec.HardLimitBits, options, properties), properties));
                 return true;
             }
             int budget = spec.BudgetOf(layer.Index);
             if (layer.TluInputBits > budget)
             {
-                var message = $"layer '{layer.Name}': {what}; budget is {budget} bits";
-                var properties = new Dictionary<string, string?> { [CompilerDiagnostic.LayerProperty] = layer.Name };
-                if (options.Advice)
-                {
-                    var advice = BudgetAdvisor.Remedies(spec, layer, settings, domain, budget);
-                    message += advice.Text;
-                    properties[CompilerDiagnostic.RoundBitsProperty] = budget.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    if (advice.MaxActiveInputs is int k)
-                    {
-                        properties[CompilerDiagnostic.MaxActiveInputsProperty] = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    }
-                }
-                diagnostics.Add(new CompilerDiagnostic(DiagnosticIds.OverBudget, Severity.Warning, target, message, properties));
+                diagnostics.Add(new CompilerDiagnostic(DiagnosticIds.OverBudget, Severity.Warning, target,
+                    $"layer '{layer.Name}': {what}; budget is {budget} bits" + Advise(spec, layer, settings, domain, budget, options, properties), properties));
             }
             return false;
         }

@@ -42,6 +42,11 @@ namespace FheGen.Generators.Analyzers
             "FheGen layer summary", DiagnosticSeverity.Info,
             "Each layer's exact accumulator range, TLU width and PBS count.");
 
+        /// <summary>FHE0007: a layer's bias is zero only because its member is missing or misspelled.</summary>
+        public static readonly DiagnosticDescriptor MissingBias = Create(DiagnosticIds.MissingBias,
+            "Layer bias missing or misspelled", DiagnosticSeverity.Warning,
+            "A missing default bias member means zero bias; name the member as expected, point Bias at it, or declare NoBias = true.");
+
         /// <summary>FHE0008: no 128-bit-secure TFHE parameter set meets the circuit's reads.</summary>
         public static readonly DiagnosticDescriptor NoSecureParameters = Create(DiagnosticIds.NoSecureParameters,
             "No secure TFHE parameter set for the circuit", DiagnosticSeverity.Error,
@@ -59,7 +64,7 @@ namespace FheGen.Generators.Analyzers
 
         /// <summary>All descriptors.</summary>
         public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
-            OverBudget, OverHardLimit, InvalidAttribute, ShapeMismatch, NotCompileTime, LayerSummary, NoSecureParameters, ReservedName, LanguageVersionTooLow);
+            OverBudget, OverHardLimit, InvalidAttribute, ShapeMismatch, NotCompileTime, LayerSummary, MissingBias, NoSecureParameters, ReservedName, LanguageVersionTooLow);
 
         /// <summary>The descriptor of a compiler-core diagnostic ID.</summary>
         public static DiagnosticDescriptor ForId(string id) => id switch
@@ -69,6 +74,7 @@ namespace FheGen.Generators.Analyzers
             DiagnosticIds.InvalidAttribute => InvalidAttribute,
             DiagnosticIds.ShapeMismatch => ShapeMismatch,
             DiagnosticIds.NotCompileTime => NotCompileTime,
+            DiagnosticIds.MissingBias => MissingBias,
             DiagnosticIds.NoSecureParameters => NoSecureParameters,
             DiagnosticIds.ReservedName => ReservedName,
             DiagnosticIds.LanguageVersionTooLow => LanguageVersionTooLow,

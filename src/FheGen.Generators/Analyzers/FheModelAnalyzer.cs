@@ -11,7 +11,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace FheGen.Generators.Analyzers
 {
     /// <summary>
-    /// Reports FHE0001..FHE0006 and FHE0008 on <c>[FheModel]</c> classes by running the same extractor and compiler core as
+    /// Reports FHE0001..FHE0010 on <c>[FheModel]</c> classes by running the same extractor and compiler core as
     /// the generator, with advice and summaries on and tables off.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -63,7 +63,7 @@ namespace FheGen.Generators.Analyzers
             }
             var spec = model.WithProjectBudget(projectBudget).Spec;
             var result = CircuitCompiler.Compile(spec, CompileOptions.Analysis);
-            foreach (var d in result.Diagnostics)
+            foreach (var d in result.Diagnostics.Concat(BiasCheck.Check(type, spec, map)))
             {
                 var properties = d.Properties.Count == 0
                     ? ImmutableDictionary<string, string?>.Empty

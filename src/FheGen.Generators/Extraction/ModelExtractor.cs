@@ -42,7 +42,7 @@ namespace FheGen.Generators.Extraction
             bool budgetExplicit = false, sawModel = false, pErrorExplicit = false;
             double? globalPError = null;
             SyntaxTree? attributeTree = null;
-            var layers = new List<(string Name, int Outputs, ActivationKind Activation, double? Min, double? Max, string? Bias, int? Budget, AttributeData Data)>();
+            var layers = new List<(string Name, int Outputs, ActivationKind Activation, double? Min, double? Max, string? Bias, bool NoBias, int? Budget, AttributeData Data)>();
             var quantize = new List<QuantizeSetting>();
             var prune = new List<PruneSetting>();
             var round = new List<RoundSetting>();
@@ -90,6 +90,7 @@ namespace FheGen.Generators.Extraction
                             named.ContainsKey("OutputMin") ? Get(named, "OutputMin", 0.0) : (double?)null,
                             named.ContainsKey("OutputMax") ? Get(named, "OutputMax", 0.0) : (double?)null,
                             named.TryGetValue("Bias", out var b) ? b.Value as string : null,
+                            GetOpt<bool>(named, "NoBias") == true,
                             // 0 is the attribute's "use the model's budget"; any other value is validated.
                             GetOpt<int>(named, "PbsBudgetBits") is int lb && lb != 0 ? lb : (int?)null,
                             attribute));
@@ -127,7 +128,8 @@ namespace FheGen.Generators.Extraction
                 var l = layers[i];
                 var (wStatus, wValues, wSpan, wSymbol) = ReadMember(type, l.Name, compilation, ct);
                 string biasName = l.Bias ?? l.Name + "Bias";
-                var (bStatus, bValues, bSpan, bSymbol) = string.IsNullOrEmpty(l.Name) && l.Bias is null
+                // NoBias (without an explicit Bias, which the analyzer reports as a contradiction): zero bias, nothing read.
+                var (bStatus, bValues, bSpan, bSymbol) = (string.IsNullOrEmpty(l.Name) || l.NoBias) && l.Bias is null
                     ? (MemberStatus.Missing, EquatableArray<float>.Empty, false, null)
                     : ReadMember(type, biasName, compilation, ct);
                 map?.SetMember(TargetKind.Weights, i, wSymbol);

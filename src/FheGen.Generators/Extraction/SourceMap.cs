@@ -28,6 +28,9 @@ namespace FheGen.Generators.Extraction
 
         public void SetModelType(Location location) => _modelType ??= location;
 
+        /// <summary>The attribute data of a target, if it is an attribute.</summary>
+        public AttributeData? Attribute(TargetKind kind, int index) => _attributes.TryGetValue((kind, index), out var a) ? a : null;
+
         /// <summary>The attribute syntax for a target, if it is an attribute.</summary>
         public AttributeSyntax? AttributeSyntax(TargetKind kind, int index)
             => _attributes.TryGetValue((kind, index), out var a) ? a.ApplicationSyntaxReference?.GetSyntax() as AttributeSyntax : null;

@@ -5,7 +5,8 @@ namespace FheGen
     /// <summary>
     /// Declares a fully connected layer. Layers run in declaration order; the weights live in the static
     /// field (or property) named <c>field</c>, row-major <c>[outputs, inputs]</c>, and the bias in
-    /// <c>field + "Bias"</c> unless <see cref="Bias"/> names another member.
+    /// <c>field + "Bias"</c> unless <see cref="Bias"/> names another member. A layer without bias says so with
+    /// <see cref="NoBias"/>; a missing default bias member is otherwise warned about (FHE0007).
     /// </summary>
     [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
     public sealed class DenseAttribute : Attribute
@@ -40,7 +41,17 @@ namespace FheGen
         /// </summary>
         public int PbsBudgetBits { get; set; }
 
-        /// <summary>Name of the bias member; default <c>Field + "Bias"</c>. A missing default bias means zero bias.</summary>
+        /// <summary>
+        /// Name of the bias member; default <c>Field + "Bias"</c>. A named member must exist (FHE0004); a missing default
+        /// member means zero bias and is warned about (FHE0007, with "did you mean" for a close name) unless
+        /// <see cref="NoBias"/> is set.
+        /// </summary>
         public string? Bias { get; set; }
+
+        /// <summary>
+        /// Declares that the layer has no bias (zero), so no bias member is read and none is expected. Contradicts
+        /// <see cref="Bias"/> (FHE0003); a member with the default bias name is then ignored (FHE0007).
+        /// </summary>
+        public bool NoBias { get; set; }
     }
 }

@@ -12,8 +12,10 @@ namespace FheGen.Generators.Tests.Analyzers
     {
         private static readonly string Budget8Message =
             "layer 'Hidden': accumulator range [0, 420] needs 9 bits; budget is 8 bits. Fits with: " +
-            "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 1 LSB; " + CostText.RoundingNote(CostText.Lookup(9), 9, 1, 8) + "); [Prune(\"Hidden\", MaxActiveInputs = 2)] (weight-independent rule: 1); " +
-            "WeightBits = 3; InputBits = 3";
+            "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 1 LSB; " + CostText.RoundingNote(CostText.Lookup(9), 9, 1, 8) + "); " +
+            "[Quantize(\"Hidden\", WeightBits = 3)] (keeps 3 of 4 weight bits" + CostText.Ratio(CostText.Lookup(8), CostText.Lookup(9)) + "); " +
+            "[FheModel(InputBits = 3)] (keeps 3 of 4 input bits" + CostText.Ratio(CostText.Lookup(8), CostText.Lookup(9)) + "). " +
+            CostText.NotOffered + "[Prune(\"Hidden\", MaxActiveInputs = 2)] keeps 50 % of |w| mass";
 
         private static string WithModelArguments(string arguments)
             => OverBudgetTests.AllOnes.Replace("[FheModel(Inputs = 4, InputBits = 4)]", "[{|#2:FheModel(Inputs = 4, InputBits = 4" + arguments + ")|}]");
@@ -24,11 +26,11 @@ namespace FheGen.Generators.Tests.Analyzers
                 Warning("FHE0001", 0,
                     "layer 'Hidden': accumulator range [0, 420] needs 9 bits; budget is 6 bits. Fits with: " +
                     // round(420 / 8) = 53 < 64.
-                    "[RoundAccumulator(\"Hidden\", Bits = 6)] (removes 3 LSBs; " + CostText.RoundingNote(CostText.Lookup(9), 9, 3, 6) + "); " +
+                    "[RoundAccumulator(\"Hidden\", Bits = 6)] (removes 3 LSBs; " + CostText.RoundingNote(CostText.Lookup(9), 9, 3, 6) + "). " +
                     // one input is 7 * 15 = 105 > 63; rule floor(63 / 225) = 0.
-                    "no MaxActiveInputs fits (even one input per neuron needs more than 6 bits); " +
-                    // 2-bit weights: 4 * 1 * 15 = 60; 1-bit inputs: 4 * 7 * 1 = 28 (2 bits: 84).
-                    "WeightBits = 2; InputBits = 1"));
+                    CostText.NotOffered + "no MaxActiveInputs fits (even one input per neuron needs more than 6 bits); " +
+                    // 2-bit weights: 4 * 1 * 15 = 60; 1-bit inputs: 4 * 7 * 1 = 28 (2 bits: 84). Both fit, neither keeps enough.
+                    "[Quantize(\"Hidden\", WeightBits = 2)] keeps 2 of 4 weight bits; [FheModel(InputBits = 1)] keeps 1 of 4 input bits"));
 
         [Fact]
         public Task ProjectBudget_RaisesTheBudget()

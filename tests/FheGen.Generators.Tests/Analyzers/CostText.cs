@@ -25,6 +25,16 @@ namespace FheGen.Generators.Tests.Analyzers
             => $"est. {CostModel.FormatLatency(nowMs)} -> {CostModel.FormatLatency(Exact(accumulatorBits, lsbs, tluBits))} per neuron, " +
                $"{CostModel.FormatLatency(CostModel.PbsLatencyMs(tluBits, DefaultPError))} with Method = Rounding.Approximate";
 
+        /// <summary>A remedy's cost against the layer as it stands: "; est. latency x0.3" (three decimals under 0.1).</summary>
+        public static string Ratio(double afterMs, double nowMs)
+        {
+            double r = afterMs / nowMs;
+            return "; est. latency x" + r.ToString(r >= 0.095 ? "0.0" : "0.00#", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>The "Not offered" sentence's head, with the thresholds BudgetAdvisor documents.</summary>
+        public const string NotOffered = "Not offered (they keep less than 80 % of |w| mass or 75 % of the bits): ";
+
         /// <summary>FHE0006's estimate: "est. TOTAL on one core".</summary>
         public static string Summary(double layerMs) => $"est. {CostModel.FormatLatency(layerMs)} on one core";
     }

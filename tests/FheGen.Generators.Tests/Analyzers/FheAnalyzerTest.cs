@@ -20,8 +20,9 @@ namespace FheGen.Generators.Tests.Analyzers
     /// <summary>
     /// Microsoft.CodeAnalysis.Testing harness for <see cref="FheModelAnalyzer"/>, fully offline: the reference
     /// assemblies come from Basic.Reference.Assemblies.Net100 (no reference pack is resolved or downloaded), plus the
-    /// FheGen runtime and compiler-core assemblies. FHE0006 summaries are off unless a test turns them on, and so is FHE0008 (feasibility, FeasibilityTests):
-    /// the other tests use small hand-made models whose wide lookups no secure parameter set could encrypt.
+    /// FheGen runtime and compiler-core assemblies. FHE0006 summaries, FHE0007 bias warnings (most test models have
+    /// no bias on purpose) and FHE0008 feasibility (the small hand-made models' wide lookups no secure parameter set
+    /// could encrypt; FeasibilityTests) are off unless a test turns them on.
     /// </summary>
     internal sealed class FheAnalyzerTest : CSharpAnalyzerTest<FheModelAnalyzer, DefaultVerifier>
     {
@@ -34,7 +35,7 @@ namespace FheGen.Generators.Tests.Analyzers
             .Append(MetadataReference.CreateFromFile(typeof(FheGen.Compiler.Pipeline.CircuitCompiler).Assembly.Location))
             .ToArray();
 
-        public FheAnalyzerTest(string source, bool summaries = false, string? globalConfig = null, bool feasibility = false)
+        public FheAnalyzerTest(string source, bool summaries = false, string? globalConfig = null, bool feasibility = false, bool biasWarnings = false)
         {
             ReferenceAssemblies = NoPackages;
             TestState.AdditionalReferences.AddRange(References);
@@ -42,6 +43,7 @@ namespace FheGen.Generators.Tests.Analyzers
             if (globalConfig is not null) TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\n" + globalConfig));
             if (!summaries) DisabledDiagnostics.Add("FHE0006");
             if (!feasibility) DisabledDiagnostics.Add("FHE0008");
+            if (!biasWarnings) DisabledDiagnostics.Add("FHE0007");
         }
 
         protected override CompilationOptions CreateCompilationOptions()

@@ -47,21 +47,21 @@ namespace FheGen.Generators.Tests.Analyzers
             => VerifyAsync(AllOnes, Warning("FHE0001", 0,
                 "layer 'Hidden': accumulator range [0, 420] needs 9 bits; budget is 8 bits. Fits with: " +
                 "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 1 LSB; " + CostText.RoundingNote(CostText.Lookup(9), 9, 1, 8) + "); " +
-                // 2 * 7 * 15 = 210 fits 8 bits, 3 * 105 = 315 does not; DESIGN's weight-independent rule:
-                // floor(255 / ((2^4 - 1) * (2^4 - 1))) = 1.
-                "[Prune(\"Hidden\", MaxActiveInputs = 2)] (weight-independent rule: 1); " +
-                // 3-bit weights: q = 3, 4 * 3 * 15 = 180; 3-bit inputs: 4 * 7 * 7 = 196.
-                "WeightBits = 3; InputBits = 3"));
+                // 3-bit weights: q = 3, 4 * 3 * 15 = 180; 3-bit inputs: 4 * 7 * 7 = 196: 8-bit lookups instead of 9.
+                "[Quantize(\"Hidden\", WeightBits = 3)] (keeps 3 of 4 weight bits" + CostText.Ratio(CostText.Lookup(8), CostText.Lookup(9)) + "); " +
+                "[FheModel(InputBits = 3)] (keeps 3 of 4 input bits" + CostText.Ratio(CostText.Lookup(8), CostText.Lookup(9)) + "). " +
+                // 2 * 7 * 15 = 210 fits 8 bits, 3 * 105 = 315 does not; but two of four equal weights are half the mass.
+                CostText.NotOffered + "[Prune(\"Hidden\", MaxActiveInputs = 2)] keeps 50 % of |w| mass"));
 
         [Fact]
         public Task OverBudget_SignedRange_MatchesHandComputation()
             => VerifyAsync(Signed, Warning("FHE0001", 0,
                 "layer 'Hidden': accumulator range [-2518, 2072] needs 13 bits; budget is 8 bits. Fits with: " +
-                "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 5 LSBs; " + CostText.RoundingNote(CostText.Lookup(13), 13, 5, 8) + "); " +
+                "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 5 LSBs; " + CostText.RoundingNote(CostText.Lookup(13), 13, 5, 8) + "). " +
                 // One input per neuron still leaves row 1 at [669 - 1785, 669] (12 bits): nothing fits.
-                "no MaxActiveInputs fits (even one input per neuron needs more than 8 bits); " +
+                CostText.NotOffered + "no MaxActiveInputs fits (even one input per neuron needs more than 8 bits); " +
                 // 3-bit inputs (scale 2/7): row 1 bias -20, [-69, 57] fits 8 bits; 4-bit inputs give [-148, ...].
-                "InputBits = 3"));
+                "[FheModel(InputBits = 3)] keeps 3 of 8 input bits"));
 
         [Fact]
         public Task OverBudget_LaterLayer_SuggestsActivationBitsOfThePreviousLayer()
@@ -83,11 +83,11 @@ namespace FheGen.Generators.Tests.Analyzers
                 // Second: 4 inputs of 8 bits (0..255) times q = 7: [0, 4 * 7 * 255] = [0, 7140], 13 bits.
                 Warning("FHE0001", 0,
                     "layer 'Second': accumulator range [0, 7140] needs 13 bits; budget is 8 bits. Fits with: " +
-                    "[RoundAccumulator(\"Second\", Bits = 8)] (removes 5 LSBs; " + CostText.RoundingNote(CostText.Lookup(13), 13, 5, 8) + "); " +
+                    "[RoundAccumulator(\"Second\", Bits = 8)] (removes 5 LSBs; " + CostText.RoundingNote(CostText.Lookup(13), 13, 5, 8) + "). " +
                     // k * 7 * 255 <= 255 has no k >= 1; the rule: floor(255 / (15 * 255)) = 0.
-                    "no MaxActiveInputs fits (even one input per neuron needs more than 8 bits); " +
+                    CostText.NotOffered + "no MaxActiveInputs fits (even one input per neuron needs more than 8 bits); " +
                     // 2-bit weights: q = 1, 4 * 255 = 1020 (10 bits): none fits. 4-bit activations: 4 * 7 * 15 = 420; 3-bit: 196.
-                    "ActivationBits = 3 on 'Hidden'"));
+                    "[Quantize(\"Hidden\", ActivationBits = 3)] keeps 3 of 8 activation bits"));
 
         [Fact]
         public Task Rounded_LayerStillOverBudget_SaysSo()
@@ -97,11 +97,11 @@ namespace FheGen.Generators.Tests.Analyzers
                 Warning("FHE0001", 0,
                     "layer 'Hidden': accumulator range [0, 420] needs 9 bits; rounded by 1 LSB, the TLU input still needs 8 bits; budget is 6 bits. Fits with: " +
                     // 420 / 8 = 52.5 -> 53, 6 bits. Now: the declared exact rounding of 1 LSB before an 8-bit lookup.
-                    "[RoundAccumulator(\"Hidden\", Bits = 6)] (removes 3 LSBs; " + CostText.RoundingNote(CostText.Exact(9, 1, 8), 9, 3, 6) + "); " +
+                    "[RoundAccumulator(\"Hidden\", Bits = 6)] (removes 3 LSBs; " + CostText.RoundingNote(CostText.Exact(9, 1, 8), 9, 3, 6) + "). " +
                     // 63 / 105 < 1: no k; rule floor(63 / 225) = 0.
-                    "no MaxActiveInputs fits (even one input per neuron needs more than 6 bits); " +
-                    // 2-bit weights: q = 1, 4 * 15 = 60 <= 63 fits unrounded.
-                    "WeightBits = 2; InputBits = 1"));
+                    CostText.NotOffered + "no MaxActiveInputs fits (even one input per neuron needs more than 6 bits); " +
+                    // 2-bit weights: q = 1, 4 * 15 = 60 <= 63 fits unrounded; so do 1-bit inputs, 4 * 7 = 28.
+                    "[Quantize(\"Hidden\", WeightBits = 2)] keeps 2 of 4 weight bits; [FheModel(InputBits = 1)] keeps 1 of 4 input bits"));
 
         [Fact]
         public Task OverHardLimit_IsAnErrorOnTheDenseAttribute()
@@ -123,9 +123,9 @@ namespace FheGen.Generators.Tests.Analyzers
                 // 1024 * 127 * 255 = 33162240 < 2^25.
                 Error("FHE0002", 0,
                     "layer 'Hidden': accumulator range [0, 33162240] needs 25 bits; a TLU input wider than 16 bits cannot be bootstrapped. Fits with: " +
-                    "[RoundAccumulator(\"Hidden\", Bits = 16)] (removes 9 LSBs; " + CostText.RoundingNote(double.PositiveInfinity, 25, 9, 16) + "); " +
-                    // 2 * 127 * 255 = 64770 < 65536; rule floor(65535 / (255 * 255)) = 1.
-                    "[Prune(\"Hidden\", MaxActiveInputs = 2)] (weight-independent rule: 1)"));
+                    "[RoundAccumulator(\"Hidden\", Bits = 16)] (removes 9 LSBs; " + CostText.RoundingNote(double.PositiveInfinity, 25, 9, 16) + "). " +
+                    // 2 * 127 * 255 = 64770 < 65536, but 2 of 1024 equal weights are 0.2 % of the mass.
+                    CostText.NotOffered + "[Prune(\"Hidden\", MaxActiveInputs = 2)] keeps 0 % of |w| mass"));
         }
 
         [Fact]
@@ -147,13 +147,17 @@ namespace FheGen.Generators.Tests.Analyzers
                 """,
                 // Output: 1024 inputs of 8 bits times q = 127: 33162240, 25 bits.
                 Error("FHE0002", 0,
-                    "output layer 'Output': accumulator range [0, 33162240] needs 25 bits; a ciphertext holds at most 16 bits"),
+                    "output layer 'Output': accumulator range [0, 33162240] needs 25 bits; a ciphertext holds at most 16 bits. " +
+                    // 2 * 127 * 255 = 64770 fits, with 2 of 1024 weights; 2-bit weights give 1024 * 255 (18 bits); no
+                    // activation width fits (1024 * 127 > 65535 already at 1 bit).
+                    "No remedy that fits keeps enough of the model. " + CostText.NotOffered + "[Prune(\"Output\", MaxActiveInputs = 2)] keeps 0 % of |w| mass"),
                 // Hidden: 2 inputs of 4 bits, q = 127: [0, 2 * 127 * 15] = [0, 3810], 12 bits. One input alone is
                 // 127 * 15 = 1905 (11 bits), so no pruning fits; the bias is zero here, though the text blames it.
                 Warning("FHE0001", 1,
                     "layer 'Hidden': accumulator range [0, 3810] needs 12 bits; budget is 8 bits. Fits with: " +
-                    "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 4 LSBs; " + CostText.RoundingNote(CostText.Lookup(12), 12, 4, 8) + "); no MaxActiveInputs fits (even one input per neuron needs more than 8 bits); " +
-                    "WeightBits = 4; InputBits = 1"));
+                    "[RoundAccumulator(\"Hidden\", Bits = 8)] (removes 4 LSBs; " + CostText.RoundingNote(CostText.Lookup(12), 12, 4, 8) + "). " +
+                    CostText.NotOffered + "no MaxActiveInputs fits (even one input per neuron needs more than 8 bits); " +
+                    "[Quantize(\"Hidden\", WeightBits = 4)] keeps 4 of 8 weight bits; [FheModel(InputBits = 1)] keeps 1 of 4 input bits"));
         }
 
         [Fact]

@@ -28,10 +28,10 @@ namespace FheGen.Generators.Tests.Analyzers
                 foreach (var d in (await AnalyzeAsync(RandomModel.Create(seed).Source())).Where(d => d.Id == "FHE0001"))
                 {
                     var message = d.GetMessage(CultureInfo.InvariantCulture);
-                    if (d.Properties.ContainsKey("MaxActiveInputs")) withPrune++; else withoutPrune++;
-                    if (message.Contains("; WeightBits = ")) weightBits++;
-                    if (message.Contains("; InputBits = ")) inputBits++;
-                    if (message.Contains("; ActivationBits = ")) activationBits++;
+                    if (message.Contains("[Prune(")) withPrune++; else withoutPrune++;
+                    if (message.Contains(", WeightBits = ")) weightBits++;
+                    if (message.Contains("[FheModel(InputBits = ")) inputBits++;
+                    if (message.Contains(", ActivationBits = ")) activationBits++;
                 }
             }
             Assert.True(withPrune > 0 && withoutPrune > 0 && weightBits > 0 && inputBits > 0 && activationBits > 0,
@@ -63,10 +63,18 @@ namespace FheGen.Generators.Tests.Analyzers
                 int inputBits = index == 0 ? model.InputBits : model.ActivationBits;
                 long rule = ((1L << model.Budget) - 1) / (((1L << model.WeightBits) - 1) * ((1L << inputBits) - 1));
 
-                if (warning.Properties.TryGetValue("MaxActiveInputs", out var kText) && kText is not null)
+                var prune = Regex.Match(message, $@"\[Prune\(""{layer}"", MaxActiveInputs = (\d+)\)\]");
+                if (prune.Success)
                 {
-                    int k = int.Parse(kText, CultureInfo.InvariantCulture);
-                    Assert.Contains($"[Prune(\"{layer}\", MaxActiveInputs = {k})] (weight-independent rule: {rule})", message);
+                    int k = int.Parse(prune.Groups[1].Value, CultureInfo.InvariantCulture);
+                    // Offered (with a code fix) exactly when the kept weights carry 80 % of the layer's |w|.
+                    double mass = KeptMass(model.Layers[index].Weights, model.InputsOf(index), k);
+                    bool offered = mass >= 0.80;
+                    Assert.Equal(offered ? kText(k) : null, warning.Properties.TryGetValue("MaxActiveInputs", out var p) ? p : null);
+                    Assert.Contains(offered
+                        ? $"[Prune(\"{layer}\", MaxActiveInputs = {k})] (keeps {Math.Floor(mass * 100 + 1e-9)} % of |w| mass"
+                        : $"[Prune(\"{layer}\", MaxActiveInputs = {k})] keeps {Math.Floor(mass * 100 + 1e-9)} % of |w| mass", message);
+                    if (offered) Assert.Contains($"weight-independent rule: {rule})", message);
                     // The rule ignores the bias (and the input offset folded into it): only without them is it a lower bound.
                     if (model.Layers[index].Bias is null && (index > 0 || model.InputMin == 0))
                     {
@@ -81,29 +89,51 @@ namespace FheGen.Generators.Tests.Analyzers
                 else
                 {
                     Assert.Contains("no MaxActiveInputs fits", message);
+                    Assert.False(warning.Properties.ContainsKey("MaxActiveInputs"));
                     Assert.Equal(0, rule);
                     await AssertFits(model, layer, $"[Prune(\"{layer}\", MaxActiveInputs = 1)]", fits: false);
                 }
 
-                var weightBits = Regex.Match(message, @"; WeightBits = (\d+)");
+                var weightBits = Regex.Match(message, $@"\[Quantize\(""{layer}"", WeightBits = (\d+)\)\]");
                 if (weightBits.Success)
                 {
                     int w = int.Parse(weightBits.Groups[1].Value, CultureInfo.InvariantCulture);
                     Assert.InRange(w, 2, model.WeightBits - 1);
+                    Assert.Equal(w >= 0.75 * model.WeightBits ? kText(w) : null, warning.Properties.TryGetValue("WeightBits", out var p) ? p : null);
                     await AssertFits(model, layer, $"[Quantize(\"{layer}\", WeightBits = {w})]", fits: true);
                     if (w + 1 < model.WeightBits) await AssertFits(model, layer, $"[Quantize(\"{layer}\", WeightBits = {w + 1})]", fits: false);
                 }
+                else
+                {
+                    Assert.False(warning.Properties.ContainsKey("WeightBits"));
+                }
 
-                var narrower = Regex.Match(message, index == 0 ? @"; InputBits = (\d+)" : @"; ActivationBits = (\d+) on '(\w+)'");
+                var narrower = Regex.Match(message, index == 0 ? @"\[FheModel\(InputBits = (\d+)\)\]" : @"\[Quantize\(""(\w+)"", ActivationBits = (\d+)\)\]");
                 if (narrower.Success)
                 {
-                    int a = int.Parse(narrower.Groups[1].Value, CultureInfo.InvariantCulture);
+                    int a = int.Parse(narrower.Groups[index == 0 ? 1 : 2].Value, CultureInfo.InvariantCulture);
                     Assert.InRange(a, 1, inputBits - 1);
-                    if (index > 0) Assert.Equal(model.Layers[index - 1].Name, narrower.Groups[2].Value);
+                    Assert.Contains($" keeps {a} of {inputBits} {(index == 0 ? "input" : "activation")} bits", message);
+                    if (index > 0) Assert.Equal(model.Layers[index - 1].Name, narrower.Groups[1].Value);
                     await AssertFits(model, layer, index == 0 ? null : $"[Quantize(\"{model.Layers[index - 1].Name}\", ActivationBits = {a})]",
                         fits: true, inputBits: index == 0 ? a : null);
                 }
             }
+        }
+
+        private static string kText(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>The share of |w| the k largest weights of each row keep (ties to the lower index), computed here independently.</summary>
+        private static double KeptMass(float[] weights, int inputs, int k)
+        {
+            double total = 0, kept = 0;
+            for (int row = 0; row < weights.Length / inputs; row++)
+            {
+                var magnitudes = Enumerable.Range(0, inputs).Select(i => (double)Math.Abs(weights[row * inputs + i])).ToArray();
+                total += magnitudes.Sum();
+                kept += Enumerable.Range(0, inputs).OrderByDescending(i => magnitudes[i]).ThenBy(i => i).Take(k).Sum(i => magnitudes[i]);
+            }
+            return total > 0 ? kept / total : 1;
         }
 
         /// <summary>The message's range and bit count agree with each other (Concrete's Integer.that_can_represent).</summary>
