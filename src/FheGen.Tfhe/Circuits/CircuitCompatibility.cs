@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Circuits;
 

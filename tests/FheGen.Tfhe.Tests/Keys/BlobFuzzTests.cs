@@ -9,7 +9,7 @@ using System.Text.RegularExpressions;
 using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Tests.Circuits;
 using Xunit.Abstractions;
 

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using FheGen.Tfhe.Keys;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Tests.Keys;
 

@@ -8,7 +8,7 @@ using System.Text;
 using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Tfhe.Parameters;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Tests.Circuits;
 
 namespace FheGen.Tfhe.Tests.Keys;
