@@ -89,45 +89,37 @@ namespace FheGen.CodeFixes
             foreach (var diagnostic in context.Diagnostics)
             {
                 var document = context.Document;
-                if (TryCreateFix(root, diagnostic, FheGenAttribute.RoundAccumulator) is { } round)
+                foreach (var (attribute, key) in Fixes)
                 {
-                    context.RegisterCodeFix(CodeAction.Create(
-                        diagnostic.Id == OverBudgetId ? $"Round '{round.Layer}' to the budget" : $"Round '{round.Layer}' to {round.Value.ToString(CultureInfo.InvariantCulture)} bits",
-                        ct => ApplyAsync(document, round, ct),
-                        RoundEquivalenceKey), diagnostic);
-                }
-                if (TryCreateFix(root, diagnostic, FheGenAttribute.Prune) is { } prune)
-                {
-                    context.RegisterCodeFix(CodeAction.Create(
-                        $"Prune '{prune.Layer}' to {prune.Value.ToString(CultureInfo.InvariantCulture)} active inputs",
-                        ct => ApplyAsync(document, prune, ct),
-                        PruneEquivalenceKey), diagnostic);
-                }
-                if (TryCreateFix(root, diagnostic, FheGenAttribute.Quantize) is { } quantize)
-                {
-                    context.RegisterCodeFix(CodeAction.Create(
-                        $"Quantize '{quantize.Layer}' to {quantize.Value.ToString(CultureInfo.InvariantCulture)} weight bits",
-                        ct => ApplyAsync(document, quantize, ct),
-                        WeightBitsEquivalenceKey), diagnostic);
-                }
-                if (TryCreateFix(root, diagnostic, FheGenAttribute.ModelInputBits) is { } inputs)
-                {
-                    context.RegisterCodeFix(CodeAction.Create(
-                        $"Quantize the model's inputs to {inputs.Value.ToString(CultureInfo.InvariantCulture)} bits",
-                        ct => ApplyAsync(document, inputs, ct),
-                        InputBitsEquivalenceKey), diagnostic);
-                }
-                if (TryCreateFix(root, diagnostic, FheGenAttribute.QuantizeActivation) is { } activation)
-                {
-                    context.RegisterCodeFix(CodeAction.Create(
-                        $"Quantize '{activation.Layer}' to {activation.Value.ToString(CultureInfo.InvariantCulture)} activation bits",
-                        ct => ApplyAsync(document, activation, ct),
-                        ActivationBitsEquivalenceKey), diagnostic);
+                    if (TryCreateFix(root, diagnostic, attribute) is not { } fix) continue;
+                    context.RegisterCodeFix(CodeAction.Create(Title(fix, diagnostic.Id), ct => ApplyAsync(document, fix, ct), key), diagnostic);
                 }
             }
         }
 
         /// <summary>The fix of one kind a diagnostic supports, or null when its properties do not allow one.</summary>
+        // Offered in this order; the equivalence keys are what Fix All groups by.
+        private static readonly (FheGenAttribute Attribute, string Key)[] Fixes =
+        {
+            (FheGenAttribute.RoundAccumulator, RoundEquivalenceKey),
+            (FheGenAttribute.Prune, PruneEquivalenceKey),
+            (FheGenAttribute.Quantize, WeightBitsEquivalenceKey),
+            (FheGenAttribute.ModelInputBits, InputBitsEquivalenceKey),
+            (FheGenAttribute.QuantizeActivation, ActivationBitsEquivalenceKey),
+        };
+
+        private static string Title(LayerFix fix, string diagnosticId)
+        {
+            string value = fix.Value.ToString(CultureInfo.InvariantCulture);
+            var a = fix.Attribute;
+            if (a == FheGenAttribute.RoundAccumulator)
+                return diagnosticId == OverBudgetId ? $"Round '{fix.Layer}' to the budget" : $"Round '{fix.Layer}' to {value} bits";
+            if (a == FheGenAttribute.Prune) return $"Prune '{fix.Layer}' to {value} active inputs";
+            if (a == FheGenAttribute.Quantize) return $"Quantize '{fix.Layer}' to {value} weight bits";
+            if (a == FheGenAttribute.ModelInputBits) return $"Quantize the model's inputs to {value} bits";
+            return $"Quantize '{fix.Layer}' to {value} activation bits";
+        }
+
         internal static LayerFix? TryCreateFix(SyntaxNode root, Diagnostic diagnostic, FheGenAttribute attribute)
         {
             if ((diagnostic.Id != OverBudgetId && diagnostic.Id != OverHardLimitId) || !diagnostic.Location.IsInSource) return null;

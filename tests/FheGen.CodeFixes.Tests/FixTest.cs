@@ -43,6 +43,8 @@ namespace FheGen.CodeFixes.Tests
             FixedState.Sources.Add(fixedSource);
             if (!summaries) DisabledDiagnostics.Add("FHE0006");
             DisabledDiagnostics.Add("FHE0007");
+            // The small test models' wide lookups have no secure parameter set; FeasibilityTests cover FHE0008.
+            DisabledDiagnostics.Add("FHE0008");
             CodeActionValidationMode = CodeActionValidationMode.Full;
         }
 

@@ -38,12 +38,12 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
     private const long UnseekableConstant = 3 << 20;
 
     /// <summary>Insecure and tiny (n = 4, k·N = 256, one level): a server key of a few tens of KiB.</summary>
-    private static readonly TfheParameters FuzzA = new(
+    private static readonly TfheParameters FuzzA = TfheParameters.CreateInsecureForTesting(
         messageBits: 2, carryBits: 0, lweDimension: 4, glweDimension: 1, polynomialSize: 256,
         lweNoiseStdDev: Math.Pow(2, -40), glweNoiseStdDev: Math.Pow(2, -50),
         pbsBaseLog: 20, pbsLevel: 1, ksBaseLog: 8, ksLevel: 1);
 
-    private static readonly TfheParameters FuzzB = new(
+    private static readonly TfheParameters FuzzB = TfheParameters.CreateInsecureForTesting(
         messageBits: 1, carryBits: 0, lweDimension: 6, glweDimension: 1, polynomialSize: 256,
         lweNoiseStdDev: Math.Pow(2, -41), glweNoiseStdDev: Math.Pow(2, -50),
         pbsBaseLog: 16, pbsLevel: 1, ksBaseLog: 6, ksLevel: 2);
@@ -89,7 +89,7 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
         foreach (var kind in kinds)
         {
             kind.Read(new MemoryStream(kind.Valid)); // the valid blob loads, and one-time costs (JIT, Id regex) are paid here
-            kind.Read(new UnseekableStream(kind.Valid));
+            kind.Read(new HostileInputTests.ForwardOnlyStream(kind.Valid));
             perKind[kind.Name] = (0, 0);
         }
 
@@ -100,7 +100,7 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
             var rng = new Random(seed);
             byte[] blob = Mutate(kind.Valid, rng, out string mutation);
             bool seekable = rng.Next(2) == 0;
-            Stream stream = seekable ? new MemoryStream(blob, writable: false) : new UnseekableStream(blob);
+            Stream stream = seekable ? new MemoryStream(blob, writable: false) : new HostileInputTests.ForwardOnlyStream(blob);
             string where = $"{kind.Name}, seed {seed} (FHEGEN_FUZZ_SEED={baseSeed}, attempt {attempt}), {mutation}, {blob.Length} bytes, {(seekable ? "seekable" : "unseekable")} stream";
             long before = GC.GetAllocatedBytesForCurrentThread();
             try
@@ -548,44 +548,5 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
         var b = new byte[count];
         rng.NextBytes(b);
         return b;
-    }
-
-    /// <summary>A read-only stream that cannot seek or tell its length: the reader must not rely on either.</summary>
-    private sealed class UnseekableStream(byte[] data) : Stream
-    {
-        private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            // Short reads on purpose: at most 4 KiB at a time, as a socket might deliver.
-            int n = Math.Min(Math.Min(buffer.Length, 4096), data.Length - _position);
-            data.AsSpan(_position, n).CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-
-        public override void Flush() { }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

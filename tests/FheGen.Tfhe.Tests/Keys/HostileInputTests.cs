@@ -20,7 +20,7 @@ namespace FheGen.Tfhe.Tests.Keys;
 /// </summary>
 public sealed class HostileInputTests(KeysFixture fixture) : IClassFixture<KeysFixture>
 {
-    private static TfheParameters Set(int n, int k, int bigN) => new(
+    private static TfheParameters Set(int n, int k, int bigN) => TfheParameters.CreateInsecureForTesting(
         messageBits: 2, carryBits: 0, lweDimension: n, glweDimension: k, polynomialSize: bigN,
         lweNoiseStdDev: Math.Pow(2, -40), glweNoiseStdDev: Math.Pow(2, -50),
         pbsBaseLog: 20, pbsLevel: 1, ksBaseLog: 8, ksLevel: 1);
@@ -213,10 +213,10 @@ public sealed class HostileInputTests(KeysFixture fixture) : IClassFixture<KeysF
     }
 
     /// <summary>The same set with another LWE noise: same shape, another Id.</summary>
-    internal static TfheParameters Altered(TfheParameters p) => new(p.MessageBits, p.CarryBits, p.LweDimension, p.GlweDimension, p.PolynomialSize,
+    internal static TfheParameters Altered(TfheParameters p) => TfheParameters.CreateInsecureForTesting(p.MessageBits, p.CarryBits, p.LweDimension, p.GlweDimension, p.PolynomialSize,
         p.LweNoiseStdDev * 2, p.GlweNoiseStdDev, p.PbsBaseLog, p.PbsLevel, p.KsBaseLog, p.KsLevel);
 
-    /// <summary>A stream that cannot seek or tell its length.</summary>
+    /// <summary>A stream that cannot seek or tell its length, and delivers short reads as a socket might.</summary>
     internal sealed class ForwardOnlyStream(byte[] data) : Stream
     {
         private int _position;
@@ -239,7 +239,7 @@ public sealed class HostileInputTests(KeysFixture fixture) : IClassFixture<KeysF
 
         public override int Read(Span<byte> buffer)
         {
-            int n = Math.Min(buffer.Length, data.Length - _position);
+            int n = Math.Min(Math.Min(buffer.Length, 4096), data.Length - _position);
             data.AsSpan(_position, n).CopyTo(buffer);
             _position += n;
             return n;
