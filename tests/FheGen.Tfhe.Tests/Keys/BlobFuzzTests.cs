@@ -359,7 +359,7 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
         Set(1 << 20, 1, 256), Set(700, 2, 32768, pbsLevel: 4),
     };
 
-    private static TfheParameters Set(int n, int k, int bigN, int pbsLevel = 1, int ksLevel = 1, int ksBaseLog = 8) => new(
+    private static TfheParameters Set(int n, int k, int bigN, int pbsLevel = 1, int ksLevel = 1, int ksBaseLog = 8) => TfheParameters.CreateInsecureForTesting(
         messageBits: 2, carryBits: 0, lweDimension: n, glweDimension: k, polynomialSize: bigN,
         lweNoiseStdDev: Math.Pow(2, -40), glweNoiseStdDev: Math.Pow(2, -50),
         pbsBaseLog: 10, pbsLevel: pbsLevel, ksBaseLog: ksBaseLog, ksLevel: ksLevel);
