@@ -114,6 +114,21 @@ namespace FheGen.Compiler.Tests
             Assert.Equal(global, CircuitPlan.PerTluPError(global, 1));
         }
 
+        [Theory]
+        [InlineData(1e-12, 1000)]
+        [InlineData(1e-300, 7)]
+        [InlineData(0.2, 3)]
+        [InlineData(0.01, 1)]
+        public void Global_p_error_for_a_per_tlu_share_is_the_smallest_that_reaches_it(double perTlu, int pbs)
+        {
+            double global = CircuitPlan.GlobalPErrorFor(perTlu, pbs);
+            Assert.True(CircuitPlan.PerTluPError(global, pbs) >= perTlu);
+            // Smallest: a hair less no longer reaches the share; and it is the closed form 1 - (1-p)^N.
+            Assert.True(CircuitPlan.PerTluPError(global * (1 - 1e-9), pbs) < perTlu);
+            double expected = perTlu < 1e-6 ? perTlu * pbs : 1 - Math.Pow(1 - perTlu, pbs);
+            Assert.Equal(expected, global, expected * 1e-9);
+        }
+
         [Fact]
         public void Stating_both_p_errors_is_an_error_and_global_must_be_a_probability()
         {

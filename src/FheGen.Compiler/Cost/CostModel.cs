@@ -299,8 +299,14 @@ namespace FheGen.Compiler.Cost
         public static RoundingCostKind DefaultRounding(LayerPlan layer)
         {
             if (layer is null) throw new ArgumentNullException(nameof(layer));
-            if (layer.RoundedBits <= 0) return RoundingCostKind.None;
-            return layer.RoundingMethod == RoundingKind.Approximate ? RoundingCostKind.Approximate : RoundingCostKind.Exact;
+            return RoundingCharge(layer.RoundedBits, layer.RoundingMethod);
+        }
+
+        /// <summary>The rounding charge of a layer that removes <paramref name="roundedBits"/> bits by <paramref name="method"/>.</summary>
+        public static RoundingCostKind RoundingCharge(int roundedBits, RoundingKind method)
+        {
+            if (roundedBits <= 0) return RoundingCostKind.None;
+            return method == RoundingKind.Approximate ? RoundingCostKind.Approximate : RoundingCostKind.Exact;
         }
 
         /// <summary>

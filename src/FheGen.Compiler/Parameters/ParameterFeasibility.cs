@@ -73,7 +73,7 @@ public static class ParameterFeasibility
                 withMinimum ? MinimumLog2PError(constraints, DefaultLog2PError, atDefault, space) : null);
         }
 
-        double log2 = Numerics.Log2(p);
+        double log2 = ParameterSelector.Log2PError(p);
         var search = Search(constraints, log2, space);
         if (search.Parameters is { } set)
             return new FeasibilityVerdict(true, log2, set, null, null);
@@ -138,7 +138,7 @@ public static class ParameterFeasibility
         if (spec.GlobalPError is null)
             return "PError >= " + perLookup.ToString("G2", CultureInfo.InvariantCulture) + " (" + FormatLog2(minimumLog2) + ")";
         // The model states the whole circuit's probability: the smallest GlobalPError whose per-lookup share reaches it.
-        double global = RoundUp(GlobalFor(Math.Pow(2, minimumLog2), plan.TotalPbsCount));
+        double global = RoundUp(CircuitPlan.GlobalPErrorFor(Math.Pow(2, minimumLog2), plan.TotalPbsCount));
         return "GlobalPError >= " + global.ToString("G2", CultureInfo.InvariantCulture) + " (" + FormatLog2(minimumLog2) + " per lookup)";
     }
 
@@ -258,21 +258,6 @@ public static class ParameterFeasibility
         // Printing with "G2" must not fall below the value either.
         double printed = double.Parse(rounded.ToString("G2", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
         return printed >= value ? printed : rounded + scale;
-    }
-
-    /// <summary>The smallest global p_error whose per-lookup share over <paramref name="pbsCount"/> bootstrappings is at least <paramref name="perLookup"/>.</summary>
-    private static double GlobalFor(double perLookup, int pbsCount)
-    {
-        if (pbsCount <= 1) return perLookup;
-        double lo = perLookup, hi = 1;
-        for (int i = 0; i < 200 && hi - lo > lo * 1e-12; i++)
-        {
-            double mid = lo + (hi - lo) / 2;
-            if (CircuitPlan.PerTluPError(mid, pbsCount) >= perLookup) hi = mid;
-            else lo = mid;
-        }
-
-        return hi;
     }
 
     private static string FormatLog2(double log2)

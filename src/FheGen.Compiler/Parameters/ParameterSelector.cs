@@ -95,8 +95,14 @@ public static partial class ParameterSelector
     {
         if (!(pError > 0 && pError < 1))
             throw new ArgumentOutOfRangeException(nameof(pError), pError, "p_error must be in (0, 1).");
-        return SelectForLog2PError(precisionBits, Numerics.Log2(pError), nu, space);
+        return SelectForLog2PError(precisionBits, Log2PError(pError), nu, space);
     }
+
+    /// <summary>
+    /// log2 of a p_error as every selection takes it. The analyzer's feasibility check and <c>CircuitEncoding.Create</c>
+    /// both convert through here, so they search for the very same target.
+    /// </summary>
+    public static double Log2PError(double pError) => Numerics.Log2(pError);
 
     /// <summary>As <see cref="Select"/>, with the target given as log2 p_error (e.g. -40), so targets below 2^-1074 work too.</summary>
     public static ParameterSelection SelectForLog2PError(int precisionBits, double log2PError, double nu = 1, ParameterSearchSpace? space = null)
@@ -247,29 +253,28 @@ public static partial class ParameterSelector
                                 break; // cost grows with n: nothing further along can win
 
                             double br = n * vep;
-                            // The blind-rotation and fresh terms alone bound each read's ratio from below, and grow with n:
+                            double through = kN * ksVar[lks][i] + NoiseModel.ModulusSwitchVariance(n, bigN);
+                            // Slack of the tightest read, as a variance ratio: at most 1 when every read is met. The
+                            // blind-rotation and fresh terms alone bound each read's ratio from below and grow with n:
                             // once that bound fails every read's allowance and cannot beat the closest candidate so far,
                             // no larger n can be feasible or closer (an exact cut, it changes no result).
-                            double bound = 0;
-                            foreach (var read in reads)
-                                bound = Math.Max(bound, (read.BlindRotationWeight * br + read.FreshWeight * fresh) / read.MaxVariance);
-                            if (bound > 1 && bound >= minSlack)
-                                break;
-
-                            double through = kN * ksVar[lks][i] + NoiseModel.ModulusSwitchVariance(n, bigN);
-                            // Slack of the tightest read, as a variance ratio: at most 1 when every read is met.
-                            double v = 0;
+                            double v = 0, bound = 0;
                             int tightest = 0;
                             for (int ri = 0; ri < reads.Length; ri++)
                             {
                                 var read = reads[ri];
-                                double ratio = (read.BlindRotationWeight * br + read.FreshWeight * fresh + (read.ThroughBootstrap ? through : 0)) / read.MaxVariance;
+                                double growing = read.BlindRotationWeight * br + read.FreshWeight * fresh;
+                                bound = Math.Max(bound, growing / read.MaxVariance);
+                                double ratio = (growing + (read.ThroughBootstrap ? through : 0)) / read.MaxVariance;
                                 if (ratio > v)
                                 {
                                     v = ratio;
                                     tightest = ri;
                                 }
                             }
+
+                            if (bound > 1 && bound >= minSlack)
+                                break;
 
                             if (v < minSlack)
                             {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using FheGen.Compiler.Bounds;
 using FheGen.Compiler.Diagnostics;
 using FheGen.Compiler.Model;
@@ -160,19 +161,7 @@ namespace FheGen.Compiler.Pipeline
             // Rounding first; the others by what they keep, most first (stable: pruning, weights, inputs on ties).
             var ordered = new List<string>();
             if (roundText is not null) ordered.Add(roundText);
-            var byKept = new List<(double Kept, string Text)>(offered);
-            for (int i = 1; i < byKept.Count; i++)
-            {
-                var item = byKept[i];
-                int j = i - 1;
-                while (j >= 0 && byKept[j].Kept < item.Kept)
-                {
-                    byKept[j + 1] = byKept[j];
-                    j--;
-                }
-                byKept[j + 1] = item;
-            }
-            foreach (var o in byKept) ordered.Add(o.Text);
+            ordered.AddRange(offered.OrderByDescending(o => o.Kept).Select(o => o.Text)); // OrderBy is stable
 
             string text = ordered.Count > 0
                 ? ". Fits with: " + string.Join("; ", ordered)

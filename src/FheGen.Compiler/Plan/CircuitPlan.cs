@@ -60,6 +60,19 @@ namespace FheGen.Compiler.Plan
         public static double PerTluPError(double globalPError, int pbsCount)
             => pbsCount <= 1 ? globalPError : -Expm1(Log1p(-globalPError) / pbsCount);
 
+        /// <summary>
+        /// The inverse of <see cref="PerTluPError"/>: the smallest global error probability whose per-TLU share over
+        /// <paramref name="pbsCount"/> bootstrappings is at least <paramref name="perTluPError"/>, <c>1 - (1 - p)^N</c>.
+        /// </summary>
+        public static double GlobalPErrorFor(double perTluPError, int pbsCount)
+        {
+            if (pbsCount <= 1) return perTluPError;
+            double g = Math.Min(1, -Expm1(pbsCount * Log1p(-perTluPError)));
+            // The closed form may land an ulp or two low after the round trip; step up until the share is reached.
+            while (g < 1 && PerTluPError(g, pbsCount) < perTluPError) g = Math.Min(1, g * (1 + 1e-15));
+            return g;
+        }
+
         // netstandard2.0 has neither Math.Log1P nor Math.Expm1; these are the classic cancellation-free forms
         // (Goldberg / Kahan), accurate to a few ulps for tiny arguments.
         private static double Log1p(double x)

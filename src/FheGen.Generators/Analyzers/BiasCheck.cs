@@ -25,7 +25,7 @@ namespace FheGen.Generators.Analyzers
             // already a layer's weights or bias.
             var candidates = type.GetMembers()
                 .Where(m => (m is IFieldSymbol || m is IPropertySymbol) && !m.IsImplicitlyDeclared && !used.Contains(m.Name)
-                    && m.DeclaringSyntaxReferences.Any(r => !IsGenerated(r.SyntaxTree.FilePath)))
+                    && m.DeclaringSyntaxReferences.Any(r => !ModelExtractor.IsGeneratedByUs(r.SyntaxTree)))
                 .Select(m => m.Name)
                 .ToList();
             for (int i = 0; i < spec.Layers.Count; i++)
@@ -50,7 +50,5 @@ namespace FheGen.Generators.Analyzers
                 yield return BiasDiagnostics.Missing(i, layer.Name, layer.BiasMember, BiasDiagnostics.Closest(layer.BiasMember, candidates));
             }
         }
-
-        private static bool IsGenerated(string path) => path.EndsWith(".g.cs", System.StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -206,7 +206,8 @@ namespace FheGen.Generators.Extraction
             return found is null ? EquatableArray<string>.Empty : new EquatableArray<string>(found.ToArray());
         }
 
-        private static bool IsGeneratedByUs(SyntaxTree tree)
+        /// <summary>Whether <paramref name="tree"/> is one of this generator's outputs (where its members are declared).</summary>
+        internal static bool IsGeneratedByUs(SyntaxTree tree)
         {
             string path = tree.FilePath.Replace('\\', '/');
             return path.IndexOf("/" + GeneratedDirectory + "/", StringComparison.Ordinal) >= 0 || path.StartsWith(GeneratedDirectory + "/", StringComparison.Ordinal);

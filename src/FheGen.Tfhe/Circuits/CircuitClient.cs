@@ -1,4 +1,5 @@
 using System;
+using FheGen.Circuits;
 using System.Collections.Generic;
 using System.Linq;
 using FheGen.Tfhe.Core;
@@ -30,11 +31,8 @@ public sealed class CircuitClient
     /// <summary>Throws unless <paramref name="keySets"/> are the encoding's parameter sets, in order.</summary>
     internal static void CheckParameters(IReadOnlyList<TfheParameters> keySets, CircuitEncoding encoding, string what, string paramName)
     {
-        bool same = keySets.Count == encoding.KeySets.Count;
-        for (int i = 0; same && i < keySets.Count; i++) same = keySets[i] == encoding.KeySets[i];
-        if (!same)
-            throw new ArgumentException(
-                $"The {what} key is for {string.Join(", ", keySets.Select(p => p.Id))}; the circuit needs {string.Join(", ", encoding.KeySets.Select(p => p.Id))}.", paramName);
+        if (CircuitCompatibility.KeySetMismatch(keySets, encoding) is { } mismatch)
+            throw new ArgumentException($"The {what} key {mismatch}", paramName);
     }
 
     /// <summary>The circuit's encoding.</summary>
@@ -110,13 +108,7 @@ public sealed class CircuitClient
         var plan = Encoding.Plan;
         if (quantized.Length != plan.Inputs)
             throw new ArgumentException($"Expected {plan.Inputs} inputs, got {quantized.Length}.", nameof(quantized));
-        long max = plan.Input.MaxLevel;
-        for (int i = 0; i < quantized.Length; i++)
-        {
-            long x = quantized[i];
-            if (x < 0 || x > max)
-                throw new ArgumentOutOfRangeException(nameof(quantized), x, $"Input {i} is {x}; quantized inputs are in [0, {max}].");
-        }
+        CircuitInputs.ThrowIfOutOfRange(quantized, plan.Input.Bits);
     }
 
     /// <summary>Decrypts the output accumulators into <paramref name="outputs"/> (signed integers, as the clear run gives).</summary>

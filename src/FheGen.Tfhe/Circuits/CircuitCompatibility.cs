@@ -29,11 +29,21 @@ public static class CircuitCompatibility
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(encoding);
+        if (KeySetMismatch(parameters, encoding) is { } mismatch)
+            throw new TfheFormatException("The key " + mismatch);
+    }
+
+    /// <summary>
+    /// Null when <paramref name="parameters"/> are the circuit's key sets, in order; else the rest of the sentence
+    /// "The ... key " that says what differs. Callers choose the exception: a client's own key is an argument error, a
+    /// received one a format error.
+    /// </summary>
+    internal static string? KeySetMismatch(IReadOnlyList<TfheParameters> parameters, CircuitEncoding encoding)
+    {
         bool same = parameters.Count == encoding.KeySets.Count;
         for (int i = 0; same && i < parameters.Count; i++) same = Equals(parameters[i], encoding.KeySets[i]);
-        if (!same)
-            throw new TfheFormatException(
-                $"The key is for {string.Join(", ", parameters.Select(p => p?.Id))}; the circuit needs {string.Join(", ", encoding.KeySets.Select(p => p.Id))}.");
+        return same ? null
+            : $"is for {string.Join(", ", parameters.Select(p => p?.Id))}; the circuit needs {string.Join(", ", encoding.KeySets.Select(p => p.Id))}.";
     }
 
     /// <summary>

@@ -192,7 +192,7 @@ public sealed class CircuitEncoding
     private static CircuitEncoding Build(CircuitPlan plan, double p, ParameterSearchSpace? space, bool setPerWidth, bool inputSet)
     {
         var reads = CircuitReads.Derive(plan, setPerWidth, inputSet);
-        var selection = ParameterSelector.SelectKeySets(reads.Constraints, reads.KeyDescriptions.Count, Math.Log2(p), space);
+        var selection = ParameterSelector.SelectKeySets(reads.Constraints, reads.KeyDescriptions.Count, ParameterSelector.Log2PError(p), space);
         return new CircuitEncoding(plan, reads.StageMessageBits, reads.KeyWidths, reads.KeyDescriptions, reads.StageKeys, reads.Layers, reads.Constraints, selection);
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using FheGen.Compiler.Cost;
+using FheGen.Compiler.Model;
 using FheGen.Compiler.Plan;
 
 namespace FheGen.Circuits
@@ -46,8 +47,7 @@ namespace FheGen.Circuits
             if (double.IsNaN(pError) || pError < 0) throw new ArgumentOutOfRangeException(nameof(pError), pError, "p_error must be a probability.");
             if (IsOutput || PbsCount == 0) return 0;
             if (TluInputBits < 1 || TluInputBits > CostModel.MaxBits) return double.PositiveInfinity;
-            var rounding = RoundedBits <= 0 ? RoundingCostKind.None
-                : RoundingMethod == Rounding.Approximate ? RoundingCostKind.Approximate : RoundingCostKind.Exact;
+            var rounding = CostModel.RoundingCharge(RoundedBits, (RoundingKind)RoundingMethod);
             return PbsCount * CostModel.NeuronLatencyMs(AccumulatorBits, Math.Max(0, RoundedBits), TluInputBits, pError, rounding);
         }
     }
