@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using FheGen.Training;
 
-namespace FheGen.Tests.Training
+namespace FheGen.Training.Tests
 {
     /// <summary>Locates the data sets the training tests use, relative to the test binaries.</summary>
     internal static class TrainingData

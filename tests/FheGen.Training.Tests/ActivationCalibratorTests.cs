@@ -2,7 +2,7 @@ using System;
 using System.Linq;
 using FheGen.Training;
 
-namespace FheGen.Tests.Training
+namespace FheGen.Training.Tests
 {
     public class ActivationCalibratorTests
     {

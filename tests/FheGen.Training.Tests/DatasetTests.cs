@@ -6,7 +6,7 @@ using System.Linq;
 using System.Threading;
 using FheGen.Training;
 
-namespace FheGen.Tests.Training
+namespace FheGen.Training.Tests
 {
     public class DatasetTests
     {

@@ -6,7 +6,7 @@ using System.Threading;
 using FheGen.Training;
 using Xunit.Abstractions;
 
-namespace FheGen.Tests.Training
+namespace FheGen.Training.Tests
 {
     public class MlpTrainerTests
     {
