@@ -120,6 +120,34 @@ namespace FheGen.Compiler.Tests
         }
 
         [Fact]
+        public void Per_channel_row_of_float_noise_is_a_constant_neuron_that_does_not_widen_the_layer()
+        {
+            // Row 1 is a dead neuron after training (weights ~1e-21, bias 0.5): scaled up to full range its bias
+            // would be ~1e21 units and the layer's accumulator 70+ bits. It must quantize to zero instead.
+            var weights = new float[] { 1, -0.5f, 1e-21f, -2e-21f, 0.25f, 0.5f };
+            var spec = SpecBuilder.Create(2).InputBits(3)
+                .Dense("h", 3, weights, new float[] { 0, 0.5f, 0 }, ActivationKind.Relu, 0, 2)
+                .Dense("out", 1, new float[] { 1, 1, 1 }, null, ActivationKind.Identity)
+                .Quantize("h", 4, 4, true)
+                .Build();
+            var h = Compile(spec).Layers[0];
+            Assert.True(h.Neurons[1].IsConstant);
+            Assert.Equal(1.0, h.WeightScales[1]);
+            Assert.False(h.Neurons[0].IsConstant);
+            Assert.False(h.Neurons[2].IsConstant);
+            // The other rows keep their own full-range scales, and the layer is as wide as without the dead row.
+            Assert.Equal(1.0 / 7, h.WeightScales[0]);
+            Assert.Equal(0.5 / 7, h.WeightScales[2]);
+            var withoutDeadRow = Compile(spec with
+            {
+                Layers = EquatableArray.Of(spec.Layers[0] with { Weights = new EquatableArray<float>(new float[] { 1, -0.5f, 0, 0, 0.25f, 0.5f }) }, spec.Layers[1]),
+            }).Layers[0];
+            Assert.Equal(withoutDeadRow.AccumulatorMin, h.AccumulatorMin);
+            Assert.Equal(withoutDeadRow.AccumulatorMax, h.AccumulatorMax);
+            Assert.True(h.AccumulatorBits <= 8, $"{h.AccumulatorBits} bits");
+        }
+
+        [Fact]
         public void Per_channel_layer_has_a_table_per_distinct_scale()
         {
             // Rows 0 and 2 have max |w| = 1, row 1 has 0.25: two distinct scales, two tables.

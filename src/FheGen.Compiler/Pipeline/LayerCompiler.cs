@@ -147,6 +147,9 @@ namespace FheGen.Compiler.Pipeline
             return keep;
         }
 
+        /// <summary>float32's relative resolution, 2^-24: smaller weights are indistinguishable from zero beside the largest.</summary>
+        private const double FloatNoise = 1.0 / (1 << 24);
+
         /// <summary>Per-neuron weight scales (one shared value unless per-channel), from the kept weights.</summary>
         public static double[] WeightScales(IReadOnlyList<float> weights, bool[] keep, int outputs, int inputs, int bits, bool perChannel)
         {
@@ -165,7 +168,11 @@ namespace FheGen.Compiler.Pipeline
             }
             for (int j = 0; j < outputs; j++)
             {
-                scales[j] = WeightQuantizer.ScaleFor(perChannel ? scales[j] : globalMax, bits);
+                // A per-channel row whose largest weight is below float32 resolution relative to the layer's largest
+                // is float noise (a dead neuron after training, weights ~1e-21): scaling it up to full range would
+                // turn its bias into ~1e20 integer units. It quantizes to zero, as it would per-tensor.
+                double rowMax = perChannel ? (scales[j] >= globalMax * FloatNoise ? scales[j] : 0) : globalMax;
+                scales[j] = WeightQuantizer.ScaleFor(rowMax, bits);
             }
             return scales;
         }
