@@ -23,6 +23,8 @@ namespace FheGen.Compiler.Diagnostics
         public const string ReservedName = "FHE0009";
         /// <summary>The project's C# language version is below what the generated code needs (error).</summary>
         public const string LanguageVersionTooLow = "FHE0010";
+        /// <summary>The quantization settings differ from those the weights were trained for (<c>[TrainedWith]</c>; warning).</summary>
+        public const string TrainingMismatch = "FHE0011";
 
         /// <summary>Base of the help links; each ID has a section (anchor) in the README's diagnostics reference.</summary>
         public const string HelpLinkBase = "https://github.com/fhegen/fhegen/blob/main/README.md#";
@@ -62,6 +64,8 @@ namespace FheGen.Compiler.Diagnostics
         Bias,
         /// <summary>A member or type parameter of the model whose name is reserved; index into <c>ModelSpec.ReservedNameConflicts</c>.</summary>
         Member,
+        /// <summary>A <c>[TrainedWith]</c> attribute; index into <c>ModelSpec.Trained</c>.</summary>
+        Trained,
     }
 
     /// <summary>Where a diagnostic belongs.</summary>

@@ -77,6 +77,12 @@ namespace FheGen.Compiler.Model
         /// </summary>
         public EquatableArray<string> ReservedNameConflicts { get; init; } = EquatableArray<string>.Empty;
 
+        /// <summary>
+        /// The quantization settings the weights were trained for (<c>[TrainedWith]</c>, written by quantization-aware
+        /// training), in declaration order; the compiler warns (FHE0011) where the attributes now say otherwise.
+        /// </summary>
+        public EquatableArray<TrainedSetting> Trained { get; init; } = EquatableArray<TrainedSetting>.Empty;
+
         /// <summary>Default bits for weights when no <c>[Quantize]</c> says otherwise.</summary>
         public const int DefaultWeightBits = 4;
 
@@ -170,4 +176,39 @@ namespace FheGen.Compiler.Model
     /// <param name="Min">Smallest activation output.</param>
     /// <param name="Max">Largest activation output.</param>
     public sealed record ActivationRangeSetting(string Layer, double Min, double Max);
+
+    /// <summary>
+    /// A <c>[TrainedWith]</c> attribute: the settings quantization-aware training used for one layer (or, with a null
+    /// <see cref="Layer"/>, for the inputs). Null values were not recorded and are not checked.
+    /// </summary>
+    /// <param name="Layer">Layer name, or null for the model's input quantization.</param>
+    public sealed record TrainedSetting(string? Layer)
+    {
+        /// <summary>Input bits (model record only).</summary>
+        public int? InputBits { get; init; }
+
+        /// <summary>Input minimum (model record only).</summary>
+        public double? InputMin { get; init; }
+
+        /// <summary>Input maximum (model record only).</summary>
+        public double? InputMax { get; init; }
+
+        /// <summary>Weight bits.</summary>
+        public int? WeightBits { get; init; }
+
+        /// <summary>Activation (TLU output) bits; not checked on the output layer, which has no TLU.</summary>
+        public int? ActivationBits { get; init; }
+
+        /// <summary>Per-channel weight scales.</summary>
+        public bool? PerChannel { get; init; }
+
+        /// <summary>Largest active inputs per neuron; 0 means none (unpruned).</summary>
+        public int? MaxActiveInputs { get; init; }
+
+        /// <summary>TLU input width after rounding the training saw; 0 means no rounding.</summary>
+        public int? RoundBits { get; init; }
+
+        /// <summary>Rounding method the training saw.</summary>
+        public RoundingKind? RoundMethod { get; init; }
+    }
 }

@@ -84,6 +84,7 @@ namespace FheGen.Compiler.Pipeline
             {
                 return new CompileResult(null, diagnostics);
             }
+            TrainingCheck.Check(spec, diagnostics);
 
             var tables = options.BuildTables ? new TableRegistry() : null;
             var layers = new List<LayerPlan>(spec.Layers.Count);

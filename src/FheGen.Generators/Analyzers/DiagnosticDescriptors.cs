@@ -62,9 +62,14 @@ namespace FheGen.Generators.Analyzers
             "C# language version too old for FheGen", DiagnosticSeverity.Error,
             "The generated code uses [InlineArray] buffers (C# 12); raise LangVersion or remove it to get the SDK's default.");
 
+        /// <summary>FHE0011: the quantization settings differ from those the weights were trained for.</summary>
+        public static readonly DiagnosticDescriptor TrainingMismatch = Create(DiagnosticIds.TrainingMismatch,
+            "Settings differ from those the weights were trained for", DiagnosticSeverity.Warning,
+            "Quantization-aware training tunes weights for one set of bit-widths, pruning and rounding, recorded as [TrainedWith]; compiled under other settings they lose accuracy. Retrain, or restore the settings.");
+
         /// <summary>All descriptors.</summary>
         public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
-            OverBudget, OverHardLimit, InvalidAttribute, ShapeMismatch, NotCompileTime, LayerSummary, MissingBias, NoSecureParameters, ReservedName, LanguageVersionTooLow);
+            OverBudget, OverHardLimit, InvalidAttribute, ShapeMismatch, NotCompileTime, LayerSummary, MissingBias, NoSecureParameters, ReservedName, LanguageVersionTooLow, TrainingMismatch);
 
         /// <summary>The descriptor of a compiler-core diagnostic ID.</summary>
         public static DiagnosticDescriptor ForId(string id) => id switch
@@ -78,6 +83,7 @@ namespace FheGen.Generators.Analyzers
             DiagnosticIds.NoSecureParameters => NoSecureParameters,
             DiagnosticIds.ReservedName => ReservedName,
             DiagnosticIds.LanguageVersionTooLow => LanguageVersionTooLow,
+            DiagnosticIds.TrainingMismatch => TrainingMismatch,
             _ => LayerSummary,
         };
 

@@ -215,7 +215,14 @@ namespace FheGen.Generators.Emission
                     (r.Method is RoundingKind m ? $" {{ Method = ({M}.RoundingKind){(int)m} }}" : ""))) + " }),");
             w.Line($"    new {M}.EquatableArray<{M}.ActivationRangeSetting>(new {M}.ActivationRangeSetting[] {{ " +
                 string.Join(", ", spec.Ranges.Select(r => $"new {M}.ActivationRangeSetting({CodeWriter.Literal(r.Layer)}, {CodeWriter.Literal(r.Min)}, {CodeWriter.Literal(r.Max)})")) + " }))");
-            w.Line($"{{ GlobalPError = {CodeWriter.Literal(spec.GlobalPError)}, PErrorExplicit = {CodeWriter.Literal(spec.PErrorExplicit)} }};");
+            // Trained settings only when recorded, so models without QAT keep their generated text.
+            string trained = spec.Trained.Count == 0 ? "" :
+                $", Trained = new {M}.EquatableArray<{M}.TrainedSetting>(new {M}.TrainedSetting[] {{ " + string.Join(", ", spec.Trained.Select(t =>
+                    $"new {M}.TrainedSetting({CodeWriter.Literal(t.Layer)}) {{ InputBits = {CodeWriter.Literal(t.InputBits)}, InputMin = {CodeWriter.Literal(t.InputMin)}, " +
+                    $"InputMax = {CodeWriter.Literal(t.InputMax)}, WeightBits = {CodeWriter.Literal(t.WeightBits)}, ActivationBits = {CodeWriter.Literal(t.ActivationBits)}, " +
+                    $"PerChannel = {CodeWriter.Literal(t.PerChannel)}, MaxActiveInputs = {CodeWriter.Literal(t.MaxActiveInputs)}, RoundBits = {CodeWriter.Literal(t.RoundBits)}, " +
+                    $"RoundMethod = {(t.RoundMethod is RoundingKind rm ? $"({M}.RoundingKind){(int)rm}" : "null")} }}")) + " })";
+            w.Line($"{{ GlobalPError = {CodeWriter.Literal(spec.GlobalPError)}, PErrorExplicit = {CodeWriter.Literal(spec.PErrorExplicit)}{trained} }};");
             w.Close();
             w.Line();
         }

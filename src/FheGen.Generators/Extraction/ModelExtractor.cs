@@ -24,6 +24,7 @@ namespace FheGen.Generators.Extraction
         private const string PruneAttribute = "FheGen.PruneAttribute";
         private const string RoundAttribute = "FheGen.RoundAccumulatorAttribute";
         private const string RangeAttribute = "FheGen.ActivationRangeAttribute";
+        private const string TrainedAttribute = "FheGen.TrainedWithAttribute";
 
         /// <summary>MSBuild property (visible to the compiler) that sets the project-wide PBS budget.</summary>
         public const string BudgetProperty = "build_property.FheGenPbsBudgetBits";
@@ -47,6 +48,7 @@ namespace FheGen.Generators.Extraction
             var prune = new List<PruneSetting>();
             var round = new List<RoundSetting>();
             var ranges = new List<ActivationRangeSetting>();
+            var trained = new List<TrainedSetting>();
 
             foreach (var attribute in type.GetAttributes())
             {
@@ -116,6 +118,21 @@ namespace FheGen.Generators.Extraction
                         map?.Set(TargetKind.Range, ranges.Count, attribute);
                         ranges.Add(new ActivationRangeSetting(args[0].Value as string ?? "", ToDouble(args[1].Value), ToDouble(args[2].Value)));
                         break;
+                    case TrainedAttribute:
+                        map?.Set(TargetKind.Trained, trained.Count, attribute);
+                        trained.Add(new TrainedSetting(LayerArg(args))
+                        {
+                            InputBits = GetOpt<int>(named, "InputBits"),
+                            InputMin = named.ContainsKey("InputMin") ? Get(named, "InputMin", 0.0) : (double?)null,
+                            InputMax = named.ContainsKey("InputMax") ? Get(named, "InputMax", 0.0) : (double?)null,
+                            WeightBits = GetOpt<int>(named, "WeightBits"),
+                            ActivationBits = GetOpt<int>(named, "ActivationBits"),
+                            PerChannel = GetOpt<bool>(named, "PerChannel"),
+                            MaxActiveInputs = GetOpt<int>(named, "MaxActiveInputs"),
+                            RoundBits = GetOpt<int>(named, "RoundBits"),
+                            RoundMethod = GetOpt<int>(named, "RoundMethod") is int rm ? (RoundingKind)rm : (RoundingKind?)null,
+                        });
+                        break;
                 }
             }
             if (!sawModel) return null;
@@ -147,6 +164,7 @@ namespace FheGen.Generators.Extraction
                 GlobalPError = globalPError,
                 PErrorExplicit = pErrorExplicit,
                 ReservedNameConflicts = ReservedConflicts(type, map, ct),
+                Trained = new EquatableArray<TrainedSetting>(trained.ToArray()),
             };
             if (GeneratedMembers.IsReserved(type.Name) && type.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(ct) is TypeDeclarationSyntax named0)
             {

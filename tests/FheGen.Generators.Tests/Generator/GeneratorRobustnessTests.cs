@@ -200,6 +200,25 @@ namespace FheGen.Generators.Tests.Generator
             Equivalence.AssertMatchesInterpreter(model, 8, randomVectors: 3);
         }
 
+        [Fact]
+        public void TrainedWith_records_reach_the_runtime_spec_unchanged()
+        {
+            // The runtime spec is what the trainer and the tools recompile: it must carry the records so FHE0011 fires there too.
+            var source = Model("static readonly float[] W = { 1f, -2f };",
+                "[Dense(\"W\", 1)]\n[TrainedWith(InputBits = 4, InputMin = -0.5, InputMax = 1.25)]\n" +
+                "[TrainedWith(\"W\", WeightBits = 3, PerChannel = true, MaxActiveInputs = 1, RoundBits = 2, RoundMethod = Rounding.Approximate)]");
+            using var assembly = GeneratorHarness.Run(source).Load();
+            var trained = assembly.Model("Robust.M").Spec.Trained;
+            Assert.Equal(2, trained.Count);
+            Assert.Null(trained[0].Layer);
+            Assert.Equal((4, -0.5, 1.25), (trained[0].InputBits, trained[0].InputMin, trained[0].InputMax));
+            Assert.Null(trained[0].WeightBits);
+            Assert.Equal("W", trained[1].Layer);
+            Assert.Equal((3, true, 1, 2), (trained[1].WeightBits, trained[1].PerChannel, trained[1].MaxActiveInputs, trained[1].RoundBits));
+            Assert.Equal(FheGen.Compiler.Model.RoundingKind.Approximate, trained[1].RoundMethod);
+            Assert.Null(trained[1].ActivationBits);
+        }
+
         /// <summary>A model whose every number comes from the generator, often out of range.</summary>
         private sealed record Garbage(int Inputs, int InputBits, int Outputs, int Outputs2, int WeightCount, int WeightCount2,
             int WeightBits, int ActivationBits, int RoundBits, int MaxActive, int Budget, int Activation, bool TwoLayers, bool Span)
