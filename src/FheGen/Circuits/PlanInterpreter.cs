@@ -65,6 +65,37 @@ namespace FheGen.Circuits
             }
         }
 
+        /// <summary>
+        /// Runs the clear circuit and records every layer's values: <paramref name="accumulators"/>[l][j] is neuron j's
+        /// accumulator before rounding (its integer bias when the neuron is constant) and <paramref name="outputs"/>[l][j]
+        /// its lookup output (the accumulator itself on the last layer). Quantization-aware training reads these for its
+        /// straight-through backward pass, so the forward pass it learns from is this very circuit.
+        /// </summary>
+        /// <exception cref="ArgumentException">An array has the wrong shape.</exception>
+        public void RunClearTraced(ReadOnlySpan<long> inputs, long[][] accumulators, long[][] outputs)
+        {
+            ArgumentNullException.ThrowIfNull(accumulators);
+            ArgumentNullException.ThrowIfNull(outputs);
+            if (inputs.Length != _plan.Inputs) throw new ArgumentException($"Expected {_plan.Inputs} inputs, got {inputs.Length}.", nameof(inputs));
+            if (accumulators.Length != _layers.Length || outputs.Length != _layers.Length)
+            {
+                throw new ArgumentException($"Expected one array per layer ({_layers.Length}).", nameof(accumulators));
+            }
+            CircuitInputs.ThrowIfOutOfRange(inputs, _plan.Input.Bits);
+            ReadOnlySpan<long> current = inputs;
+            var backend = default(ClearBackend);
+            for (int i = 0; i < _layers.Length; i++)
+            {
+                var layer = _layers[i];
+                if (accumulators[i]?.Length != layer.Plan.Outputs || outputs[i]?.Length != layer.Plan.Outputs)
+                {
+                    throw new ArgumentException($"Layer {i} needs arrays of {layer.Plan.Outputs} values.", nameof(accumulators));
+                }
+                layer.Run(ref backend, current, outputs[i], accumulators[i]);
+                current = outputs[i];
+            }
+        }
+
         /// <summary>Runs the clear circuit on already-quantized inputs.</summary>
         public long[] RunClear(ReadOnlySpan<long> inputs)
         {
@@ -113,7 +144,7 @@ namespace FheGen.Circuits
 
             public LayerPlan Plan { get; }
 
-            public void Run<TBackend, TValue>(ref TBackend backend, ReadOnlySpan<TValue> inputs, Span<TValue> outputs)
+            public void Run<TBackend, TValue>(ref TBackend backend, ReadOnlySpan<TValue> inputs, Span<TValue> outputs, Span<TValue> trace = default)
                 where TBackend : ICircuitBackend<TValue>
             {
                 // Same order as the emitter: accumulators of the non-constant neurons, then one Round and one
@@ -128,6 +159,12 @@ namespace FheGen.Circuits
                         backend.MultiplyAdd(ref a, in inputs[n.InputIndices[e]], n.Weights[e]);
                     }
                     acc[Plan.IsOutput ? _active[k] : k] = a;
+                }
+                if (!trace.IsEmpty)
+                {
+                    if (Plan.IsOutput) acc.CopyTo(trace);
+                    else for (int k = 0; k < _active.Length; k++) trace[_active[k]] = acc[k];
+                    for (int c = 0; c < _constant.Length; c++) trace[_constant[c]] = backend.Constant(Plan.Neurons[_constant[c]].Bias);
                 }
                 if (Plan.IsOutput) return;
                 if (_active.Length == 0)

@@ -69,6 +69,27 @@ public sealed class RuntimeTests
     }
 
     [Fact]
+    public void TracedRunRecordsUnroundedAccumulatorsAndLookupOutputs()
+    {
+        // The hand model rounded to 3 bits: the trace keeps acc0 = 9 before rounding, the constant neuron's bias 3,
+        // the lookup levels 3 and 1, and the output accumulators, which are the circuit's outputs.
+        var plan = CircuitCompiler.Compile(HandModel(new RoundSetting("H", 3))).PlanOrThrow();
+        var interpreter = new PlanInterpreter(plan);
+        var accumulators = new[] { new long[2], new long[2] };
+        var outputs = new[] { new long[2], new long[2] };
+        interpreter.RunClearTraced(new long[] { 2, 1, 3 }, accumulators, outputs);
+        Assert.Equal(new long[] { 9, 3 }, accumulators[0]);
+        Assert.Equal(new long[] { 3, 1 }, outputs[0]);
+        Assert.Equal(new long[] { 11, -6 }, accumulators[1]);
+        Assert.Equal(interpreter.RunClear(new long[] { 2, 1, 3 }), outputs[1]);
+
+        Assert.Throws<ArgumentException>(() => interpreter.RunClearTraced(new long[] { 2, 1, 3 }, new[] { new long[2] }, outputs));
+        Assert.Throws<ArgumentException>(() => interpreter.RunClearTraced(new long[] { 2, 1, 3 }, new[] { new long[2], new long[3] }, outputs));
+        Assert.Throws<ArgumentException>(() => interpreter.RunClearTraced(new long[] { 2, 1 }, accumulators, outputs));
+        Assert.ThrowsAny<ArgumentException>(() => interpreter.RunClearTraced(new long[] { 2, 1, 4 }, accumulators, outputs));
+    }
+
+    [Fact]
     public void InterpreterRejectsWrongSizesAndAnalysisPlans()
     {
         var plan = CircuitCompiler.Compile(HandModel()).PlanOrThrow();
