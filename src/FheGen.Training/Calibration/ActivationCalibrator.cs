@@ -93,7 +93,7 @@ namespace FheGen.Training
         }
 
         /// <summary>The value at fractional <paramref name="rank"/> of sorted values, interpolating linearly between neighbours.</summary>
-        private static double AtRank(float[] sorted, double rank)
+        internal static double AtRank(float[] sorted, double rank)
         {
             int below = (int)Math.Floor(rank);
             int above = Math.Min(below + 1, sorted.Length - 1);

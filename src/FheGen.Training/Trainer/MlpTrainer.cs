@@ -404,15 +404,7 @@ namespace FheGen.Training
 
             private void Update(long step, float inverseBatch)
             {
-                double correction1 = 1 - Math.Pow(_options.Beta1, step);
-                double correction2 = 1 - Math.Pow(_options.Beta2, step);
-                var adam = new AdamStep(
-                    (float)_options.Beta1,
-                    (float)_options.Beta2,
-                    (float)(_options.LearningRate / correction1),
-                    (float)(1 / Math.Sqrt(correction2)),
-                    (float)_options.Epsilon,
-                    inverseBatch);
+                var adam = AdamStep.At(step, _options.LearningRate, _options.Beta1, _options.Beta2, _options.Epsilon, inverseBatch);
                 float l2 = (float)_options.L2;
                 for (int l = 0; l < _layers; l++)
                 {
@@ -437,36 +429,6 @@ namespace FheGen.Training
                         destination[(c * rows) + r] = source[(r * columns) + c];
                     }
                 }
-            }
-        }
-
-        /// <summary>One bias-corrected Adam step, element-wise and therefore independent of the SIMD width.</summary>
-        private readonly record struct AdamStep(float Beta1, float Beta2, float StepSize, float InverseRootCorrection2, float Epsilon, float InverseBatch)
-        {
-            /// <summary>
-            /// <c>g = sum / batch + l2 * w; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
-            /// w -= lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps)</c>. Overwrites <paramref name="gradient"/>.
-            /// </summary>
-            public void Apply(Span<float> w, Span<float> gradient, Span<float> m, Span<float> v, float l2, float[] scratch)
-            {
-                Span<float> g = gradient;
-                Span<float> t = scratch.AsSpan(0, w.Length);
-                TensorPrimitives.Multiply(g, InverseBatch, g);
-                if (l2 != 0)
-                {
-                    TensorPrimitives.MultiplyAdd(w, l2, g, g);
-                }
-
-                TensorPrimitives.Multiply(m, Beta1, m);
-                TensorPrimitives.MultiplyAdd(g, 1 - Beta1, m, m);
-                TensorPrimitives.Multiply(g, g, t);
-                TensorPrimitives.Multiply(v, Beta2, v);
-                TensorPrimitives.MultiplyAdd(t, 1 - Beta2, v, v);
-                TensorPrimitives.Sqrt(v, t);
-                TensorPrimitives.Multiply(t, InverseRootCorrection2, t);
-                TensorPrimitives.Add(t, Epsilon, t);
-                TensorPrimitives.Divide(m, t, t);
-                TensorPrimitives.MultiplyAdd(t, -StepSize, w, w);
             }
         }
     }
