@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
+using FheGen.Compiler.Model;
 using FheGen.Training;
 
 namespace FheGen.Training.Tests
@@ -115,6 +116,26 @@ namespace FheGen.Training.Tests
         }
 
         [Fact]
+        public void Write_TrainedSettingsBecomeTrainedWithAttributes_OnlyTheRecordedOnes()
+        {
+            string source = WeightsFileWriter.ToSource(Options(AwkwardModel()) with
+            {
+                Trained = new[]
+                {
+                    new TrainedSetting(null) { InputBits = 4, InputMin = -0.5, InputMax = 16 },
+                    new TrainedSetting("Hidden") { WeightBits = 3, ActivationBits = 4, PerChannel = true, MaxActiveInputs = 5, RoundBits = 5, RoundMethod = RoundingKind.Approximate },
+                    new TrainedSetting("Output") { WeightBits = 3, PerChannel = false, MaxActiveInputs = 0 },
+                },
+            });
+            Assert.Contains("\n[global::FheGen.ActivationRange(\"Hidden\", 0, 5.123456789)]\n" +
+                "[global::FheGen.TrainedWith(InputBits = 4, InputMin = -0.5, InputMax = 16)]\n" +
+                "[global::FheGen.TrainedWith(\"Hidden\", WeightBits = 3, ActivationBits = 4, PerChannel = true, MaxActiveInputs = 5, RoundBits = 5, RoundMethod = global::FheGen.Rounding.Approximate)]\n" +
+                "[global::FheGen.TrainedWith(\"Output\", WeightBits = 3, PerChannel = false, MaxActiveInputs = 0)]\n" +
+                "public static partial class DigitsMlp\n", source);
+            Assert.DoesNotContain("TrainedWith", WeightsFileWriter.ToSource(Options(AwkwardModel())));
+        }
+
+        [Fact]
         public void Write_CalibrationDoublesRoundTrip()
         {
             var ranges = new[] { (-0.0, 1.0 / 3), (-1e-300, 123456789012.5) };
@@ -194,6 +215,10 @@ namespace FheGen.Training.Tests
             { "calibrated ranges", o => o with { Calibration = new[] { (0.0, 1.0), (0.0, 1.0) } } },
             { "min <= max", o => o with { Calibration = new[] { (2.0, 1.0) } } },
             { "min <= max", o => o with { Calibration = new[] { (0.0, double.NaN) } } },
+            { "layer 'Gone' that LayerNames does not have", o => o with { Trained = new[] { new TrainedSetting("Gone") { WeightBits = 4 } } } },
+            { "two records for layer 'Hidden'", o => o with { Trained = new[] { new TrainedSetting("Hidden"), new TrainedSetting("Hidden") } } },
+            { "two records for the inputs", o => o with { Trained = new[] { new TrainedSetting(null), new TrainedSetting(null) } } },
+            { "must be finite", o => o with { Trained = new[] { new TrainedSetting(null) { InputMax = double.PositiveInfinity } } } },
         };
 
         [Theory]

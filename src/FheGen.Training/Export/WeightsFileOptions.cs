@@ -43,6 +43,13 @@ namespace FheGen.Training
         /// </summary>
         public IReadOnlyList<(double Min, double Max)>? Calibration { get; init; }
 
+        /// <summary>
+        /// The settings quantization-aware training used (<see cref="Qat.QatResult.Settings"/>), written as
+        /// <see cref="TrainedWithAttribute"/>s so the compiler warns (FHE0011) when the model's attributes later drift from
+        /// them; <see langword="null"/> writes none (weights trained in float).
+        /// </summary>
+        public IReadOnlyList<FheGen.Compiler.Model.TrainedSetting>? Trained { get; init; }
+
         /// <summary>One line saying how the weights were produced (data, options, accuracy), written in the header comment.</summary>
         public string? Provenance { get; init; }
     }

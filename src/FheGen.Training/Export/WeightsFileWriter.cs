@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 using System.IO;
 using System.Text;
 
@@ -7,7 +9,7 @@ namespace FheGen.Training
 {
     /// <summary>
     /// Writes a trained model as a C# source file: one partial class holding a <c>static readonly float[]</c>
-    /// per weight matrix and bias, and an <see cref="ActivationRangeAttribute"/> per calibrated hidden layer.
+    /// per weight matrix and bias, an <see cref="ActivationRangeAttribute"/> per calibrated hidden layer and, after quantization-aware training, a <see cref="TrainedWithAttribute"/> per recorded setting.
     /// </summary>
     /// <remarks>
     /// Every float is written as its shortest round-trip literal, so the compiled arrays are bit-identical to
@@ -50,6 +52,11 @@ namespace FheGen.Training
                     writer.WriteLine(
                         $"[global::FheGen.ActivationRange(\"{options.LayerNames[l]}\", {CSharpSyntax.DoubleLiteral(calibration[l].Min)}, {CSharpSyntax.DoubleLiteral(calibration[l].Max)})]");
                 }
+            }
+
+            if (options.Trained is { } trained)
+            {
+                foreach (var setting in trained) writer.WriteLine(TrainedWith(setting));
             }
 
             var modifiers = new StringBuilder();
@@ -163,6 +170,28 @@ namespace FheGen.Training
             writer.WriteLine("    };");
         }
 
+        /// <summary>One <c>[TrainedWith]</c>: the layer's name first (none for the inputs), then each recorded setting.</summary>
+        private static string TrainedWith(FheGen.Compiler.Model.TrainedSetting s)
+        {
+            var arguments = new List<string>();
+            if (s.Layer is not null) arguments.Add("\"" + s.Layer + "\"");
+            void Add(string name, string? literal)
+            {
+                if (literal is not null) arguments.Add($"{name} = {literal}");
+            }
+
+            Add("InputBits", s.InputBits?.ToString(CultureInfo.InvariantCulture));
+            Add("InputMin", s.InputMin is double min ? CSharpSyntax.DoubleLiteral(min) : null);
+            Add("InputMax", s.InputMax is double max ? CSharpSyntax.DoubleLiteral(max) : null);
+            Add("WeightBits", s.WeightBits?.ToString(CultureInfo.InvariantCulture));
+            Add("ActivationBits", s.ActivationBits?.ToString(CultureInfo.InvariantCulture));
+            Add("PerChannel", s.PerChannel is bool pc ? (pc ? "true" : "false") : null);
+            Add("MaxActiveInputs", s.MaxActiveInputs?.ToString(CultureInfo.InvariantCulture));
+            Add("RoundBits", s.RoundBits?.ToString(CultureInfo.InvariantCulture));
+            Add("RoundMethod", s.RoundMethod is { } m ? "global::FheGen.Rounding." + (Rounding)(int)m : null);
+            return $"[global::FheGen.TrainedWith({string.Join(", ", arguments)})]";
+        }
+
         private static void Validate(WeightsFileOptions options)
         {
             ArgumentNullException.ThrowIfNull(options);
@@ -218,6 +247,8 @@ namespace FheGen.Training
                 CheckFinite(model.Layers[l].Bias, name, "bias");
             }
 
+            if (options.Trained is { } trained) CheckTrained(trained, names);
+
             if (options.Calibration is { } calibration)
             {
                 if (calibration.Count != model.Layers.Count - 1)
@@ -233,6 +264,28 @@ namespace FheGen.Training
                     {
                         throw new ArgumentException($"The range of layer '{names[l]}' is [{min}, {max}]; it must be finite with min <= max.", nameof(options));
                     }
+                }
+            }
+        }
+
+        private static void CheckTrained(IReadOnlyList<FheGen.Compiler.Model.TrainedSetting> trained, IReadOnlyList<string> names)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var s in trained)
+            {
+                if (s is null) throw new ArgumentException("Trained must not contain null.", nameof(WeightsFileOptions.Trained));
+                string key = s.Layer ?? "";
+                if (s.Layer is not null && !names.Contains(s.Layer))
+                {
+                    throw new ArgumentException($"Trained names a layer '{s.Layer}' that LayerNames does not have.", nameof(WeightsFileOptions.Trained));
+                }
+                if (!seen.Add(key))
+                {
+                    throw new ArgumentException($"Trained has two records for {(s.Layer is null ? "the inputs" : $"layer '{s.Layer}'")}.", nameof(WeightsFileOptions.Trained));
+                }
+                if ((s.InputMin is double min && !double.IsFinite(min)) || (s.InputMax is double max && !double.IsFinite(max)))
+                {
+                    throw new ArgumentException("Trained input ranges must be finite.", nameof(WeightsFileOptions.Trained));
                 }
             }
         }
