@@ -123,7 +123,8 @@ namespace FheGen.Compiler.Tests
                 if (!isOutput) Assert.Equal(expected.ActivationBits, layer.ActivationBits);
                 Assert.Equal(li == 0 ? plan.Input : plan.Layers[li - 1].Output, layer.Input);
 
-                CheckQuantizedWeights(layer, layerSpec, expected, inputs);
+                var unfolded = CheckQuantizedWeights(layer, layerSpec, expected, inputs);
+                if (!isOutput) CheckFolds(layer, unfolded);
 
                 // (a) soundness, on random integer inputs, and the real-valued meaning of the integer accumulator.
                 long qmax = layer.Input.MaxLevel;
@@ -138,15 +139,20 @@ namespace FheGen.Compiler.Tests
                     for (int j = 0; j < layer.Outputs; j++)
                     {
                         var n = layer.Neurons[j];
+                        long unfoldedAcc = Accumulate(unfolded[j], x);
+                        Assert.InRange(unfoldedAcc, unfolded[j].AccumulatorMin, unfolded[j].AccumulatorMax);
+                        CheckRealValue(layer, unfolded[j], layerSpec, j, x, unfoldedAcc);
                         long acc = Accumulate(n, x);
                         Assert.InRange(acc, n.AccumulatorMin, n.AccumulatorMax);
-                        CheckRealValue(layer, layerSpec, j, x, acc);
                         if (!isOutput && n.IsConstant)
                         {
-                            // No TLU: the exact activation of the bias, outside the layer's TLU range if need be.
+                            // No TLU: the exact activation of the bias (or, folded, of any accumulator the neuron reaches),
+                            // outside the layer's TLU range if need be.
                             Assert.InRange(n.ConstantOutput, 0, (1L << layer.ActivationBits) - 1);
+                            Assert.Equal(n.ConstantOutput, layer.Output!.Quantize(Activations.Apply(layer.Activation, layer.AccumulatorScale(j) * unfoldedAcc)));
                             continue;
                         }
+                        Assert.Equal(unfoldedAcc, acc);
                         Assert.InRange(acc, layer.AccumulatorMin, layer.AccumulatorMax);
                         if (!isOutput)
                         {
@@ -216,7 +222,7 @@ namespace FheGen.Compiler.Tests
                 Assert.Equal(overBudget, result.Diagnostics.Any(d => d.Id == DiagnosticIds.OverBudget && d.Target.Index == li));
                 Assert.Equal(layer.Neurons.Count(n => n.Weights.Length > 0), layer.PbsCount);
 
-                CheckOutputQuantizer(layer, layerSpec, expected);
+                CheckOutputQuantizer(layer, unfolded, layerSpec, expected);
                 TableTests.CheckTables(plan, layer);
             }
             TableTests.CheckTablesDistinctAndUsed(plan);
@@ -231,8 +237,13 @@ namespace FheGen.Compiler.Tests
         }
 
         /// <summary>Weights are the symmetric quantization of the kept weights, with per-tensor or per-channel scales.</summary>
-        private static void CheckQuantizedWeights(LayerPlan layer, LayerSpec spec, Expected expected, int inputs)
+        /// <summary>
+        /// Checks the quantized weights and returns each neuron as quantization alone makes it (before a constant
+        /// output folds it, which drops its weights but keeps its integer bias).
+        /// </summary>
+        private static NeuronPlan[] CheckQuantizedWeights(LayerPlan layer, LayerSpec spec, Expected expected, int inputs)
         {
+            var unfolded = new NeuronPlan[spec.Outputs];
             float[] w = spec.Weights.ToArray();
             var keep = ExpectedKeep(w, spec.Outputs, inputs, expected.MaxActive);
             var rowMax = new double[spec.Outputs];
@@ -258,20 +269,48 @@ namespace FheGen.Compiler.Tests
                     long q = WeightQuantizer.Quantize(w[j * inputs + i], scale, expected.WeightBits);
                     if (q != 0) { indices.Add(i); values.Add(q); }
                 }
-                Assert.Equal(indices, layer.Neurons[j].InputIndices);
-                Assert.Equal(values, layer.Neurons[j].Weights);
+                var n = layer.Neurons[j];
+                long qmax = layer.Input.MaxLevel;
+                unfolded[j] = new NeuronPlan(indices.ToArray(), values.ToArray(), n.Bias,
+                    n.Bias + values.Where(v => v < 0).Sum() * qmax, n.Bias + values.Where(v => v > 0).Sum() * qmax, -1);
+                if (n.IsConstant && values.Count > 0)
+                {
+                    // Folded: only a hidden layer's neuron, and it keeps its bias as its one accumulator value.
+                    Assert.False(layer.IsOutput);
+                    Assert.Equal((n.Bias, n.Bias), (n.AccumulatorMin, n.AccumulatorMax));
+                }
+                else
+                {
+                    Assert.Equal(indices, n.InputIndices);
+                    Assert.Equal(values, n.Weights);
+                }
                 Assert.All(values, v => Assert.InRange(Math.Abs(v), 1, (1L << (expected.WeightBits - 1)) - 1));
             }
             if (!expected.PerChannel) Assert.All(layer.WeightScales, s => Assert.Equal(layer.WeightScales[0], s));
+            return unfolded;
+        }
+
+        /// <summary>A hidden neuron is folded exactly when its output level is the same at both ends of its unfolded range.</summary>
+        private static void CheckFolds(LayerPlan layer, NeuronPlan[] unfolded)
+        {
+            for (int j = 0; j < layer.Outputs; j++)
+            {
+                var u = unfolded[j];
+                if (u.IsConstant) continue;
+                double s = layer.AccumulatorScale(j);
+                long low = layer.Output!.Quantize(Activations.Apply(layer.Activation, s * u.AccumulatorMin));
+                long high = layer.Output.Quantize(Activations.Apply(layer.Activation, s * u.AccumulatorMax));
+                Assert.Equal(low == high, layer.Neurons[j].IsConstant);
+                if (low == high) Assert.Equal(low, layer.Neurons[j].ConstantOutput);
+            }
         }
 
         /// <summary>
         /// acc * s_w * s_x is the real pre-activation of the quantized weights on the dequantized inputs, up to the
         /// rounding of the folded bias (half an accumulator unit).
         /// </summary>
-        private static void CheckRealValue(LayerPlan layer, LayerSpec spec, int j, long[] x, long acc)
+        private static void CheckRealValue(LayerPlan layer, NeuronPlan n, LayerSpec spec, int j, long[] x, long acc)
         {
-            var n = layer.Neurons[j];
             double sw = layer.WeightScales[j];
             double real = spec.BiasStatus == MemberStatus.Ok ? spec.Bias[j] : 0.0;
             double magnitude = Math.Abs(real);
@@ -287,7 +326,7 @@ namespace FheGen.Compiler.Tests
                 $"{layer.Name}[{j}]: accumulator {acc} x {unit} = {acc * unit}, real {real}");
         }
 
-        private static void CheckOutputQuantizer(LayerPlan layer, LayerSpec spec, Expected expected)
+        private static void CheckOutputQuantizer(LayerPlan layer, NeuronPlan[] unfolded, LayerSpec spec, Expected expected)
         {
             UniformQuantizer want;
             if (expected.OutMin is double lo && expected.OutMax is double hi)
@@ -296,8 +335,9 @@ namespace FheGen.Compiler.Tests
             }
             else
             {
-                double zMin = Enumerable.Range(0, layer.Outputs).Min(j => layer.AccumulatorScale(j) * layer.Neurons[j].AccumulatorMin);
-                double zMax = Enumerable.Range(0, layer.Outputs).Max(j => layer.AccumulatorScale(j) * layer.Neurons[j].AccumulatorMax);
+                // Every neuron's unfolded bounds: the quantizer is chosen before folding, so folds cannot move it.
+                double zMin = Enumerable.Range(0, layer.Outputs).Min(j => layer.AccumulatorScale(j) * unfolded[j].AccumulatorMin);
+                double zMax = Enumerable.Range(0, layer.Outputs).Max(j => layer.AccumulatorScale(j) * unfolded[j].AccumulatorMax);
                 want = UniformQuantizer.ForRange(expected.ActivationBits, Activations.Apply(spec.Activation, zMin), Activations.Apply(spec.Activation, zMax));
             }
             Assert.Equal(want, layer.Output);

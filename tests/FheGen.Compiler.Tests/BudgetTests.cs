@@ -222,7 +222,7 @@ namespace FheGen.Compiler.Tests
             // Two inputs with weights 1.0 (q = 7) and 4-bit inputs: [0, 210] needs 8 bits; to 6 bits t = 2 gives
             // round(210 / 4) = 53 (6 bits), fine; with a bias the top is 255, and t = 2 gives 64: one more bit.
             var spec = SpecBuilder.Create(2).InputBits(4).InputRange(0, 15).Budget(6)
-                .Dense("h", 1, new float[] { 1, 1 }, new float[] { 45f / 7 }, ActivationKind.Relu, 0, 1)
+                .Dense("h", 1, new float[] { 1, 1 }, new float[] { 45f / 7 }, ActivationKind.Relu, 0, 40)
                 .Dense("out", 1, new float[] { 1 }, null, ActivationKind.Identity)
                 .Build();
             var result = CircuitCompiler.Compile(spec, CompileOptions.Analysis);
@@ -347,7 +347,7 @@ namespace FheGen.Compiler.Tests
             // Integer bias = round(4 + 1 * sum(q)). k = 4: [248, 522] (10 bits); k = 3: [238, 502] (9);
             // k = 2: [258, 512] (10); k = 1: [131, 258] (9).
             var spec = SpecBuilder.Create(4).InputBits(1).InputRange(1, 2).Budget(9)
-                .Dense("h", 1, new float[] { 127, 127, -10, 10 }, new float[] { 4 }, ActivationKind.Relu, 0, 1)
+                .Dense("h", 1, new float[] { 127, 127, -10, 10 }, new float[] { 4 }, ActivationKind.Relu, 0, 600)
                 .Dense("out", 1, new float[] { 1 }, null, ActivationKind.Identity)
                 .Quantize("h", 8, null, null)
                 .Build();

@@ -10,10 +10,12 @@ namespace FheGen.Compiler.Tests
     {
         private static ModelSpec OneHidden(int inputs, int outputs, float[] weights, int? k, int weightBits = 8)
         {
+            // Identity with 8-bit outputs: no neuron here has a constant output (which would fold it and drop its
+            // weights), so every kept weight stays visible.
             var b = SpecBuilder.Create(inputs)
-                .Dense("h", outputs, weights, null, ActivationKind.Relu)
+                .Dense("h", outputs, weights, null, ActivationKind.Identity)
                 .Dense("out", 1, SpecBuilder.Fill(outputs, 1), null, ActivationKind.Identity)
-                .Quantize("h", weightBits, null, null);
+                .Quantize("h", weightBits, 8, null);
             if (k is int kk) b.Prune("h", kk);
             return b.Build();
         }
@@ -71,7 +73,7 @@ namespace FheGen.Compiler.Tests
         public void Model_default_prunes_every_layer_including_the_output()
         {
             var spec = SpecBuilder.Create(4)
-                .Dense("h", 2, new float[] { 1, 2, 3, 4, -4, -3, -2, -1 }, null, ActivationKind.Relu)
+                .Dense("h", 2, new float[] { 1, 2, 3, 4, -4, -3, -2, -1 }, null, ActivationKind.Identity)
                 .Dense("out", 1, new float[] { 1, 2 }, null, ActivationKind.Identity)
                 .Prune(null, 1)
                 .Build();

@@ -148,6 +148,34 @@ namespace FheGen.Compiler.Tests
         }
 
         [Fact]
+        public void Neurons_whose_output_cannot_change_are_folded_into_constants()
+        {
+            // 2 inputs in [0, 7] (3 bits); ReLU outputs over [0, 2] in 4 bits (step 2/15).
+            // Row 0: live. Row 1: dead (all weights negative, bias negative): ReLU is 0 throughout.
+            // Row 2: saturated (bias far above the range): the output is the top level throughout.
+            // Row 3: a dying per-channel neuron, weights 1e-4 and bias -0.1: its own scale is tiny, so its bias is
+            // ~-7000 integer units; unfolded, it would make the layer's accumulator 14 bits wide instead of 7.
+            var spec = SpecBuilder.Create(2).InputBits(3).InputRange(0, 7)
+                .Dense("h", 4, new float[] { 0.2f, -0.1f, -0.3f, -0.2f, 0.1f, 0.1f, 1e-4f, -1e-4f }, new float[] { 0, -0.5f, 50, -0.1f },
+                    ActivationKind.Relu, 0, 2)
+                .Dense("out", 1, new float[] { 1, 1, 1, 1 }, null, ActivationKind.Identity)
+                .Quantize("h", 4, 4, true)
+                .Build();
+            var plan = Compile(spec);
+            var h = plan.Layers[0];
+            Assert.Equal(new[] { false, true, true, true }, h.Neurons.Select(n => n.IsConstant).ToArray());
+            Assert.Equal(new long[] { 0, 15, 0 }, new[] { h.Neurons[1].ConstantOutput, h.Neurons[2].ConstantOutput, h.Neurons[3].ConstantOutput });
+            Assert.Equal(1, h.PbsCount);
+            Assert.Equal((h.Neurons[0].AccumulatorMin, h.Neurons[0].AccumulatorMax), (h.AccumulatorMin, h.AccumulatorMax));
+            Assert.Equal(7, h.AccumulatorBits); // row 0 alone: [-28, 49]
+            Assert.True(h.Neurons[3].Bias < -5000, $"bias {h.Neurons[3].Bias}");
+
+            // The constants are the real outputs: relu(-0.3a - 0.2b - 0.5) = 0, relu(0.1a + 0.1b + 50) >= 2 saturates, and
+            // relu(1e-4 (a - b) - 0.1) = 0 for every a, b in [0, 7].
+            CheckTables(plan, h);
+        }
+
+        [Fact]
         public void Per_channel_layer_has_a_table_per_distinct_scale()
         {
             // Rows 0 and 2 have max |w| = 1, row 1 has 0.25: two distinct scales, two tables.

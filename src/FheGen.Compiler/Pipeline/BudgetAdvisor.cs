@@ -278,12 +278,17 @@ namespace FheGen.Compiler.Pipeline
             // The largest weight of each row survives any k >= 1, so the scales do not depend on k.
             var all = LayerCompiler.Prune(weights, layer.Outputs, inputs, null);
             double[] scales = LayerCompiler.WeightScales(weights, all, layer.Outputs, inputs, settings.WeightBits, settings.PerChannel);
-            var min = new long[limit + 1];
-            var max = new long[limit + 1];
+            // Per k and neuron: the accumulator bounds, and whether any weight survives. Which neurons are constant
+            // (no weight, or an output that cannot change: LayerCompiler folds those) depends on the output quantizer,
+            // which without calibration depends on every neuron's bounds at that k, so the layer range comes after.
+            var min = new long[limit + 1][];
+            var max = new long[limit + 1][];
+            var live = new bool[limit + 1][];
             for (int k = 1; k <= limit; k++)
             {
-                min[k] = long.MaxValue;
-                max[k] = long.MinValue;
+                min[k] = new long[layer.Outputs];
+                max[k] = new long[layer.Outputs];
+                live[k] = new bool[layer.Outputs];
             }
             long qmax = domain.MaxLevel;
             try
@@ -299,12 +304,10 @@ namespace FheGen.Compiler.Pipeline
                         sumAll += q;
                         if (q > 0) sumPositive += q; else sumNegative += q;
                         if (q != 0) active++;
-                        // As in the compiler, a neuron left with no weight is a constant and widens no TLU (an output
-                        // layer has none, so there its constant accumulators count).
-                        if (active == 0 && !isOutput) continue;
                         long bq = LayerCompiler.IntegerBias(layer.Name, j, bias is null ? 0.0 : bias[j], domain, scales[j], sumAll);
-                        min[k] = Math.Min(min[k], checked(bq + sumNegative * qmax));
-                        max[k] = Math.Max(max[k], checked(bq + sumPositive * qmax));
+                        min[k][j] = checked(bq + sumNegative * qmax);
+                        max[k][j] = checked(bq + sumPositive * qmax);
+                        live[k][j] = active > 0;
                     }
                 }
             }
@@ -314,9 +317,18 @@ namespace FheGen.Compiler.Pipeline
             }
             for (int k = limit; k >= 1; k--)
             {
-                if (min[k] > max[k]) min[k] = max[k] = 0;
-                var rounding = RoundingPlanner.Plan(min[k], max[k], settings.RoundBits);
-                long lo = AccumulatorRounding.RoundExact(min[k], rounding.Lsbs), hi = AccumulatorRounding.RoundExact(max[k], rounding.Lsbs);
+                var output = isOutput ? null : LayerCompiler.OutputQuantizer(layer.Activation, settings, min[k], max[k], scales, domain.Scale);
+                long layerMin = long.MaxValue, layerMax = long.MinValue;
+                for (int j = 0; j < layer.Outputs; j++)
+                {
+                    // As in the compiler, a constant neuron widens no TLU (an output layer has none, so there all count).
+                    if (!isOutput && (!live[k][j] || LayerCompiler.IsConstantOutput(layer.Activation, output!, scales[j] * domain.Scale, min[k][j], max[k][j]))) continue;
+                    layerMin = Math.Min(layerMin, min[k][j]);
+                    layerMax = Math.Max(layerMax, max[k][j]);
+                }
+                if (layerMin > layerMax) layerMin = layerMax = 0;
+                var rounding = RoundingPlanner.Plan(layerMin, layerMax, settings.RoundBits);
+                long lo = AccumulatorRounding.RoundExact(layerMin, rounding.Lsbs), hi = AccumulatorRounding.RoundExact(layerMax, rounding.Lsbs);
                 if (IntegerRange.BitsFor(lo, hi) <= budget) return k;
             }
             return null;

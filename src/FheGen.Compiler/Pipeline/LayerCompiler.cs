@@ -58,13 +58,24 @@ namespace FheGen.Compiler.Pipeline
                 // Inputs lie in [0, qmax]: a positive weight peaks at qmax and bottoms at 0, a negative one the reverse.
                 long accMin = checked(bq + sumNegative * qmax);
                 long accMax = checked(bq + sumPositive * qmax);
-                // A TLU layer's constant neurons (no surviving weight) need no TLU: their bias must not widen it.
-                if (isOutput || values.Count > 0)
-                {
-                    layerMin = Math.Min(layerMin, accMin);
-                    layerMax = Math.Max(layerMax, accMax);
-                }
                 neurons[j] = new NeuronPlan(indices.ToArray(), values.ToArray(), bq, accMin, accMax, -1);
+            }
+
+            // The output quantizer comes before the layer's range: it decides which neurons are constant.
+            var output = isOutput ? null : OutputQuantizer(layer, settings, neurons, scales, input);
+            for (int j = 0; j < outputs; j++)
+            {
+                var n = neurons[j];
+                if (output is not null && !n.IsConstant && IsConstantOutput(layer.Activation, output, scales[j] * input.Scale, n.AccumulatorMin, n.AccumulatorMax))
+                {
+                    neurons[j] = n = new NeuronPlan(Array.Empty<int>(), Array.Empty<long>(), n.Bias, n.Bias, n.Bias, -1);
+                }
+                // A TLU layer's constant neurons need no TLU: their bias must not widen it.
+                if (isOutput || !n.IsConstant)
+                {
+                    layerMin = Math.Min(layerMin, n.AccumulatorMin);
+                    layerMax = Math.Max(layerMax, n.AccumulatorMax);
+                }
             }
             if (layerMin > layerMax)
             {
@@ -85,15 +96,25 @@ namespace FheGen.Compiler.Pipeline
             long tluMax = AccumulatorRounding.RoundExact(layerMax, rounding.Lsbs);
             int tluBits = IntegerRange.BitsFor(tluMin, tluMax);
 
-            var output = OutputQuantizer(layer, settings, neurons, scales, input);
             if (tables is not null && tluBits <= ModelSpec.HardLimitBits)
             {
-                Tabulate(layer, neurons, scales, input, rounding.Lsbs, tluMin, tluMax, output, tables);
+                Tabulate(layer, neurons, scales, input, rounding.Lsbs, tluMin, tluMax, output!, tables);
             }
             return new LayerPlan(layer.Name, index, false, layer.Activation, input, inputs, settings.WeightBits, settings.ActivationBits,
                 settings.PerChannel, settings.MaxActiveInputs, neurons, scales, layerMin, layerMax, accBits,
-                rounding.Lsbs, rounding.ExtraBit, tluMin, tluMax, tluBits, output, settings.RoundMethod);
+                rounding.Lsbs, rounding.ExtraBit, tluMin, tluMax, tluBits, output!, settings.RoundMethod);
         }
+
+        /// <summary>
+        /// Whether a neuron's output level is the same over its whole accumulator range: a dead ReLU (its largest
+        /// accumulator still negative), or weights too small to move the output by one level. Activations and the
+        /// quantizer are nondecreasing, so the two ends decide. Such a neuron is folded into that constant: it costs no
+        /// PBS and does not widen the layer's TLU. Without the fold a dying neuron is costly twice over: per-channel, its
+        /// shrinking weights shrink its scale, its bias grows in integer units without bound, and the rounding that
+        /// fits the widened layer into its TLU takes precision from every live neuron.
+        /// </summary>
+        internal static bool IsConstantOutput(ActivationKind activation, UniformQuantizer output, double scale, long accMin, long accMax) =>
+            output.Quantize(Activations.Apply(activation, scale * accMin)) == output.Quantize(Activations.Apply(activation, scale * accMax));
 
         /// <summary>
         /// The integer bias of a neuron. Real pre-activation = s_w s_x (sum q_w q_x) + offset_x s_w (sum q_w) + b;
@@ -177,7 +198,12 @@ namespace FheGen.Compiler.Pipeline
             return scales;
         }
 
-        private static UniformQuantizer OutputQuantizer(LayerSpec layer, LayerSettings settings, NeuronPlan[] neurons, double[] scales, UniformQuantizer input)
+        /// <summary>
+        /// A hidden layer's output quantizer: the calibrated range when given, else every activation its neurons'
+        /// accumulator bounds allow (<paramref name="accMin"/>[j], <paramref name="accMax"/>[j], constant neurons included).
+        /// </summary>
+        internal static UniformQuantizer OutputQuantizer(ActivationKind activation, LayerSettings settings, long[] accMin, long[] accMax,
+            double[] scales, double inputScale)
         {
             if (settings.OutputMin is double lo && settings.OutputMax is double hi)
             {
@@ -186,14 +212,25 @@ namespace FheGen.Compiler.Pipeline
             // Without calibration, cover every pre-activation the bounds allow; activations are monotone, so
             // the ends of the pre-activation interval give the ends of the output interval.
             double zMin = double.MaxValue, zMax = double.MinValue;
+            for (int j = 0; j < accMin.Length; j++)
+            {
+                double s = scales[j] * inputScale;
+                zMin = Math.Min(zMin, s * accMin[j]);
+                zMax = Math.Max(zMax, s * accMax[j]);
+            }
+            return UniformQuantizer.ForRange(settings.ActivationBits, Activations.Apply(activation, zMin), Activations.Apply(activation, zMax));
+        }
+
+        private static UniformQuantizer OutputQuantizer(LayerSpec layer, LayerSettings settings, NeuronPlan[] neurons, double[] scales, UniformQuantizer input)
+        {
+            var accMin = new long[neurons.Length];
+            var accMax = new long[neurons.Length];
             for (int j = 0; j < neurons.Length; j++)
             {
-                double s = scales[j] * input.Scale;
-                zMin = Math.Min(zMin, s * neurons[j].AccumulatorMin);
-                zMax = Math.Max(zMax, s * neurons[j].AccumulatorMax);
+                accMin[j] = neurons[j].AccumulatorMin;
+                accMax[j] = neurons[j].AccumulatorMax;
             }
-            return UniformQuantizer.ForRange(settings.ActivationBits,
-                Activations.Apply(layer.Activation, zMin), Activations.Apply(layer.Activation, zMax));
+            return OutputQuantizer(layer.Activation, settings, accMin, accMax, scales, input.Scale);
         }
 
         private static void Tabulate(LayerSpec layer, NeuronPlan[] neurons, double[] scales, UniformQuantizer input, int lsbs,
