@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using FheGen.Backends;
 using FheGen.Circuits;
 using FheGen.Training;
+using FheGen.Training.Qat;
 
 namespace FheGen.Samples.Digits;
 
@@ -27,6 +28,15 @@ public static class DigitsExperiment
         BatchSize = 32,
         LearningRate = 1e-3,
         L2 = 1e-4,
+        Seed = Seed,
+        Progress = progress,
+    };
+
+    /// <summary>The quantization-aware fine-tuning the committed weights were produced with, after float training.</summary>
+    public static QatOptions QatOptions(Action<QatEpoch>? progress = null) => new()
+    {
+        Epochs = 30,
+        LearningRate = 3e-3,
         Seed = Seed,
         Progress = progress,
     };
@@ -112,6 +122,11 @@ public sealed record DigitsReport(
     [JsonPropertyName("perror_search")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public PErrorSearchReport? PErrorSearch { get; init; }
+
+    /// <summary>The PTQ/QAT comparison, when <c>--compare-qat</c> ran.</summary>
+    [JsonPropertyName("qat_comparison")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<QatComparisonRow>? QatComparison { get; init; }
 
     /// <summary>The encrypted run, when <c>--encrypted N</c> ran.</summary>
     [JsonPropertyName("encrypted")]

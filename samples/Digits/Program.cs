@@ -2,12 +2,14 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using FheGen.Samples.Digits;
 using FheGen.Training;
+using FheGen.Training.Qat;
 
-// dotnet run --project samples/Digits -c Release [-- --json PATH] [--sweep-rounding] [--search-perror] [--encrypted N [--tlu-bits B] [--approximate] [--threads T] [--p-error P]] | [-- --train]
+// dotnet run --project samples/Digits -c Release [-- --json PATH] [--sweep-rounding] [--search-perror] [--compare-qat] [--encrypted N [--tlu-bits B] [--approximate] [--threads T] [--p-error P]] | [-- --train]
 return Cli.Run(args);
 
 static class Cli
@@ -15,7 +17,7 @@ static class Cli
     public static int Run(string[] args)
     {
         string? json = null;
-        bool train = false, sweep = false, search = false, approximate = false;
+        bool train = false, sweep = false, search = false, approximate = false, compareQat = false;
         int? encrypted = null, tluBits = null, threads = null;
         double? pError = null;
         for (int i = 0; i < args.Length; i++)
@@ -33,6 +35,9 @@ static class Cli
                     break;
                 case "--search-perror":
                     search = true;
+                    break;
+                case "--compare-qat":
+                    compareQat = true;
                     break;
                 case "--encrypted" when i + 1 < args.Length && int.TryParse(args[i + 1], out int n) && n > 0:
                     encrypted = n;
@@ -74,7 +79,7 @@ static class Cli
                 Console.Error.WriteLine($"--approximate needs --tlu-bits B (the declared model rounds exactly)\n{Usage}");
                 return 2;
             }
-            if (train && (sweep || search || encrypted is not null || json is not null))
+            if (train && (sweep || search || compareQat || encrypted is not null || json is not null))
             {
                 Console.Error.WriteLine($"--train cannot be combined with other options\n{Usage}");
                 return 2;
@@ -82,7 +87,7 @@ static class Cli
             var encryptedOptions = encrypted is int count
                 ? new DigitsEncrypted.Options(count, tluBits, approximate ? FheGen.Compiler.Model.RoundingKind.Approximate : FheGen.Compiler.Model.RoundingKind.Exact, threads, pError)
                 : null;
-            return train ? Train() : Report(json, sweep, search, encryptedOptions);
+            return train ? Train() : Report(json, sweep, search, compareQat, encryptedOptions);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException or ArgumentOutOfRangeException or InvalidOperationException)
         {
@@ -92,19 +97,22 @@ static class Cli
     }
 
     private const string Usage =
-        "usage: Digits [--json PATH] [--sweep-rounding] [--search-perror] [--encrypted N [--tlu-bits B] [--approximate] [--threads T] [--p-error P]] | --train\n" +
+        "usage: Digits [--json PATH] [--sweep-rounding] [--search-perror] [--compare-qat] [--encrypted N [--tlu-bits B] [--approximate] [--threads T] [--p-error P]] | --train\n" +
         "  (no option)       print the circuit report and the float / clear-quantized test accuracy\n" +
         "  --sweep-rounding  TLU bits 8..2 (exact and approximate rounding): clear and simulated accuracy, estimated latency\n" +
         "  --search-perror   bisection for the largest p_error within 1 point of the exact circuit's accuracy\n" +
+        "  --compare-qat     per setting (bits, pruning, TLU width): test accuracy after post-training quantization and after\n" +
+        "                    quantization-aware training (5 seeds), from the same float model (about 40 s)\n" +
         "  --encrypted N     run the first N test samples under TFHE: key generation, per-sample latency, agreement with the clear circuit\n" +
         "    --tlu-bits B    ... on a variant whose hidden layer is rounded to a B-bit TLU (interpreter), --approximate for approximate rounding\n" +
         "    --threads T     ... with T worker threads per lookup batch (default: all cores)\n" +
         "    --p-error P     ... with parameters chosen for p_error P per PBS (0 < P < 1; default the model's, 2^-40), and the\n" +
         "                    simulated accuracy at P on the same samples for comparison\n" +
         "  --json PATH       also write the report (and the sweep, search and encrypted run, when run) as JSON\n" +
-        "  --train      retrain the float MLP (seeded), calibrate, rewrite DigitsMlp.Weights.cs; rebuild afterwards";
+        "  --train      retrain (seeded): float MLP, calibration, then quantization-aware fine-tuning for the declared\n" +
+        "               attributes; rewrites DigitsMlp.Weights.cs (weights, ranges, [TrainedWith]); rebuild afterwards";
 
-    private static int Report(string? jsonPath, bool sweep, bool search, DigitsEncrypted.Options? encrypted)
+    private static int Report(string? jsonPath, bool sweep, bool search, bool compareQat, DigitsEncrypted.Options? encrypted)
     {
         var (_, test) = DigitsExperiment.LoadSplit();
         var report = DigitsExperiment.Evaluate(test);
@@ -143,6 +151,15 @@ static class Cli
                 $"{FheGen.Compiler.Cost.CostModel.FormatLatency(FheGen.Compiler.Cost.CostModel.Estimate(plan, result.PError).TotalLatencyMs)} at the one found");
             report = report with { PErrorSearch = DigitsOptimization.ToReport(result) };
         }
+        if (compareQat)
+        {
+            Console.WriteLine();
+            Console.WriteLine("post-training quantization vs quantization-aware training (float model retrained as --train does; test accuracy of the clear circuit; QAT with seed 42, and over seeds 42..46):");
+            var (trainSet, _) = DigitsExperiment.LoadSplit();
+            var rows = DigitsQat.Compare(trainSet, test, seeds: 5, progress: r => Console.WriteLine($"  {r.Setting}: PTQ {Percent(r.PtqAccuracy)}, QAT {Percent(r.QatMean)} (mean of {r.QatSeeds} seeds)"));
+            Console.WriteLine(DigitsQat.FormatTable(rows));
+            report = report with { QatComparison = rows };
+        }
         if (encrypted is not null)
         {
             Console.WriteLine();
@@ -165,10 +182,27 @@ static class Cli
         var watch = Stopwatch.StartNew();
         var model = MlpTrainer.Train(trainSet, DigitsExperiment.TrainerOptions((epoch, loss, accuracy) =>
         {
-            if (epoch % 10 == 0) Console.WriteLine($"epoch {epoch,3}: loss {loss:F4}, train accuracy {accuracy:P2}");
+            if (epoch % 10 == 0) Console.WriteLine($"float epoch {epoch,3}: loss {loss:F4}, train accuracy {accuracy:P2}");
         }));
-        Console.WriteLine($"trained in {watch.Elapsed.TotalSeconds:F2} s; float test accuracy {model.Accuracy(testSet):P2}");
-        var calibration = ActivationCalibrator.Calibrate(model, trainSet);
+        Console.WriteLine($"float: trained in {watch.Elapsed.TotalSeconds:F2} s; test accuracy {model.Accuracy(testSet):P2}");
+
+        // Post-training quantization first (calibrated float weights under the declared attributes), for comparison.
+        var declared = DigitsMlp.Spec with { Trained = FheGen.Compiler.Model.EquatableArray<FheGen.Compiler.Model.TrainedSetting>.Empty };
+        var ptq = TrainedModelSpec.WithWeights(declared, model, ActivationCalibrator.Calibrate(model, trainSet));
+        var ptqPlan = FheGen.Compiler.Pipeline.CircuitCompiler.Compile(ptq).PlanOrThrow();
+        Console.WriteLine($"post-training quantization: test accuracy {CircuitAccuracy.Clear(ptqPlan, testSet):P2}, {ptqPlan.PbsCount} PBS, " +
+            $"widest TLU {ptqPlan.MaxTluInputBits} bits");
+
+        watch.Restart();
+        var qat = QatTrainer.FineTune(ptq, trainSet, DigitsExperiment.QatOptions(e =>
+        {
+            if (e.Epoch % 5 == 0) Console.WriteLine($"QAT epoch {e.Epoch,3}/{e.Epochs}: loss {e.Loss:F4}, train accuracy {e.TrainAccuracy:P2}, " +
+                $"MaxActiveInputs {string.Join("/", e.MaxActiveInputs.Select(k => k?.ToString(CultureInfo.InvariantCulture) ?? "all"))}");
+        }));
+        var qatPlan = FheGen.Compiler.Pipeline.CircuitCompiler.Compile(qat.Spec).PlanOrThrow();
+        Console.WriteLine($"quantization-aware training: {watch.Elapsed.TotalSeconds:F2} s; test accuracy {CircuitAccuracy.Clear(qatPlan, testSet):P2}, " +
+            $"{qatPlan.PbsCount} PBS, widest TLU {qatPlan.MaxTluInputBits} bits");
+
         string path = Path.Combine(SourceDirectory(), "DigitsMlp.Weights.cs");
         bool changed = WeightsFileWriter.WriteFile(path, new WeightsFileOptions
         {
@@ -177,9 +211,11 @@ static class Cli
             Accessibility = "public",
             IsStatic = true,
             LayerNames = new[] { "Hidden", "Output" },
-            Model = model,
-            Calibration = calibration,
-            Provenance = "dotnet run --project samples/Digits -c Release -- --train (seed 42, 60 epochs, Adam 1e-3, L2 1e-4)",
+            Model = qat.Model,
+            Calibration = qat.Ranges,
+            Trained = qat.Settings,
+            Provenance = "dotnet run --project samples/Digits -c Release -- --train (float: seed 42, 60 epochs, Adam 1e-3, L2 1e-4; " +
+                "then QAT: 30 epochs, Adam 3e-3 cosine, pruning ramp 40 %)",
         });
         Console.WriteLine(changed ? $"wrote {path}; rebuild to regenerate the circuit" : $"{path} is unchanged");
         return 0;

@@ -26,7 +26,9 @@ public class DigitsEncryptedTests
         Assert.True(report.ServerKeyBytes > 10L << 20, $"server key of {report.ServerKeyBytes} bytes");
         Assert.Equal(4, report.TluBits);
         Assert.Equal("exact", report.Rounding);
-        Assert.Equal(31 * 5, report.PbsPerInference); // 8 removed bits in two 4-bit chunks: 4 extraction PBS + the lookup
+        // 11-bit accumulators to a 4-bit TLU: 7 removed bits in two chunks (of up to TLU + 1 bits), 4 extraction PBS + the lookup.
+        Assert.Equal(11, DigitsMlp.Circuit.Layers[0].AccumulatorBits);
+        Assert.Equal(DigitsMlp.Circuit.PbsCount * 5, report.PbsPerInference);
         Assert.Contains("equals the clear circuit", log.ToString());
         Assert.DoesNotContain("DIFFERS", log.ToString());
     }
@@ -49,7 +51,7 @@ public class DigitsEncryptedTests
             }
             Assert.Equal(1, encrypted.GetProperty("samples").GetInt32());
             Assert.Equal("approximate", encrypted.GetProperty("rounding").GetString());
-            Assert.Equal(31, encrypted.GetProperty("pbs_per_inference").GetInt32());
+            Assert.Equal(DigitsMlp.Circuit.PbsCount, encrypted.GetProperty("pbs_per_inference").GetInt32());
             Assert.True(encrypted.GetProperty("server_key_bytes").GetInt64() > 0);
             Assert.Equal(0.001, encrypted.GetProperty("p_error").GetDouble());
             Assert.InRange(encrypted.GetProperty("simulated_accuracy").GetDouble(), 0, 1);
