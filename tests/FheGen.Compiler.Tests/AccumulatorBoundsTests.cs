@@ -124,7 +124,10 @@ namespace FheGen.Compiler.Tests
                 Assert.Equal(li == 0 ? plan.Input : plan.Layers[li - 1].Output, layer.Input);
 
                 var unfolded = CheckQuantizedWeights(layer, layerSpec, expected, inputs);
-                if (!isOutput) CheckFolds(layer, unfolded);
+                // The next layer reads what its weights read after pruning and quantization, folded or not.
+                var readByNext = isOutput ? new HashSet<int>() : new HashSet<int>(CheckQuantizedWeights(plan.Layers[li + 1], spec.Layers[li + 1],
+                    ExpectedSettings(spec, li + 1), layerSpec.Outputs).SelectMany(n => n.InputIndices));
+                if (!isOutput) CheckFolds(layer, unfolded, readByNext);
 
                 // (a) soundness, on random integer inputs, and the real-valued meaning of the integer accumulator.
                 long qmax = layer.Input.MaxLevel;
@@ -149,6 +152,7 @@ namespace FheGen.Compiler.Tests
                             // No TLU: the exact activation of the bias (or, folded, of any accumulator the neuron reaches),
                             // outside the layer's TLU range if need be.
                             Assert.InRange(n.ConstantOutput, 0, (1L << layer.ActivationBits) - 1);
+                            if (!unfolded[j].IsConstant && !readByNext.Contains(j)) continue; // unread: its value does not matter
                             Assert.Equal(n.ConstantOutput, layer.Output!.Quantize(Activations.Apply(layer.Activation, layer.AccumulatorScale(j) * unfoldedAcc)));
                             continue;
                         }
@@ -290,9 +294,13 @@ namespace FheGen.Compiler.Tests
             return unfolded;
         }
 
-        /// <summary>A hidden neuron is folded exactly when its output level is the same at both ends of its unfolded range.</summary>
-        private static void CheckFolds(LayerPlan layer, NeuronPlan[] unfolded)
+        /// <summary>
+        /// A hidden neuron is folded exactly when its output level is the same at both ends of its unfolded range (then
+        /// its constant is that level), or when no weight of the next layer reads it (<paramref name="read"/>).
+        /// </summary>
+        private static void CheckFolds(LayerPlan layer, NeuronPlan[] unfolded, HashSet<int> read)
         {
+            int folded = 0, unread = 0;
             for (int j = 0; j < layer.Outputs; j++)
             {
                 var u = unfolded[j];
@@ -300,9 +308,16 @@ namespace FheGen.Compiler.Tests
                 double s = layer.AccumulatorScale(j);
                 long low = layer.Output!.Quantize(Activations.Apply(layer.Activation, s * u.AccumulatorMin));
                 long high = layer.Output.Quantize(Activations.Apply(layer.Activation, s * u.AccumulatorMax));
-                Assert.Equal(low == high, layer.Neurons[j].IsConstant);
-                if (low == high) Assert.Equal(low, layer.Neurons[j].ConstantOutput);
+                bool isRead = read.Contains(j);
+                Assert.Equal(low == high || !isRead, layer.Neurons[j].IsConstant);
+                if (low == high)
+                {
+                    folded++;
+                    Assert.Equal(low, layer.Neurons[j].ConstantOutput);
+                }
+                else if (!isRead) unread++;
             }
+            Assert.Equal((folded, unread), (layer.FoldedNeurons, layer.UnreadNeurons));
         }
 
         /// <summary>

@@ -74,14 +74,43 @@ namespace FheGen.Compiler.Tests
         {
             var spec = SpecBuilder.Create(4)
                 .Dense("h", 2, new float[] { 1, 2, 3, 4, -4, -3, -2, -1 }, null, ActivationKind.Identity)
-                .Dense("out", 1, new float[] { 1, 2 }, null, ActivationKind.Identity)
+                .Dense("out", 2, new float[] { 1, 2, 2, 1 }, null, ActivationKind.Identity)
                 .Prune(null, 1)
                 .Build();
             var plan = CircuitCompiler.Compile(spec).PlanOrThrow();
             Assert.Equal(new[] { 3 }, plan.Layers[0].Neurons[0].InputIndices);
             Assert.Equal(new[] { 0 }, plan.Layers[0].Neurons[1].InputIndices);
             Assert.Equal(new[] { 1 }, plan.Layers[1].Neurons[0].InputIndices);
+            Assert.Equal(new[] { 0 }, plan.Layers[1].Neurons[1].InputIndices);
             Assert.Equal(1, plan.Layers[1].MaxActiveInputs);
+        }
+
+        [Fact]
+        public void A_hidden_neuron_the_next_layer_does_not_read_costs_no_PBS()
+        {
+            // The output reads only h2's neuron 1, so h2's neuron 0 is computed for nothing and becomes a constant. Reads
+            // are those of the next layer's weights (after pruning and quantization), so h1's neuron 0, read by h2's
+            // neuron 0's weight, still counts as read: what is unread does not depend on how the next layer folds.
+            var spec = SpecBuilder.Create(2)
+                .Dense("h1", 2, new float[] { 1, 0, 0, 1 }, null, ActivationKind.Identity)
+                .Dense("h2", 2, new float[] { 1, 0, 0, 1 }, null, ActivationKind.Identity)
+                .Dense("out", 1, new float[] { 0, 1 }, null, ActivationKind.Identity)
+                .Build();
+            var plan = CircuitCompiler.Compile(spec).PlanOrThrow();
+            Assert.Equal((1, 1), (plan.Layers[1].UnreadNeurons, plan.Layers[1].PbsCount));
+            Assert.True(plan.Layers[1].Neurons[0].IsConstant);
+            Assert.Equal((0, 2), (plan.Layers[0].UnreadNeurons, plan.Layers[0].PbsCount));
+            Assert.Equal(3, plan.PbsCount);
+            Assert.Equal(new[] { true, true }, LayerCompiler.ReadInputs(spec, 1, LayerSettings.Resolve(spec, 1)));
+            Assert.Equal(new[] { false, true }, LayerCompiler.ReadInputs(spec, 2, LayerSettings.Resolve(spec, 2)));
+            var summary = CircuitCompiler.Compile(spec, CompileOptions.Analysis).Diagnostics.Single(d => d.Id == Diagnostics.DiagnosticIds.LayerSummary && d.Target.Index == 1);
+            Assert.Contains(", 1 PBS, 1 neuron unread by the next layer (no PBS)", summary.Message);
+
+            // Read again (the output reads both), nothing is unread and the summary says nothing about it.
+            var both = CircuitCompiler.Compile(spec with { Layers = EquatableArray.Of(spec.Layers[0], spec.Layers[1],
+                spec.Layers[2] with { Weights = EquatableArray.Of(1f, 1f) }) }, CompileOptions.Analysis);
+            Assert.All(both.PlanOrThrow().Layers, l => Assert.Equal(0, l.UnreadNeurons));
+            Assert.DoesNotContain(both.Diagnostics, d => d.Message.Contains("unread"));
         }
 
         /// <summary>

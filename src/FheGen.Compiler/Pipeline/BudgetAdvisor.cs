@@ -322,7 +322,7 @@ namespace FheGen.Compiler.Pipeline
                 for (int j = 0; j < layer.Outputs; j++)
                 {
                     // As in the compiler, a constant neuron widens no TLU (an output layer has none, so there all count).
-                    if (!isOutput && (!live[k][j] || LayerCompiler.IsConstantOutput(layer.Activation, output!, scales[j] * domain.Scale, min[k][j], max[k][j]))) continue;
+                    if (!isOutput && (!live[k][j] || settings.IsUnread(j) || LayerCompiler.IsConstantOutput(layer.Activation, output!, scales[j] * domain.Scale, min[k][j], max[k][j]))) continue;
                     layerMin = Math.Min(layerMin, min[k][j]);
                     layerMax = Math.Max(layerMax, max[k][j]);
                 }

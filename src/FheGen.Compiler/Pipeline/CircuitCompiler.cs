@@ -86,36 +86,10 @@ namespace FheGen.Compiler.Pipeline
             }
             TrainingCheck.Check(spec, diagnostics);
 
-            var tables = options.BuildTables ? new TableRegistry() : null;
-            var layers = new List<LayerPlan>(spec.Layers.Count);
             var input = UniformQuantizer.ForRange(spec.InputBits, spec.InputMin, spec.InputMax);
-            var domain = input;
-            bool fatal = false;
-            var summaries = new List<LayerPlan>();
-            for (int i = 0; i < spec.Layers.Count; i++)
-            {
-                var settings = LayerSettings.Resolve(spec, i);
-                LayerPlan layer;
-                try
-                {
-                    layer = LayerCompiler.Compile(spec, i, settings, domain, tables);
-                }
-                catch (Exception e) when (e is CircuitCompilationException || e is OverflowException)
-                {
-                    diagnostics.Add(CompilerDiagnostic.Create(DiagnosticIds.InvalidAttribute, Severity.Error,
-                        new DiagnosticTarget(TargetKind.Dense, i), e is OverflowException
-                            ? $"layer '{spec.Layers[i].Name}': the accumulator overflows 64-bit integers"
-                            : e.Message));
-                    return new CompileResult(null, diagnostics);
-                }
-                layers.Add(layer);
-                fatal |= CheckWidths(spec, layer, settings, domain, options, diagnostics);
-                if (options.Summaries)
-                {
-                    summaries.Add(layer);
-                }
-                domain = layer.Output ?? domain;
-            }
+            var pass = CompileLayers(spec, options, input, diagnostics);
+            if (pass.Layers is null) return new CompileResult(null, diagnostics);
+            var (layers, summaries, tables, fatal) = (pass.Layers, pass.Summaries, pass.Tables, pass.Fatal);
 
             double pError = spec.PError;
             if (spec.GlobalPError is double global)
@@ -140,6 +114,73 @@ namespace FheGen.Compiler.Pipeline
             return new CompileResult(plan, diagnostics);
         }
 
+        /// <summary>One forward pass over the layers; <see cref="Pass.Layers"/> is null after a compilation error (reported).</summary>
+        private readonly struct Pass
+        {
+            public Pass(List<LayerPlan>? layers, List<LayerPlan> summaries, TableRegistry? tables, bool fatal)
+            {
+                Layers = layers;
+                Summaries = summaries;
+                Tables = tables;
+                Fatal = fatal;
+            }
+
+            public List<LayerPlan>? Layers { get; }
+
+            public List<LayerPlan> Summaries { get; }
+
+            public TableRegistry? Tables { get; }
+
+            public bool Fatal { get; }
+        }
+
+        private static Pass CompileLayers(ModelSpec spec, CompileOptions options, UniformQuantizer input, List<CompilerDiagnostic> diagnostics)
+        {
+            var tables = options.BuildTables ? new TableRegistry() : null;
+            var layers = new List<LayerPlan>(spec.Layers.Count);
+            var summaries = new List<LayerPlan>();
+            var domain = input;
+            bool fatal = false;
+            for (int i = 0; i < spec.Layers.Count; i++)
+            {
+                var settings = Settings(spec, i);
+                LayerPlan layer;
+                try
+                {
+                    layer = LayerCompiler.Compile(spec, i, settings, domain, tables);
+                }
+                catch (Exception e) when (e is CircuitCompilationException || e is OverflowException)
+                {
+                    diagnostics.Add(CompilerDiagnostic.Create(DiagnosticIds.InvalidAttribute, Severity.Error,
+                        new DiagnosticTarget(TargetKind.Dense, i), e is OverflowException
+                            ? $"layer '{spec.Layers[i].Name}': the accumulator overflows 64-bit integers"
+                            : e.Message));
+                    return new Pass(null, summaries, tables, true);
+                }
+                layers.Add(layer);
+                fatal |= CheckWidths(spec, layer, settings, domain, options, diagnostics);
+                if (options.Summaries)
+                {
+                    summaries.Add(layer);
+                }
+                domain = layer.Output ?? domain;
+            }
+            return new Pass(layers, summaries, tables, fatal);
+        }
+
+        /// <summary>
+        /// A layer's settings with its unread neurons: those no weight of the next layer reads after pruning and
+        /// quantization need no PBS.
+        /// </summary>
+        private static LayerSettings Settings(ModelSpec spec, int index)
+        {
+            var settings = LayerSettings.Resolve(spec, index);
+            if (index == spec.Layers.Count - 1) return settings;
+            var read = LayerCompiler.ReadInputs(spec, index + 1, LayerSettings.Resolve(spec, index + 1));
+            if (Array.TrueForAll(read, r => r)) return settings;
+            return settings with { Unread = new EquatableArray<bool>(Array.ConvertAll(read, r => !r)) };
+        }
+
         /// <summary>The FHE0006 text for one layer, with its estimated latency at per-TLU <paramref name="pError"/>.</summary>
         public static string Summary(LayerPlan layer, double pError)
         {
@@ -151,7 +192,14 @@ namespace FheGen.Compiler.Pipeline
             string estimate = layer.TluInputBits <= ModelSpec.HardLimitBits
                 ? $", est. {CostModel.FormatLatency(CostModel.EstimateLayer(layer, pError, CostModel.DefaultRounding(layer)).LatencyMs)} on one core"
                 : "";
-            return head + rounding + $", {layer.PbsCount} PBS" + estimate;
+            string constants = (layer.FoldedNeurons, layer.UnreadNeurons) switch
+            {
+                (0, 0) => "",
+                (int f, 0) => $", {Text.Count(f, "neuron")} folded into constants (output cannot change)",
+                (0, int u) => $", {Text.Count(u, "neuron")} unread by the next layer (no PBS)",
+                (int f, int u) => $", {Text.Count(f, "neuron")} folded into constants (output cannot change) and {u} unread by the next layer (no PBS)",
+            };
+            return head + rounding + $", {layer.PbsCount} PBS" + constants + estimate;
         }
 
         /// <summary>The remedies' text, with their code-fix properties added, when advice is on; else empty.</summary>

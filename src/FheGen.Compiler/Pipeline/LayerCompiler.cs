@@ -62,13 +62,21 @@ namespace FheGen.Compiler.Pipeline
             }
 
             // The output quantizer comes before the layer's range: it decides which neurons are constant.
+            // Unread neurons still count here, so the next layer's input domain does not depend on what it reads.
             var output = isOutput ? null : OutputQuantizer(layer, settings, neurons, scales, input);
+            int folded = 0, unread = 0;
             for (int j = 0; j < outputs; j++)
             {
                 var n = neurons[j];
-                if (output is not null && !n.IsConstant && IsConstantOutput(layer.Activation, output, scales[j] * input.Scale, n.AccumulatorMin, n.AccumulatorMax))
+                if (output is not null && !n.IsConstant)
                 {
-                    neurons[j] = n = new NeuronPlan(Array.Empty<int>(), Array.Empty<long>(), n.Bias, n.Bias, n.Bias, -1);
+                    // A constant output counts as folded whether read or not, so the counts do not depend on the pass.
+                    bool isConstant = IsConstantOutput(layer.Activation, output, scales[j] * input.Scale, n.AccumulatorMin, n.AccumulatorMax);
+                    if (isConstant || settings.IsUnread(j))
+                    {
+                        if (isConstant) folded++; else unread++;
+                        neurons[j] = n = new NeuronPlan(Array.Empty<int>(), Array.Empty<long>(), n.Bias, n.Bias, n.Bias, -1);
+                    }
                 }
                 // A TLU layer's constant neurons need no TLU: their bias must not widen it.
                 if (isOutput || !n.IsConstant)
@@ -102,7 +110,11 @@ namespace FheGen.Compiler.Pipeline
             }
             return new LayerPlan(layer.Name, index, false, layer.Activation, input, inputs, settings.WeightBits, settings.ActivationBits,
                 settings.PerChannel, settings.MaxActiveInputs, neurons, scales, layerMin, layerMax, accBits,
-                rounding.Lsbs, rounding.ExtraBit, tluMin, tluMax, tluBits, output!, settings.RoundMethod);
+                rounding.Lsbs, rounding.ExtraBit, tluMin, tluMax, tluBits, output!, settings.RoundMethod)
+            {
+                FoldedNeurons = folded,
+                UnreadNeurons = unread,
+            };
         }
 
         /// <summary>
@@ -115,6 +127,31 @@ namespace FheGen.Compiler.Pipeline
         /// </summary>
         internal static bool IsConstantOutput(ActivationKind activation, UniformQuantizer output, double scale, long accMin, long accMax) =>
             output.Quantize(Activations.Apply(activation, scale * accMin)) == output.Quantize(Activations.Apply(activation, scale * accMax));
+
+        /// <summary>
+        /// Which inputs of layer <paramref name="index"/> some neuron reads: a weight that survives pruning and quantizes
+        /// to a nonzero integer. It depends on the layer's weights and settings only (not on its input domain or on
+        /// which of its neurons fold), so it is known before anything is compiled and stays fixed while the budget
+        /// advisor varies the layer before.
+        /// </summary>
+        public static bool[] ReadInputs(ModelSpec spec, int index, LayerSettings settings)
+        {
+            var layer = spec.Layers[index];
+            int inputs = index == 0 ? spec.Inputs : spec.Layers[index - 1].Outputs;
+            float[] weights = layer.Weights.Items;
+            bool[] keep = Prune(weights, layer.Outputs, inputs, settings.MaxActiveInputs);
+            double[] scales = WeightScales(weights, keep, layer.Outputs, inputs, settings.WeightBits, settings.PerChannel);
+            var read = new bool[inputs];
+            for (int j = 0; j < layer.Outputs; j++)
+            {
+                for (int i = 0; i < inputs; i++)
+                {
+                    int k = j * inputs + i;
+                    if (keep[k] && WeightQuantizer.Quantize(weights[k], scales[j], settings.WeightBits) != 0) read[i] = true;
+                }
+            }
+            return read;
+        }
 
         /// <summary>
         /// The integer bias of a neuron. Real pre-activation = s_w s_x (sum q_w q_x) + offset_x s_w (sum q_w) + b;

@@ -21,6 +21,15 @@ namespace FheGen.Compiler.Pipeline
         double? OutputMax,
         RoundingKind RoundMethod = RoundingKind.Exact)
     {
+        /// <summary>
+        /// Per neuron, whether the next layer reads its output (false) or not (true); empty when all are read. The circuit
+        /// compiler fills it in; unread neurons are evaluated as constants.
+        /// </summary>
+        public EquatableArray<bool> Unread { get; init; } = EquatableArray<bool>.Empty;
+
+        /// <summary>Whether neuron <paramref name="j"/> is unread by the next layer.</summary>
+        public bool IsUnread(int j) => j < Unread.Count && Unread[j];
+
         /// <summary>Resolves the settings of layer <paramref name="index"/>; assumes a validated spec.</summary>
         public static LayerSettings Resolve(ModelSpec spec, int index)
         {

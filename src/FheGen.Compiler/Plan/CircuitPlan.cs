@@ -127,6 +127,12 @@ namespace FheGen.Compiler.Plan
     /// <summary>One dense layer of the integer circuit.</summary>
     public sealed class LayerPlan
     {
+        /// <summary>Hidden neurons with weights whose output level cannot change over their range, folded into constants (no PBS).</summary>
+        public int FoldedNeurons { get; init; }
+
+        /// <summary>Hidden neurons with weights that the next layer does not read, evaluated as constants (no PBS).</summary>
+        public int UnreadNeurons { get; init; }
+
         /// <summary>Creates a layer plan.</summary>
         public LayerPlan(string name, int index, bool isOutput, ActivationKind activation, UniformQuantizer input,
             int inputs, int weightBits, int activationBits, bool perChannel, int? maxActiveInputs,

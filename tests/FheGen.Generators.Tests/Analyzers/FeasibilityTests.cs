@@ -133,8 +133,9 @@ namespace FheGen.Generators.Tests.Analyzers
             while (!System.IO.File.Exists(System.IO.Path.Combine(dir, "FheGen.sln"))) dir = System.IO.Path.GetDirectoryName(dir)!;
             string model = System.IO.File.ReadAllText(System.IO.Path.Combine(dir, "samples", "Digits", "DigitsMlp.cs"));
             string weights = System.IO.File.ReadAllText(System.IO.Path.Combine(dir, "samples", "Digits", "DigitsMlp.Weights.cs"));
+            Assert.Contains("[RoundAccumulator(\"Hidden\", Bits = 5)]", model);
             string unrounded = model.Replace("[Prune(\"Hidden\", MaxActiveInputs = 40)]", "", StringComparison.Ordinal)
-                .Replace("[RoundAccumulator(\"Hidden\", Bits = 6)]", "", StringComparison.Ordinal);
+                .Replace("[RoundAccumulator(\"Hidden\", Bits = 5)]", "", StringComparison.Ordinal);
             foreach (var (name, source) in new[] { ("sample", model), ("without Prune and RoundAccumulator", unrounded) })
             {
                 // Off first (the rest of the analyzer and Roslyn), then on: the first run on is the uncached check.
