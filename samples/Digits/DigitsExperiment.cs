@@ -128,6 +128,11 @@ public sealed record DigitsReport(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<QatComparisonRow>? QatComparison { get; init; }
 
+    /// <summary>The structured-pruning comparison, when <c>--compare-pruning</c> ran.</summary>
+    [JsonPropertyName("pruning_comparison")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<PruningComparisonRow>? PruningComparison { get; init; }
+
     /// <summary>The encrypted run, when <c>--encrypted N</c> ran.</summary>
     [JsonPropertyName("encrypted")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -94,6 +94,46 @@ public static class DigitsQat
         Trained = EquatableArray<TrainedSetting>.Empty,
     };
 
+    /// <summary>
+    /// Structured pruning of the hidden layer at each fraction and criterion (removed neurons' means folded into the
+    /// output bias), then QAT for the sample's own attributes with the smaller hidden layer.
+    /// </summary>
+    public static IReadOnlyList<PruningComparisonRow> ComparePruning(Dataset train, Dataset test, IReadOnlyList<double>? fractions = null,
+        QatOptions? options = null, Action<PruningComparisonRow>? progress = null)
+    {
+        var model = MlpTrainer.Train(train, DigitsExperiment.TrainerOptions());
+        var declared = DigitsMlp.Spec with { Trained = EquatableArray<TrainedSetting>.Empty, Ranges = EquatableArray<ActivationRangeSetting>.Empty };
+        var rows = new List<PruningComparisonRow>();
+        foreach (double fraction in fractions ?? new[] { 0.25, 0.5, 0.75 })
+        {
+            foreach (var criterion in new[] { FheGen.Training.Pruning.NeuronCriterion.WeightNorm, FheGen.Training.Pruning.NeuronCriterion.ActivationSpread })
+            {
+                var pruned = FheGen.Training.Pruning.StructuredPruning.Prune(model, fraction, criterion, train);
+                var spec = FheGen.Training.Pruning.StructuredPruning.WithArchitecture(declared, pruned.Model, ActivationCalibrator.Calibrate(pruned.Model, train));
+                var qat = QatTrainer.FineTune(spec, train, options ?? DigitsExperiment.QatOptions());
+                var plan = CircuitCompiler.Compile(qat.Spec).PlanOrThrow();
+                var row = new PruningComparisonRow(fraction, criterion.ToString(), pruned.Model.Layers[0].Outputs, model.Accuracy(test), pruned.Model.Accuracy(test),
+                    CircuitAccuracy.Clear(plan, test), plan.PbsCount, CostModel.Estimate(plan, plan.PError).TotalLatencyMs);
+                rows.Add(row);
+                progress?.Invoke(row);
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>The pruning comparison as a text table.</summary>
+    public static string FormatTable(IReadOnlyList<PruningComparisonRow> rows)
+    {
+        static string P(double v) => v.ToString("P2", System.Globalization.CultureInfo.InvariantCulture);
+        var lines = new List<string> { $"{"removed",7} {"criterion",-17} {"hidden",6} {"float",8} {"pruned",8} {"QAT",8} {"PBS",4} {"est. latency",13}" };
+        foreach (var r in rows)
+        {
+            lines.Add($"{r.Fraction.ToString("P0", System.Globalization.CultureInfo.InvariantCulture),7} {r.Criterion,-17} {r.Hidden,6} {P(r.FloatAccuracy),8} {P(r.PrunedAccuracy),8} " +
+                $"{P(r.QatAccuracy),8} {r.QatPbs,4} {CostModel.FormatLatency(r.QatEstimatedLatencyMs),13}");
+        }
+        return string.Join(Environment.NewLine, lines);
+    }
+
     /// <summary>The comparison as a text table.</summary>
     public static string FormatTable(IReadOnlyList<QatComparisonRow> rows)
     {
@@ -125,3 +165,14 @@ public sealed record QatComparisonRow(
     [property: JsonPropertyName("qat_pbs")] int QatPbs,
     [property: JsonPropertyName("qat_estimated_latency_ms")] double QatEstimatedLatencyMs,
     [property: JsonPropertyName("qat_seconds")] double QatSeconds);
+
+/// <summary>One point of the structured-pruning comparison; accuracies on the test set (pruned: float, means folded, before fine-tuning).</summary>
+public sealed record PruningComparisonRow(
+    [property: JsonPropertyName("fraction")] double Fraction,
+    [property: JsonPropertyName("criterion")] string Criterion,
+    [property: JsonPropertyName("hidden")] int Hidden,
+    [property: JsonPropertyName("float_accuracy")] double FloatAccuracy,
+    [property: JsonPropertyName("pruned_accuracy")] double PrunedAccuracy,
+    [property: JsonPropertyName("qat_accuracy")] double QatAccuracy,
+    [property: JsonPropertyName("qat_pbs")] int QatPbs,
+    [property: JsonPropertyName("qat_estimated_latency_ms")] double QatEstimatedLatencyMs);

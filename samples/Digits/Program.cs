@@ -9,7 +9,7 @@ using FheGen.Samples.Digits;
 using FheGen.Training;
 using FheGen.Training.Qat;
 
-// dotnet run --project samples/Digits -c Release [-- --json PATH] [--sweep-rounding] [--search-perror] [--compare-qat] [--encrypted N [--tlu-bits B] [--approximate] [--threads T] [--p-error P]] | [-- --train]
+// dotnet run --project samples/Digits -c Release [-- --json PATH] [--sweep-rounding] [--search-perror] [--compare-qat] [--compare-pruning] [--encrypted N [--tlu-bits B] [--approximate] [--threads T] [--p-error P]] | [-- --train]
 return Cli.Run(args);
 
 static class Cli
@@ -17,7 +17,7 @@ static class Cli
     public static int Run(string[] args)
     {
         string? json = null;
-        bool train = false, sweep = false, search = false, approximate = false, compareQat = false;
+        bool train = false, sweep = false, search = false, approximate = false, compareQat = false, comparePruning = false;
         int? encrypted = null, tluBits = null, threads = null;
         double? pError = null;
         for (int i = 0; i < args.Length; i++)
@@ -38,6 +38,9 @@ static class Cli
                     break;
                 case "--compare-qat":
                     compareQat = true;
+                    break;
+                case "--compare-pruning":
+                    comparePruning = true;
                     break;
                 case "--encrypted" when i + 1 < args.Length && int.TryParse(args[i + 1], out int n) && n > 0:
                     encrypted = n;
@@ -79,7 +82,7 @@ static class Cli
                 Console.Error.WriteLine($"--approximate needs --tlu-bits B (the declared model rounds exactly)\n{Usage}");
                 return 2;
             }
-            if (train && (sweep || search || compareQat || encrypted is not null || json is not null))
+            if (train && (sweep || search || compareQat || comparePruning || encrypted is not null || json is not null))
             {
                 Console.Error.WriteLine($"--train cannot be combined with other options\n{Usage}");
                 return 2;
@@ -87,7 +90,7 @@ static class Cli
             var encryptedOptions = encrypted is int count
                 ? new DigitsEncrypted.Options(count, tluBits, approximate ? FheGen.Compiler.Model.RoundingKind.Approximate : FheGen.Compiler.Model.RoundingKind.Exact, threads, pError)
                 : null;
-            return train ? Train() : Report(json, sweep, search, compareQat, encryptedOptions);
+            return train ? Train() : Report(json, sweep, search, compareQat, comparePruning, encryptedOptions);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException or ArgumentOutOfRangeException or InvalidOperationException)
         {
@@ -97,12 +100,13 @@ static class Cli
     }
 
     private const string Usage =
-        "usage: Digits [--json PATH] [--sweep-rounding] [--search-perror] [--compare-qat] [--encrypted N [--tlu-bits B] [--approximate] [--threads T] [--p-error P]] | --train\n" +
+        "usage: Digits [--json PATH] [--sweep-rounding] [--search-perror] [--compare-qat] [--compare-pruning] [--encrypted N [--tlu-bits B] [--approximate] [--threads T] [--p-error P]] | --train\n" +
         "  (no option)       print the circuit report and the float / clear-quantized test accuracy\n" +
         "  --sweep-rounding  TLU bits 8..2 (exact and approximate rounding): clear and simulated accuracy, estimated latency\n" +
         "  --search-perror   bisection for the largest p_error within 1 point of the exact circuit's accuracy\n" +
         "  --compare-qat     per setting (bits, pruning, TLU width): test accuracy after post-training quantization and after\n" +
         "                    quantization-aware training (5 seeds), from the same float model (about 40 s)\n" +
+        "  --compare-pruning structured pruning of the hidden layer (25/50/75 %, two criteria), then QAT (about 15 s)\n" +
         "  --encrypted N     run the first N test samples under TFHE: key generation, per-sample latency, agreement with the clear circuit\n" +
         "    --tlu-bits B    ... on a variant whose hidden layer is rounded to a B-bit TLU (interpreter), --approximate for approximate rounding\n" +
         "    --threads T     ... with T worker threads per lookup batch (default: all cores)\n" +
@@ -112,7 +116,7 @@ static class Cli
         "  --train      retrain (seeded): float MLP, calibration, then quantization-aware fine-tuning for the declared\n" +
         "               attributes; rewrites DigitsMlp.Weights.cs (weights, ranges, [TrainedWith]); rebuild afterwards";
 
-    private static int Report(string? jsonPath, bool sweep, bool search, bool compareQat, DigitsEncrypted.Options? encrypted)
+    private static int Report(string? jsonPath, bool sweep, bool search, bool compareQat, bool comparePruning, DigitsEncrypted.Options? encrypted)
     {
         var (_, test) = DigitsExperiment.LoadSplit();
         var report = DigitsExperiment.Evaluate(test);
@@ -159,6 +163,15 @@ static class Cli
             var rows = DigitsQat.Compare(trainSet, test, seeds: 5, progress: r => Console.WriteLine($"  {r.Setting}: PTQ {Percent(r.PtqAccuracy)}, QAT {Percent(r.QatMean)} (mean of {r.QatSeeds} seeds)"));
             Console.WriteLine(DigitsQat.FormatTable(rows));
             report = report with { QatComparison = rows };
+        }
+        if (comparePruning)
+        {
+            Console.WriteLine();
+            Console.WriteLine("structured pruning of 'Hidden' (float model retrained as --train does; removed neurons' means folded into the output bias), then QAT:");
+            var (trainSet, _) = DigitsExperiment.LoadSplit();
+            var rows = DigitsQat.ComparePruning(trainSet, test, progress: r => Console.WriteLine($"  {r.Fraction:P0} by {r.Criterion}: QAT {Percent(r.QatAccuracy)}"));
+            Console.WriteLine(DigitsQat.FormatTable(rows));
+            report = report with { PruningComparison = rows };
         }
         if (encrypted is not null)
         {

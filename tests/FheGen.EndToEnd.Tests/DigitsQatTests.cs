@@ -39,4 +39,20 @@ public sealed class DigitsQatTests
         Assert.Equal(row.QatAccuracy, row.QatMean);
         Assert.Contains("w3/a3 k40 TLU 4", DigitsQat.FormatTable(rows));
     }
+
+    [Fact]
+    public void StructuredPruningHalvesTheHiddenLayerAndFineTuningRecoversMostOfTheAccuracy()
+    {
+        // Reduced form of --compare-pruning: half the hidden layer, 10 epochs of QAT.
+        var (train, test) = DigitsExperiment.LoadSplit();
+        var rows = DigitsQat.ComparePruning(train, test, new[] { 0.5 }, DigitsExperiment.QatOptions() with { Epochs = 10 });
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r =>
+        {
+            Assert.Equal(16, r.Hidden);
+            Assert.InRange(r.QatPbs, 1, 16);
+            Assert.True(r.QatAccuracy > r.PrunedAccuracy && r.QatAccuracy >= 0.9, $"{r.Criterion}: pruned {r.PrunedAccuracy}, QAT {r.QatAccuracy}");
+        });
+        Assert.Contains("WeightNorm", DigitsQat.FormatTable(rows));
+    }
 }
