@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -144,6 +145,60 @@ namespace FheGen.Training
                 : file;
             using var reader = new StreamReader(data, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
             return LoadCsv(reader, hasHeader, path, classes);
+        }
+
+        /// <summary>
+        /// Loads an image/label pair in the IDX format of MNIST and Fashion-MNIST (gzip-compressed when the name ends in
+        /// <c>.gz</c>): unsigned-byte images of any shape, flattened row-major into features 0..255, and unsigned-byte labels.
+        /// </summary>
+        /// <param name="imagesPath">The <c>idx3-ubyte</c> (or any rank) image file.</param>
+        /// <param name="labelsPath">The <c>idx1-ubyte</c> label file.</param>
+        /// <param name="classes">Number of classes, or <see langword="null"/> for <c>max(label) + 1</c>.</param>
+        /// <param name="limit">Read at most this many rows (the first ones); null for all.</param>
+        /// <exception cref="InvalidDataException">A file is not IDX unsigned bytes, is truncated, or the counts disagree; the message names the file.</exception>
+        public static Dataset LoadIdx(string imagesPath, string labelsPath, int? classes = null, int? limit = null)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(imagesPath);
+            ArgumentException.ThrowIfNullOrEmpty(labelsPath);
+            var (images, imageShape) = ReadIdx(imagesPath, limit);
+            var (labels, labelShape) = ReadIdx(labelsPath, limit);
+            if (labelShape.Length != 1) throw new InvalidDataException($"{labelsPath}: labels must be one-dimensional, found rank {labelShape.Length}.");
+            if (imageShape[0] != labelShape[0]) throw new InvalidDataException($"{imagesPath} has {imageShape[0]} items but {labelsPath} has {labelShape[0]}.");
+            int rows = imageShape[0];
+            int features = rows == 0 ? 0 : images.Length / rows;
+            if (features < 1) throw new InvalidDataException($"{imagesPath}: images have no pixels.");
+            var x = new float[images.Length];
+            for (int i = 0; i < x.Length; i++) x[i] = images[i];
+            var y = new int[rows];
+            for (int i = 0; i < rows; i++) y[i] = labels[i];
+            if (classes is int c && y.Any(v => v >= c)) throw new InvalidDataException($"{labelsPath}: a label is {y.Max()}, beyond {c} classes.");
+            return new Dataset(x, y, features, classes);
+        }
+
+        private static (byte[] Data, int[] Shape) ReadIdx(string path, int? limit)
+        {
+            using Stream file = File.OpenRead(path);
+            using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+            using var reader = new BinaryReader(stream);
+            byte[] magic = reader.ReadBytes(4);
+            if (magic.Length < 4 || magic[0] != 0 || magic[1] != 0) throw new InvalidDataException($"{path}: not an IDX file (bad magic number).");
+            if (magic[2] != 0x08) throw new InvalidDataException($"{path}: IDX element type 0x{magic[2]:X2} is not unsigned bytes (0x08).");
+            int rank = magic[3];
+            if (rank < 1) throw new InvalidDataException($"{path}: IDX rank 0.");
+            var shape = new int[rank];
+            for (int d = 0; d < rank; d++)
+            {
+                byte[] b = reader.ReadBytes(4);
+                if (b.Length < 4) throw new InvalidDataException($"{path}: truncated header.");
+                shape[d] = (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
+                if (shape[d] < 0) throw new InvalidDataException($"{path}: negative dimension.");
+            }
+            if (limit is int n && n >= 0 && n < shape[0]) shape[0] = n;
+            long count = shape.Aggregate(1L, (a, v) => a * v);
+            if (count > int.MaxValue) throw new InvalidDataException($"{path}: too large ({count} bytes).");
+            byte[] data = reader.ReadBytes((int)count);
+            if (data.Length != count) throw new InvalidDataException($"{path}: truncated: {data.Length} of {count} data bytes.");
+            return (data, shape);
         }
 
         /// <summary>Reads comma-separated rows as <see cref="LoadCsv(string, bool, int?)"/> does, from any reader.</summary>
