@@ -92,15 +92,7 @@ public static class DigitsExperiment
     }
 
     /// <summary>Index of the largest value (first one on ties).</summary>
-    public static int ArgMax(ReadOnlySpan<float> v)
-    {
-        int best = 0;
-        for (int i = 1; i < v.Length; i++)
-        {
-            if (v[i] > v[best]) best = i;
-        }
-        return best;
-    }
+    public static int ArgMax(ReadOnlySpan<float> v) => CircuitAccuracy.ArgMax(v);
 }
 
 /// <summary>What the sample reports; serialized as the <c>--json</c> output.</summary>
