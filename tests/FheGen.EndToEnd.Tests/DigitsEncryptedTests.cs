@@ -26,8 +26,8 @@ public class DigitsEncryptedTests
         Assert.True(report.ServerKeyBytes > 10L << 20, $"server key of {report.ServerKeyBytes} bytes");
         Assert.Equal(4, report.TluBits);
         Assert.Equal("exact", report.Rounding);
-        // 11-bit accumulators to a 4-bit TLU: 7 removed bits in two chunks (of up to TLU + 1 bits), 4 extraction PBS + the lookup.
-        Assert.Equal(11, DigitsMlp.Circuit.Layers[0].AccumulatorBits);
+        // 12-bit accumulators to a 4-bit TLU: 8 removed bits in two chunks (of up to TLU + 1 bits), 4 extraction PBS + the lookup.
+        Assert.Equal(12, DigitsMlp.Circuit.Layers[0].AccumulatorBits);
         Assert.Equal(DigitsMlp.Circuit.PbsCount * 5, report.PbsPerInference);
         Assert.Contains("equals the clear circuit", log.ToString());
         Assert.DoesNotContain("DIFFERS", log.ToString());

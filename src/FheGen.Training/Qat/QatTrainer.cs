@@ -117,6 +117,12 @@ namespace FheGen.Training.Qat
             private readonly int[] _sizes;
             private readonly int?[] _targets;
             private readonly float[][] _w, _b, _gw, _gb, _wDequantized;
+
+            // The first layer is trained as u = w * sigma (sigma: the power of two at or above the largest input), so Adam's
+            // steps are those it would take on inputs scaled into [-1, 1], as MlpTrainer trains: Adam is invariant to the
+            // scale of a gradient, not of a parameter, and raw inputs (pixels in 0..255) make first-layer weights tiny
+            // next to its steps.
+            private float[]? _sigma, _u0, _u0Before;
             private readonly AdamMoments[] _mw, _mb;
             private readonly bool[][] _keep;
             private readonly float[] _scratch;
@@ -205,6 +211,8 @@ namespace FheGen.Training.Qat
                     real[i] = new float[_spec.Inputs];
                     for (int c = 0; c < _spec.Inputs; c++) real[i][c] = (float)firstPlan.Input.Dequantize(quantized[i][c]);
                 }
+
+                InitializeFirstLayerScale(real);
 
                 var acc = new long[_layers][];
                 var outs = new long[_layers][];
@@ -348,6 +356,21 @@ namespace FheGen.Training.Qat
             private CircuitPlan Compile(int?[] activeInputs, bool rounding)
                 => CircuitCompiler.Compile(Current(activeInputs, rounding), CompileOptions.Generator).PlanOrThrow();
 
+            private void InitializeFirstLayerScale(float[][] inputs)
+            {
+                // One power of two for every input, as MlpTrainer's default normalization: per-input scales would
+                // distort the relative step sizes that per-tensor quantization depends on, and give near-constant
+                // inputs huge steps; a power of two makes u = w * sigma and back exact.
+                float largest = 0;
+                foreach (var row in inputs) largest = Math.Max(largest, TensorPrimitives.MaxMagnitude<float>(row) is var m && float.IsFinite(m) ? Math.Abs(m) : 0);
+                float sigma = largest > 0 ? MathF.Pow(2, MathF.Ceiling(MathF.Log2(largest))) : 1f;
+                _sigma = new float[_w[0].Length];
+                Array.Fill(_sigma, sigma);
+                _u0 = new float[_w[0].Length];
+                _u0Before = new float[_w[0].Length];
+                TensorPrimitives.Multiply(_w[0], _sigma, _u0);
+            }
+
             /// <summary>Zeroes the weights (and their Adam moments) that pruning at <paramref name="activeInputs"/> removes.</summary>
             private void ApplyMasks(int?[] activeInputs)
             {
@@ -360,6 +383,7 @@ namespace FheGen.Training.Qat
                     {
                         if (keep[i]) continue;
                         w[i] = 0;
+                        if (l == 0 && _u0 is not null) _u0[i] = 0;
                         _mw[l].M[i] = 0;
                         _mw[l].V[i] = 0;
                     }
@@ -491,7 +515,21 @@ namespace FheGen.Training.Qat
                     {
                         if (!keep[i]) gw[i] = 0;
                     }
-                    adam.Apply(_w[l], gw, _mw[l].M, _mw[l].V, l2, _scratch);
+                    if (l == 0 && _u0 is not null)
+                    {
+                        // dL/du = dL/dw / sigma; then w moves by (u' - u) / sigma (not w = u' / sigma, which would
+                        // round every weight on every step even where u did not change).
+                        TensorPrimitives.Divide(gw, _sigma!, gw);
+                        _u0.CopyTo(_u0Before!, 0);
+                        adam.Apply(_u0, gw, _mw[l].M, _mw[l].V, l2, _scratch);
+                        TensorPrimitives.Subtract(_u0, _u0Before!, _u0Before);
+                        TensorPrimitives.Divide(_u0Before!, _sigma!, _u0Before);
+                        TensorPrimitives.Add(_w[l], _u0Before!, _w[l]);
+                    }
+                    else
+                    {
+                        adam.Apply(_w[l], gw, _mw[l].M, _mw[l].V, l2, _scratch);
+                    }
                     adam.Apply(_b[l], _gb[l], _mb[l].M, _mb[l].V, 0, _scratch);
                 }
                 ApplyMasks(activeInputs);
