@@ -1,0 +1,86 @@
+using System;
+using System.IO;
+using FheGen.Backends;
+using FheGen.Training;
+using FheGen.Training.Qat;
+
+namespace FheGen.Samples.FashionMnist;
+
+/// <summary>The data and training recipe of the sample, shared by the program and the end-to-end tests.</summary>
+public static class FashionMnistExperiment
+{
+    /// <summary>Seed of training and fine-tuning.</summary>
+    public const int Seed = 42;
+
+    /// <summary>Where Debian's <c>dataset-fashion-mnist</c> installs the IDX files.</summary>
+    public const string DefaultFolder = "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>Environment variable that points at another folder with the four IDX files.</summary>
+    public const string FolderVariable = "FHEGEN_FASHION_MNIST";
+
+    /// <summary>The folder holding the data: <see cref="FolderVariable"/> when set, else <see cref="DefaultFolder"/>.</summary>
+    public static string Folder => Environment.GetEnvironmentVariable(FolderVariable) is { Length: > 0 } folder ? folder : DefaultFolder;
+
+    /// <summary>The float trainer's options.</summary>
+    public static MlpTrainerOptions TrainerOptions(Action<int, double, double>? progress = null) => new()
+    {
+        HiddenSizes = new[] { 128 },
+        HiddenActivation = Activation.Relu,
+        Epochs = 10,
+        BatchSize = 64,
+        LearningRate = 1e-3,
+        L2 = 1e-4,
+        Seed = Seed,
+        Progress = progress,
+    };
+
+    /// <summary>The fine-tuning options.</summary>
+    public static QatOptions QatOptions(Action<QatEpoch>? progress = null) => new()
+    {
+        Epochs = 5,
+        BatchSize = 64,
+        LearningRate = 1e-3,
+        Seed = Seed,
+        Progress = progress,
+    };
+
+    /// <summary>The official 60,000 / 10,000 split.</summary>
+    /// <exception cref="FileNotFoundException">The data is not installed; the message says how to install it.</exception>
+    public static (Dataset Train, Dataset Test) Load(int? testLimit = null)
+    {
+        string folder = Folder;
+        string[] names = { "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz" };
+        foreach (string name in names)
+        {
+            string path = Path.Combine(folder, name);
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException(
+                    $"Fashion-MNIST is not installed: {path} is missing. Install Debian's package (sudo apt-get install dataset-fashion-mnist), " +
+                    $"or set {FolderVariable} to a folder with {string.Join(", ", names)}.", path);
+            }
+        }
+        var train = Dataset.LoadIdx(Path.Combine(folder, names[0]), Path.Combine(folder, names[1]), classes: 10);
+        var test = Dataset.LoadIdx(Path.Combine(folder, names[2]), Path.Combine(folder, names[3]), classes: 10, limit: testLimit);
+        return (train, test);
+    }
+
+    /// <summary>Float and clear-quantized (generated circuit) accuracy on <paramref name="test"/>.</summary>
+    public static ModelReport Evaluate(Dataset test)
+    {
+        int floatCorrect = 0, clearCorrect = 0;
+        var q = new long[FashionMnistMlp.InputCount];
+        var acc = new long[FashionMnistMlp.OutputCount];
+        var y = new float[FashionMnistMlp.OutputCount];
+        for (int i = 0; i < test.Count; i++)
+        {
+            if (CircuitAccuracy.ArgMax(FashionMnistMlp.PredictFloat(test.Row(i))) == test.Y[i]) floatCorrect++;
+            FashionMnistMlp.Io.QuantizeInputs(test.Row(i), q);
+            FashionMnistMlp.Run<ClearBackend, long>(default, q, acc);
+            FashionMnistMlp.Io.DequantizeOutputs(acc, y);
+            if (CircuitAccuracy.ArgMax(y) == test.Y[i]) clearCorrect++;
+        }
+        return ModelReport.Create(FashionMnistMlp.Circuit, (double)floatCorrect / test.Count, (double)clearCorrect / test.Count, test.Count);
+    }
+
+}
