@@ -59,16 +59,10 @@ public static class DigitsExperiment
         {
             if (ArgMax(DigitsMlp.PredictFloat(test.Row(i))) == test.Y[i]) floatCorrect++;
         }
-        var circuit = DigitsMlp.Circuit;
-        return new DigitsReport(
-            (double)floatCorrect / test.Count,
-            Accuracy(test, DigitsMlp.Io, (q, acc) => DigitsMlp.Run<ClearBackend, long>(default, q, acc)),
-            test.Count,
-            circuit.PbsCount,
-            circuit.MaxTluInputBits,
-            circuit.EstimatedLatency.TotalMilliseconds,
-            circuit.Layers.Select(l => new LayerReport(l.Name, l.Inputs, l.Outputs, l.ActiveWeights, l.AccumulatorMin, l.AccumulatorMax,
-                l.AccumulatorBits, l.RoundedBits, l.IsOutput ? null : l.TluInputBits, l.PbsCount, l.EstimatedLatencyMs(circuit.PError))).ToArray());
+        var common = ModelReport.Create(DigitsMlp.Circuit, (double)floatCorrect / test.Count,
+            Accuracy(test, DigitsMlp.Io, (q, acc) => DigitsMlp.Run<ClearBackend, long>(default, q, acc)), test.Count);
+        return new DigitsReport(common.FloatAccuracy, common.ClearAccuracy, common.TestSamples, common.PbsCount, common.MaxTluBits,
+            common.EstimatedLatencyMs, common.Layers);
     }
 
     /// <summary>
@@ -103,7 +97,7 @@ public sealed record DigitsReport(
     [property: JsonPropertyName("pbs_count")] int PbsCount,
     [property: JsonPropertyName("max_tlu_bits")] int MaxTluBits,
     [property: JsonPropertyName("estimated_latency_ms")] double EstimatedLatencyMs,
-    [property: JsonPropertyName("layers")] IReadOnlyList<LayerReport> Layers)
+    [property: JsonPropertyName("layers")] IReadOnlyList<ModelLayerReport> Layers)
 {
     /// <summary>The rounding sweep, when <c>--sweep-rounding</c> ran.</summary>
     [JsonPropertyName("rounding_sweep")]
@@ -130,17 +124,3 @@ public sealed record DigitsReport(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public EncryptedReport? Encrypted { get; init; }
 }
-
-/// <summary>One layer of the report.</summary>
-public sealed record LayerReport(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("inputs")] int Inputs,
-    [property: JsonPropertyName("outputs")] int Outputs,
-    [property: JsonPropertyName("active_weights")] int ActiveWeights,
-    [property: JsonPropertyName("acc_min")] long AccMin,
-    [property: JsonPropertyName("acc_max")] long AccMax,
-    [property: JsonPropertyName("acc_bits")] int AccBits,
-    [property: JsonPropertyName("rounded_bits")] int RoundedBits,
-    [property: JsonPropertyName("tlu_bits")] int? TluBits,
-    [property: JsonPropertyName("pbs")] int Pbs,
-    [property: JsonPropertyName("estimated_latency_ms")] double EstimatedLatencyMs);
