@@ -1,4 +1,5 @@
 using System;
+using FheGen.Backends;
 using FheGen.Circuits;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Pipeline;
@@ -37,6 +38,34 @@ namespace FheGen.Training
             {
                 io.QuantizeInputs(data.Row(i), q);
                 io.DequantizeOutputs(interpreter.RunClear(q), y);
+                if (ArgMax(y) == data.Y[i]) correct++;
+            }
+            return (double)correct / data.Count;
+        }
+
+        /// <summary>
+        /// Like <see cref="Clear(CircuitPlan, Dataset)"/> with TLU errors: the circuit on <see cref="SimulatedBackend"/> at the
+        /// plan's per-TLU p_error, seeded.
+        /// </summary>
+        /// <exception cref="ArgumentException">The data's feature count differs from the plan's inputs, or it is empty.</exception>
+        public static double Simulated(CircuitPlan plan, Dataset data, ulong seed)
+        {
+            ArgumentNullException.ThrowIfNull(plan);
+            ArgumentNullException.ThrowIfNull(data);
+            if (data.Features != plan.Inputs) throw new ArgumentException($"The circuit takes {plan.Inputs} features but the data set has {data.Features}.", nameof(data));
+            if (data.Count == 0) throw new ArgumentException("The data set is empty.", nameof(data));
+            var interpreter = new PlanInterpreter(plan);
+            var io = CircuitIo.FromPlan(plan);
+            var backend = new SimulatedBackend(plan.PError, seed);
+            var q = new long[plan.Inputs];
+            var acc = new long[plan.Outputs];
+            var y = new float[plan.Outputs];
+            int correct = 0;
+            for (int i = 0; i < data.Count; i++)
+            {
+                io.QuantizeInputs(data.Row(i), q);
+                interpreter.Run<SimulatedBackend, long>(backend, q, acc);
+                io.DequantizeOutputs(acc, y);
                 if (ArgMax(y) == data.Y[i]) correct++;
             }
             return (double)correct / data.Count;

@@ -6,8 +6,6 @@ using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading;
-using FheGen.Backends;
-using FheGen.Circuits;
 using FheGen.Compiler.Cost;
 using FheGen.Compiler.Model;
 using ParameterFeasibility = FheGen.Compiler.Parameters.ParameterFeasibility;
@@ -55,7 +53,7 @@ namespace FheGen.Training.Sweeps
     /// <summary>What one sweep point measured; <see cref="Error"/> is set (and the figures are zero) when it does not compile.</summary>
     /// <param name="Point">The configuration.</param>
     /// <param name="ClearAccuracy">Accuracy of the circuit in the clear.</param>
-    /// <param name="SimulatedAccuracy">Accuracy with TLU errors at the point's p_error (<see cref="SimulatedBackend"/>).</param>
+    /// <param name="SimulatedAccuracy">Accuracy with TLU errors at the point's p_error (<see cref="FheGen.Backends.SimulatedBackend"/>).</param>
     /// <param name="MaxTluBits">Widest lookup input.</param>
     /// <param name="PbsCount">Lookups per inference.</param>
     /// <param name="EstimatedLatencyMs">The cost model's single-core estimate.</param>
@@ -183,22 +181,9 @@ namespace FheGen.Training.Sweeps
                 return new SweepResult(point, 0, 0, 0, 0, 0, false, error);
             }
             double clear = CircuitAccuracy.Clear(plan, test);
-            var interpreter = new PlanInterpreter(plan);
-            var io = CircuitIo.FromPlan(plan);
-            var backend = new SimulatedBackend(plan.PError, seed);
-            var q = new long[test.Features];
-            var acc = new long[io.Outputs];
-            var y = new float[io.Outputs];
-            int correct = 0;
-            for (int i = 0; i < test.Count; i++)
-            {
-                io.QuantizeInputs(test.Row(i), q);
-                interpreter.Run<SimulatedBackend, long>(backend, q, acc);
-                io.DequantizeOutputs(acc, y);
-                if (CircuitAccuracy.ArgMax(y) == test.Y[i]) correct++;
-            }
+            double simulated = CircuitAccuracy.Simulated(plan, test, seed);
             bool encryptable = plan.MaxTluInputBits <= ModelSpec.HardLimitBits && ParameterFeasibility.Check(plan).Feasible;
-            return new SweepResult(point, clear, (double)correct / test.Count, plan.MaxTluInputBits, plan.PbsCount,
+            return new SweepResult(point, clear, simulated, plan.MaxTluInputBits, plan.PbsCount,
                 CostModel.Estimate(plan, plan.PError).TotalLatencyMs, encryptable, null);
         }
 
