@@ -44,25 +44,39 @@ public static class FashionMnistExperiment
         Progress = progress,
     };
 
+    private static readonly string[] Names = { "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz" };
+
     /// <summary>The official 60,000 / 10,000 split.</summary>
     /// <exception cref="FileNotFoundException">The data is not installed; the message says how to install it.</exception>
     public static (Dataset Train, Dataset Test) Load(int? testLimit = null)
     {
+        string folder = CheckedFolder();
+        var train = Dataset.LoadIdx(Path.Combine(folder, Names[0]), Path.Combine(folder, Names[1]), classes: 10);
+        return (train, LoadTest(testLimit));
+    }
+
+    /// <summary>The 10,000 test images (the first <paramref name="limit"/> when given), without reading the 60,000 training ones.</summary>
+    /// <exception cref="FileNotFoundException">The data is not installed; the message says how to install it.</exception>
+    public static Dataset LoadTest(int? limit = null)
+    {
+        string folder = CheckedFolder();
+        return Dataset.LoadIdx(Path.Combine(folder, Names[2]), Path.Combine(folder, Names[3]), classes: 10, limit: limit);
+    }
+
+    private static string CheckedFolder()
+    {
         string folder = Folder;
-        string[] names = { "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz" };
-        foreach (string name in names)
+        foreach (string name in Names)
         {
             string path = Path.Combine(folder, name);
             if (!File.Exists(path))
             {
                 throw new FileNotFoundException(
                     $"Fashion-MNIST is not installed: {path} is missing. Install Debian's package (sudo apt-get install dataset-fashion-mnist), " +
-                    $"or set {FolderVariable} to a folder with {string.Join(", ", names)}.", path);
+                    $"or set {FolderVariable} to a folder with {string.Join(", ", Names)}.", path);
             }
         }
-        var train = Dataset.LoadIdx(Path.Combine(folder, names[0]), Path.Combine(folder, names[1]), classes: 10);
-        var test = Dataset.LoadIdx(Path.Combine(folder, names[2]), Path.Combine(folder, names[3]), classes: 10, limit: testLimit);
-        return (train, test);
+        return folder;
     }
 
     /// <summary>Float and clear-quantized (generated circuit) accuracy on <paramref name="test"/>.</summary>

@@ -74,7 +74,7 @@ static class Cli
 
     private static int Report(string? jsonPath, int? limit)
     {
-        var (_, test) = FashionMnistExperiment.Load(limit);
+        var test = FashionMnistExperiment.LoadTest(limit);
         var report = FashionMnistExperiment.Evaluate(test);
         Console.WriteLine($"FashionMnistMlp: {test.Count} test images");
         Console.WriteLine();

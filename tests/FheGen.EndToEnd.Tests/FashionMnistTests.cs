@@ -16,7 +16,7 @@ public sealed class FashionMnistTests
     [Fact]
     public void ClearAccuracyIsAtLeast86PercentWithEveryTluAtMostSixBits()
     {
-        var (_, test) = FashionMnistExperiment.Load();
+        var test = FashionMnistExperiment.LoadTest();
         Assert.Equal(10_000, test.Count);
         var report = FashionMnistExperiment.Evaluate(test);
         Assert.True(report.ClearAccuracy >= 0.86, $"clear accuracy {report.ClearAccuracy}");
@@ -29,7 +29,7 @@ public sealed class FashionMnistTests
     [Fact]
     public void GeneratedCircuitEqualsTheInterpreter()
     {
-        var (_, test) = FashionMnistExperiment.Load(testLimit: 300);
+        var test = FashionMnistExperiment.LoadTest(300);
         var plan = CircuitCompiler.Compile(FashionMnistMlp.Spec).PlanOrThrow();
         Assert.Equal(CircuitInfo.FromPlan(plan), FashionMnistMlp.Circuit);
         var interpreter = new PlanInterpreter(plan);

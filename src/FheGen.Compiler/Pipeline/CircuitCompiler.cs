@@ -86,10 +86,36 @@ namespace FheGen.Compiler.Pipeline
             }
             TrainingCheck.Check(spec, diagnostics);
 
+            var tables = options.BuildTables ? new TableRegistry() : null;
+            var layers = new List<LayerPlan>(spec.Layers.Count);
             var input = UniformQuantizer.ForRange(spec.InputBits, spec.InputMin, spec.InputMax);
-            var pass = CompileLayers(spec, options, input, diagnostics);
-            if (pass.Layers is null) return new CompileResult(null, diagnostics);
-            var (layers, summaries, tables, fatal) = (pass.Layers, pass.Summaries, pass.Tables, pass.Fatal);
+            var domain = input;
+            bool fatal = false;
+            var summaries = new List<LayerPlan>();
+            for (int i = 0; i < spec.Layers.Count; i++)
+            {
+                var settings = Settings(spec, i);
+                LayerPlan layer;
+                try
+                {
+                    layer = LayerCompiler.Compile(spec, i, settings, domain, tables);
+                }
+                catch (Exception e) when (e is CircuitCompilationException || e is OverflowException)
+                {
+                    diagnostics.Add(CompilerDiagnostic.Create(DiagnosticIds.InvalidAttribute, Severity.Error,
+                        new DiagnosticTarget(TargetKind.Dense, i), e is OverflowException
+                            ? $"layer '{spec.Layers[i].Name}': the accumulator overflows 64-bit integers"
+                            : e.Message));
+                    return new CompileResult(null, diagnostics);
+                }
+                layers.Add(layer);
+                fatal |= CheckWidths(spec, layer, settings, domain, options, diagnostics);
+                if (options.Summaries)
+                {
+                    summaries.Add(layer);
+                }
+                domain = layer.Output ?? domain;
+            }
 
             double pError = spec.PError;
             if (spec.GlobalPError is double global)
@@ -112,60 +138,6 @@ namespace FheGen.Compiler.Pipeline
                 GlobalPError = spec.GlobalPError,
             };
             return new CompileResult(plan, diagnostics);
-        }
-
-        /// <summary>One forward pass over the layers; <see cref="Pass.Layers"/> is null after a compilation error (reported).</summary>
-        private readonly struct Pass
-        {
-            public Pass(List<LayerPlan>? layers, List<LayerPlan> summaries, TableRegistry? tables, bool fatal)
-            {
-                Layers = layers;
-                Summaries = summaries;
-                Tables = tables;
-                Fatal = fatal;
-            }
-
-            public List<LayerPlan>? Layers { get; }
-
-            public List<LayerPlan> Summaries { get; }
-
-            public TableRegistry? Tables { get; }
-
-            public bool Fatal { get; }
-        }
-
-        private static Pass CompileLayers(ModelSpec spec, CompileOptions options, UniformQuantizer input, List<CompilerDiagnostic> diagnostics)
-        {
-            var tables = options.BuildTables ? new TableRegistry() : null;
-            var layers = new List<LayerPlan>(spec.Layers.Count);
-            var summaries = new List<LayerPlan>();
-            var domain = input;
-            bool fatal = false;
-            for (int i = 0; i < spec.Layers.Count; i++)
-            {
-                var settings = Settings(spec, i);
-                LayerPlan layer;
-                try
-                {
-                    layer = LayerCompiler.Compile(spec, i, settings, domain, tables);
-                }
-                catch (Exception e) when (e is CircuitCompilationException || e is OverflowException)
-                {
-                    diagnostics.Add(CompilerDiagnostic.Create(DiagnosticIds.InvalidAttribute, Severity.Error,
-                        new DiagnosticTarget(TargetKind.Dense, i), e is OverflowException
-                            ? $"layer '{spec.Layers[i].Name}': the accumulator overflows 64-bit integers"
-                            : e.Message));
-                    return new Pass(null, summaries, tables, true);
-                }
-                layers.Add(layer);
-                fatal |= CheckWidths(spec, layer, settings, domain, options, diagnostics);
-                if (options.Summaries)
-                {
-                    summaries.Add(layer);
-                }
-                domain = layer.Output ?? domain;
-            }
-            return new Pass(layers, summaries, tables, fatal);
         }
 
         /// <summary>

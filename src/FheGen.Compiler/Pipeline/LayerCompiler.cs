@@ -70,7 +70,7 @@ namespace FheGen.Compiler.Pipeline
                 var n = neurons[j];
                 if (output is not null && !n.IsConstant)
                 {
-                    // A constant output counts as folded whether read or not, so the counts do not depend on the pass.
+                    // A constant output counts as folded whether read or not: the counts depend on this layer alone.
                     bool isConstant = IsConstantOutput(layer.Activation, output, scales[j] * input.Scale, n.AccumulatorMin, n.AccumulatorMax);
                     if (isConstant || settings.IsUnread(j))
                     {

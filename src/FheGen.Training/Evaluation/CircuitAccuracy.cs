@@ -23,25 +23,7 @@ namespace FheGen.Training
 
         /// <summary>Fraction of <paramref name="data"/> whose argmax output is the label, for <paramref name="plan"/>.</summary>
         /// <exception cref="ArgumentException">The data's feature count differs from the plan's inputs, or it is empty.</exception>
-        public static double Clear(CircuitPlan plan, Dataset data)
-        {
-            ArgumentNullException.ThrowIfNull(plan);
-            ArgumentNullException.ThrowIfNull(data);
-            if (data.Features != plan.Inputs) throw new ArgumentException($"The circuit takes {plan.Inputs} features but the data set has {data.Features}.", nameof(data));
-            if (data.Count == 0) throw new ArgumentException("The data set is empty.", nameof(data));
-            var interpreter = new PlanInterpreter(plan);
-            var io = CircuitIo.FromPlan(plan);
-            var q = new long[plan.Inputs];
-            var y = new float[plan.Outputs];
-            int correct = 0;
-            for (int i = 0; i < data.Count; i++)
-            {
-                io.QuantizeInputs(data.Row(i), q);
-                io.DequantizeOutputs(interpreter.RunClear(q), y);
-                if (ArgMax(y) == data.Y[i]) correct++;
-            }
-            return (double)correct / data.Count;
-        }
+        public static double Clear(CircuitPlan plan, Dataset data) => Accuracy(plan, data, default(ClearBackend));
 
         /// <summary>
         /// Like <see cref="Clear(CircuitPlan, Dataset)"/> with TLU errors: the circuit on <see cref="SimulatedBackend"/> at the
@@ -51,12 +33,18 @@ namespace FheGen.Training
         public static double Simulated(CircuitPlan plan, Dataset data, ulong seed)
         {
             ArgumentNullException.ThrowIfNull(plan);
+            return Accuracy(plan, data, new SimulatedBackend(plan.PError, seed));
+        }
+
+        private static double Accuracy<TBackend>(CircuitPlan plan, Dataset data, TBackend backend)
+            where TBackend : ICircuitBackend<long>
+        {
+            ArgumentNullException.ThrowIfNull(plan);
             ArgumentNullException.ThrowIfNull(data);
             if (data.Features != plan.Inputs) throw new ArgumentException($"The circuit takes {plan.Inputs} features but the data set has {data.Features}.", nameof(data));
             if (data.Count == 0) throw new ArgumentException("The data set is empty.", nameof(data));
             var interpreter = new PlanInterpreter(plan);
             var io = CircuitIo.FromPlan(plan);
-            var backend = new SimulatedBackend(plan.PError, seed);
             var q = new long[plan.Inputs];
             var acc = new long[plan.Outputs];
             var y = new float[plan.Outputs];
@@ -64,7 +52,7 @@ namespace FheGen.Training
             for (int i = 0; i < data.Count; i++)
             {
                 io.QuantizeInputs(data.Row(i), q);
-                interpreter.Run<SimulatedBackend, long>(backend, q, acc);
+                interpreter.Run<TBackend, long>(backend, q, acc);
                 io.DequantizeOutputs(acc, y);
                 if (ArgMax(y) == data.Y[i]) correct++;
             }

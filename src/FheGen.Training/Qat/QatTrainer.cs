@@ -126,6 +126,9 @@ namespace FheGen.Training.Qat
             private readonly AdamMoments[] _mw, _mb;
             private readonly bool[][] _keep;
             private readonly float[] _scratch;
+
+            // The output layer's pre-activations and logits, reused by every row.
+            private readonly float[] _logitZ, _logits;
             private readonly (double Min, double Max)[] _ranges;
             private readonly long _rampSteps;
 
@@ -163,6 +166,8 @@ namespace FheGen.Training.Qat
                     _targets[l] = LayerSettings.Resolve(spec, l).MaxActiveInputs;
                 }
                 _scratch = new float[largest];
+                _logitZ = new float[_sizes[_layers]];
+                _logits = new float[_sizes[_layers]];
                 _ranges = InitialRanges(spec, start, train, options).ToArray();
                 long batchesPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
                 // Without pruning there is no ramp to wait for: validation selects among all epochs.
@@ -278,7 +283,7 @@ namespace FheGen.Training.Qat
                         }
                         if (epoch <= freezeEpoch) UpdateRanges(observed, end - first);
                         step++;
-                        Update(step, totalSteps, 1f / (end - first), k);
+                        Update(step, totalSteps, 1f / (end - first));
                     }
 
                     var kEnd = ActiveInputs(step);
@@ -437,8 +442,8 @@ namespace FheGen.Training.Qat
             private double OutputDelta(CircuitPlan plan, long[] accumulators, int label, float[] delta, ref int correct)
             {
                 var layer = plan.Layers[_layers - 1];
-                var logits = new float[layer.Outputs];
-                var z = new float[layer.Outputs];
+                var logits = _logits;
+                var z = _logitZ;
                 for (int j = 0; j < logits.Length; j++)
                 {
                     z[j] = (float)(layer.AccumulatorScale(j) * accumulators[j]);
@@ -500,7 +505,7 @@ namespace FheGen.Training.Qat
                 }
             }
 
-            private void Update(long step, long totalSteps, float inverseBatch, int?[] activeInputs)
+            private void Update(long step, long totalSteps, float inverseBatch)
             {
                 // Cosine decay from the initial rate to FinalLearningRateFactor of it.
                 double progress = (double)(step - 1) / Math.Max(1, totalSteps - 1);
@@ -532,7 +537,8 @@ namespace FheGen.Training.Qat
                     }
                     adam.Apply(_b[l], _gb[l], _mb[l].M, _mb[l].V, 0, _scratch);
                 }
-                ApplyMasks(activeInputs);
+                // No re-masking here: a masked weight has zero gradient and zero moments, so Adam leaves it at zero,
+                // and the next batch's ApplyMasks prunes the updated weights.
             }
         }
     }

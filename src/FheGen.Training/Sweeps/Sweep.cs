@@ -95,13 +95,19 @@ namespace FheGen.Training.Sweeps
         public static IReadOnlyList<SweepPoint> Grid(IEnumerable<int> weightBits, IEnumerable<int> activationBits, IEnumerable<int?> maxActiveInputs,
             IEnumerable<int?> roundBits, IEnumerable<RoundingKind> methods, IEnumerable<double> pErrors)
         {
+            // Each list is read once: an inner one is walked for every value of the outer ones.
+            var activations = activationBits.ToArray();
+            var prunings = maxActiveInputs.ToArray();
+            var roundings = roundBits.ToArray();
+            var roundingMethods = methods.ToArray();
+            var errors = pErrors.ToArray();
             var points = new List<SweepPoint>();
             foreach (int w in weightBits)
-                foreach (int a in activationBits)
-                    foreach (int? k in maxActiveInputs)
-                        foreach (int? r in roundBits)
-                            foreach (var m in r is null ? new[] { RoundingKind.Exact } : methods.ToArray())
-                                foreach (double p in pErrors)
+                foreach (int a in activations)
+                    foreach (int? k in prunings)
+                        foreach (int? r in roundings)
+                            foreach (var m in r is null ? new[] { RoundingKind.Exact } : roundingMethods)
+                                foreach (double p in errors)
                                     points.Add(new SweepPoint(w, a, k, r, m, p));
             return points.DistinctBy(p => p.Key).ToList();
         }
@@ -182,7 +188,7 @@ namespace FheGen.Training.Sweeps
             }
             double clear = CircuitAccuracy.Clear(plan, test);
             double simulated = CircuitAccuracy.Simulated(plan, test, seed);
-            bool encryptable = plan.MaxTluInputBits <= ModelSpec.HardLimitBits && ParameterFeasibility.Check(plan).Feasible;
+            bool encryptable = ParameterFeasibility.Check(plan).Feasible;
             return new SweepResult(point, clear, simulated, plan.MaxTluInputBits, plan.PbsCount,
                 CostModel.Estimate(plan, plan.PError).TotalLatencyMs, encryptable, null);
         }
