@@ -88,7 +88,7 @@ namespace FheGen.Compiler.Tests
                     Interlocked.Increment(ref _rejected);
                     return;
                 }
-                var domain = UniformQuantizer.ForRange(spec.InputBits, spec.InputMin, spec.InputMax);
+                var domain = ExpectedFirstDomain(spec);
                 LayerPlan? failing = null;
                 for (int i = 0; i <= error.Target.Index; i++)
                 {
@@ -104,7 +104,15 @@ namespace FheGen.Compiler.Tests
             var plan = result.Plan;
             var rng = new Random(seed);
             Assert.Equal(spec.Layers.Count, plan.Layers.Count);
-            Assert.Equal(UniformQuantizer.ForRange(spec.InputBits, spec.InputMin, spec.InputMax), plan.Input);
+            Assert.Equal(ExpectedFirstDomain(spec), plan.Input);
+            if (spec.HasFeatureRanges)
+            {
+                Assert.Equal(Enumerable.Range(0, spec.Inputs).Select(i => UniformQuantizer.ForRange(spec.InputBits, spec.FeatureMin[i], spec.FeatureMax[i])), plan.Features!);
+            }
+            else
+            {
+                Assert.Null(plan.Features);
+            }
 
             for (int li = 0; li < plan.Layers.Count; li++)
             {
@@ -123,7 +131,7 @@ namespace FheGen.Compiler.Tests
                 if (!isOutput) Assert.Equal(expected.ActivationBits, layer.ActivationBits);
                 Assert.Equal(li == 0 ? plan.Input : plan.Layers[li - 1].Output, layer.Input);
 
-                var unfolded = CheckQuantizedWeights(layer, layerSpec, expected, inputs);
+                var unfolded = CheckQuantizedWeights(layer, layerSpec, expected, inputs, li == 0 ? ExpectedFirstWeights(spec) : null);
                 // The next layer reads what its weights read after pruning and quantization, folded or not.
                 var readByNext = isOutput ? new HashSet<int>() : new HashSet<int>(CheckQuantizedWeights(plan.Layers[li + 1], spec.Layers[li + 1],
                     ExpectedSettings(spec, li + 1), layerSpec.Outputs).SelectMany(n => n.InputIndices));
@@ -144,7 +152,7 @@ namespace FheGen.Compiler.Tests
                         var n = layer.Neurons[j];
                         long unfoldedAcc = Accumulate(unfolded[j], x);
                         Assert.InRange(unfoldedAcc, unfolded[j].AccumulatorMin, unfolded[j].AccumulatorMax);
-                        CheckRealValue(layer, unfolded[j], layerSpec, j, x, unfoldedAcc);
+                        CheckRealValue(plan, layer, unfolded[j], layerSpec, j, x, unfoldedAcc);
                         long acc = Accumulate(n, x);
                         Assert.InRange(acc, n.AccumulatorMin, n.AccumulatorMax);
                         if (!isOutput && n.IsConstant)
@@ -245,10 +253,24 @@ namespace FheGen.Compiler.Tests
         /// Checks the quantized weights and returns each neuron as quantization alone makes it (before a constant
         /// output folds it, which drops its weights but keeps its integer bias).
         /// </summary>
-        private static NeuronPlan[] CheckQuantizedWeights(LayerPlan layer, LayerSpec spec, Expected expected, int inputs)
+        /// <summary>The first layer's domain: the model-wide input range, or with per-feature ranges the unit range of the normalized inputs.</summary>
+        internal static UniformQuantizer ExpectedFirstDomain(ModelSpec spec) => spec.HasFeatureRanges
+            ? UniformQuantizer.ForRange(spec.InputBits, 0, 1)
+            : UniformQuantizer.ForRange(spec.InputBits, spec.InputMin, spec.InputMax);
+
+        /// <summary>With per-feature ranges, the first layer quantizes w_i times feature i's range width; else null (the weights as declared).</summary>
+        private static float[]? ExpectedFirstWeights(ModelSpec spec)
+        {
+            if (!spec.HasFeatureRanges) return null;
+            var w = spec.Layers[0].Weights.ToArray();
+            for (int k = 0; k < w.Length; k++) w[k] = (float)(w[k] * ((double)spec.FeatureMax[k % spec.Inputs] - spec.FeatureMin[k % spec.Inputs]));
+            return w;
+        }
+
+        private static NeuronPlan[] CheckQuantizedWeights(LayerPlan layer, LayerSpec spec, Expected expected, int inputs, float[]? weights = null)
         {
             var unfolded = new NeuronPlan[spec.Outputs];
-            float[] w = spec.Weights.ToArray();
+            float[] w = weights ?? spec.Weights.ToArray();
             var keep = ExpectedKeep(w, spec.Outputs, inputs, expected.MaxActive);
             var rowMax = new double[spec.Outputs];
             for (int j = 0; j < spec.Outputs; j++)
@@ -324,14 +346,19 @@ namespace FheGen.Compiler.Tests
         /// acc * s_w * s_x is the real pre-activation of the quantized weights on the dequantized inputs, up to the
         /// rounding of the folded bias (half an accumulator unit).
         /// </summary>
-        private static void CheckRealValue(LayerPlan layer, NeuronPlan n, LayerSpec spec, int j, long[] x, long acc)
+        private static void CheckRealValue(CircuitPlan plan, LayerPlan layer, NeuronPlan n, LayerSpec spec, int j, long[] x, long acc)
         {
             double sw = layer.WeightScales[j];
             double real = spec.BiasStatus == MemberStatus.Ok ? spec.Bias[j] : 0.0;
             double magnitude = Math.Abs(real);
             for (int k = 0; k < n.InputIndices.Length; k++)
             {
-                double term = n.Weights[k] * sw * layer.Input.Dequantize(x[n.InputIndices[k]]);
+                int i = n.InputIndices[k];
+                // Per-feature: the quantized weight is of w_i times the range width, and the input is feature i's real value.
+                var feature = layer.Index == 0 && plan.Features is { } features ? features[i] : null;
+                double term = feature is null
+                    ? n.Weights[k] * sw * layer.Input.Dequantize(x[i])
+                    : n.Weights[k] * sw / (feature.Scale * feature.MaxLevel) * feature.Dequantize(x[i]);
                 real += term;
                 magnitude += Math.Abs(term);
             }

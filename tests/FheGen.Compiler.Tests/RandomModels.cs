@@ -62,16 +62,24 @@ namespace FheGen.Compiler.Tests
             from budget in Gen.Int[minBudget, maxBudget]
             from defaults in Gen.Int[0, 3]
             from layers in Layers(inputs, widths, maxRound)
-            select Build(inputs, inputBits, offsetKind == 0 ? 0 : inputMin, inputSpan, budget, defaults, layers);
+            from featureKind in Gen.Int[0, 2]
+            from featureMin in Gen.Int[-3000, 3000].Select(i => i / 1000f).Array[inputs]
+            // Spans from 1/100 to 100: per-feature ranges exist for features of very different scales.
+            from featureSpan in Gen.Int[-2000, 2000].Select(e => MathF.Pow(10, e / 1000f)).Array[inputs]
+            select Build(inputs, inputBits, offsetKind == 0 ? 0 : inputMin, inputSpan, budget, defaults, layers,
+                featureKind == 0 ? featureMin : null, featureSpan);
 
         /// <summary>Models paired with a seed for drawing inputs.</summary>
         public static Gen<(ModelSpec Spec, int Seed)> ModelsWithSeed(int minBudget = 2, int maxBudget = 12, int maxRound = 10)
             => Gen.Select(Models(minBudget, maxBudget, maxRound), Gen.Int);
 
         private static ModelSpec Build(int inputs, int inputBits, double inputMin, double inputSpan, int budget, int defaults,
-            ImmutableList<LayerDraft> drafts)
+            ImmutableList<LayerDraft> drafts, float[]? featureMin, float[] featureSpan)
         {
-            var b = SpecBuilder.Create(inputs).InputBits(inputBits).InputRange(inputMin, inputMin + inputSpan).Budget(budget);
+            var b = SpecBuilder.Create(inputs).InputBits(inputBits).Budget(budget);
+            // A third of the models have per-feature input ranges instead of one model-wide range.
+            if (featureMin is null) b.InputRange(inputMin, inputMin + inputSpan);
+            else b.FeatureRanges(featureMin, featureMin.Select((m, i) => m + featureSpan[i]).ToArray());
             // defaults == 1: model-wide [Quantize] default that the per-layer settings partly override.
             if (defaults == 1) b.Quantize(null, 3, 3, true);
             int last = drafts.Count - 1;

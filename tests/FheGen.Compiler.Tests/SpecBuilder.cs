@@ -21,6 +21,7 @@ namespace FheGen.Compiler.Tests
         private double _inputMax = 1;
         private int _budget = ModelSpec.DefaultPbsBudgetBits;
         private double _pError = Math.Pow(2, -40);
+        private float[]? _featureMin, _featureMax;
         private readonly List<LayerSpec> _layers = new List<LayerSpec>();
         private readonly List<QuantizeSetting> _quantize = new List<QuantizeSetting>();
         private readonly List<PruneSetting> _prune = new List<PruneSetting>();
@@ -36,6 +37,7 @@ namespace FheGen.Compiler.Tests
         public SpecBuilder InputBits(int bits) { _inputBits = bits; return this; }
         public SpecBuilder InputRange(double min, double max) { _inputMin = min; _inputMax = max; return this; }
         public SpecBuilder Budget(int bits) { _budget = bits; return this; }
+        public SpecBuilder FeatureRanges(float[]? min, float[]? max) { _featureMin = min; _featureMax = max; return this; }
         public SpecBuilder PError(double p) { _pError = p; return this; }
 
         /// <summary>Adds a dense layer whose weights and (optional) bias are read as constants.</summary>
@@ -78,7 +80,13 @@ namespace FheGen.Compiler.Tests
 
         public ModelSpec Build() => new ModelSpec(_name, _partial, _inputs, _inputBits, _inputMin, _inputMax, _budget, _pError,
             EquatableArray.From(_layers), EquatableArray.From(_quantize), EquatableArray.From(_prune),
-            EquatableArray.From(_round), EquatableArray.From(_ranges));
+            EquatableArray.From(_round), EquatableArray.From(_ranges))
+        {
+            FeatureMinStatus = _featureMin is null ? MemberStatus.Missing : MemberStatus.Ok,
+            FeatureMin = _featureMin is null ? EquatableArray<float>.Empty : new EquatableArray<float>((float[])_featureMin.Clone()),
+            FeatureMaxStatus = _featureMax is null ? MemberStatus.Missing : MemberStatus.Ok,
+            FeatureMax = _featureMax is null ? EquatableArray<float>.Empty : new EquatableArray<float>((float[])_featureMax.Clone()),
+        };
 
         /// <summary><paramref name="count"/> copies of <paramref name="value"/>.</summary>
         public static float[] Fill(int count, float value) => Enumerable.Repeat(value, count).ToArray();

@@ -66,6 +66,8 @@ namespace FheGen.Compiler.Diagnostics
         Member,
         /// <summary>A <c>[TrainedWith]</c> attribute; index into <c>ModelSpec.Trained</c>.</summary>
         Trained,
+        /// <summary>A per-feature input range member: 0 for <c>FeatureMin</c>, 1 for <c>FeatureMax</c>.</summary>
+        FeatureRange,
     }
 
     /// <summary>Where a diagnostic belongs.</summary>

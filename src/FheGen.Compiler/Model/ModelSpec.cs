@@ -83,6 +83,40 @@ namespace FheGen.Compiler.Model
         /// </summary>
         public EquatableArray<TrainedSetting> Trained { get; init; } = EquatableArray<TrainedSetting>.Empty;
 
+        /// <summary>Name of the optional member with each input feature's real minimum (see <see cref="FeatureMin"/>).</summary>
+        public const string FeatureMinMember = "FeatureMin";
+
+        /// <summary>Name of the optional member with each input feature's real maximum (see <see cref="FeatureMax"/>).</summary>
+        public const string FeatureMaxMember = "FeatureMax";
+
+        /// <summary>Whether the <c>FeatureMin</c> member could be read (<see cref="MemberStatus.Missing"/> when the model has none).</summary>
+        public MemberStatus FeatureMinStatus { get; init; } = MemberStatus.Missing;
+
+        /// <summary>
+        /// Per-feature input minimums, one per input, when <see cref="FeatureMinStatus"/> is Ok: feature <c>i</c> maps
+        /// <c>[FeatureMin[i], FeatureMax[i]]</c> onto <c>[0, 2^InputBits - 1]</c> instead of the model-wide
+        /// <see cref="InputMin"/>..<see cref="InputMax"/>, so a feature with a long tail does not coarsen every other.
+        /// </summary>
+        public EquatableArray<float> FeatureMin { get; init; } = EquatableArray<float>.Empty;
+
+        /// <summary>Whether the <c>FeatureMax</c> member could be read.</summary>
+        public MemberStatus FeatureMaxStatus { get; init; } = MemberStatus.Missing;
+
+        /// <summary>Per-feature input maximums; see <see cref="FeatureMin"/>.</summary>
+        public EquatableArray<float> FeatureMax { get; init; } = EquatableArray<float>.Empty;
+
+        /// <summary>
+        /// Whether <c>InputMin</c> or <c>InputMax</c> was set on <c>[FheModel]</c> although the model declares per-feature
+        /// ranges (an error: one of the two would be ignored). False whenever the model has no per-feature ranges.
+        /// </summary>
+        public bool InputRangeExplicit { get; init; }
+
+        /// <summary>Whether the model declares per-feature input ranges (either member present, readable or not).</summary>
+        public bool DeclaresFeatureRanges => FeatureMinStatus != MemberStatus.Missing || FeatureMaxStatus != MemberStatus.Missing;
+
+        /// <summary>Whether both per-feature range members were read (a validated spec then uses them).</summary>
+        public bool HasFeatureRanges => FeatureMinStatus == MemberStatus.Ok && FeatureMaxStatus == MemberStatus.Ok;
+
         /// <summary>Default bits for weights when no <c>[Quantize]</c> says otherwise.</summary>
         public const int DefaultWeightBits = 4;
 

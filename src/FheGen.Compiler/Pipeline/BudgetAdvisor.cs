@@ -90,7 +90,7 @@ namespace FheGen.Compiler.Pipeline
             if (bestK is int k)
             {
                 int inputs = index == 0 ? spec.Inputs : spec.Layers[index - 1].Outputs;
-                double kept = KeptWeightMass(spec.Layers[index].Weights.Items, spec.Layers[index].Outputs, inputs, k);
+                double kept = KeptWeightMass(InputDomain.LayerWeights(spec, index).Weights, spec.Layers[index].Outputs, inputs, k);
                 mass = kept;
                 string prune = $"[Prune(\"{name}\", MaxActiveInputs = {k})]";
                 string keeps = $"keeps {Percent(kept)} of |w| mass";
@@ -273,7 +273,7 @@ namespace FheGen.Compiler.Pipeline
             int inputs = index == 0 ? spec.Inputs : spec.Layers[index - 1].Outputs;
             int limit = Math.Min(inputs, settings.MaxActiveInputs ?? inputs) - 1;
             if (limit < 1) return null;
-            float[] weights = layer.Weights.Items;
+            var (weights, offsets) = InputDomain.LayerWeights(spec, index);
             float[]? bias = layer.BiasStatus == MemberStatus.Ok ? layer.Bias.Items : null;
             // The largest weight of each row survives any k >= 1, so the scales do not depend on k.
             var all = LayerCompiler.Prune(weights, layer.Outputs, inputs, null);
@@ -297,14 +297,16 @@ namespace FheGen.Compiler.Pipeline
                 {
                     var order = LayerCompiler.MagnitudeOrder(weights, j, inputs);
                     long sumAll = 0, sumPositive = 0, sumNegative = 0;
+                    double featureOffsets = 0;
                     int active = 0;
                     for (int k = 1; k <= limit; k++)
                     {
                         long q = WeightQuantizer.Quantize(weights[j * inputs + order[k - 1]], scales[j], settings.WeightBits);
                         sumAll += q;
+                        if (offsets is not null) featureOffsets += q * offsets[order[k - 1]];
                         if (q > 0) sumPositive += q; else sumNegative += q;
                         if (q != 0) active++;
-                        long bq = LayerCompiler.IntegerBias(layer.Name, j, bias is null ? 0.0 : bias[j], domain, scales[j], sumAll);
+                        long bq = LayerCompiler.IntegerBias(layer.Name, j, bias is null ? 0.0 : bias[j], domain, scales[j], sumAll, featureOffsets);
                         min[k][j] = checked(bq + sumNegative * qmax);
                         max[k][j] = checked(bq + sumPositive * qmax);
                         live[k][j] = active > 0;

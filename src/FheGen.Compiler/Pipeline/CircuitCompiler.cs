@@ -88,7 +88,7 @@ namespace FheGen.Compiler.Pipeline
 
             var tables = options.BuildTables ? new TableRegistry() : null;
             var layers = new List<LayerPlan>(spec.Layers.Count);
-            var input = UniformQuantizer.ForRange(spec.InputBits, spec.InputMin, spec.InputMax);
+            var input = InputDomain.FirstLayer(spec);
             var domain = input;
             bool fatal = false;
             var summaries = new List<LayerPlan>();
@@ -136,6 +136,7 @@ namespace FheGen.Compiler.Pipeline
                 tables is null ? Array.Empty<TablePlan>() : (IReadOnlyList<TablePlan>)tables.Tables)
             {
                 GlobalPError = spec.GlobalPError,
+                Features = InputDomain.Features(spec),
             };
             return new CompileResult(plan, diagnostics);
         }

@@ -25,7 +25,7 @@ namespace FheGen.Compiler.Pipeline
             bool isOutput = index == spec.Layers.Count - 1;
             int inputs = index == 0 ? spec.Inputs : spec.Layers[index - 1].Outputs;
             int outputs = layer.Outputs;
-            float[] weights = layer.Weights.Items;
+            var (weights, offsets) = InputDomain.LayerWeights(spec, index);
             float[]? bias = layer.BiasStatus == MemberStatus.Ok ? layer.Bias.Items : null;
 
             bool[] keep = Prune(weights, outputs, inputs, settings.MaxActiveInputs);
@@ -41,6 +41,7 @@ namespace FheGen.Compiler.Pipeline
                 indices.Clear();
                 values.Clear();
                 long sumPositive = 0, sumNegative = 0, sumAll = 0;
+                double featureOffsets = 0;
                 for (int i = 0; i < inputs; i++)
                 {
                     int k = j * inputs + i;
@@ -51,10 +52,11 @@ namespace FheGen.Compiler.Pipeline
                     values.Add(q);
                     sumAll += q;
                     if (q > 0) sumPositive += q; else sumNegative += q;
+                    if (offsets is not null) featureOffsets += q * offsets[i];
                 }
                 // Real pre-activation = s_w s_x (sum q_w q_x) + offset_x s_w (sum q_w) + b; divide by s_w s_x to
                 // fold the input offset and the bias into one integer constant.
-                long bq = IntegerBias(layer.Name, j, bias is null ? 0.0 : bias[j], input, scales[j], sumAll);
+                long bq = IntegerBias(layer.Name, j, bias is null ? 0.0 : bias[j], input, scales[j], sumAll, featureOffsets);
                 // Inputs lie in [0, qmax]: a positive weight peaks at qmax and bottoms at 0, a negative one the reverse.
                 long accMin = checked(bq + sumNegative * qmax);
                 long accMax = checked(bq + sumPositive * qmax);
@@ -138,7 +140,7 @@ namespace FheGen.Compiler.Pipeline
         {
             var layer = spec.Layers[index];
             int inputs = index == 0 ? spec.Inputs : spec.Layers[index - 1].Outputs;
-            float[] weights = layer.Weights.Items;
+            float[] weights = InputDomain.LayerWeights(spec, index).Weights;
             bool[] keep = Prune(weights, layer.Outputs, inputs, settings.MaxActiveInputs);
             double[] scales = WeightScales(weights, keep, layer.Outputs, inputs, settings.WeightBits, settings.PerChannel);
             var read = new bool[inputs];
@@ -155,11 +157,14 @@ namespace FheGen.Compiler.Pipeline
 
         /// <summary>
         /// The integer bias of a neuron. Real pre-activation = s_w s_x (sum q_w q_x) + offset_x s_w (sum q_w) + b;
-        /// dividing by s_w s_x folds the input offset and the bias into one integer constant.
+        /// dividing by s_w s_x folds the input offset and the bias into one integer constant. Per-feature input ranges
+        /// add <c>s_w sum(q_i min_i / r_i)</c>, given as <paramref name="featureOffsets"/> = <c>sum(q_i min_i / r_i)</c>
+        /// (<see cref="InputDomain"/>; zero, which changes nothing, otherwise).
         /// </summary>
-        public static long IntegerBias(string layer, int neuron, double bias, UniformQuantizer input, double weightScale, long sumWeights)
+        public static long IntegerBias(string layer, int neuron, double bias, UniformQuantizer input, double weightScale, long sumWeights,
+            double featureOffsets = 0)
         {
-            double units = (bias + input.Offset * weightScale * sumWeights) / (weightScale * input.Scale);
+            double units = (bias + input.Offset * weightScale * sumWeights + weightScale * featureOffsets) / (weightScale * input.Scale);
             if (double.IsNaN(units) || Math.Abs(units) > 1e15)
             {
                 throw new CircuitCompilationException($"layer '{layer}': bias of neuron {neuron} does not fit the integer accumulator ({units:R} units)");

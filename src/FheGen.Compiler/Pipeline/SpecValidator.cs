@@ -60,6 +60,7 @@ namespace FheGen.Compiler.Pipeline
                     Math.Abs(spec.InputMax) >= Math.Abs(spec.InputMin) ? "InputMax" : "InputMin",
                     $"the input range [{F(spec.InputMin)}, {F(spec.InputMax)}]");
             }
+            ValidateFeatureRanges(spec, diagnostics);
             if (spec.PbsBudgetBits < 1 || spec.PbsBudgetBits > ModelSpec.HardLimitBits)
             {
                 Invalid(diagnostics, TargetKind.ModelAttribute, 0, "PbsBudgetBits", $"PbsBudgetBits must be between 1 and 16; it is {spec.PbsBudgetBits}");
@@ -156,6 +157,63 @@ namespace FheGen.Compiler.Pipeline
                     $"[{layer.Outputs}, {inputs}]", explicitName: true, shapeKnown);
                 ValidateMember(spec, diagnostics, i, TargetKind.Bias, layer.BiasMember, layer.BiasStatus, layer.Bias, layer.Outputs,
                     $"[{layer.Outputs}]", layer.BiasExplicit, shapeKnown);
+            }
+        }
+
+        /// <summary>
+        /// Per-feature input ranges: both members or neither, one finite value per input, each minimum below its maximum,
+        /// and no model-wide InputMin/InputMax beside them (one of the two would be ignored).
+        /// </summary>
+        private static void ValidateFeatureRanges(ModelSpec spec, List<CompilerDiagnostic> diagnostics)
+        {
+            if (!spec.DeclaresFeatureRanges) return;
+            if (spec.InputRangeExplicit)
+            {
+                Invalid(diagnostics, TargetKind.ModelAttribute, 0, "InputMin",
+                    $"the model declares per-feature input ranges ('{ModelSpec.FeatureMinMember}', '{ModelSpec.FeatureMaxMember}'); remove InputMin and InputMax from [FheModel], which they replace");
+            }
+            var members = new[] { (ModelSpec.FeatureMinMember, spec.FeatureMinStatus, spec.FeatureMin), (ModelSpec.FeatureMaxMember, spec.FeatureMaxStatus, spec.FeatureMax) };
+            bool readable = true;
+            for (int m = 0; m < 2; m++)
+            {
+                var (name, status, values) = members[m];
+                string other = members[1 - m].Item1;
+                switch (status)
+                {
+                    case MemberStatus.Missing:
+                        Error(diagnostics, DiagnosticIds.ShapeMismatch, TargetKind.FeatureRange, 1 - m, null,
+                            $"'{other}' gives per-feature input ranges but no static member '{name}' holds the other end (expected {spec.Inputs} floats)");
+                        readable = false;
+                        continue;
+                    case MemberStatus.NotConstant:
+                        Error(diagnostics, DiagnosticIds.NotCompileTime, TargetKind.FeatureRange, m, null,
+                            $"input ranges '{name}' must be initialized with compile-time constant float literals");
+                        readable = false;
+                        continue;
+                    case MemberStatus.WrongType:
+                        Error(diagnostics, DiagnosticIds.ShapeMismatch, TargetKind.FeatureRange, m, null,
+                            $"input ranges '{name}' must be a static readonly float[] field or a static ReadOnlySpan<float> property");
+                        readable = false;
+                        continue;
+                }
+                if (spec.Inputs >= 1 && values.Count != spec.Inputs)
+                {
+                    Error(diagnostics, DiagnosticIds.ShapeMismatch, TargetKind.FeatureRange, m, null,
+                        $"input ranges '{name}' has {values.Count} values; the model has {spec.Inputs} inputs");
+                    readable = false;
+                }
+            }
+            if (!readable) return;
+            // float ends keep every width and step far inside double's normal range: only order and finiteness can fail.
+            for (int i = 0; i < spec.Inputs; i++)
+            {
+                double lo = spec.FeatureMin[i], hi = spec.FeatureMax[i];
+                if (!IsFinite(lo) || !IsFinite(hi) || !(lo < hi))
+                {
+                    Invalid(diagnostics, TargetKind.FeatureRange, IsFinite(lo) ? 1 : 0, null,
+                        $"input feature {i}: its range [{spec.FeatureMin[i].ToString("R", CultureInfo.InvariantCulture)}, {spec.FeatureMax[i].ToString("R", CultureInfo.InvariantCulture)}] must be finite with '{ModelSpec.FeatureMinMember}' below '{ModelSpec.FeatureMaxMember}' (widen a constant feature's range)");
+                    return;
+                }
             }
         }
 
@@ -330,7 +388,18 @@ namespace FheGen.Compiler.Pipeline
         {
             double maxInput = Math.Max(Math.Abs(spec.InputMin), Math.Abs(spec.InputMax));
             double inputStep = (spec.InputMax - spec.InputMin) / ((1L << spec.InputBits) - 1);
-            if (maxInput > MaxMagnitude)
+            if (spec.HasFeatureRanges)
+            {
+                // Each feature was checked on its own; the first layer's bound takes the largest magnitude and the finest step.
+                maxInput = 0;
+                inputStep = double.PositiveInfinity;
+                for (int i = 0; i < spec.Inputs; i++)
+                {
+                    maxInput = Math.Max(maxInput, Math.Max(Math.Abs(spec.FeatureMin[i]), Math.Abs(spec.FeatureMax[i])));
+                    inputStep = Math.Min(inputStep, ((double)spec.FeatureMax[i] - spec.FeatureMin[i]) / ((1L << spec.InputBits) - 1));
+                }
+            }
+            else if (maxInput > MaxMagnitude)
             {
                 Invalid(diagnostics, TargetKind.ModelAttribute, 0, Math.Abs(spec.InputMax) >= Math.Abs(spec.InputMin) ? "InputMax" : "InputMin",
                     $"the input range [{F(spec.InputMin)}, {F(spec.InputMax)}] reaches beyond {F(MaxMagnitude)}");

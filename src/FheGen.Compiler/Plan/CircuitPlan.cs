@@ -27,8 +27,17 @@ namespace FheGen.Compiler.Plan
         /// <summary>Model name.</summary>
         public string Name { get; }
 
-        /// <summary>Client-side input quantizer.</summary>
+        /// <summary>
+        /// Client-side input quantizer of every feature; with per-feature ranges (<see cref="Features"/>), the unit
+        /// quantizer of the normalized inputs the first layer compiles against (its bits are every feature's bits).
+        /// </summary>
         public UniformQuantizer Input { get; }
+
+        /// <summary>Per-feature client-side quantizers when the model declares per-feature input ranges; else null.</summary>
+        public IReadOnlyList<UniformQuantizer>? Features { get; init; }
+
+        /// <summary>The client-side quantizer of input feature <paramref name="feature"/>.</summary>
+        public UniformQuantizer InputQuantizer(int feature) => Features is null ? Input : Features[feature];
 
         /// <summary>Number of inputs.</summary>
         public int Inputs { get; }

@@ -159,8 +159,19 @@ namespace FheGen.Generators.Emission
             w.Line();
             w.Line("/// <summary>Client-side quantization of inputs and dequantization of outputs.</summary>");
             w.Line(GeneratedCode);
-            w.Line($"public static {Rt}.Circuits.CircuitIo Io {{ get; }} = new {Rt}.Circuits.CircuitIo(");
-            w.Line($"    {Quantizer(plan.Input)},");
+            if (plan.Features is { } features)
+            {
+                // Per-feature ranges: each feature's offset and step as exact literals, so the client quantizes as the plan does.
+                w.Line($"public static {Rt}.Circuits.CircuitIo Io {{ get; }} = {Rt}.Circuits.CircuitIo.PerFeature(");
+                w.Line($"    {Quantizer(plan.Input)},");
+                w.Line("    new double[] { " + string.Join(", ", features.Select(f => CodeWriter.Literal(f.Offset))) + " },");
+                w.Line("    new double[] { " + string.Join(", ", features.Select(f => CodeWriter.Literal(f.Scale))) + " },");
+            }
+            else
+            {
+                w.Line($"public static {Rt}.Circuits.CircuitIo Io {{ get; }} = new {Rt}.Circuits.CircuitIo(");
+                w.Line($"    {Quantizer(plan.Input)},");
+            }
             w.Line("    new double[] { " + string.Join(", ", Enumerable.Range(0, last.Outputs).Select(j => CodeWriter.Literal(last.AccumulatorScale(j)))) + " },");
             w.Line($"    (global::FheGen.Compiler.Model.ActivationKind){(int)last.Activation});");
             w.Line();
@@ -198,8 +209,8 @@ namespace FheGen.Generators.Emission
             {
                 var l = spec.Layers[i];
                 var m = model.Members[i];
-                string weights = m.WeightsIsSpan ? $"{Identifier(m.Weights)}.ToArray()" : $"(float[]){Identifier(m.Weights)}.Clone()";
-                string bias = m.Bias is null ? $"{M}.EquatableArray<float>.Empty" : $"new {M}.EquatableArray<float>({(m.BiasIsSpan ? $"{Identifier(m.Bias)}.ToArray()" : $"(float[]){Identifier(m.Bias)}.Clone()")})";
+                string weights = Copy(m.Weights, m.WeightsIsSpan);
+                string bias = m.Bias is null ? $"{M}.EquatableArray<float>.Empty" : $"new {M}.EquatableArray<float>({Copy(m.Bias, m.BiasIsSpan)})";
                 w.Line($"        new {M}.LayerSpec({CodeWriter.Literal(l.Name)}, {l.Outputs}, ({M}.ActivationKind){(int)l.Activation}, " +
                     $"{CodeWriter.Literal(l.OutputMin)}, {CodeWriter.Literal(l.OutputMax)}, {CodeWriter.Literal(l.BiasMember)}, {CodeWriter.Literal(l.BiasExplicit)},");
                 w.Line($"            {M}.MemberStatus.Ok, new {M}.EquatableArray<float>({weights}), ({M}.MemberStatus){(int)l.BiasStatus}, {bias})" +
@@ -222,10 +233,17 @@ namespace FheGen.Generators.Emission
                     $"InputMax = {CodeWriter.Literal(t.InputMax)}, WeightBits = {CodeWriter.Literal(t.WeightBits)}, ActivationBits = {CodeWriter.Literal(t.ActivationBits)}, " +
                     $"PerChannel = {CodeWriter.Literal(t.PerChannel)}, MaxActiveInputs = {CodeWriter.Literal(t.MaxActiveInputs)}, RoundBits = {CodeWriter.Literal(t.RoundBits)}, " +
                     $"RoundMethod = {(t.RoundMethod is RoundingKind rm ? $"({M}.RoundingKind){(int)rm}" : "null")} }}")) + " })";
-            w.Line($"{{ GlobalPError = {CodeWriter.Literal(spec.GlobalPError)}, PErrorExplicit = {CodeWriter.Literal(spec.PErrorExplicit)}{trained} }};");
+            // Per-feature ranges only when declared, so other models keep their generated text.
+            string features = !spec.HasFeatureRanges ? "" :
+                $", FeatureMinStatus = {M}.MemberStatus.Ok, FeatureMin = new {M}.EquatableArray<float>({Copy(ModelSpec.FeatureMinMember, model.FeatureMinIsSpan)}), " +
+                $"FeatureMaxStatus = {M}.MemberStatus.Ok, FeatureMax = new {M}.EquatableArray<float>({Copy(ModelSpec.FeatureMaxMember, model.FeatureMaxIsSpan)})";
+            w.Line($"{{ GlobalPError = {CodeWriter.Literal(spec.GlobalPError)}, PErrorExplicit = {CodeWriter.Literal(spec.PErrorExplicit)}{trained}{features} }};");
             w.Close();
             w.Line();
         }
+
+        /// <summary>A fresh array with a float member's values (the spec must not alias user arrays that code could change).</summary>
+        private static string Copy(string member, bool isSpan) => isSpan ? $"{Identifier(member)}.ToArray()" : $"(float[]){Identifier(member)}.Clone()";
 
         /// <summary>A member name as an identifier: keywords need a verbatim <c>@</c> (a member <c>@class</c> is named "class").</summary>
         private static string Identifier(string name)

@@ -38,6 +38,12 @@ namespace FheGen.Generators.Extraction
         /// </summary>
         public string Identity { get; init; } = "";
 
+        /// <summary>Whether the <c>FeatureMin</c> member is a <c>ReadOnlySpan&lt;float&gt;</c> property (read with <c>ToArray</c>).</summary>
+        public bool FeatureMinIsSpan { get; init; }
+
+        /// <summary>Whether the <c>FeatureMax</c> member is a <c>ReadOnlySpan&lt;float&gt;</c> property.</summary>
+        public bool FeatureMaxIsSpan { get; init; }
+
         /// <summary>The C# language version of the model's syntax tree (<c>Microsoft.CodeAnalysis.CSharp.LanguageVersion</c>).</summary>
         public int LanguageVersion { get; init; }
 

@@ -40,7 +40,7 @@ namespace FheGen.Generators.Extraction
         {
             int inputs = 0, inputBits = 8, budget = ModelSpec.DefaultPbsBudgetBits;
             double inputMin = 0, inputMax = 1, pError = 9.094947017729282E-13;
-            bool budgetExplicit = false, sawModel = false, pErrorExplicit = false;
+            bool budgetExplicit = false, sawModel = false, pErrorExplicit = false, inputRangeExplicit = false;
             double? globalPError = null;
             SyntaxTree? attributeTree = null;
             var layers = new List<(string Name, int Outputs, ActivationKind Activation, double? Min, double? Max, string? Bias, bool NoBias, int? Budget, AttributeData Data)>();
@@ -69,6 +69,7 @@ namespace FheGen.Generators.Extraction
                         map?.Set(TargetKind.ModelAttribute, 0, attribute);
                         inputs = Get(named, "Inputs", inputs);
                         inputBits = Get(named, "InputBits", inputBits);
+                        inputRangeExplicit = named.ContainsKey("InputMin") || named.ContainsKey("InputMax");
                         inputMin = Get(named, "InputMin", inputMin);
                         inputMax = Get(named, "InputMax", inputMax);
                         pError = Get(named, "PError", pError);
@@ -156,6 +157,11 @@ namespace FheGen.Generators.Extraction
                 members[i] = new LayerMembers(l.Name, wSpan, bStatus == MemberStatus.Ok ? biasName : null, bSpan);
             }
 
+            var (minStatus, minValues, minSpan, minSymbol) = ReadMember(type, ModelSpec.FeatureMinMember, compilation, ct);
+            var (maxStatus, maxValues, maxSpan, maxSymbol) = ReadMember(type, ModelSpec.FeatureMaxMember, compilation, ct);
+            map?.SetMember(TargetKind.FeatureRange, 0, minSymbol);
+            map?.SetMember(TargetKind.FeatureRange, 1, maxSymbol);
+
             var spec = new ModelSpec(type.Name, IsPartial(type, map), inputs, inputBits, inputMin, inputMax, budget, pError,
                 new EquatableArray<LayerSpec>(layerSpecs), new EquatableArray<QuantizeSetting>(quantize.ToArray()),
                 new EquatableArray<PruneSetting>(prune.ToArray()), new EquatableArray<RoundSetting>(round.ToArray()),
@@ -165,6 +171,12 @@ namespace FheGen.Generators.Extraction
                 PErrorExplicit = pErrorExplicit,
                 ReservedNameConflicts = ReservedConflicts(type, map, ct),
                 Trained = new EquatableArray<TrainedSetting>(trained.ToArray()),
+                // Recorded only beside per-feature ranges, where it is a conflict: other specs stay equal to the runtime one.
+                InputRangeExplicit = inputRangeExplicit && (minStatus != MemberStatus.Missing || maxStatus != MemberStatus.Missing),
+                FeatureMinStatus = minStatus,
+                FeatureMin = minValues,
+                FeatureMaxStatus = maxStatus,
+                FeatureMax = maxValues,
             };
             if (GeneratedMembers.IsReserved(type.Name) && type.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(ct) is TypeDeclarationSyntax named0)
             {
@@ -189,6 +201,8 @@ namespace FheGen.Generators.Extraction
             return new GeneratorModel(spec, budgetExplicit, ns, new EquatableArray<TypeDeclaration>(chain.ToArray()),
                 new EquatableArray<LayerMembers>(members), hint)
             {
+                FeatureMinIsSpan = minSpan,
+                FeatureMaxIsSpan = maxSpan,
                 Identity = identity,
                 LanguageVersion = (int)(tree?.LanguageVersion ?? LanguageVersion.Latest),
             };

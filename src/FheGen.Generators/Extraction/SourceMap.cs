@@ -53,6 +53,10 @@ namespace FheGen.Generators.Extraction
                         return member.Locations.FirstOrDefault(l => l.IsInSource) ?? _fallback;
                     }
                     return Locate(new DiagnosticTarget(TargetKind.Dense, target.Index));
+                case TargetKind.FeatureRange:
+                    return _members.TryGetValue((target.Kind, target.Index), out var range)
+                        ? range.Locations.FirstOrDefault(l => l.IsInSource) ?? _fallback
+                        : Locate(new DiagnosticTarget(TargetKind.ModelAttribute, 0));
             }
             var syntax = AttributeSyntax(target.Kind, target.Index);
             if (syntax is null) return _fallback;

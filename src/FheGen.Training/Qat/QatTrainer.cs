@@ -214,7 +214,7 @@ namespace FheGen.Training.Qat
                     quantized[i] = new long[_spec.Inputs];
                     io.QuantizeInputs(_train.Row(i), quantized[i]);
                     real[i] = new float[_spec.Inputs];
-                    for (int c = 0; c < _spec.Inputs; c++) real[i][c] = (float)firstPlan.Input.Dequantize(quantized[i][c]);
+                    for (int c = 0; c < _spec.Inputs; c++) real[i][c] = (float)firstPlan.InputQuantizer(c).Dequantize(quantized[i][c]);
                 }
 
                 InitializeFirstLayerScale(real);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Plan;
 using FheGen.Compiler.Quantization;
@@ -12,18 +13,51 @@ namespace FheGen.Circuits
     public sealed class CircuitIo
     {
         private readonly double[] _outputScales;
+        private readonly UniformQuantizer[]? _features;
 
         /// <summary>Creates the client-side codec.</summary>
         /// <param name="input">The input quantizer.</param>
         /// <param name="outputScales">Real value of one accumulator unit, per output.</param>
         /// <param name="outputActivation">The last layer's activation.</param>
         public CircuitIo(UniformQuantizer input, double[] outputScales, ActivationKind outputActivation)
+            : this(input, null, outputScales, outputActivation)
+        {
+        }
+
+        /// <summary>Creates the client-side codec of a model with per-feature input ranges.</summary>
+        /// <param name="input">The quantizer the first layer compiles against (<see cref="CircuitPlan.Input"/>); its bits are every feature's.</param>
+        /// <param name="features">One quantizer per input feature, or null when <paramref name="input"/> quantizes every feature.</param>
+        /// <param name="outputScales">Real value of one accumulator unit, per output.</param>
+        /// <param name="outputActivation">The last layer's activation.</param>
+        /// <exception cref="ArgumentException">A feature quantizer has other bits than <paramref name="input"/>.</exception>
+        public CircuitIo(UniformQuantizer input, UniformQuantizer[]? features, double[] outputScales, ActivationKind outputActivation)
         {
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(outputScales);
+            if (features is not null && Array.Exists(features, f => f is null || f.Bits != input.Bits))
+            {
+                throw new ArgumentException($"Every feature quantizer must have the input's {input.Bits} bits.", nameof(features));
+            }
             Input = input;
+            _features = features;
             _outputScales = outputScales;
             OutputActivation = outputActivation;
+        }
+
+        /// <summary>
+        /// The codec of a model with per-feature input ranges from each feature's offset and scale (what generated code
+        /// emits: two arrays instead of one constructor call per feature).
+        /// </summary>
+        /// <exception cref="ArgumentException">The arrays differ in length.</exception>
+        public static CircuitIo PerFeature(UniformQuantizer input, double[] offsets, double[] scales, double[] outputScales, ActivationKind outputActivation)
+        {
+            ArgumentNullException.ThrowIfNull(input);
+            ArgumentNullException.ThrowIfNull(offsets);
+            ArgumentNullException.ThrowIfNull(scales);
+            if (offsets.Length != scales.Length) throw new ArgumentException($"{offsets.Length} offsets but {scales.Length} scales.", nameof(scales));
+            var features = new UniformQuantizer[offsets.Length];
+            for (int i = 0; i < features.Length; i++) features[i] = new UniformQuantizer(input.Bits, offsets[i], scales[i]);
+            return new CircuitIo(input, features, outputScales, outputActivation);
         }
 
         /// <summary>The codec of a plan.</summary>
@@ -33,11 +67,18 @@ namespace FheGen.Circuits
             var last = plan.Layers[plan.Layers.Count - 1];
             var scales = new double[last.Outputs];
             for (int j = 0; j < scales.Length; j++) scales[j] = last.AccumulatorScale(j);
-            return new CircuitIo(plan.Input, scales, last.Activation);
+            var features = plan.Features is null ? null : new List<UniformQuantizer>(plan.Features).ToArray();
+            return new CircuitIo(plan.Input, features, scales, last.Activation);
         }
 
-        /// <summary>The input quantizer.</summary>
+        /// <summary>The input quantizer: every feature's, or with per-feature ranges the first layer's unit domain (see <see cref="InputQuantizer"/>).</summary>
         public UniformQuantizer Input { get; }
+
+        /// <summary>Whether each feature has its own range.</summary>
+        public bool HasFeatureRanges => _features is not null;
+
+        /// <summary>The quantizer of input feature <paramref name="feature"/>.</summary>
+        public UniformQuantizer InputQuantizer(int feature) => _features is null ? Input : _features[feature];
 
         /// <summary>The last layer's activation, applied after dequantization.</summary>
         public ActivationKind OutputActivation { get; }
@@ -52,10 +93,14 @@ namespace FheGen.Circuits
             {
                 throw new ArgumentException($"Expected {inputs.Length} features, got {features.Length}.", nameof(features));
             }
+            if (_features is not null && features.Length != _features.Length)
+            {
+                throw new ArgumentException($"Expected {_features.Length} features, got {features.Length}.", nameof(features));
+            }
             for (int i = 0; i < features.Length; i++)
             {
                 if (float.IsNaN(features[i])) throw new ArgumentException($"Feature {i} is NaN.", nameof(features));
-                inputs[i] = Input.Quantize(features[i]);
+                inputs[i] = (_features is null ? Input : _features[i]).Quantize(features[i]);
             }
         }
 

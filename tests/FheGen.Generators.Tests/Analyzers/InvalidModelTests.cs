@@ -57,6 +57,52 @@ namespace FheGen.Generators.Tests.Analyzers
                 """), Error("FHE0003", 0, "InputMin must be finite and below InputMax; they are 3 and -3"));
 
         [Fact]
+        public Task FeatureRanges_WithInputMin_IsOnInputMin()
+            => VerifyAsync(Model("""
+                [FheModel(Inputs = 2, {|#0:InputMin = -1|})]
+                [Dense("Hidden", 2)]
+                [Dense("Output", 1)]
+                """, members: Members + """
+                    static readonly float[] FeatureMin = { 0f, -5f };
+                    static readonly float[] FeatureMax = { 1f, 5f };
+                """), Error("FHE0003", 0, "the model declares per-feature input ranges ('FeatureMin', 'FeatureMax'); remove InputMin and InputMax from [FheModel], which they replace"));
+
+        [Fact]
+        public Task FeatureRanges_HalfMissing_WrongLength_AndEmpty_AreOnTheMember()
+            => Task.WhenAll(
+                VerifyAsync(Model("""
+                    [FheModel(Inputs = 2)]
+                    [Dense("Hidden", 2)]
+                    [Dense("Output", 1)]
+                    """, members: Members + """
+                        static readonly float[] {|#0:FeatureMin|} = { 0f, -5f };
+                    """), Error("FHE0004", 0, "'FeatureMin' gives per-feature input ranges but no static member 'FeatureMax' holds the other end (expected 2 floats)")),
+                VerifyAsync(Model("""
+                    [FheModel(Inputs = 2)]
+                    [Dense("Hidden", 2)]
+                    [Dense("Output", 1)]
+                    """, members: Members + """
+                        static readonly float[] FeatureMin = { 0f, -5f };
+                        static readonly float[] {|#0:FeatureMax|} = { 1f, 5f, 7f };
+                    """), Error("FHE0004", 0, "input ranges 'FeatureMax' has 3 values; the model has 2 inputs")),
+                VerifyAsync(Model("""
+                    [FheModel(Inputs = 2)]
+                    [Dense("Hidden", 2)]
+                    [Dense("Output", 1)]
+                    """, members: Members + """
+                        static readonly float[] FeatureMin = { 0f, 5f };
+                        static readonly float[] {|#0:FeatureMax|} = { 1f, 5f };
+                    """), Error("FHE0003", 0, "input feature 1: its range [5, 5] must be finite with 'FeatureMin' below 'FeatureMax' (widen a constant feature's range)")),
+                VerifyAsync(Model("""
+                    [FheModel(Inputs = 2)]
+                    [Dense("Hidden", 2)]
+                    [Dense("Output", 1)]
+                    """, members: Members + """
+                        static float[] {|#0:FeatureMin|} = { 0f, 5f };
+                        static readonly float[] FeatureMax = { 1f, 6f };
+                    """), Error("FHE0004", 0, "input ranges 'FeatureMin' must be a static readonly float[] field or a static ReadOnlySpan<float> property")));
+
+        [Fact]
         public Task NoDenseLayer_IsOnTheModelAttribute()
             => VerifyAsync(Model("[{|#0:FheModel(Inputs = 2)|}]", members: ""), Error("FHE0003", 0, "model 'M' declares no [Dense] layer"));
 

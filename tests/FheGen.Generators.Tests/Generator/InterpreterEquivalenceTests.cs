@@ -93,6 +93,8 @@ namespace FheGen.Generators.Tests.Generator
             var runtimePlan = CircuitCompiler.Compile(generated.Spec).PlanOrThrow();
             Assert.Equal(CircuitInfo.FromPlan(runtimePlan), generated.Circuit);
             Assert.Equal(plan.Input, generated.Io.Input);
+            Assert.Equal(plan.Features is not null, generated.Io.HasFeatureRanges);
+            for (int i = 0; i < m.Inputs; i++) Assert.Equal(plan.InputQuantizer(i), generated.Io.InputQuantizer(i));
             Assert.Equal(m.Inputs, generated.InputCount);
             Assert.Equal(m.Layers[^1].Outputs, generated.OutputCount);
 

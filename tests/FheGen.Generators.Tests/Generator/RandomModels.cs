@@ -72,6 +72,15 @@ namespace FheGen.Generators.Tests.Generator
         long[][] InputVectors,
         float[][] Features)
     {
+        /// <summary>Per-feature input ranges (members <c>FeatureMin</c>, <c>FeatureMax</c>) instead of InputMin/InputMax; null for none.</summary>
+        public float[]? FeatureMin { get; init; }
+
+        /// <summary>The per-feature maximums, with <see cref="FeatureMin"/>.</summary>
+        public float[]? FeatureMax { get; init; }
+
+        /// <summary>How the range members are declared.</summary>
+        public MemberStyle FeatureStyle { get; init; }
+
         /// <summary>The spec the generator should extract (budget: the attribute's or the default 8).</summary>
         public ModelSpec ExpectedSpec(int? projectBudget = null)
         {
@@ -85,13 +94,18 @@ namespace FheGen.Generators.Tests.Generator
                 l.BiasKind == BiasKind.None ? EquatableArray<float>.Empty : new EquatableArray<float>(l.Bias))).ToArray();
             var ranges = Layers.Where(l => l.RangeKind == RangeKind.Attribute)
                 .Select(l => new ActivationRangeSetting(l.Name, l.RangeMin, l.RangeMax)).ToArray();
-            return new ModelSpec(Name, true, Inputs, InputBits, InputMin, InputMax, Budget ?? projectBudget ?? ModelSpec.DefaultPbsBudgetBits,
+            bool perFeature = FeatureMin is not null;
+            return new ModelSpec(Name, true, Inputs, InputBits, perFeature ? 0 : InputMin, perFeature ? 1 : InputMax, Budget ?? projectBudget ?? ModelSpec.DefaultPbsBudgetBits,
                 PError ?? FheModelAttribute.DefaultPError,
                 new EquatableArray<LayerSpec>(layers), new EquatableArray<QuantizeSetting>(Quantize),
                 new EquatableArray<PruneSetting>(Prune), new EquatableArray<RoundSetting>(Round),
                 new EquatableArray<ActivationRangeSetting>(ranges))
             {
                 PErrorExplicit = PError is not null,
+                FeatureMinStatus = perFeature ? MemberStatus.Ok : MemberStatus.Missing,
+                FeatureMin = perFeature ? new EquatableArray<float>(FeatureMin!) : EquatableArray<float>.Empty,
+                FeatureMaxStatus = perFeature ? MemberStatus.Ok : MemberStatus.Missing,
+                FeatureMax = perFeature ? new EquatableArray<float>(FeatureMax!) : EquatableArray<float>.Empty,
             };
         }
 
@@ -118,8 +132,8 @@ namespace FheGen.Generators.Tests.Generator
         {
             var s = new StringBuilder();
             s.Append("using System;\nusing FheGen;\n\nnamespace ").Append(ns).Append("\n{\n");
-            s.Append("    [FheModel(Inputs = ").Append(Inputs).Append(", InputBits = ").Append(InputBits)
-                .Append(", InputMin = ").Append(D(InputMin)).Append(", InputMax = ").Append(D(InputMax));
+            s.Append("    [FheModel(Inputs = ").Append(Inputs).Append(", InputBits = ").Append(InputBits);
+            if (FeatureMin is null) s.Append(", InputMin = ").Append(D(InputMin)).Append(", InputMax = ").Append(D(InputMax));
             if (Budget is int b) s.Append(", PbsBudgetBits = ").Append(b);
             if (PError is double pe) s.Append(", PError = ").Append(D(pe));
             s.Append(")]\n");
@@ -155,6 +169,11 @@ namespace FheGen.Generators.Tests.Generator
             {
                 Member(s, l.Name, l.Weights, l.WeightStyle);
                 if (l.BiasKind != BiasKind.None) Member(s, l.BiasMember, l.Bias, l.BiasStyle);
+            }
+            if (FeatureMin is not null)
+            {
+                Member(s, "FeatureMin", FeatureMin, FeatureStyle);
+                Member(s, "FeatureMax", FeatureMax!, FeatureStyle);
             }
             s.Append("    }\n}\n");
             return s.ToString();
@@ -263,8 +282,20 @@ namespace FheGen.Generators.Tests.Generator
                    (b, m) => new RoundSetting(l, b) { Method = m == 2 ? null : (RoundingKind)m }))
                from vectors in Gen.Long[0, (1L << inputBits) - 1].Array[inputs].Array[6]
                from features in Gen.Float[(float)(inputMin - 0.3 * inputWidth), (float)(inputMin + 1.3 * inputWidth)].Array[inputs].Array[3]
-               select new RandomModel(name, inputs, inputBits, inputMin, inputMin + inputWidth, budget, pError, layers,
-                   quantize, prune, round, vectors, features);
+               from perFeature in Gen.Int[0, 3]
+               from featureMin in Gen.Int[-3000, 3000].Select(i => i / 1000f).Array[inputs]
+               from featureSpan in Gen.Int[-2000, 2000].Select(e => MathF.Pow(10, e / 1000f)).Array[inputs]
+               from featureStyle in Style
+               select perFeature != 0
+                   ? new RandomModel(name, inputs, inputBits, inputMin, inputMin + inputWidth, budget, pError, layers, quantize, prune, round, vectors, features)
+                   : new RandomModel(name, inputs, inputBits, inputMin, inputMin + inputWidth, budget, pError, layers, quantize, prune, round, vectors,
+                       // The same draws around each feature's own range: inside it, and beyond both ends by up to 30 %.
+                       features.Select(f => f.Select((v, i) => (float)(featureMin[i] + (v - inputMin) / inputWidth * featureSpan[i])).ToArray()).ToArray())
+                   {
+                       FeatureMin = featureMin,
+                       FeatureMax = featureMin.Select((m, i) => m + featureSpan[i]).ToArray(),
+                       FeatureStyle = featureStyle,
+                   };
 
         /// <summary>A batch of models named M0, M1... compiled together.</summary>
         public static Gen<RandomModel[]> Batch(int size)
