@@ -56,6 +56,62 @@ namespace FheGen.Training.Tests
             Assert.Equal((50.0, 50.0), ActivationCalibrator.Calibrate(model, data, 50)[0]);
         }
 
+        /// <summary>An identity hidden neuron that copies its single input, so the layer's outputs are the data.</summary>
+        private static TrainedMlp Copy() => new(new[]
+        {
+            new TrainedLayer(1, 1, new float[] { 1 }, new float[] { 0 }, Activation.Identity),
+            new TrainedLayer(1, 2, new float[] { 1, -1 }, new float[] { 0, 0 }, Activation.Identity),
+        });
+
+        /// <summary>Squared error of quantizing <paramref name="values"/> over [min, max] to <paramref name="bits"/>, saturating, halves up.</summary>
+        private static double Error(float[] values, double min, double max, int bits)
+        {
+            long levels = (1L << bits) - 1;
+            double step = (max - min) / levels;
+            return values.Sum(v =>
+            {
+                double q = Math.Min(levels, Math.Max(0, Math.Floor((v - min) / step + 0.5)));
+                return Math.Pow(v - (min + step * q), 2);
+            });
+        }
+
+        [Fact]
+        public void CalibrateMse_ClipsOutliersToTheRangeOfLeastQuantizationError()
+        {
+            // Exponentially distributed outputs (the quantiles of Exp(1), 0 to 7.6): a long tail, as after ReLU.
+            var outputs = Enumerable.Range(0, 2000).Select(i => (float)-Math.Log(1 - i / 2000.0)).ToArray();
+            float top = outputs.Max();
+            var data = new Dataset(outputs, new int[outputs.Length], 1, classes: 2);
+            var (min, max) = ActivationCalibrator.CalibrateMse(Copy(), data, new[] { 3 })[0];
+
+            Assert.Equal(0.0, min);
+            Assert.True(max < top * 0.8, $"max {max} of {top}");
+            double chosen = Error(outputs, min, max, 3);
+            Assert.True(chosen < Error(outputs, 0, top, 3) * 0.8, $"MSE range error {chosen}, min..max {Error(outputs, 0, top, 3)}");
+            // No candidate (1 % .. 100 % of the range, recomputed here) does better.
+            for (int c = 1; c <= ActivationCalibrator.MseCandidates; c++)
+            {
+                Assert.True(chosen <= Error(outputs, 0, (double)top * c / ActivationCalibrator.MseCandidates, 3) * (1 + 1e-12), $"candidate {c} %");
+            }
+
+            // Without a tail there is little to clip (uniform outputs keep 95 % or more), and more bits clip less.
+            var uniform = new Dataset(Enumerable.Range(0, 1000).Select(i => i / 999f).ToArray(), new int[1000], 1, classes: 2);
+            Assert.InRange(ActivationCalibrator.CalibrateMse(Copy(), uniform, new[] { 4 })[0].Max, 0.95, 1.0);
+            Assert.True(ActivationCalibrator.CalibrateMse(Copy(), data, new[] { 8 })[0].Max > max);
+        }
+
+        [Fact]
+        public void CalibrateMse_ShrinksBothEndsOfASignedRangeAndRejectsBadBits()
+        {
+            var outputs = Enumerable.Range(0, 999).Select(i => i / 499f - 1).Append(-50f).Append(50f).ToArray();
+            var data = new Dataset(outputs, new int[outputs.Length], 1, classes: 2);
+            var (min, max) = ActivationCalibrator.CalibrateMse(Copy(), data, new[] { 3 })[0];
+            Assert.True(min > -50 && max < 50 && min < 0 && max > 0, $"[{min}, {max}]");
+            Assert.Equal(-min, max, 9);
+            Assert.Throws<ArgumentOutOfRangeException>(() => ActivationCalibrator.CalibrateMse(Copy(), data, new[] { 0 }));
+            Assert.Throws<ArgumentException>(() => ActivationCalibrator.CalibrateMse(Copy(), data, new[] { 4, 4 }));
+        }
+
         [Fact]
         public void Calibrate_SingleLayerModelHasNoHiddenRanges()
         {

@@ -50,6 +50,13 @@ namespace FheGen.Training
         /// </summary>
         public IReadOnlyList<FheGen.Compiler.Model.TrainedSetting>? Trained { get; init; }
 
+        /// <summary>
+        /// Per-feature input ranges (<see cref="InputCalibrator.Calibrate"/>), written as members <c>FeatureMin</c> and
+        /// <c>FeatureMax</c> that replace the <c>[FheModel]</c>'s InputMin and InputMax (remove those there, or FHE0003 says so);
+        /// <see langword="null"/> writes none.
+        /// </summary>
+        public (float[] Min, float[] Max)? FeatureRanges { get; init; }
+
         /// <summary>One line saying how the weights were produced (data, options, accuracy), written in the header comment.</summary>
         public string? Provenance { get; init; }
     }

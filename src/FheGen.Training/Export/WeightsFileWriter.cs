@@ -87,6 +87,16 @@ namespace FheGen.Training
                 WriteArray(writer, options.FieldAccessibility, name + "Bias", layer.Bias, $"Bias of layer <c>{name}</c>, one per output.");
             }
 
+            if (options.FeatureRanges is { } ranges)
+            {
+                writer.WriteLine();
+                WriteArray(writer, options.FieldAccessibility, FheGen.Compiler.Model.ModelSpec.FeatureMinMember, ranges.Min,
+                    "Per-feature input minimums: feature <c>i</c> is quantized over <c>[FeatureMin[i], FeatureMax[i]]</c>.");
+                writer.WriteLine();
+                WriteArray(writer, options.FieldAccessibility, FheGen.Compiler.Model.ModelSpec.FeatureMaxMember, ranges.Max,
+                    "Per-feature input maximums.");
+            }
+
             writer.WriteLine("}");
         }
 
@@ -248,6 +258,28 @@ namespace FheGen.Training
             }
 
             if (options.Trained is { } trained) CheckTrained(trained, names);
+
+            if (options.FeatureRanges is { } ranges)
+            {
+                int inputs = model.Layers[0].Inputs;
+                if (ranges.Min is null || ranges.Max is null || ranges.Min.Length != inputs || ranges.Max.Length != inputs)
+                {
+                    throw new ArgumentException($"FeatureRanges needs {inputs} minimums and maximums, one per input of the model.", nameof(options));
+                }
+
+                foreach (string member in new[] { FheGen.Compiler.Model.ModelSpec.FeatureMinMember, FheGen.Compiler.Model.ModelSpec.FeatureMaxMember })
+                {
+                    if (!members.Add(member)) throw new ArgumentException($"FeatureRanges needs a member named '{member}', which is already taken.", nameof(options));
+                }
+
+                for (int i = 0; i < inputs; i++)
+                {
+                    if (!float.IsFinite(ranges.Min[i]) || !float.IsFinite(ranges.Max[i]) || !(ranges.Min[i] < ranges.Max[i]))
+                    {
+                        throw new ArgumentException($"Input feature {i} has the range [{ranges.Min[i]}, {ranges.Max[i]}]; it must be finite with min < max.", nameof(options));
+                    }
+                }
+            }
 
             if (options.Calibration is { } calibration)
             {

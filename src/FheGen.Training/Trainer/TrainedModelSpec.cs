@@ -60,6 +60,58 @@ namespace FheGen.Training
             return spec with { Ranges = new EquatableArray<ActivationRangeSetting>(settings) };
         }
 
+        /// <summary>
+        /// <paramref name="spec"/> quantizing each input over its own range (<see cref="InputCalibrator.Calibrate"/>), as
+        /// members <c>FeatureMin</c> and <c>FeatureMax</c> declare it; the model-wide InputMin and InputMax then no longer apply.
+        /// </summary>
+        /// <exception cref="ArgumentException">A length differs from the input count, or a range is not finite with min below max.</exception>
+        public static ModelSpec WithFeatureRanges(ModelSpec spec, IReadOnlyList<float> min, IReadOnlyList<float> max)
+        {
+            ArgumentNullException.ThrowIfNull(spec);
+            ArgumentNullException.ThrowIfNull(min);
+            ArgumentNullException.ThrowIfNull(max);
+            if (min.Count != spec.Inputs || max.Count != spec.Inputs)
+            {
+                throw new ArgumentException($"Expected {spec.Inputs} minimums and maximums (one per input), got {min.Count} and {max.Count}.", nameof(min));
+            }
+            for (int i = 0; i < spec.Inputs; i++)
+            {
+                if (!float.IsFinite(min[i]) || !float.IsFinite(max[i]) || !(min[i] < max[i]))
+                {
+                    throw new ArgumentException($"Input feature {i} has the range [{min[i]}, {max[i]}]; it must be finite with min < max.", nameof(min));
+                }
+            }
+            return spec with
+            {
+                FeatureMinStatus = MemberStatus.Ok,
+                FeatureMin = new EquatableArray<float>(new List<float>(min).ToArray()),
+                FeatureMaxStatus = MemberStatus.Ok,
+                FeatureMax = new EquatableArray<float>(new List<float>(max).ToArray()),
+                InputRangeExplicit = false,
+            };
+        }
+
+        /// <summary><paramref name="spec"/> with one model-wide input range and no per-feature ranges.</summary>
+        /// <exception cref="ArgumentException">The range is not finite with min below max.</exception>
+        public static ModelSpec WithInputRange(ModelSpec spec, double min, double max)
+        {
+            ArgumentNullException.ThrowIfNull(spec);
+            if (!double.IsFinite(min) || !double.IsFinite(max) || !(min < max))
+            {
+                throw new ArgumentException($"The input range [{min}, {max}] must be finite with min < max.", nameof(min));
+            }
+            return spec with
+            {
+                InputMin = min,
+                InputMax = max,
+                FeatureMinStatus = MemberStatus.Missing,
+                FeatureMin = EquatableArray<float>.Empty,
+                FeatureMaxStatus = MemberStatus.Missing,
+                FeatureMax = EquatableArray<float>.Empty,
+                InputRangeExplicit = false,
+            };
+        }
+
         /// <summary>The float model a spec declares (weights as read; a missing bias is zero).</summary>
         /// <exception cref="ArgumentException">A layer's weights could not be read or have the wrong length.</exception>
         public static TrainedMlp ToTrainedMlp(ModelSpec spec)

@@ -69,6 +69,20 @@ namespace FheGen.Training.Tests.Qat
         }
 
         [Fact]
+        public void Activation_calibration_methods_compared_after_post_training_quantization()
+        {
+            // Min..max, the 99.9th percentile and least squared error, each at 3-bit activations where the step matters most.
+            var spec = _digits.Spec(activationBits: 3);
+            var minMax = CircuitAccuracy.Clear(spec, _digits.Test);
+            var percentile = CircuitAccuracy.Clear(TrainedModelSpec.WithRanges(spec, ActivationCalibrator.Calibrate(_digits.Model, _digits.Train, 99.9)), _digits.Test);
+            var mseRanges = ActivationCalibrator.CalibrateMse(_digits.Model, _digits.Train, new[] { 3 });
+            var mse = CircuitAccuracy.Clear(TrainedModelSpec.WithRanges(spec, mseRanges), _digits.Test);
+            _output.WriteLine($"w4/a3 PTQ: min..max {minMax:P2} (hidden range {spec.Ranges[0].Max:F3}), p99.9 {percentile:P2}, MSE {mse:P2} (hidden range {mseRanges[0].Max:F3})");
+            Assert.True(mseRanges[0].Max < spec.Ranges[0].Max, "ReLU outputs have a long tail: the least-error range clips it");
+            Assert.True(mse >= minMax - 0.01, $"min..max {minMax:P2}, MSE {mse:P2}");
+        }
+
+        [Fact]
         public void The_forward_pass_is_the_compiled_circuit()
         {
             // A learning rate far below float32 resolution leaves the weights bit-identical, and ranges frozen after the
