@@ -32,6 +32,13 @@ public sealed class DigitsSampleTests
         var plan = CircuitCompiler.Compile(DigitsMlp.Spec).PlanOrThrow();
         var interpreter = new PlanInterpreter(plan);
         Assert.Equal(CircuitInfo.FromPlan(plan), DigitsMlp.Circuit);
+        // The generated facts carry the folds: a hidden neuron costs a PBS unless it has no weight left, is folded, or is unread.
+        var hidden = DigitsMlp.Circuit.Layers[0];
+        Assert.Equal((plan.Layers[0].FoldedNeurons, plan.Layers[0].UnreadNeurons), (hidden.FoldedNeurons, hidden.UnreadNeurons));
+        Assert.True(hidden.FoldedNeurons > 0, "the committed weights have a dead ReLU");
+        int weightless = plan.Layers[0].Neurons.Count(n => n.IsConstant) - hidden.FoldedNeurons - hidden.UnreadNeurons;
+        Assert.Equal(hidden.Outputs, hidden.PbsCount + weightless + hidden.FoldedNeurons + hidden.UnreadNeurons);
+        Assert.Contains($"no PBS for {hidden.FoldedNeurons} neuron", DigitsMlp.Circuit.ToTable());
         var q = new long[DigitsMlp.InputCount];
         var generated = new long[DigitsMlp.OutputCount];
         for (int i = 0; i < test.Count; i++)

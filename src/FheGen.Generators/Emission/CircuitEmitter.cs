@@ -153,7 +153,9 @@ namespace FheGen.Generators.Emission
                 var l = plan.Layers[i];
                 w.Line($"        new {Rt}.Circuits.LayerInfo({CodeWriter.Literal(l.Name)}, {l.Inputs}, {l.Outputs}, {l.ActiveWeights}, " +
                     $"{CodeWriter.Literal(l.AccumulatorMin)}, {CodeWriter.Literal(l.AccumulatorMax)}, {l.AccumulatorBits}, {l.RoundedBits}, " +
-                    $"{l.TluInputBits}, {l.PbsCount}, {CodeWriter.Literal(l.IsOutput)}, (global::FheGen.Rounding){(int)l.RoundingMethod}),");
+                    $"{l.TluInputBits}, {l.PbsCount}, {CodeWriter.Literal(l.IsOutput)}, (global::FheGen.Rounding){(int)l.RoundingMethod})" +
+                    // Only when there are some, so layers without keep their generated text.
+                    (l.FoldedNeurons + l.UnreadNeurons == 0 ? "" : $" {{ FoldedNeurons = {l.FoldedNeurons}, UnreadNeurons = {l.UnreadNeurons} }}") + ",");
             }
             w.Line("    });");
             w.Line();

@@ -34,6 +34,12 @@ namespace FheGen.Circuits
         bool IsOutput,
         Rounding RoundingMethod = Rounding.Exact)
     {
+        /// <summary>Neurons whose output cannot change (a dead ReLU, weights too small to move a level): constants, no PBS.</summary>
+        public int FoldedNeurons { get; init; }
+
+        /// <summary>Neurons no weight of the next layer reads after pruning and quantization: no PBS either.</summary>
+        public int UnreadNeurons { get; init; }
+
         /// <summary>
         /// Estimated latency of the layer's bootstrappings on one core, one after another, at per-TLU error probability
         /// <paramref name="pError"/>, from the compiler core's <see cref="CostModel"/> as this runtime ships it (its
@@ -73,7 +79,11 @@ namespace FheGen.Circuits
         {
             ArgumentNullException.ThrowIfNull(plan);
             var layers = plan.Layers.Select(l => new LayerInfo(l.Name, l.Inputs, l.Outputs, l.ActiveWeights, l.AccumulatorMin, l.AccumulatorMax,
-                l.AccumulatorBits, l.RoundedBits, l.TluInputBits, l.PbsCount, l.IsOutput, (Rounding)l.RoundingMethod)).ToArray();
+                l.AccumulatorBits, l.RoundedBits, l.TluInputBits, l.PbsCount, l.IsOutput, (Rounding)l.RoundingMethod)
+            {
+                FoldedNeurons = l.FoldedNeurons,
+                UnreadNeurons = l.UnreadNeurons,
+            }).ToArray();
             return new CircuitInfo(plan.Name, plan.Inputs, plan.BudgetBits, plan.PError, plan.Tables.Count, layers);
         }
 
@@ -112,6 +122,12 @@ namespace FheGen.Circuits
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="pError"/> is NaN or negative.</exception>
         public double EstimatedLatencyMs(double pError) => Layers.Sum(l => l.EstimatedLatencyMs(pError));
 
+        /// <summary>Neurons folded into constants over all layers (see <see cref="LayerInfo.FoldedNeurons"/>).</summary>
+        public int FoldedNeurons => Layers.Sum(l => l.FoldedNeurons);
+
+        /// <summary>Neurons the next layer does not read, over all layers (see <see cref="LayerInfo.UnreadNeurons"/>).</summary>
+        public int UnreadNeurons => Layers.Sum(l => l.UnreadNeurons);
+
         /// <summary>Widest TLU input (0 when no layer has a TLU).</summary>
         public int MaxTluInputBits => Layers.Where(l => !l.IsOutput).Select(l => l.TluInputBits).DefaultIfEmpty(0).Max();
 
@@ -142,7 +158,8 @@ namespace FheGen.Circuits
             }
             rows.Add($"total: {PbsCount} PBS, widest TLU input {MaxTluInputBits} bits (budget {BudgetBits}), {TableCount} distinct tables, " +
                 $"p_error {PError.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)} per TLU, " +
-                $"estimated {CostModel.FormatLatency(EstimatedLatency.TotalMilliseconds)} per inference on one core (~ = approximate rounding)");
+                $"estimated {CostModel.FormatLatency(EstimatedLatency.TotalMilliseconds)} per inference on one core (~ = approximate rounding)" +
+                (FoldedNeurons + UnreadNeurons == 0 ? "" : $"; no PBS for {FoldedNeurons} {(FoldedNeurons == 1 ? "neuron" : "neurons")} folded into constants and {UnreadNeurons} unread by the next layer"));
             return string.Join(Environment.NewLine, rows);
         }
     }
