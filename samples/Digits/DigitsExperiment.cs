@@ -7,6 +7,7 @@ using FheGen.Backends;
 using FheGen.Circuits;
 using FheGen.Training;
 using FheGen.Training.Qat;
+using FheGen.Tfhe.Circuits;
 
 namespace FheGen.Samples.Digits;
 

@@ -1,8 +1,11 @@
 using System;
 using System.IO;
+using System.Linq;
 using FheGen.Backends;
 using FheGen.Training;
 using FheGen.Training.Qat;
+using FheGen.Tfhe.Circuits;
+using FheGen.Tfhe.Core;
 
 namespace FheGen.Samples.FashionMnist;
 
@@ -97,4 +100,22 @@ public static class FashionMnistExperiment
         return ModelReport.Create(FashionMnistMlp.Circuit, (double)floatCorrect / test.Count, (double)clearCorrect / test.Count, test.Count);
     }
 
+    /// <summary>
+    /// Encrypted inference on the first <paramref name="samples"/> rows of <paramref name="test"/>: the generated
+    /// <c>FashionMnistMlp.Run</c> on <see cref="EncryptedBackend"/>, through <see cref="EncryptedInference"/>.
+    /// </summary>
+    /// <param name="test">The test images.</param>
+    /// <param name="samples">Rows to run.</param>
+    /// <param name="threads">Worker threads per lookup batch (all cores when null).</param>
+    /// <param name="log">Receives the parameters, key figures and one line per sample as it ends.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samples"/> is not within 1 to the number of rows.</exception>
+    public static EncryptedReport RunEncrypted(Dataset test, int samples, int? threads, TextWriter log)
+    {
+        if (samples < 1 || samples > test.Count)
+            throw new ArgumentOutOfRangeException(nameof(samples), samples, $"--encrypted takes 1 to {test.Count} samples.");
+        log.WriteLine("encrypted inference: FashionMnistMlp as declared (generated code)");
+        var rows = Enumerable.Range(0, samples).Select(i => test.Row(i).ToArray()).ToArray();
+        return EncryptedInference.Run(FashionMnistMlp.Interpreter.Plan, FashionMnistMlp.Run<EncryptedBackend, LweCiphertext>, rows,
+            test.Y.Take(samples).ToArray(), new EncryptedInferenceOptions { Threads = threads, Log = log });
+    }
 }

@@ -36,10 +36,10 @@ public class DigitsEncryptedTests
     [Fact]
     public void Command_line_writes_the_encrypted_section_to_json()
     {
-        string json = DigitsProcess.TempJson("digits-enc");
+        string json = SampleProcess.TempJson("digits-enc");
         try
         {
-            var (exit, stdout, stderr) = DigitsProcess.Run($"--encrypted 1 --tlu-bits 4 --approximate --threads 2 --p-error 0.001 --json \"{json}\"", 300_000);
+            var (exit, stdout, stderr) = SampleProcess.Run($"--encrypted 1 --tlu-bits 4 --approximate --threads 2 --p-error 0.001 --json \"{json}\"", 300_000);
             Assert.True(exit == 0, stderr);
             Assert.Contains("encrypted inference", stdout);
 
@@ -79,7 +79,7 @@ public class DigitsEncryptedTests
     [InlineData("--p-error 0.01")]
     public void Bad_encrypted_options_are_refused_with_usage(string args)
     {
-        var (exit, _, stderr) = DigitsProcess.Run(args, 60_000);
+        var (exit, _, stderr) = SampleProcess.Run(args, 60_000);
         Assert.Equal(2, exit);
         Assert.Contains("usage:", stderr);
     }

@@ -45,10 +45,10 @@ public sealed class DigitsOptimizationTests
     [Fact]
     public void Command_line_writes_the_sweep_and_the_search_to_json()
     {
-        string json = DigitsProcess.TempJson("digits-opt");
+        string json = SampleProcess.TempJson("digits-opt");
         try
         {
-            var (exit, stdout, stderr) = DigitsProcess.Run($"--sweep-rounding --search-perror --json \"{json}\"", 300_000);
+            var (exit, stdout, stderr) = SampleProcess.Run($"--sweep-rounding --search-perror --json \"{json}\"", 300_000);
             Assert.True(exit == 0, stderr);
             Assert.Contains("rounding sweep", stdout);
             Assert.Contains("p_error search", stdout);

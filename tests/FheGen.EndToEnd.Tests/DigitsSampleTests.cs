@@ -67,10 +67,10 @@ public sealed class DigitsSampleTests
     [Fact]
     public void CommandLineWritesTheDocumentedJson()
     {
-        string json = DigitsProcess.TempJson("digits");
+        string json = SampleProcess.TempJson("digits");
         try
         {
-            var (exit, stdout, stderr) = DigitsProcess.Run($"--json \"{json}\"", 120_000);
+            var (exit, stdout, stderr) = SampleProcess.Run($"--json \"{json}\"", 120_000);
             Assert.True(exit == 0, stderr);
             Assert.Contains("clear-quantized", stdout);
             Assert.Contains("Hidden", stdout);
@@ -99,7 +99,7 @@ public sealed class DigitsSampleTests
     [Fact]
     public void UnknownArgumentIsRejectedWithUsage()
     {
-        var (exit, _, stderr) = DigitsProcess.Run("--bogus", 60_000);
+        var (exit, _, stderr) = SampleProcess.Run("--bogus", 60_000);
         Assert.Equal(2, exit);
         Assert.Contains("usage", stderr);
     }

@@ -4,18 +4,18 @@ using System.IO;
 
 namespace FheGen.EndToEnd.Tests;
 
-/// <summary>Runs the built digits sample (Digits.dll next to the tests) as a user would, and captures its output.</summary>
-internal static class DigitsProcess
+/// <summary>Runs a built sample (Digits.dll, FashionMnist.dll next to the tests) as a user would, and captures its output.</summary>
+internal static class SampleProcess
 {
     internal sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    /// <summary>Runs <c>dotnet Digits.dll arguments</c>; both streams are drained concurrently so neither can block the child.</summary>
-    /// <exception cref="FileNotFoundException">Digits.dll is missing.</exception>
+    /// <summary>Runs <c>dotnet SAMPLE.dll arguments</c>; both streams are drained concurrently so neither can block the child.</summary>
+    /// <exception cref="FileNotFoundException">The sample's dll is missing.</exception>
     /// <exception cref="TimeoutException">The sample did not finish in time (it is killed).</exception>
-    internal static Result Run(string arguments, int timeoutMs)
+    internal static Result Run(string arguments, int timeoutMs, string sample = "Digits")
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "Digits.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException("The digits sample is not built next to the tests.", dll);
+        string dll = Path.Combine(AppContext.BaseDirectory, sample + ".dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException($"The {sample} sample is not built next to the tests.", dll);
         var start = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
         {
             RedirectStandardOutput = true,
@@ -28,7 +28,7 @@ internal static class DigitsProcess
         if (!process.WaitForExit(timeoutMs))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"Digits {arguments} did not finish in {timeoutMs} ms.");
+            throw new TimeoutException($"{sample} {arguments} did not finish in {timeoutMs} ms.");
         }
         process.WaitForExit();
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
