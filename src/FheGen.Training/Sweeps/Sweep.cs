@@ -204,7 +204,7 @@ namespace FheGen.Training.Sweeps
             ArgumentNullException.ThrowIfNull(test);
             ArgumentNullException.ThrowIfNull(points);
             options ??= new SweepOptions();
-            var done = options.CheckpointPath is { } path ? ReadCheckpoint(path) : new Dictionary<string, SweepResult>();
+            var done = options.CheckpointPath is { } path ? ReadCheckpointFile(path) : new Dictionary<string, SweepResult>();
             var results = new List<SweepResult>(points.Count);
             // One pruned model per fraction: the weight-norm choice and the folded means do not depend on the other settings.
             var pruned = new Dictionary<double, ModelSpec>();
@@ -233,8 +233,8 @@ namespace FheGen.Training.Sweeps
         }
 
         /// <summary>
-        /// The results no other compiling, encryptable result dominates (at least as accurate, in the clear and simulated, and at most as
-        /// slow, better in one), by increasing estimated latency.
+        /// The results no other compiling, encryptable result dominates (at least as accurate simulated and at most as slow, better in
+        /// one: <see cref="Dominates"/>), by increasing estimated latency.
         /// </summary>
         public static IReadOnlyList<SweepResult> ParetoFront(IEnumerable<SweepResult> results)
         {
@@ -288,7 +288,18 @@ namespace FheGen.Training.Sweeps
                 CostModel.Estimate(plan, plan.PError).TotalLatencyMs, encryptable, null);
         }
 
-        private static Dictionary<string, SweepResult> ReadCheckpoint(string path)
+        /// <summary>
+        /// The results a checkpoint file holds, by <see cref="SweepPoint.Key"/> (a later line for the same key wins); empty
+        /// when the file does not exist. What <see cref="Run"/> resumes from.
+        /// </summary>
+        /// <exception cref="InvalidDataException">The file is not a sweep checkpoint.</exception>
+        public static IReadOnlyDictionary<string, SweepResult> ReadCheckpoint(string path)
+        {
+            ArgumentNullException.ThrowIfNull(path);
+            return ReadCheckpointFile(path);
+        }
+
+        private static Dictionary<string, SweepResult> ReadCheckpointFile(string path)
         {
             var done = new Dictionary<string, SweepResult>(StringComparer.Ordinal);
             if (!File.Exists(path)) return done;

@@ -14,12 +14,14 @@ namespace FheGen.Training.Sweeps
     /// <param name="Model">The model's name.</param>
     /// <param name="GridSize">How many points the grid has.</param>
     /// <param name="Seed">Seed of the simulated TLU errors (<see cref="SweepOptions.Seed"/>).</param>
+    /// <param name="TestSamples">How many test rows each point was measured on.</param>
     /// <param name="Results">Every measured point, in grid order.</param>
     /// <param name="ParetoFront"><see cref="Sweep.ParetoFront"/> of <paramref name="Results"/>.</param>
     public sealed record SweepReport(
         [property: JsonPropertyName("model")] string Model,
         [property: JsonPropertyName("grid_size")] int GridSize,
         [property: JsonPropertyName("seed")] ulong Seed,
+        [property: JsonPropertyName("test_samples")] int TestSamples,
         [property: JsonPropertyName("results")] IReadOnlyList<SweepResult> Results,
         [property: JsonPropertyName("pareto_front")] IReadOnlyList<SweepResult> ParetoFront)
     {
@@ -27,7 +29,7 @@ namespace FheGen.Training.Sweeps
 
         /// <summary>The report of <paramref name="results"/>, with its Pareto front computed.</summary>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="gridSize"/> is smaller than the number of results.</exception>
-        public static SweepReport Create(string model, int gridSize, ulong seed, IReadOnlyList<SweepResult> results)
+        public static SweepReport Create(string model, int gridSize, ulong seed, int testSamples, IReadOnlyList<SweepResult> results)
         {
             ArgumentNullException.ThrowIfNull(model);
             ArgumentNullException.ThrowIfNull(results);
@@ -35,7 +37,7 @@ namespace FheGen.Training.Sweeps
             {
                 throw new ArgumentOutOfRangeException(nameof(gridSize), gridSize, $"The grid cannot have fewer points than the {results.Count} results.");
             }
-            return new SweepReport(model, gridSize, seed, results.ToArray(), Sweep.ParetoFront(results).ToArray());
+            return new SweepReport(model, gridSize, seed, testSamples, results.ToArray(), Sweep.ParetoFront(results).ToArray());
         }
 
         /// <summary>The report as indented JSON (snake_case names, as the checkpoint's lines).</summary>

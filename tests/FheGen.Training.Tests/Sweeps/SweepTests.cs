@@ -165,6 +165,8 @@ namespace FheGen.Training.Tests.Sweeps
             Assert.Equal(pruned, results[1].Point);
             Assert.NotEqual(99, results[1].PbsCount);
             Assert.Equal(2, File.ReadAllLines(checkpoint).Length);
+            Assert.Equal(results.ToDictionary(r => r.Point.Key), Sweep.ReadCheckpoint(checkpoint));
+            Assert.Empty(Sweep.ReadCheckpoint(Path.Combine(folder.Path, "missing.jsonl")));
             Assert.Contains("w4/a4/s0.25/k24/r5~/p9.094947017729282E-13", Sweep.FormatTable(results));
         }
 
@@ -175,7 +177,7 @@ namespace FheGen.Training.Tests.Sweeps
                 new[] { RoundingKind.Approximate }, new[] { Math.Pow(2, -40) });
             var results = Sweep.Run(_digits.Spec(), _digits.Test, points, new SweepOptions { PruningData = _digits.Train, Seed = 7 })
                 .Append(Sweep.Run(_digits.Spec(), _digits.Test, new[] { new SweepPoint(8, 8, null, null, RoundingKind.Exact, 1e-3) })[0]).ToList();
-            var report = SweepReport.Create("Digits", results.Count + 3, 7, results);
+            var report = SweepReport.Create("Digits", results.Count + 3, 7, _digits.Test.Count, results);
             Assert.Equal(Sweep.ParetoFront(results), report.ParetoFront);
 
             string json = report.ToJson();
@@ -184,6 +186,7 @@ namespace FheGen.Training.Tests.Sweeps
             {
                 Assert.Equal(results.Count + 3, document.RootElement.GetProperty("grid_size").GetInt32());
                 Assert.Equal(7UL, document.RootElement.GetProperty("seed").GetUInt64());
+                Assert.Equal(_digits.Test.Count, document.RootElement.GetProperty("test_samples").GetInt32());
                 Assert.Equal(results.Count, document.RootElement.GetProperty("results").GetArrayLength());
                 Assert.Equal(report.ParetoFront.Count, document.RootElement.GetProperty("pareto_front").GetArrayLength());
             }
@@ -191,13 +194,13 @@ namespace FheGen.Training.Tests.Sweeps
             string path = Path.Combine(folder.Path, "sweep.json");
             report.Write(path);
             var read = SweepReport.Read(path);
-            Assert.Equal((report.Model, report.GridSize, report.Seed), (read.Model, read.GridSize, read.Seed));
+            Assert.Equal((report.Model, report.GridSize, report.Seed, report.TestSamples), (read.Model, read.GridSize, read.Seed, read.TestSamples));
             Assert.Equal(report.Results, read.Results);
             Assert.Equal(report.ParetoFront, read.ParetoFront);
             Assert.NotNull(read.Results[^1].Error);
             Assert.Contains(read.Results, r => r.Point.PruneFraction == 0.25);
 
-            Assert.Throws<ArgumentOutOfRangeException>(() => SweepReport.Create("Digits", results.Count - 1, 7, results));
+            Assert.Throws<ArgumentOutOfRangeException>(() => SweepReport.Create("Digits", results.Count - 1, 7, _digits.Test.Count, results));
             Assert.Contains("x.json: not a sweep report", Assert.Throws<InvalidDataException>(() => SweepReport.Parse("[1]", "x.json")).Message);
             Assert.Contains("missing", Assert.Throws<InvalidDataException>(() => SweepReport.Parse("{}", "x.json")).Message);
         }
