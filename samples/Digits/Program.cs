@@ -9,13 +9,14 @@ using FheGen.Samples.Digits;
 using FheGen.Training;
 using FheGen.Training.Qat;
 
-// dotnet run --project samples/Digits -c Release [-- --json PATH] [--sweep-rounding] [--search-perror] [--compare-qat] [--compare-pruning] [--encrypted N [--tlu-bits B] [--approximate] [--threads T] [--p-error P]] | [-- --train]
+// dotnet run --project samples/Digits -c Release [-- --json PATH] [--sweep-rounding] [--search-perror] [--compare-qat] [--compare-pruning] [--encrypted N [--tlu-bits B] [--approximate] [--threads T] [--p-error P]] | [-- --train] | [-- --sweep [--out DIR] [--limit N] [--quick]]
 return Cli.Run(args);
 
 static class Cli
 {
     public static int Run(string[] args)
     {
+        if (args.Contains("--sweep")) return FheGen.Plotting.SweepCommand.Run(DigitsSweep.Target, args.Where(a => a != "--sweep").ToArray());
         string? json = null;
         bool train = false, sweep = false, search = false, approximate = false, compareQat = false, comparePruning = false;
         int? encrypted = null, tluBits = null, threads = null;
@@ -101,6 +102,7 @@ static class Cli
 
     private const string Usage =
         "usage: Digits [--json PATH] [--sweep-rounding] [--search-perror] [--compare-qat] [--compare-pruning] [--encrypted N [--tlu-bits B] [--approximate] [--threads T] [--p-error P]] | --train\n" +
+        "       Digits --sweep [--out DIR] [--limit N] [--quick]\n" +
         "  (no option)       print the circuit report and the float / clear-quantized test accuracy\n" +
         "  --sweep-rounding  TLU bits 8..2 (exact and approximate rounding): clear and simulated accuracy, estimated latency\n" +
         "  --search-perror   bisection for the largest p_error within 1 point of the exact circuit's accuracy\n" +
@@ -114,7 +116,8 @@ static class Cli
         "                    simulated accuracy at P on the same samples for comparison\n" +
         "  --json PATH       also write the report (and the sweep, search and encrypted run, when run) as JSON\n" +
         "  --train      retrain (seeded): float MLP, calibration, then quantization-aware fine-tuning for the declared\n" +
-        "               attributes; rewrites DigitsMlp.Weights.cs (weights, ranges, [TrainedWith]); rebuild afterwards";
+        "               attributes; rewrites DigitsMlp.Weights.cs (weights, ranges, [TrainedWith]); rebuild afterwards\n" +
+        FheGen.Plotting.SweepCommand.Usage;
 
     private static int Report(string? jsonPath, bool sweep, bool search, bool compareQat, bool comparePruning, DigitsEncrypted.Options? encrypted)
     {

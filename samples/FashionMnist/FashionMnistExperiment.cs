@@ -53,9 +53,15 @@ public static class FashionMnistExperiment
     /// <exception cref="FileNotFoundException">The data is not installed; the message says how to install it.</exception>
     public static (Dataset Train, Dataset Test) Load(int? testLimit = null)
     {
+        return (LoadTrain(), LoadTest(testLimit));
+    }
+
+    /// <summary>The first <paramref name="limit"/> of the 60,000 training images, or all of them.</summary>
+    /// <exception cref="FileNotFoundException">The data is not installed; the message says how to install it.</exception>
+    public static Dataset LoadTrain(int? limit = null)
+    {
         string folder = CheckedFolder();
-        var train = Dataset.LoadIdx(Path.Combine(folder, Names[0]), Path.Combine(folder, Names[1]), classes: 10);
-        return (train, LoadTest(testLimit));
+        return Dataset.LoadIdx(Path.Combine(folder, Names[0]), Path.Combine(folder, Names[1]), classes: 10, limit: limit);
     }
 
     /// <summary>The 10,000 test images (the first <paramref name="limit"/> when given), without reading the 60,000 training ones.</summary>

@@ -13,13 +13,14 @@ using FheGen.Samples.FashionMnist;
 using FheGen.Training;
 using FheGen.Training.Qat;
 
-// dotnet run --project samples/FashionMnist -c Release [-- --json PATH] [--limit N] [--encrypted N [--threads T]] | [-- --train]
+// dotnet run --project samples/FashionMnist -c Release [-- --json PATH] [--limit N] [--encrypted N [--threads T]] | [-- --train] | [-- --sweep [--out DIR] [--limit N] [--quick]]
 return Cli.Run(args);
 
 static class Cli
 {
     private const string Usage =
         "usage: FashionMnist [--json PATH] [--limit N] [--encrypted N [--threads T]] | --train\n" +
+        "       FashionMnist --sweep [--out DIR] [--limit N] [--quick]\n" +
         "  (no option)   print the circuit report and the float / clear-quantized accuracy on the 10,000 test images\n" +
         "  --limit N     ... on the first N test images only\n" +
         "  --encrypted N run the first N test images under TFHE: key generation, per-sample latency (each sample takes about\n" +
@@ -28,10 +29,12 @@ static class Cli
         "  --json PATH   also write the report (and the encrypted run, when run) as JSON (the digits sample's field names)\n" +
         "  --train       retrain (seeded): float MLP, calibration, then quantization-aware fine-tuning for the declared\n" +
         "                attributes; rewrites FashionMnistMlp.Weights.cs; rebuild afterwards (about 3 minutes on 2 cores)\n" +
+        FheGen.Plotting.SweepCommand.Usage + "\n" +
         $"data: Debian's dataset-fashion-mnist in {FashionMnistExperiment.DefaultFolder}, or ${FashionMnistExperiment.FolderVariable}";
 
     public static int Run(string[] args)
     {
+        if (args.Contains("--sweep")) return FheGen.Plotting.SweepCommand.Run(FashionMnistSweep.Target, args.Where(a => a != "--sweep").ToArray());
         string? json = null;
         int? limit = null, encrypted = null, threads = null;
         bool train = false;

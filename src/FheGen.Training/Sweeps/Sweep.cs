@@ -10,10 +10,14 @@ using FheGen.Compiler.Cost;
 using FheGen.Compiler.Model;
 using ParameterFeasibility = FheGen.Compiler.Parameters.ParameterFeasibility;
 using FheGen.Compiler.Pipeline;
+using FheGen.Training.Pruning;
 
 namespace FheGen.Training.Sweeps
 {
-    /// <summary>One configuration of a sweep: model-wide bits and pruning, the first hidden layer's rounding, and the per-TLU p_error.</summary>
+    /// <summary>
+    /// One configuration of a sweep: structured pruning (<see cref="PruneFraction"/>), model-wide bits and unstructured
+    /// pruning, every hidden layer's rounding, and the per-TLU p_error.
+    /// </summary>
     /// <param name="WeightBits">Weight bits of every layer.</param>
     /// <param name="ActivationBits">Activation bits of every hidden layer.</param>
     /// <param name="MaxActiveInputs">Unstructured pruning of every hidden layer; null for none.</param>
@@ -28,13 +32,63 @@ namespace FheGen.Training.Sweeps
         [property: JsonPropertyName("round_method")] RoundingKind RoundMethod,
         [property: JsonPropertyName("p_error")] double PError)
     {
-        /// <summary>A stable text key, used to resume a sweep from its checkpoint.</summary>
+        private readonly double? _pruneFraction;
+
+        /// <summary>
+        /// The share of every hidden layer's neurons removed by structured pruning (<see cref="StructuredPruning"/>,
+        /// weight-norm criterion) before the other settings apply, in [0, 1); null for none. Not written to JSON when null,
+        /// so points without it read and write as they did before the axis existed.
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1).</exception>
+        [JsonPropertyName("prune_fraction")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public double? PruneFraction
+        {
+            get => _pruneFraction;
+            init
+            {
+                if (value is double f && !(f >= 0 && f < 1))
+                {
+                    throw new ArgumentOutOfRangeException(nameof(PruneFraction), f, "The structured-pruning fraction must be in [0, 1): 0 removes nothing, and at least one neuron per layer must stay.");
+                }
+                _pruneFraction = value;
+            }
+        }
+
+        /// <summary>
+        /// A stable text key, used to resume a sweep from its checkpoint; <c>s</c> and the fraction follow the bits only when
+        /// <see cref="PruneFraction"/> is set, so keys of points without it are those older checkpoints hold.
+        /// </summary>
         [JsonIgnore]
         public string Key => string.Create(CultureInfo.InvariantCulture,
-            $"w{WeightBits}/a{ActivationBits}/k{MaxActiveInputs?.ToString(CultureInfo.InvariantCulture) ?? "all"}/r{RoundBits?.ToString(CultureInfo.InvariantCulture) ?? "none"}{(RoundMethod == RoundingKind.Approximate ? "~" : "")}/p{PError:R}");
+            $"w{WeightBits}/a{ActivationBits}/{(PruneFraction is double f ? string.Create(CultureInfo.InvariantCulture, $"s{f:R}/") : "")}k{MaxActiveInputs?.ToString(CultureInfo.InvariantCulture) ?? "all"}/r{RoundBits?.ToString(CultureInfo.InvariantCulture) ?? "none"}{(RoundMethod == RoundingKind.Approximate ? "~" : "")}/p{PError:R}");
 
-        /// <summary><paramref name="spec"/> with this point's settings in place of its quantization, pruning, rounding and p_error.</summary>
-        public ModelSpec Apply(ModelSpec spec)
+        /// <summary>
+        /// <paramref name="spec"/> structurally pruned by <see cref="PruneFraction"/> (when set), then with this point's
+        /// settings in place of its quantization, unstructured pruning, rounding and p_error.
+        /// </summary>
+        /// <param name="spec">A spec with weights (<see cref="TrainedModelSpec.WithWeights"/>, or a model class's <c>Spec</c>).</param>
+        /// <param name="pruningData">
+        /// Rows whose mean hidden activations replace the neurons structured pruning removes (folded into the next layer's
+        /// bias); null drops them with their outgoing weights. Use training data: the means are fitted to it.
+        /// </param>
+        /// <exception cref="ArgumentException">Structured pruning is set and the spec has no readable weights, or the data does not fit.</exception>
+        public ModelSpec Apply(ModelSpec spec, Dataset? pruningData = null) => ApplySettings(ApplyPruning(spec, pruningData));
+
+        /// <summary>The structured-pruning step of <see cref="Apply"/> alone: <paramref name="spec"/> itself without a fraction.</summary>
+        internal ModelSpec ApplyPruning(ModelSpec spec, Dataset? pruningData)
+        {
+            ArgumentNullException.ThrowIfNull(spec);
+            if (PruneFraction is not double fraction) return spec;
+            var pruned = StructuredPruning.Prune(TrainedModelSpec.ToTrainedMlp(spec), fraction, NeuronCriterion.WeightNorm, pruningData);
+            // The declared activation ranges stay: a pruned layer's kept neurons lie within its old range, and the mean
+            // folding keeps the next layer's pre-activations where they were on average. Recalibrating here would make a
+            // 0 fraction differ from no pruning whenever the declared ranges came from another calibration (QAT's).
+            return StructuredPruning.WithArchitecture(spec, pruned.Model);
+        }
+
+        /// <summary>The settings step of <see cref="Apply"/>: everything but structured pruning.</summary>
+        internal ModelSpec ApplySettings(ModelSpec spec)
         {
             ArgumentNullException.ThrowIfNull(spec);
             var hidden = spec.Layers.Take(spec.Layers.Count - 1).Select(l => l.Name).ToArray();
@@ -83,6 +137,14 @@ namespace FheGen.Training.Sweeps
 
         /// <summary>Called after each point with the result and how many points are done out of how many.</summary>
         public Action<SweepResult, int, int>? Progress { get; init; }
+
+        /// <summary>
+        /// Rows whose mean hidden activations replace the neurons that <see cref="SweepPoint.PruneFraction"/> removes,
+        /// folded into the next layer's bias (what makes structured pruning cheap in accuracy; README); null prunes
+        /// data-free. Pass training rows, not the test set the sweep measures on. The checkpoint does not record it: resume
+        /// with the same data.
+        /// </summary>
+        public Dataset? PruningData { get; init; }
     }
 
     /// <summary>
@@ -91,24 +153,44 @@ namespace FheGen.Training.Sweeps
     /// </summary>
     public static class Sweep
     {
-        /// <summary>Every combination of the given values, in order (the last list varies fastest).</summary>
+        /// <summary>Every combination of the given values without structured pruning, in order (the last list varies fastest).</summary>
         public static IReadOnlyList<SweepPoint> Grid(IEnumerable<int> weightBits, IEnumerable<int> activationBits, IEnumerable<int?> maxActiveInputs,
-            IEnumerable<int?> roundBits, IEnumerable<RoundingKind> methods, IEnumerable<double> pErrors)
+            IEnumerable<int?> roundBits, IEnumerable<RoundingKind> methods, IEnumerable<double> pErrors) =>
+            Grid(new double?[] { null }, weightBits, activationBits, maxActiveInputs, roundBits, methods, pErrors);
+
+        /// <summary>
+        /// Every combination of the given values, in order (the last list varies fastest): structured-pruning fractions
+        /// (null for none) first, so a fraction's points are contiguous.
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">A fraction is outside [0, 1).</exception>
+        public static IReadOnlyList<SweepPoint> Grid(IEnumerable<double?> pruneFractions, IEnumerable<int> weightBits, IEnumerable<int> activationBits,
+            IEnumerable<int?> maxActiveInputs, IEnumerable<int?> roundBits, IEnumerable<RoundingKind> methods, IEnumerable<double> pErrors)
         {
+            ArgumentNullException.ThrowIfNull(pruneFractions);
+            var fractions = pruneFractions.ToArray();
+            foreach (double? f in fractions)
+            {
+                if (f is double v && !(v >= 0 && v < 1))
+                {
+                    throw new ArgumentOutOfRangeException(nameof(pruneFractions), v, "A structured-pruning fraction must be in [0, 1): 0 removes nothing, and at least one neuron per layer must stay.");
+                }
+            }
             // Each list is read once: an inner one is walked for every value of the outer ones.
+            var widths = weightBits.ToArray();
             var activations = activationBits.ToArray();
             var prunings = maxActiveInputs.ToArray();
             var roundings = roundBits.ToArray();
             var roundingMethods = methods.ToArray();
             var errors = pErrors.ToArray();
             var points = new List<SweepPoint>();
-            foreach (int w in weightBits)
-                foreach (int a in activations)
-                    foreach (int? k in prunings)
-                        foreach (int? r in roundings)
-                            foreach (var m in r is null ? new[] { RoundingKind.Exact } : roundingMethods)
-                                foreach (double p in errors)
-                                    points.Add(new SweepPoint(w, a, k, r, m, p));
+            foreach (double? f in fractions)
+                foreach (int w in widths)
+                    foreach (int a in activations)
+                        foreach (int? k in prunings)
+                            foreach (int? r in roundings)
+                                foreach (var m in r is null ? new[] { RoundingKind.Exact } : roundingMethods)
+                                    foreach (double p in errors)
+                                        points.Add(new SweepPoint(w, a, k, r, m, p) { PruneFraction = f });
             return points.DistinctBy(p => p.Key).ToList();
         }
 
@@ -122,15 +204,23 @@ namespace FheGen.Training.Sweeps
             ArgumentNullException.ThrowIfNull(test);
             ArgumentNullException.ThrowIfNull(points);
             options ??= new SweepOptions();
-            var done = options.CheckpointPath is { } path ? ReadCheckpoint(path) : new Dictionary<string, SweepResult>();
+            var done = options.CheckpointPath is { } path ? ReadCheckpointFile(path) : new Dictionary<string, SweepResult>();
             var results = new List<SweepResult>(points.Count);
+            // One pruned model per fraction: the weight-norm choice and the folded means do not depend on the other settings.
+            var pruned = new Dictionary<double, ModelSpec>();
             int finished = 0;
             foreach (var point in points)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (!done.TryGetValue(point.Key, out var result))
                 {
-                    result = Measure(point.Apply(spec), point, test, options.Seed);
+                    var source = spec;
+                    if (point.PruneFraction is double fraction && !pruned.TryGetValue(fraction, out source))
+                    {
+                        source = point.ApplyPruning(spec, options.PruningData);
+                        pruned[fraction] = source;
+                    }
+                    result = Measure(point.ApplySettings(source), point, test, options.Seed);
                     if (options.CheckpointPath is { } checkpoint)
                     {
                         File.AppendAllText(checkpoint, JsonSerializer.Serialize(result) + "\n");
@@ -143,8 +233,8 @@ namespace FheGen.Training.Sweeps
         }
 
         /// <summary>
-        /// The results no other compiling, encryptable result dominates (at least as accurate, in the clear and simulated, and at most as
-        /// slow, better in one), by increasing estimated latency.
+        /// The results no other compiling, encryptable result dominates (at least as accurate simulated and at most as slow, better in
+        /// one: <see cref="Dominates"/>), by increasing estimated latency.
         /// </summary>
         public static IReadOnlyList<SweepResult> ParetoFront(IEnumerable<SweepResult> results)
         {
@@ -167,13 +257,18 @@ namespace FheGen.Training.Sweeps
         /// <summary>The results as a text table, one line each.</summary>
         public static string FormatTable(IEnumerable<SweepResult> results)
         {
+            ArgumentNullException.ThrowIfNull(results);
             static string P(double v) => v.ToString("P2", CultureInfo.InvariantCulture);
-            var lines = new List<string> { $"{"point",-34} {"clear",8} {"simulated",10} {"TLU",4} {"PBS",5} {"est. latency",13} {"secure",7}" };
-            foreach (var r in results)
+            var rows = results.ToList();
+            // Keys with a pruning fraction are longer than the 34 characters the others fit in.
+            int width = rows.Select(r => r.Point.Key.Length).Append(34).Max();
+            var lines = new List<string> { $"{"point".PadRight(width)} {"clear",8} {"simulated",10} {"TLU",4} {"PBS",5} {"est. latency",13} {"secure",7}" };
+            foreach (var r in rows)
             {
+                string key = r.Point.Key.PadRight(width);
                 lines.Add(r.Error is not null
-                    ? $"{r.Point.Key,-34} does not compile: {r.Error}"
-                    : $"{r.Point.Key,-34} {P(r.ClearAccuracy),8} {P(r.SimulatedAccuracy),10} {r.MaxTluBits,4} {r.PbsCount,5} {CostModel.FormatLatency(r.EstimatedLatencyMs),13} {(r.Encryptable ? "yes" : "no"),7}");
+                    ? $"{key} does not compile: {r.Error}"
+                    : $"{key} {P(r.ClearAccuracy),8} {P(r.SimulatedAccuracy),10} {r.MaxTluBits,4} {r.PbsCount,5} {CostModel.FormatLatency(r.EstimatedLatencyMs),13} {(r.Encryptable ? "yes" : "no"),7}");
             }
             return string.Join(Environment.NewLine, lines);
         }
@@ -193,7 +288,18 @@ namespace FheGen.Training.Sweeps
                 CostModel.Estimate(plan, plan.PError).TotalLatencyMs, encryptable, null);
         }
 
-        private static Dictionary<string, SweepResult> ReadCheckpoint(string path)
+        /// <summary>
+        /// The results a checkpoint file holds, by <see cref="SweepPoint.Key"/> (a later line for the same key wins); empty
+        /// when the file does not exist. What <see cref="Run"/> resumes from.
+        /// </summary>
+        /// <exception cref="InvalidDataException">The file is not a sweep checkpoint.</exception>
+        public static IReadOnlyDictionary<string, SweepResult> ReadCheckpoint(string path)
+        {
+            ArgumentNullException.ThrowIfNull(path);
+            return ReadCheckpointFile(path);
+        }
+
+        private static Dictionary<string, SweepResult> ReadCheckpointFile(string path)
         {
             var done = new Dictionary<string, SweepResult>(StringComparer.Ordinal);
             if (!File.Exists(path)) return done;
@@ -207,7 +313,7 @@ namespace FheGen.Training.Sweeps
                 {
                     result = JsonSerializer.Deserialize<SweepResult>(line);
                 }
-                catch (JsonException e)
+                catch (Exception e) when (e is JsonException or ArgumentOutOfRangeException)
                 {
                     throw new InvalidDataException($"{path} line {number}: not a sweep checkpoint line ({e.Message}).", e);
                 }

@@ -99,7 +99,7 @@ namespace FheGen.Generators.Tests.Analyzers
             var ignored = Extract(Model(", NoBias = true", member, markDense: false)).Layers[0];
             Assert.Equal(MemberStatus.Missing, ignored.BiasStatus);
             Assert.False(ignored.BiasExplicit);
-            Assert.Equal(0, ignored.Bias.Count);
+            Assert.Empty(ignored.Bias);
             // Without NoBias the same member is the bias.
             var read = Extract(Model("", member, markDense: false)).Layers[0];
             Assert.Equal(MemberStatus.Ok, read.BiasStatus);

@@ -206,7 +206,7 @@ public sealed class RuntimeTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => interpreter.RunClear(new long[] { 0, bad, 3 }));
         Assert.Contains("input 1", e.Message, StringComparison.Ordinal);
         Assert.Contains("[0, 3]", e.Message, StringComparison.Ordinal);
-        Assert.Equal(interpreter.RunClear(new long[] { 0, 3, 3 }).Length, 2);
+        Assert.Equal(2, interpreter.RunClear(new long[] { 0, 3, 3 }).Length);
     }
 
     [Fact]
