@@ -259,7 +259,7 @@ namespace FheGen.Compiler.Tests
             : UniformQuantizer.ForRange(spec.InputBits, spec.InputMin, spec.InputMax);
 
         /// <summary>With per-feature ranges, the first layer quantizes w_i times feature i's range width; else null (the weights as declared).</summary>
-        private static float[]? ExpectedFirstWeights(ModelSpec spec)
+        internal static float[]? ExpectedFirstWeights(ModelSpec spec)
         {
             if (!spec.HasFeatureRanges) return null;
             var w = spec.Layers[0].Weights.ToArray();

@@ -400,7 +400,9 @@ namespace FheGen.Compiler.Tests
                         Assert.True(HasOverBudget(spec.WithPrune(name, bigger), index), $"{name}: MaxActiveInputs = {bigger} also fits, advice said {k} (offset {layer.Input.Offset})");
                     }
                 }
-                double mass = BudgetAdvisor.KeptWeightMass(spec.Layers[index].Weights.ToArray(), layer.Outputs, layer.Inputs, k);
+                // Per-feature ranges: the first layer's mass is that of the weights times each range's width, what the circuit sees.
+                var weights = (index == 0 ? AccumulatorBoundsTests.ExpectedFirstWeights(spec) : null) ?? spec.Layers[index].Weights.ToArray();
+                double mass = BudgetAdvisor.KeptWeightMass(weights, layer.Outputs, layer.Inputs, k);
                 bool offered = mass >= BudgetAdvisor.MinKeptWeightMass;
                 Assert.Equal(offered, d.Properties.ContainsKey(CompilerDiagnostic.MaxActiveInputsProperty));
                 if (offered) Assert.Equal(k.ToString(CultureInfo.InvariantCulture), d.Properties[CompilerDiagnostic.MaxActiveInputsProperty]);

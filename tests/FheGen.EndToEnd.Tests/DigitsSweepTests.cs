@@ -77,14 +77,7 @@ public sealed class DigitsSweepTests : IDisposable
     [Fact]
     public async Task Ctrl_C_stops_after_the_current_point_and_keeps_the_finished_ones()
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "Digits.dll");
-        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --sweep --limit 50 --out \"{_folder}\"")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        using var process = Process.Start(start)!;
+        using var process = SampleProcess.Start($"--sweep --limit 50 --out \"{_folder}\"");
         var stderr = process.StandardError.ReadToEndAsync();
         var lines = new System.Collections.Generic.List<string>();
         var interrupted = false;

@@ -14,15 +14,7 @@ internal static class SampleProcess
     /// <exception cref="TimeoutException">The sample did not finish in time (it is killed).</exception>
     internal static Result Run(string arguments, int timeoutMs, string sample = "Digits")
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, sample + ".dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException($"The {sample} sample is not built next to the tests.", dll);
-        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        using var process = Process.Start(start)!;
+        using var process = Start(arguments, sample);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeoutMs))
@@ -32,6 +24,21 @@ internal static class SampleProcess
         }
         process.WaitForExit();
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts <c>dotnet SAMPLE.dll arguments</c> with both streams redirected (the caller drains them).</summary>
+    /// <exception cref="FileNotFoundException">The sample's dll is missing.</exception>
+    internal static Process Start(string arguments, string sample = "Digits")
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, sample + ".dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException($"The {sample} sample is not built next to the tests.", dll);
+        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        return Process.Start(start)!;
     }
 
     /// <summary>A fresh path for a JSON report in the temp folder.</summary>

@@ -297,13 +297,19 @@ namespace FheGen.Compiler.Pipeline
                 {
                     var order = LayerCompiler.MagnitudeOrder(weights, j, inputs);
                     long sumAll = 0, sumPositive = 0, sumNegative = 0;
-                    double featureOffsets = 0;
                     int active = 0;
+                    // Per-feature offsets are summed in input order, as the compiler does, so the bias rounds identically.
+                    var kept = offsets is null ? null : new long[inputs];
                     for (int k = 1; k <= limit; k++)
                     {
                         long q = WeightQuantizer.Quantize(weights[j * inputs + order[k - 1]], scales[j], settings.WeightBits);
                         sumAll += q;
-                        if (offsets is not null) featureOffsets += q * offsets[order[k - 1]];
+                        double featureOffsets = 0;
+                        if (kept is not null)
+                        {
+                            kept[order[k - 1]] = q;
+                            for (int i = 0; i < inputs; i++) if (kept[i] != 0) featureOffsets += kept[i] * offsets![i];
+                        }
                         if (q > 0) sumPositive += q; else sumNegative += q;
                         if (q != 0) active++;
                         long bq = LayerCompiler.IntegerBias(layer.Name, j, bias is null ? 0.0 : bias[j], domain, scales[j], sumAll, featureOffsets);

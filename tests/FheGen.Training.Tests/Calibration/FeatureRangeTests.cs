@@ -35,17 +35,8 @@ namespace FheGen.Training.Tests.Calibration
         /// <summary>The model with the given input and weight bits, calibrated activations, and one model-wide input range from the data.</summary>
         public ModelSpec Spec(int inputBits, int weightBits = 6, bool perChannel = true)
         {
-            var layers = new[]
-            {
-                new LayerSpec("Hidden", 16, ActivationKind.Relu, null, null, "HiddenBias", false, MemberStatus.Missing, EquatableArray<float>.Empty,
-                    MemberStatus.Missing, EquatableArray<float>.Empty),
-                new LayerSpec("Output", 2, ActivationKind.Identity, null, null, "OutputBias", false, MemberStatus.Missing, EquatableArray<float>.Empty,
-                    MemberStatus.Missing, EquatableArray<float>.Empty),
-            };
             var (lo, hi) = InputCalibrator.CalibrateModelWide(Train);
-            var spec = new ModelSpec("BreastCancer", true, 30, inputBits, lo, hi, 16, Math.Pow(2, -40), new EquatableArray<LayerSpec>(layers),
-                EquatableArray.Of(new QuantizeSetting(null, weightBits, 6, perChannel)), EquatableArray<PruneSetting>.Empty,
-                EquatableArray<RoundSetting>.Empty, EquatableArray<ActivationRangeSetting>.Empty);
+            var spec = DeclaredSpecs.Mlp("BreastCancer", 30, 16, 2, inputBits, lo, hi, new QuantizeSetting(null, weightBits, 6, perChannel), budget: 16);
             return TrainedModelSpec.WithWeights(spec, Model, ActivationCalibrator.Calibrate(Model, Train));
         }
     }

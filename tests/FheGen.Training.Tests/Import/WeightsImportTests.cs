@@ -35,14 +35,7 @@ namespace FheGen.Training.Tests.Import
         /// <summary>How a FheGen class would declare the external model: inputs in [0, 1], the sample's settings.</summary>
         private static ModelSpec Declared(int? roundBits = 5, int weightBits = 4)
         {
-            LayerSpec Layer(string name, int outputs, ActivationKind activation) => new(name, outputs, activation, null, null, name + "Bias", false,
-                MemberStatus.Missing, EquatableArray<float>.Empty, MemberStatus.Missing, EquatableArray<float>.Empty);
-            return new ModelSpec("External", true, 64, 4, 0, 1, 8, Math.Pow(2, -40),
-                EquatableArray.Of(Layer("Hidden", 32, ActivationKind.Relu), Layer("Output", 10, ActivationKind.Identity)),
-                EquatableArray.Of(new QuantizeSetting(null, weightBits, 4, null)),
-                EquatableArray.Of(new PruneSetting("Hidden", 40)),
-                roundBits is int r ? EquatableArray.Of(new RoundSetting("Hidden", r)) : EquatableArray<RoundSetting>.Empty,
-                EquatableArray<ActivationRangeSetting>.Empty);
+            return DeclaredSpecs.Mlp("External", 64, 32, 10, 4, 0, 1, new QuantizeSetting(null, weightBits, 4, null), 40, roundBits);
         }
 
         [Fact]

@@ -29,18 +29,7 @@ namespace FheGen.Training.Tests.Qat
         /// <summary>The model as a class would declare it: 4-bit pixels over 0..16, the given bits, pruning and rounding.</summary>
         public ModelSpec Spec(int weightBits = 4, int activationBits = 4, bool perChannel = false, int? maxActive = null, int? roundBits = null)
         {
-            var layers = new[]
-            {
-                new LayerSpec("Hidden", 16, ActivationKind.Relu, null, null, "HiddenBias", false, MemberStatus.Missing, EquatableArray<float>.Empty,
-                    MemberStatus.Missing, EquatableArray<float>.Empty),
-                new LayerSpec("Output", 10, ActivationKind.Identity, null, null, "OutputBias", false, MemberStatus.Missing, EquatableArray<float>.Empty,
-                    MemberStatus.Missing, EquatableArray<float>.Empty),
-            };
-            var spec = new ModelSpec("Digits", true, 64, 4, 0, 16, 8, Math.Pow(2, -40), new EquatableArray<LayerSpec>(layers),
-                EquatableArray.Of(new QuantizeSetting(null, weightBits, activationBits, perChannel)),
-                maxActive is int k ? EquatableArray.Of(new PruneSetting("Hidden", k)) : EquatableArray<PruneSetting>.Empty,
-                roundBits is int r ? EquatableArray.Of(new RoundSetting("Hidden", r)) : EquatableArray<RoundSetting>.Empty,
-                EquatableArray<ActivationRangeSetting>.Empty);
+            var spec = DeclaredSpecs.Mlp("Digits", 64, 16, 10, 4, 0, 16, new QuantizeSetting(null, weightBits, activationBits, perChannel), maxActive, roundBits);
             return TrainedModelSpec.WithWeights(spec, Model, ActivationCalibrator.Calibrate(Model, Train));
         }
     }
