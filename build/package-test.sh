@@ -116,4 +116,35 @@ if grep -q "FHE0007" <<<"$build_log"; then echo "FHE0007 on a model whose layers
 grep -q "budget=5 pbs=4 same=True" <<<"$run_out" || { echo "unexpected output from the generated circuit"; fail=1; }
 grep -q "encrypted_equals_clear=True simulated_equals_clear=True progress=4 " <<<"$run_out" || { echo "the encrypted (or simulated) prediction through the package differs from the clear one"; fail=1; }
 if [ "$fail" -ne 0 ]; then echo "$build_log" | grep -E "FHE|error" | head -20; echo "package: 0 passed, 1 failed"; exit 1; fi
+
+# The five-minute snippet of the package README, verbatim, builds and runs from the package, and the repository README
+# shows the same snippet.
+snippet() { awk '/^## Five minutes/ { f = 1 } f && /^```csharp/ { c = 1; next } c && /^```/ { exit } c' "$1"; }
+mkdir -p "$work/readme"
+cd "$work/readme"
+cp "$work/app/nuget.config" .
+cat > Readme.csproj <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="FheGen" Version="$version" />
+  </ItemGroup>
+</Project>
+XML
+snippet "$root/build/package/README.md" > Program.cs
+[ -s Program.cs ] || { echo "no five-minute snippet in build/package/README.md"; fail=1; }
+diff -q <(snippet "$root/README.md") Program.cs > /dev/null || { echo "README.md and build/package/README.md show different five-minute snippets"; fail=1; }
+readme_log=$(dotnet build -c Release -nologo 2>&1) || { echo "$readme_log" | grep -E "error" | head -10; echo "the README snippet does not build from the package"; fail=1; }
+if [ "$fail" -eq 0 ]; then
+  readme_out=$(dotnet run -c Release --no-build 2>/dev/null) || { echo "the README snippet failed when run"; fail=1; }
+  echo "readme snippet: $readme_out"
+  # It prints the clear, simulated and encrypted first outputs: the encrypted one must be the clear one.
+  awk '{ exit !($1 == $3) }' <<<"$readme_out" || { echo "the README snippet's encrypted output differs from its clear one"; fail=1; }
+fi
+if [ "$fail" -ne 0 ]; then echo "package: 0 passed, 1 failed"; exit 1; fi
 echo "package: 1 passed, 0 failed"
