@@ -133,9 +133,12 @@ public sealed class FheModel
     public float[] Predict(ReadOnlySpan<float> features, FheMode mode = FheMode.Clear, FhePredictOptions? options = null)
     {
         options ??= Defaults;
+        // Quantizing first checks the features before an encrypted call spends time on keys.
+        var q = new long[Inputs];
+        Io.QuantizeInputs(features, q);
         var run = Prepare(mode, options);
         var result = new float[Outputs];
-        PredictOne(run, features, result, options.Seed);
+        Evaluate(run, q, result, options.Seed);
         return result;
     }
 
@@ -155,13 +158,15 @@ public sealed class FheModel
     {
         ArgumentNullException.ThrowIfNull(rows);
         options ??= Defaults;
-        var q = new long[Inputs];
+        // Every row is quantized (and so checked, NaN included) up front: a bad row fails the call before hours of
+        // encrypted rows, not after.
+        var quantized = new long[rows.Count][];
         for (int i = 0; i < rows.Count; i++)
         {
             if (rows[i] is null || rows[i].Length != Inputs)
                 throw new ArgumentException($"Row {i} has {rows[i]?.Length ?? 0} features; the circuit takes {Inputs}.", nameof(rows));
-            // Quantizing rejects NaN: a bad row fails the call before hours of encrypted rows, not after.
-            try { Io.QuantizeInputs(rows[i], q); }
+            quantized[i] = new long[Inputs];
+            try { Io.QuantizeInputs(rows[i], quantized[i]); }
             catch (ArgumentException e) { throw new ArgumentException($"Row {i}: {e.Message}", nameof(rows), e); }
         }
 
@@ -171,7 +176,7 @@ public sealed class FheModel
         for (int i = 0; i < rows.Count; i++)
         {
             results[i] = new float[Outputs];
-            PredictOne(run, rows[i], results[i], unchecked(options.Seed + (ulong)i));
+            Evaluate(run, quantized[i], results[i], unchecked(options.Seed + (ulong)i));
             progress?.Report(new FheBatchProgress(i + 1, rows.Count, clock.Elapsed));
         }
         return results;
@@ -220,10 +225,8 @@ public sealed class FheModel
     private EncryptedSession Session(double pError) =>
         _sessions.GetOrAdd(pError, p => new Lazy<EncryptedSession>(() => new EncryptedSession(CircuitEncoding.Create(Plan, p)))).Value;
 
-    private void PredictOne(in Evaluation run, ReadOnlySpan<float> features, Span<float> outputs, ulong seed)
+    private void Evaluate(in Evaluation run, long[] q, Span<float> outputs, ulong seed)
     {
-        var q = new long[Inputs];
-        Io.QuantizeInputs(features, q);
         var accumulators = new long[Outputs];
         switch (run.Mode)
         {
