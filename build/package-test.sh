@@ -102,6 +102,21 @@ build_log=$(dotnet build -c Release -nologo 2>&1) || { echo "$build_log"; echo "
 run_out=$(dotnet run -c Release --no-build)
 echo "$run_out"
 fail=0
+# What the package carries: every inference assembly with its XML docs (not the training library), its metadata, and a
+# README whose links are absolute, since a package page resolves no relative link.
+nupkg="$work/feed/FheGen.$version.nupkg"
+listing=$(unzip -Z1 "$nupkg")
+for f in FheGen FheGen.Compiler FheGen.Tfhe; do
+  for ext in dll xml; do grep -qx "lib/net10.0/$f.$ext" <<<"$listing" || { echo "the package lacks lib/net10.0/$f.$ext"; fail=1; }; done
+done
+grep -qx "analyzers/dotnet/cs/FheGen.Generators.dll" <<<"$listing" || { echo "the package lacks the generator"; fail=1; }
+if grep -q "Training" <<<"$listing"; then echo "the package carries FheGen.Training"; fail=1; fi
+nuspec=$(unzip -p "$nupkg" FheGen.nuspec)
+for field in '<license type="expression">' '<repository type="git" url="https://github.com/fhegen/fhegen"' '<readme>README.md</readme>' '<description>'; do
+  grep -qF "$field" <<<"$nuspec" || { echo "the nuspec lacks $field"; fail=1; }
+done
+relative=$(unzip -p "$nupkg" README.md | grep -o '](\S*)' | grep -v '](https://' || true)
+[ -z "$relative" ] || { echo "the package README has relative links: $relative"; fail=1; }
 # The 9-bit hidden layer is over the project budget of 5 bits: the analyzer from the package must say so.
 grep -q "warning FHE0001: layer 'Hidden'" <<<"$build_log" || { echo "no FHE0001 from the packaged analyzer"; fail=1; }
 grep -q "budget is 5 bits" <<<"$build_log" || { echo "FheGenPbsBudgetBits did not reach the analyzer"; fail=1; }
