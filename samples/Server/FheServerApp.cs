@@ -26,7 +26,8 @@ namespace FheGen.Samples.Server;
 /// <summary>
 /// The server: one deployed circuit, a key store, and the endpoints. Request bodies have exact sizes known from the
 /// circuit (<see cref="ServerBundle.EvaluationKeyBytes"/>, <see cref="ServerBundle.InputBytes"/>), so the limit on
-/// each endpoint is that size: a longer body is refused with 413 before it is read past the limit.
+/// each endpoint is that size and a little slack (<see cref="BodySlackBytes"/>): a longer body is refused with 413
+/// before it is read past the limit.
 /// </summary>
 public static class FheServerApp
 {
@@ -131,17 +132,21 @@ public static class FheServerApp
         Results.Problem($"'{id}' is not a client id: 1 to 64 letters, digits, '-' or '_'.", statusCode: 400);
 
     /// <summary>
-    /// The body, at most <paramref name="expected"/> bytes: longer (by Content-Length or as it arrives) is 413, shorter
-    /// is 400, as a truncated upload.
+    /// Slack over the circuit's exact body sizes, so that a body made for other parameters (whose header names them with
+    /// an Id of another length) reaches the reader and is refused for what it is, not for its size.
     /// </summary>
+    public const int BodySlackBytes = 4096;
+
+    /// <summary>The body, at most <paramref name="expected"/> + <see cref="BodySlackBytes"/> bytes: longer (by Content-Length or as it arrives) is 413.</summary>
     private static async Task<(byte[]? Body, IResult? Error)> ReadBodyAsync(HttpContext context, long expected, string what)
     {
         var request = context.Request;
-        if (request.ContentLength is long stated && stated > expected)
-            return (null, TooLarge(what, expected, $"{stated} bytes"));
-        // Kestrel's own limit (30 MB by default) gives way to the circuit's exact size on this request.
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = expected + 1;
-        var body = new byte[expected];
+        long limit = expected + BodySlackBytes;
+        if (request.ContentLength is long stated && stated > limit)
+            return (null, TooLarge(what, expected, limit, $"{stated} bytes"));
+        // Kestrel's own limit (30 MB by default) gives way to the circuit's size on this request.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit + 1;
+        var body = new byte[request.ContentLength is long length ? length : limit];
         int read = 0;
         try
         {
@@ -149,10 +154,10 @@ public static class FheServerApp
             {
                 if (read == body.Length)
                 {
-                    // One byte more than expected is enough to know the body is too long.
+                    // One byte more than stated or allowed is enough to refuse the body.
                     var probe = new byte[1];
                     if (await request.Body.ReadAsync(probe, context.RequestAborted) > 0)
-                        return (null, TooLarge(what, expected, "more"));
+                        return (null, TooLarge(what, expected, limit, "more"));
                     break;
                 }
 
@@ -163,17 +168,15 @@ public static class FheServerApp
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, TooLarge(what, expected, "more"));
+            return (null, TooLarge(what, expected, limit, "more"));
         }
 
-        if (read < expected)
-            return (null, Results.Problem($"The {what} is {read} bytes; this circuit's is exactly {expected} (truncated, or made for another circuit).",
-                statusCode: 400, title: "Wrong body size"));
-        return (body, null);
+        // Shorter than this circuit's size: the reader says what is wrong (truncated, other parameters, not TFHE data).
+        return (read == body.Length ? body : body[..read], null);
     }
 
-    private static IResult TooLarge(string what, long expected, string got) =>
-        Results.Problem($"The {what} of this circuit is exactly {expected} bytes; the request sent {got}.", statusCode: 413, title: "Body too large");
+    private static IResult TooLarge(string what, long expected, long limit, string got) =>
+        Results.Problem($"The {what} of this circuit is {expected} bytes (at most {limit} accepted); the request sent {got}.", statusCode: 413, title: "Body too large");
 
     /// <summary>The circuit being served, and the client bundle to hand out.</summary>
     public sealed class Deployment
