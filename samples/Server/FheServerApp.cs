@@ -112,12 +112,20 @@ public static class FheServerApp
             await gate.WaitAsync(context.RequestAborted);
             try
             {
-                var sw = Stopwatch.StartNew();
-                var outputs = await Task.Run(() =>
+                EncryptedBackend? backend;
+                try
                 {
-                    var backend = store.Find(clientId) ?? throw new InvalidOperationException("The client's key vanished.");
-                    return EncryptedOutputs.ToBytes(d.Server.Evaluate(backend, inputs), d.Server.Encoding);
-                });
+                    // After a restart the stored key is read and decompressed here, on the client's first request.
+                    backend = await Task.Run(() => store.Find(clientId));
+                }
+                catch (TfheFormatException e)
+                {
+                    return Results.Problem($"The stored evaluation key of '{clientId}' cannot be read: {e.Message}", statusCode: 500);
+                }
+
+                if (backend is not { } b) return Results.Problem($"Client '{clientId}' is unknown.", statusCode: 404);
+                var sw = Stopwatch.StartNew();
+                var outputs = await Task.Run(() => EncryptedOutputs.ToBytes(d.Server.Evaluate(b, inputs), d.Server.Encoding));
                 context.Response.Headers["X-Fhe-Evaluation-Ms"] = sw.Elapsed.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture);
                 return Results.Bytes(outputs, "application/octet-stream");
             }

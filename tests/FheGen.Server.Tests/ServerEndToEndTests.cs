@@ -164,8 +164,18 @@ public sealed class ServerEndToEndTests(ITestOutputHelper output)
         }
     }
 
+    private static async Task<ServerHost> RestartWithDamagedKey(ServerHost running, string folder, string id, string serverBundle, string clientBundle)
+    {
+        await running.DisposeAsync();
+        string path = Path.Combine(folder, "keys", id + ".key");
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 3] ^= 0x08;
+        File.WriteAllBytes(path, bytes);
+        return await ServerHost.StartAsync(folder, ("ServerBundle", serverBundle), ("ClientBundle", clientBundle));
+    }
+
     [Fact]
-    public async Task A_restarted_server_still_serves_its_registered_clients_from_their_stored_keys()
+    public async Task A_restarted_server_still_serves_its_registered_clients_from_their_stored_keys_and_says_when_one_is_damaged()
     {
         string folder = ServerHost.TempFolder();
         try
@@ -183,6 +193,16 @@ public sealed class ServerEndToEndTests(ITestOutputHelper output)
             using var http2 = second.CreateClient();
             var answer = await new FheServerClient(http2).PredictAsync("bob", client.EncryptQuantized(x));
             Assert.Equal(client.RunClear(x), client.DecryptAccumulators(answer));
+
+            // A stored key damaged on disk is the server's fault (500, saying so), and only that client's.
+            var carol = ModelClient.GenerateKeys(client.Bundle);
+            await new FheServerClient(http2).RegisterAsync("carol", carol.CreateEvaluationKeyBytes());
+            await using var third = await RestartWithDamagedKey(second, folder, "carol", s, c);
+            using var http3 = third.CreateClient();
+            var e = await Assert.ThrowsAsync<FheServerException>(() => new FheServerClient(http3).PredictAsync("carol", carol.EncryptQuantized(x)));
+            Assert.Equal(HttpStatusCode.InternalServerError, e.Status);
+            Assert.Contains("stored evaluation key of 'carol' cannot be read", e.Detail);
+            Assert.Equal(client.RunClear(x), client.DecryptAccumulators(await new FheServerClient(http3).PredictAsync("bob", client.EncryptQuantized(x))));
         }
         finally
         {

@@ -40,8 +40,13 @@ internal sealed class ServerHost : IAsyncDisposable
 
     public HttpClient CreateClient() => new() { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(10) };
 
+    private bool _disposed;
+
+    /// <summary>Stops the server; again is a no-op (a test may stop it early to restart on the same folder).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
