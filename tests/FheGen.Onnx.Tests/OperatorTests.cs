@@ -85,6 +85,8 @@ namespace FheGen.Onnx.Tests
                 "node '/fc1/Gemm' (Gemm): tensor 'fc1.weight' has data type DOUBLE; only FLOAT weights are supported" },
             { "truncated raw data", m => m.Graph.Initializer[0].RawData = Google.Protobuf.ByteString.CopyFrom(new byte[10]),
                 "tensor 'fc1.weight' has 10 bytes of raw_data for 12 floats" },
+            { "external data", m => m.Graph.Initializer[0].DataLocation = TensorProto.Types.DataLocation.External,
+                "tensor 'fc1.weight' keeps its data in an external file, which is not supported" },
             { "LeakyRelu slope", m => m.Graph.Node[1] = Node("LeakyRelu", "/act/LeakyRelu", ["h"], "a", Float("alpha", 0.2f)),
                 "node '/act/LeakyRelu' (LeakyRelu): alpha = 0.2, but FheGen's LeakyRelu has the slope 0.01" },
             { "transA", m => m.Graph.Node[0].Attribute.Add(Int("transA", 1)), "node '/fc1/Gemm' (Gemm): transA = 1 is not supported" },
