@@ -101,5 +101,38 @@ namespace FheGen.Onnx.Tests
             Assert.Contains("Activation.Tanh", File.ReadAllText(folder.File("M.cs")));
             Assert.Equal(new[] { "M.Weights.cs", "M.cs" }, folder.Files());
         }
+        [Fact]
+        public void The_784_128_10_model_imports_into_a_class_the_generator_compiles_without_errors()
+        {
+            using var folder = new TempFolder();
+            var result = OnnxImporter.Import(new OnnxImportOptions
+            {
+                ModelPath = OnnxTestData.External("mlp-784-128-10.onnx"),
+                OutputPath = folder.File("Wide.cs"),
+                CalibrationCsv = OnnxTestData.WriteCsv(OnnxTestData.RandomRows(128, 784, seed: 5), folder.File("random.csv")),
+            });
+            Assert.Equal("Mlp78412810", result.ClassName);
+            Assert.Equal(new[] { "Layers0", "Layers1" }, result.Onnx.LayerNames);
+            Assert.Equal(784 * 128 + 128 + 128 * 10 + 10, result.Parameters);
+            var compiled = GeneratedCompilation.Of(result.WrittenPaths.ToArray());
+            Assert.True(compiled.Errors.Length == 0, string.Join("\n", compiled.Errors.Select(d => d.ToString())));
+            Assert.Equal(CircuitInfo.FromPlan(CircuitCompiler.Compile(result.Spec).PlanOrThrow()), compiled.Static<CircuitInfo>("Mlp78412810", "Circuit"));
+            _output.WriteLine($"{result.MaxTluInputBits}-bit TLU, {result.PbsCount} PBS");
+        }
+
+        [Fact]
+        public void A_failure_while_moving_the_files_into_place_restores_what_was_there()
+        {
+            using var folder = new TempFolder();
+            File.WriteAllText(folder.File("Model.cs"), "// before");
+            Directory.CreateDirectory(folder.File("Model.Weights.cs")); // the second move cannot replace a folder
+            Assert.ThrowsAny<IOException>(() => OnnxImporter.Import(new OnnxImportOptions
+            {
+                ModelPath = OnnxTestData.External("digits-gemm-relu.onnx"), OutputPath = folder.File("Model.cs"), InputMin = 0, InputMax = 1,
+            }));
+            Assert.Equal("// before", File.ReadAllText(folder.File("Model.cs")));
+            Assert.Equal(new[] { "Model.cs" }, folder.Files());
+            Assert.Empty(Directory.GetFileSystemEntries(folder.File("Model.Weights.cs")));
+        }
     }
 }
