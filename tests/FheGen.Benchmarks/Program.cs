@@ -26,6 +26,8 @@ public static class Program
         if (args.Contains(PbsLatencyCommand.Flag)) return PbsLatencyCommand.Run(args);
         var config = DefaultConfig.Instance;
         if (ProjectDirectory() is string dir) config = config.WithArtifactsPath(Path.Combine(dir, "BenchmarkDotNet.Artifacts"));
+        // The runner project rebuilds every src project; on 2 shared cores that can exceed BenchmarkDotNet's 120 s default.
+        config = ManualConfig.Create(config).WithBuildTimeout(TimeSpan.FromMinutes(10));
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config).ToArray();
         bool failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
         return failed ? 1 : 0;
