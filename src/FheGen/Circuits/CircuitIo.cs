@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics.Tensors;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Plan;
 using FheGen.Compiler.Quantization;
@@ -14,6 +15,7 @@ namespace FheGen.Circuits
     {
         private readonly double[] _outputScales;
         private readonly UniformQuantizer[]? _features;
+        private readonly double[] _offsets = Array.Empty<double>(), _scales = Array.Empty<double>();
 
         /// <summary>Creates the client-side codec.</summary>
         /// <param name="input">The input quantizer.</param>
@@ -40,6 +42,11 @@ namespace FheGen.Circuits
             }
             Input = input;
             _features = features;
+            if (features is not null)
+            {
+                _offsets = Array.ConvertAll(features, f => f.Offset);
+                _scales = Array.ConvertAll(features, f => f.Scale);
+            }
             _outputScales = outputScales;
             OutputActivation = outputActivation;
         }
@@ -97,11 +104,34 @@ namespace FheGen.Circuits
             {
                 throw new ArgumentException($"Expected {_features.Length} features, got {features.Length}.", nameof(features));
             }
-            for (int i = 0; i < features.Length; i++)
+            if (TensorPrimitives.IsNaNAny(features))
             {
-                if (float.IsNaN(features[i])) throw new ArgumentException($"Feature {i} is NaN.", nameof(features));
-                inputs[i] = (_features is null ? Input : _features[i]).Quantize(features[i]);
+                int i = 0;
+                while (!float.IsNaN(features[i])) i++;
+                throw new ArgumentException($"Feature {i} is NaN.", nameof(features));
             }
+            // UniformQuantizer.Quantize, vectorized step by step: each step is the same IEEE operation (a division, not a
+            // multiplication by the reciprocal), so the levels are bit-identical; small inputs go through the stack.
+            int n = features.Length;
+            double[]? rented = n > 256 ? System.Buffers.ArrayPool<double>.Shared.Rent(n) : null;
+            Span<double> level = rented is null ? stackalloc double[n] : rented.AsSpan(0, n);
+            TensorPrimitives.ConvertTruncating<float, double>(features, level);
+            if (_features is null)
+            {
+                TensorPrimitives.Subtract(level, Input.Offset, level);
+                TensorPrimitives.Divide(level, Input.Scale, level);
+            }
+            else
+            {
+                TensorPrimitives.Subtract(level, _offsets, level);
+                TensorPrimitives.Divide(level, _scales, level);
+            }
+            TensorPrimitives.Add(level, 0.5, level);
+            TensorPrimitives.Floor(level, level);
+            TensorPrimitives.Max(level, 0.0, level);
+            TensorPrimitives.Min(level, (double)Input.MaxLevel, level);
+            TensorPrimitives.ConvertTruncating<double, long>(level, inputs);
+            if (rented is not null) System.Buffers.ArrayPool<double>.Shared.Return(rented);
         }
 
         /// <summary>Dequantizes output accumulators into real outputs.</summary>
