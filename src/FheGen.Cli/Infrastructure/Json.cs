@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FheGen.Circuits;
@@ -9,7 +10,8 @@ namespace FheGen.Cli.Infrastructure;
 /// <summary>The JSON the commands write: snake_case names, as the sweep files and the sample server use.</summary>
 internal static class Json
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Relaxed escaping: messages hold "->" and "<", which are no hazard outside HTML and should read as written.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static void Write(JsonNode node) => CliIo.Current.Out.WriteLine(node.ToJsonString(Indented));
 

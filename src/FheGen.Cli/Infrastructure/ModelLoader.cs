@@ -128,7 +128,7 @@ internal static class ModelLoader
             {
                 throw new InputFileException(p, e.Message, e);
             }
-            return CSharpSyntaxTree.ParseText(text, parse, Path.GetFullPath(p), cancellationToken: cancellationToken);
+            return CSharpSyntaxTree.ParseText(text, parse, p, cancellationToken: cancellationToken); // as given, so messages name it so
         }).ToArray();
 
         var compilation = CSharpCompilation.Create("FheGenCliModel_" + Guid.NewGuid().ToString("N"), trees, References(),
