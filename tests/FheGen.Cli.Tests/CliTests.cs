@@ -22,6 +22,71 @@ public sealed class CliTests
         File.WriteAllLines(path, Enumerable.Range(0, data.Count).Select(i =>
             string.Join(",", data.Row(i).ToArray().Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "," + data.Y[i]));
 
+    /// <summary>An ONNX model trained outside FheGen (TensorFlow.js; tests/FheGen.Onnx.Tests/Data/external), on pixels / 16.</summary>
+    private static string ExternalOnnx(string name)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "tests", "FheGen.Onnx.Tests", "Data", "external", name);
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new FileNotFoundException(name + " not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
+    public void Import_writes_a_model_class_that_the_report_compiles_to_the_same_circuit()
+    {
+        using var temp = new CliRunner.TempFolder();
+        var rows = DigitsRows(400);
+        WriteCsv(temp.File("train.csv"), new Dataset(rows.X.Select(v => v / 16).ToArray(), rows.Y, rows.Features, rows.Classes));
+        string model = temp.File(Path.Combine("Models", "Digits.cs"));
+
+        var import = CliRunner.Run("import", ExternalOnnx("digits-gemm-relu.onnx"), "-o", model, "--name", "ImportedDigits", "--namespace", "My.App",
+            "--calibrate", temp.File("train.csv"), "--round", "6", "--json");
+
+        Assert.True(import.ExitCode == 0, import.Error);
+        var json = import.Json();
+        Assert.Equal("ImportedDigits", json.GetProperty("class").GetString());
+        Assert.Equal(2, json.GetProperty("layers").GetInt32());
+        Assert.Equal(400, json.GetProperty("calibration_rows").GetInt32());
+        Assert.True(json.GetProperty("max_tlu_bits").GetInt32() <= 6);
+        Assert.True(json.GetProperty("circuit_accuracy").GetDouble() > 0.85, import.Out);
+        string weights = temp.File(Path.Combine("Models", "Digits.Weights.cs"));
+        Assert.Equal(new[] { model, weights }.Order(), json.GetProperty("written").EnumerateArray().Select(p => Path.GetFullPath(p.GetString()!)).Order());
+        Assert.Contains("namespace My.App", File.ReadAllText(model));
+
+        // The written files are a model like any other: the generator compiles them to the circuit the import reported.
+        var report = CliRunner.Run("report", "--source", model, weights, "--json");
+        Assert.True(report.ExitCode == 0, report.Error);
+        Assert.True(report.Json().GetProperty("compiles").GetBoolean());
+        Assert.Equal(json.GetProperty("pbs").GetInt32(), report.Json().GetProperty("circuit").GetProperty("pbs").GetInt32());
+    }
+
+    [Fact]
+    public void Import_errors_name_the_file_and_write_nothing()
+    {
+        using var temp = new CliRunner.TempFolder();
+        File.WriteAllText(temp.File("broken.onnx"), "not a protobuf");
+        string model = temp.File("M.cs");
+
+        var broken = CliRunner.Run("import", temp.File("broken.onnx"), "-o", model, "--input-range", "0,1");
+        Assert.Equal(1, broken.ExitCode);
+        Assert.Contains("broken.onnx", broken.Error);
+        Assert.Empty(Directory.GetFiles(temp.Path, "*.cs"));
+
+        File.WriteAllText(temp.File("bad.csv"), "0.1,0.2,x\n");
+        var badData = CliRunner.Run("import", ExternalOnnx("digits-gemm-relu.onnx"), "-o", model, "--calibrate", temp.File("bad.csv"));
+        Assert.Equal(1, badData.ExitCode);
+        Assert.Contains("bad.csv", badData.Error);
+        Assert.Empty(Directory.GetFiles(temp.Path, "*.cs"));
+
+        Assert.Equal(2, CliRunner.Run("import", ExternalOnnx("digits-gemm-relu.onnx"), "--input-range", "0,1").ExitCode);             // no --out
+        Assert.Equal(2, CliRunner.Run("import", ExternalOnnx("digits-gemm-relu.onnx"), "-o", model).ExitCode);                         // no range
+        Assert.Equal(2, CliRunner.Run("import", ExternalOnnx("digits-gemm-relu.onnx"), "-o", model, "--input-range", "1,0").ExitCode); // empty range
+        Assert.Equal(2, CliRunner.Run("import", ExternalOnnx("digits-gemm-relu.onnx"), "-o", model, "--input-range", "0,1", "--round", "17").ExitCode);
+        Assert.Empty(Directory.GetFiles(temp.Path, "*.cs"));
+    }
+
     [Fact]
     public void Report_on_the_digits_assembly_matches_the_models_own_plan_and_accuracy()
     {
@@ -251,7 +316,7 @@ public sealed class CliTests
     [Fact]
     public void Every_command_is_registered()
     {
-        Assert.Equal(["decrypt", "encrypt", "keygen", "plot", "report", "run", "sweep"], CliApp.Commands().Select(c => c.Attribute.Name));
+        Assert.Equal(["decrypt", "encrypt", "import", "keygen", "plot", "report", "run", "sweep"], CliApp.Commands().Select(c => c.Attribute.Name));
         var help = CliRunner.Run("--help");
         Assert.Equal(0, help.ExitCode);
         Assert.All(CliApp.Commands(), c => Assert.Contains(c.Attribute.Name, help.Out));
