@@ -101,7 +101,7 @@ namespace FheGen.Compiler.Tests
 
         /// <summary>
         /// The planner removes the fewest LSBs whose rounded range fits P bits: the result fits, one fewer does not, and
-        /// the count is DESIGN's L - P, one more (top-of-range carry, flagged ExtraBit) or one fewer (negative minimum).
+        /// the count is the README's L - P, one more (top-of-range carry, flagged ExtraBit) or one fewer (negative minimum).
         /// </summary>
         [Fact]
         public void Planner_removes_the_fewest_bits_that_fit()

@@ -30,21 +30,16 @@ namespace FheGen.Training.Tests
         }
 
         [Fact]
-        public void LoadCsv_Iris_WithHeader_Has150RowsAnd3Classes()
+        public void LoadCsv_BreastCancer_WithHeader_Has569RowsAnd2Classes()
         {
-            string? folder = TrainingData.SharedDataFolder;
-            if (folder is null)
-            {
-                return; // The shared data folder is optional; the digits tests cover the loader everywhere.
-            }
+            Dataset cancer = Dataset.LoadCsv(TrainingData.BreastCancerPath, hasHeader: true);
 
-            Dataset iris = Dataset.LoadCsv(Path.Combine(folder, "iris.csv"), hasHeader: true);
-
-            Assert.Equal(150, iris.Count);
-            Assert.Equal(4, iris.Features);
-            Assert.Equal(3, iris.Classes);
-            Assert.Equal(new[] { 50, 50, 50 }, iris.ClassCounts());
-            Assert.Equal(new[] { 5.1f, 3.5f, 1.4f, 0.2f }, iris.Row(0).ToArray());
+            Assert.Equal(569, cancer.Count);
+            Assert.Equal(30, cancer.Features);
+            Assert.Equal(2, cancer.Classes);
+            Assert.Equal(new[] { 212, 357 }, cancer.ClassCounts());
+            Assert.Equal(new[] { 17.99f, 10.38f, 122.8f, 1001f }, cancer.Row(0).ToArray().Take(4));
+            Assert.Equal(0, cancer.Y[0]);
         }
 
         [Fact]

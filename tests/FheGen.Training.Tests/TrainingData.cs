@@ -17,9 +17,10 @@ namespace FheGen.Training.Tests
         /// <summary>The digits data set, loaded once per test run (tests must not mutate it).</summary>
         public static Dataset Digits => LazyDigits.Value;
 
-        /// <summary>The shared data folder (iris, wine, breast cancer) if this machine has it, else null.</summary>
-        public static string? SharedDataFolder =>
-            FindUp(Path.Combine("shared", "data", "iris.csv")) is { } iris ? Path.GetDirectoryName(iris) : null;
+        /// <summary>The committed breast-cancer set (Data/shared, with its attribution).</summary>
+        public static string BreastCancerPath =>
+            FindUp(Path.Combine("tests", "FheGen.Training.Tests", "Data", "shared", "breast_cancer.csv"))
+            ?? throw new FileNotFoundException("tests/FheGen.Training.Tests/Data/shared/breast_cancer.csv not found above " + AppContext.BaseDirectory);
 
         /// <summary>The first existing <c>dir/relative</c> for dir = the test binaries' folder and its ancestors.</summary>
         public static string? FindUp(string relative)

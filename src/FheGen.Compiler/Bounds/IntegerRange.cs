@@ -38,7 +38,7 @@ namespace FheGen.Compiler.Bounds
         public static long MaxUnsigned(int bits) => bits >= 63 ? long.MaxValue : (1L << bits) - 1;
 
         /// <summary>
-        /// DESIGN's weight-independent worst case: <c>ceil(log2(fanIn (2^w - 1)(2^a - 1) + 1))</c>, the accumulator
+        /// The weight-independent worst case (README, Semantics): <c>ceil(log2(fanIn (2^w - 1)(2^a - 1) + 1))</c>, the accumulator
         /// width of <paramref name="fanIn"/> products of <paramref name="weightBits"/>-bit weights and
         /// <paramref name="activationBits"/>-bit activations.
         /// </summary>

@@ -314,7 +314,7 @@ namespace FheGen.Compiler.Pipeline
     {
         /// <summary>
         /// For an accumulator in <c>[min, max]</c> of <c>L</c> bits and a requested TLU width <c>P</c>: remove the fewest
-        /// LSBs <c>t</c> such that the rounded range fits <c>P</c> bits. That is DESIGN's <c>t = L - P</c>, or one more
+        /// LSBs <c>t</c> such that the rounded range fits <c>P</c> bits. That is the README's <c>t = L - P</c>, or one more
         /// when rounding the top up carries into a new bit (255 rounds to 64 with t = 2), or occasionally one fewer when
         /// the width comes from a negative minimum that rounding shrinks ([-5, 0] fits 2 bits after one LSB).
         /// </summary>

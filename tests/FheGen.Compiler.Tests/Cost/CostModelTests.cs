@@ -15,7 +15,7 @@ namespace FheGen.Compiler.Tests.Cost
     {
         private static readonly double P40 = Math.Pow(2, -40);
 
-        // TFHE-rs' published one-core latencies at p_fail 2^-64 (DESIGN.md), printed next to the measurements for reference.
+        // TFHE-rs' published one-core latencies at p_fail 2^-64 (docs/tfhe-reference.md), printed next to the measurements for reference.
         private static readonly (int Bits, double Ms)[] TfheRs = { (2, 8.9), (4, 11.8), (6, 102), (8, 649) };
 
         private readonly ITestOutputHelper _out;

@@ -12,7 +12,7 @@ namespace FheGen.Generators.Tests.Analyzers
 {
     /// <summary>
     /// FHE0001's remedies are numerically right: applying each one removes the warning for that layer, the suggested
-    /// <c>MaxActiveInputs</c> is the largest that does, and the weight-independent figure is DESIGN's rule
+    /// <c>MaxActiveInputs</c> is the largest that does, and the weight-independent figure is the README's rule
     /// <c>floor((2^n - 1) / ((2^w - 1)(2^a - 1)))</c>. Checked on seeded random models.
     /// </summary>
     public class RemedyTests
@@ -59,7 +59,7 @@ namespace FheGen.Generators.Tests.Analyzers
                 Assert.Contains($"[RoundAccumulator(\"{layer}\", Bits = {model.Budget})]", message);
                 await AssertFits(model, layer, $"[RoundAccumulator(\"{layer}\", Bits = {model.Budget})]", fits: true);
 
-                // DESIGN's worst-case rule for the layer's weight and input widths.
+                // The README's worst-case rule for the layer's weight and input widths.
                 int inputBits = index == 0 ? model.InputBits : model.ActivationBits;
                 long rule = ((1L << model.Budget) - 1) / (((1L << model.WeightBits) - 1) * ((1L << inputBits) - 1));
 

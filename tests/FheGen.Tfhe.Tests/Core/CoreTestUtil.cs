@@ -7,7 +7,7 @@ namespace FheGen.Tfhe.Tests.Core;
 /// <summary>Shared helpers: fixed seeds make the statistical tests deterministic (no flaky failures).</summary>
 internal static class CoreTestUtil
 {
-    // The 4-bit parameter set of DESIGN.md (TFHE-rs V0_11).
+    // The 4-bit parameter set of docs/tfhe-reference.md (TFHE-rs V0_11).
     internal const int LweDimension = 834;
     internal const double LweStdDev = 3.5539902359442825e-06;
     internal const int GlweDimension = 1;

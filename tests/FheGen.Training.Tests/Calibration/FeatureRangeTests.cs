@@ -13,9 +13,7 @@ namespace FheGen.Training.Tests.Calibration
     {
         public PretrainedBreastCancer()
         {
-            string path = TrainingData.FindUp(Path.Combine("tests", "FheGen.Training.Tests", "Data", "shared", "breast_cancer.csv"))
-                ?? throw new FileNotFoundException("tests/FheGen.Training.Tests/Data/shared/breast_cancer.csv not found");
-            (Train, Test) = Dataset.LoadCsv(path, hasHeader: true).StratifiedSplit(0.3, seed: 7);
+            (Train, Test) = Dataset.LoadCsv(TrainingData.BreastCancerPath, hasHeader: true).StratifiedSplit(0.3, seed: 7);
             // Standardized while training (the features' scales differ by 10^6), folded back onto raw features.
             Model = MlpTrainer.Train(Train, new MlpTrainerOptions
             {

@@ -4,7 +4,7 @@ using System.Threading;
 namespace FheGen.Backends
 {
     /// <summary>
-    /// The per-TLU error model of DESIGN's p_error: the bootstrapping reads its table at <c>x + noise</c>, with
+    /// The per-TLU error model of p_error (README, Semantics): the bootstrapping reads its table at <c>x + noise</c>, with
     /// Gaussian noise of standard deviation <see cref="Sigma"/> chosen so that <c>P(|noise| &gt; 1/2) = p_error</c>,
     /// and returns entry <c>x + k</c> where <c>k</c> is the noise rounded to the nearest integer. So
     /// <c>sigma = 1 / (2 z)</c> with <c>z = Phi^-1(1 - p_error / 2)</c>, and offset <c>k</c> has probability

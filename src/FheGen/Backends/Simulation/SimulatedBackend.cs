@@ -5,7 +5,7 @@ using FheGen.Compiler.Quantization;
 namespace FheGen.Backends
 {
     /// <summary>
-    /// Evaluates a circuit in the clear with TFHE's table-lookup errors injected, following DESIGN's p_error model
+    /// Evaluates a circuit in the clear with TFHE's table-lookup errors injected, following the README's p_error model (Semantics)
     /// (<see cref="ErrorModel"/>). It runs the same generated code or <see cref="Circuits.PlanInterpreter"/> as
     /// <see cref="ClearBackend"/>, so accuracy under encryption can be estimated on a whole test set without keys.
     /// </summary>
