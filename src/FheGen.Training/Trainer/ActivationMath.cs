@@ -3,11 +3,14 @@ using System.Numerics.Tensors;
 
 namespace FheGen.Training
 {
-    /// <summary>Float activations and their derivatives, shared by training and inference so both agree.</summary>
+    /// <summary>
+    /// Float activations, vectorized over a layer, and their derivatives, for training; the circuit's tables use the
+    /// compiler's double-precision <see cref="FheGen.Compiler.Model.Activations"/> (same functions, same LeakyRelu slope).
+    /// </summary>
     internal static class ActivationMath
     {
-        /// <summary>Slope of <see cref="Activation.LeakyRelu"/> for negative inputs.</summary>
-        internal const float LeakySlope = 0.01f;
+        /// <summary>Slope of <see cref="Activation.LeakyRelu"/> for negative inputs: the compiler's, in float.</summary>
+        internal const float LeakySlope = (float)FheGen.Compiler.Model.Activations.LeakySlope;
 
         /// <summary>Applies <paramref name="activation"/> to <paramref name="values"/> in place.</summary>
         internal static void Apply(Activation activation, Span<float> values)
