@@ -59,7 +59,10 @@ namespace FheGen.Generators.Emission
 
         private const string Rt = "global::FheGen";
         private const string Backend = "global::FheGen.Backends.ICircuitBackend<TValue>";
-        private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"FheGen.Generators\", \"0.1.0\")]";
+        /// <summary>The generator's version as its assembly states it (the package version), not a literal to keep in step.</summary>
+        private static readonly string GeneratorVersion = typeof(CircuitEmitter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+        private static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"FheGen.Generators\", \"{GeneratorVersion}\")]";
 
         /// <summary>
         /// Compiles and emits; null when the model has errors or the language version is too old (the analyzer reports
