@@ -11,7 +11,8 @@ namespace FheGen.Circuits
     /// multiply-adds than <c>FheGenUnrollLimit</c>, tables with more entries than the smaller of that limit and
     /// 1024). The backend sees the very call sequence of the unrolled form and of <see cref="PlanInterpreter"/>: per
     /// neuron, <see cref="ICircuitBackend{TValue}.Constant"/> of its bias, then one multiply-add per non-zero weight in
-    /// ascending input order.
+    /// ascending input order. The one exception is the stateless <see cref="ClearBackend"/>, whose dense rows are summed
+    /// as vectorized dot products: the same integers, without the per-term calls.
     /// </summary>
     public static class PackedCircuit
     {
@@ -38,6 +39,14 @@ namespace FheGen.Circuits
             {
                 throw new ArgumentException($"Expected {bias.Length} rows of {n} weights and room for {bias.Length} accumulators.", nameof(weights));
             }
+            if (typeof(TBackend) == typeof(ClearBackend) && typeof(TValue) == typeof(long))
+            {
+                // The clear backend is stateless integer arithmetic: a vectorized dot product per row gives the same sums
+                // (integer addition is exact in any order, and every partial sum lies within the compiler's checked bounds).
+                DenseClear(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<TValue, long>(ref MemoryMarshal.GetReference(x)), n),
+                    MemoryMarshal.CreateSpan(ref Unsafe.As<TValue, long>(ref MemoryMarshal.GetReference(acc)), acc.Length), bias, weights);
+                return;
+            }
             // Lengths are checked above; the loops index by reference so the JIT emits no bounds check per term.
             ref TValue x0 = ref MemoryMarshal.GetReference(x);
             ref TWeight w0 = ref MemoryMarshal.GetReference(weights);
@@ -52,6 +61,21 @@ namespace FheGen.Circuits
                 }
                 acc[k] = a;
             }
+        }
+
+        /// <summary><see cref="Dense"/> on <see cref="ClearBackend"/>: each row widened to 64 bits, then one vectorized dot product.</summary>
+        private static void DenseClear<TWeight>(ReadOnlySpan<long> x, Span<long> acc, ReadOnlySpan<long> bias, ReadOnlySpan<TWeight> weights)
+            where TWeight : unmanaged, IBinaryInteger<TWeight>
+        {
+            int n = x.Length;
+            long[]? rented = n > 1024 ? System.Buffers.ArrayPool<long>.Shared.Rent(n) : null;
+            Span<long> row = rented is null ? stackalloc long[n] : rented.AsSpan(0, n);
+            for (int k = 0; k < bias.Length; k++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.ConvertTruncating(weights.Slice(k * n, n), row);
+                acc[k] = bias[k] + System.Numerics.Tensors.TensorPrimitives.Dot<long>(x, row);
+            }
+            if (rented is not null) System.Buffers.ArrayPool<long>.Shared.Return(rented);
         }
 
         /// <summary>
