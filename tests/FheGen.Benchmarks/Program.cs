@@ -24,6 +24,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Contains(PbsLatencyCommand.Flag)) return PbsLatencyCommand.Run(args);
+        if (args.Contains(ClearComparisonCommand.Flag)) return ClearComparisonCommand.Run(args);
         var config = DefaultConfig.Instance;
         if (ProjectDirectory() is string dir) config = config.WithArtifactsPath(Path.Combine(dir, "BenchmarkDotNet.Artifacts"));
         // The runner project rebuilds every src project; on 2 shared cores that can exceed BenchmarkDotNet's 120 s default.

@@ -228,6 +228,17 @@ public sealed class NegacyclicFft
     /// <param name="a">Fourier buffer of the same length.</param>
     /// <param name="b">Fourier buffer of the same length.</param>
     public static void MultiplyAccumulate(Span<double> accumulator, ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+        => MultiplyAccumulateCore(accumulator, a, b, overwrite: false);
+
+    /// <summary>
+    /// <c>accumulator = a * b</c> with exactly the rounding of clearing <paramref name="accumulator"/> to +0 and then
+    /// calling <see cref="MultiplyAccumulate(Span{double}, ReadOnlySpan{double}, ReadOnlySpan{double})"/>: the first
+    /// product of an external product starts the sum without a separate clear pass (bit-identical results).
+    /// </summary>
+    public static void MultiplyAccumulateFirst(Span<double> accumulator, ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+        => MultiplyAccumulateCore(accumulator, a, b, overwrite: true);
+
+    private static void MultiplyAccumulateCore(Span<double> accumulator, ReadOnlySpan<double> a, ReadOnlySpan<double> b, bool overwrite)
     {
         int half = CheckPointwise(accumulator.Length, a.Length, b.Length);
         ref double accRe = ref MemoryMarshal.GetReference(accumulator);
@@ -246,8 +257,9 @@ public sealed class NegacyclicFft
                 var ai = Vector512.LoadUnsafe(ref aIm, j);
                 var br = Vector512.LoadUnsafe(ref bRe, j);
                 var bi = Vector512.LoadUnsafe(ref bIm, j);
-                var cr = Vector512.LoadUnsafe(ref accRe, j);
-                var ci = Vector512.LoadUnsafe(ref accIm, j);
+                // +0 start: fma(x, y, +0) rounds like the cleared buffer did.
+                var cr = overwrite ? Vector512<double>.Zero : Vector512.LoadUnsafe(ref accRe, j);
+                var ci = overwrite ? Vector512<double>.Zero : Vector512.LoadUnsafe(ref accIm, j);
                 cr = Avx512F.FusedMultiplyAdd(ar, br, cr);
                 ci = Avx512F.FusedMultiplyAdd(ar, bi, ci);
                 cr = Avx512F.FusedMultiplyAddNegated(ai, bi, cr);
@@ -264,8 +276,8 @@ public sealed class NegacyclicFft
                 var ai = Vector256.LoadUnsafe(ref aIm, j);
                 var br = Vector256.LoadUnsafe(ref bRe, j);
                 var bi = Vector256.LoadUnsafe(ref bIm, j);
-                var cr = Vector256.LoadUnsafe(ref accRe, j);
-                var ci = Vector256.LoadUnsafe(ref accIm, j);
+                var cr = overwrite ? Vector256<double>.Zero : Vector256.LoadUnsafe(ref accRe, j);
+                var ci = overwrite ? Vector256<double>.Zero : Vector256.LoadUnsafe(ref accIm, j);
                 cr = Fma.MultiplyAdd(ar, br, cr);
                 ci = Fma.MultiplyAdd(ar, bi, ci);
                 cr = Fma.MultiplyAddNegated(ai, bi, cr);
@@ -279,8 +291,9 @@ public sealed class NegacyclicFft
         {
             double ar = Unsafe.Add(ref aRe, j), ai = Unsafe.Add(ref aIm, j);
             double br = Unsafe.Add(ref bRe, j), bi = Unsafe.Add(ref bIm, j);
-            Unsafe.Add(ref accRe, j) += ar * br - ai * bi;
-            Unsafe.Add(ref accIm, j) += ar * bi + ai * br;
+            double cr = overwrite ? 0.0 : Unsafe.Add(ref accRe, j), ci = overwrite ? 0.0 : Unsafe.Add(ref accIm, j);
+            Unsafe.Add(ref accRe, j) = cr + (ar * br - ai * bi);
+            Unsafe.Add(ref accIm, j) = ci + (ar * bi + ai * br);
         }
     }
 

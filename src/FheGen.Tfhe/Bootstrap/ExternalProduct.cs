@@ -65,7 +65,7 @@ public sealed class ExternalProduct
         if (input.GlweDimension != k || input.PolynomialSize != n)
             throw new ArgumentException("GLWE shape does not match.", nameof(input));
 
-        Array.Clear(_accumulators);
+        // No clear: the first row's products overwrite the accumulators (one pass less over them per CMux).
         for (int i = 0; i <= k; i++)
         {
             ReadOnlySpan<ulong> poly = i < k ? input.MaskPolynomial(i) : input.Body;
@@ -76,7 +76,10 @@ public sealed class ExternalProduct
                 int row = i * l + j;
                 for (int c = 0; c <= k; c++)
                 {
-                    NegacyclicFft.MultiplyAccumulate(_accumulators.AsSpan(c * n, n), _digitFourier, ggsw.Polynomial(row, c));
+                    if (row == 0)
+                        NegacyclicFft.MultiplyAccumulateFirst(_accumulators.AsSpan(c * n, n), _digitFourier, ggsw.Polynomial(row, c));
+                    else
+                        NegacyclicFft.MultiplyAccumulate(_accumulators.AsSpan(c * n, n), _digitFourier, ggsw.Polynomial(row, c));
                 }
             }
         }

@@ -47,6 +47,75 @@ public class GgswAndExternalProductTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Sets))]
+    public void ExternalProductIsBitIdenticalToClearThenAccumulateReference(int k, int n, int baseLog, int levels, double sigma)
+    {
+        // The external product starts its Fourier sums with the first row's products instead of clearing them; this is
+        // the former algorithm spelled out (clear, accumulate every row, one backward add per column), compared bit for
+        // bit, over two calls so stale sums from the first would show in the second.
+        NoiseSampler sampler = CoreTestUtil.Seeded(73);
+        var key = GlweSecretKey.Generate(k, n, sampler);
+        var g = new GadgetDecomposer(baseLog, levels);
+        var ep = new ExternalProduct(k, n, g);
+        var fft = NegacyclicFft.ForSize(n);
+        var digits = new long[levels * n];
+        var digitFourier = new double[n];
+        var sums = new double[(k + 1) * n];
+        var plain = new ulong[n];
+        foreach (long m in new long[] { 1, 0, 3 })
+        {
+            var ggsw = FourierGgsw.FromStandard(GgswCiphertext.Encrypt(key, m, g, sigma, sampler));
+            for (int t = 0; t < n; t++)
+                plain[t] = Torus.Encode((ulong)((t * 7 + (int)m) % 16), 4);
+            var input = GlweCiphertext.Encrypt(key, plain, sigma, sampler);
+            var target = GlweCiphertext.Encrypt(key, plain, sigma, sampler);
+            var expected = target.Clone();
+
+            Array.Clear(sums);
+            for (int i = 0; i <= k; i++)
+            {
+                g.DecomposePolynomial(i < k ? input.MaskPolynomial(i) : input.Body, digits);
+                for (int j = 0; j < levels; j++)
+                {
+                    fft.ForwardInteger(digits.AsSpan(j * n, n), digitFourier);
+                    for (int c = 0; c <= k; c++)
+                        NegacyclicFft.MultiplyAccumulate(sums.AsSpan(c * n, n), digitFourier, ggsw.Polynomial(i * levels + j, c));
+                }
+            }
+            for (int c = 0; c <= k; c++)
+                fft.BackwardAddTorus(sums.AsSpan(c * n, n), c < k ? expected.MaskPolynomial(c) : expected.Body);
+
+            ep.ComputeAdd(ggsw, input, target);
+            Assert.Equal(expected.AsSpan().ToArray(), target.AsSpan().ToArray());
+        }
+    }
+
+    [Fact]
+    public void MultiplyAccumulateFirstMatchesClearThenMultiplyAccumulateBitForBit()
+    {
+        var rng = new Random(74);
+        // 2·5 covers the scalar tail after a Vector256 step; 2·8 and 2·1024 the vector paths.
+        foreach (int length in new[] { 2, 10, 16, 2048 })
+        {
+            var a = new double[length];
+            var b = new double[length];
+            for (int t = 0; t < length; t++)
+            {
+                a[t] = (rng.NextDouble() - 0.5) * 1e6;
+                b[t] = (rng.NextDouble() - 0.5) * 1e12;
+            }
+            a[0] = 0; b[0] = -1; // a zero product, where only the sign of zero could differ
+            var expected = new double[length];
+            NegacyclicFft.MultiplyAccumulate(expected, a, b);
+            var got = new double[length];
+            Array.Fill(got, double.NaN); // stale contents must not leak in
+            NegacyclicFft.MultiplyAccumulateFirst(got, a, b);
+            for (int t = 0; t < length; t++)
+                Assert.Equal(BitConverter.DoubleToInt64Bits(expected[t]), BitConverter.DoubleToInt64Bits(got[t]));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
     public void ExternalProductWithOneIsIdentityAndWithZeroIsZero(int k, int n, int baseLog, int levels, double sigma)
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(71);
