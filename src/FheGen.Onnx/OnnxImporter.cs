@@ -77,8 +77,8 @@ namespace FheGen.Onnx
             if (options.CalibrationCsv is null && options.InputMin is null) throw new ArgumentException("Give InputMin and InputMax, or CalibrationCsv to calibrate the input range.", nameof(options));
 
             string className = options.ClassName ?? ClassNameFromFile(options.ModelPath);
-            if (!IsIdentifier(className)) throw new ArgumentException($"'{className}' is not a valid C# class name; set ClassName.", nameof(options));
-            if (options.Namespace is { } ns && !ns.Split('.').All(IsIdentifier)) throw new ArgumentException($"'{ns}' is not a valid namespace.", nameof(options));
+            if (!CSharpSyntax.IsIdentifier(className)) throw new ArgumentException($"'{className}' is not a valid C# class name; set ClassName.", nameof(options));
+            if (options.Namespace is { } ns && !CSharpSyntax.IsQualifiedName(ns)) throw new ArgumentException($"'{ns}' is not a valid namespace.", nameof(options));
 
             OnnxMlp onnx = Read(options.ModelPath);
             IReadOnlyList<string> layerNames = onnx.LayerNames.Select(n => n == className ? n + "Layer" : n).ToArray();
@@ -211,20 +211,5 @@ namespace FheGen.Onnx
             string name = OnnxGraphReader.FromInitializer(Path.GetFileNameWithoutExtension(path));
             return name.Length > 0 && char.IsDigit(name[0]) ? "Model" + name : name;
         }
-
-        private static bool IsIdentifier(string name) =>
-            name.Length > 0 && (char.IsLetter(name[0]) || name[0] == '_') && name.All(c => char.IsLetterOrDigit(c) || c == '_')
-            && !Keywords.Contains(name);
-
-        private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
-        {
-            "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const",
-            "continue", "decimal", "default", "delegate", "do", "double", "else", "enum", "event", "explicit",
-            "extern", "false", "finally", "fixed", "float", "for", "foreach", "goto", "if", "implicit", "in", "int",
-            "interface", "internal", "is", "lock", "long", "namespace", "new", "null", "object", "operator", "out",
-            "override", "params", "private", "protected", "public", "readonly", "ref", "return", "sbyte", "sealed",
-            "short", "sizeof", "stackalloc", "static", "string", "struct", "switch", "this", "throw", "true", "try",
-            "typeof", "uint", "ulong", "unchecked", "unsafe", "ushort", "using", "virtual", "void", "volatile", "while",
-        };
     }
 }

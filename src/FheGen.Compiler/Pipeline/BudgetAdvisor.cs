@@ -297,19 +297,15 @@ namespace FheGen.Compiler.Pipeline
                 {
                     var order = LayerCompiler.MagnitudeOrder(weights, j, inputs);
                     long sumAll = 0, sumPositive = 0, sumNegative = 0;
+                    // Per-feature offsets as a running sum in magnitude order: the compiler sums them in that order too
+                    // (LayerCompiler.FeatureOffsetUnits), so the bias rounds identically at every k.
+                    double featureOffsets = 0;
                     int active = 0;
-                    // Per-feature offsets are summed in input order, as the compiler does, so the bias rounds identically.
-                    var kept = offsets is null ? null : new long[inputs];
                     for (int k = 1; k <= limit; k++)
                     {
                         long q = WeightQuantizer.Quantize(weights[j * inputs + order[k - 1]], scales[j], settings.WeightBits);
                         sumAll += q;
-                        double featureOffsets = 0;
-                        if (kept is not null)
-                        {
-                            kept[order[k - 1]] = q;
-                            for (int i = 0; i < inputs; i++) if (kept[i] != 0) featureOffsets += kept[i] * offsets![i];
-                        }
+                        if (offsets is not null) featureOffsets += q * offsets[order[k - 1]];
                         if (q > 0) sumPositive += q; else sumNegative += q;
                         if (q != 0) active++;
                         long bq = LayerCompiler.IntegerBias(layer.Name, j, bias is null ? 0.0 : bias[j], domain, scales[j], sumAll, featureOffsets);

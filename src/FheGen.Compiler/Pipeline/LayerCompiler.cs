@@ -52,8 +52,8 @@ namespace FheGen.Compiler.Pipeline
                     values.Add(q);
                     sumAll += q;
                     if (q > 0) sumPositive += q; else sumNegative += q;
-                    if (offsets is not null) featureOffsets += q * offsets[i];
                 }
+                if (offsets is not null) featureOffsets = FeatureOffsetUnits(weights, keep, j, inputs, scales[j], settings.WeightBits, offsets);
                 // Real pre-activation = s_w s_x (sum q_w q_x) + offset_x s_w (sum q_w) + b; divide by s_w s_x to
                 // fold the input offset and the bias into one integer constant.
                 long bq = IntegerBias(layer.Name, j, bias is null ? 0.0 : bias[j], input, scales[j], sumAll, featureOffsets);
@@ -170,6 +170,22 @@ namespace FheGen.Compiler.Pipeline
                 throw new CircuitCompilationException($"layer '{layer}': bias of neuron {neuron} does not fit the integer accumulator ({units:R} units)");
             }
             return (long)WeightQuantizer.RoundHalfAway(units);
+        }
+
+        /// <summary>
+        /// <c>sum(q_i min_i / r_i)</c> over neuron <paramref name="row"/>'s kept inputs (<see cref="IntegerBias"/>), summed in
+        /// <see cref="MagnitudeOrder"/>: the order in which pruning keeps inputs, so the budget advisor gets every
+        /// <c>MaxActiveInputs</c>'s sum bit for bit as a running prefix instead of re-summing per candidate.
+        /// </summary>
+        internal static double FeatureOffsetUnits(float[] weights, bool[] keep, int row, int inputs, double scale, int weightBits, double[] offsets)
+        {
+            double sum = 0;
+            foreach (int i in MagnitudeOrder(weights, row, inputs))
+            {
+                int k = row * inputs + i;
+                if (keep[k]) sum += WeightQuantizer.Quantize(weights[k], scale, weightBits) * offsets[i];
+            }
+            return sum;
         }
 
         /// <summary>Input indices of row <paramref name="row"/> by decreasing weight magnitude, ties to the lower index.</summary>
