@@ -5,9 +5,9 @@ using FheGen.Circuits;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Pipeline;
 using FheGen.Compiler.Plan;
-using FheGen.Training;
 using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
+using FheGen.Training;
 
 namespace FheGen.Samples.Digits;
 

@@ -5,9 +5,9 @@ using System.Linq;
 using System.Text.Json.Serialization;
 using FheGen.Backends;
 using FheGen.Circuits;
+using FheGen.Tfhe.Circuits;
 using FheGen.Training;
 using FheGen.Training.Qat;
-using FheGen.Tfhe.Circuits;
 
 namespace FheGen.Samples.Digits;
 

@@ -12,7 +12,7 @@ using FheGen.Training.Qat;
 // dotnet run --project samples/Digits -c Release [-- --json PATH] [--sweep-rounding] [--search-perror] [--compare-qat] [--compare-pruning] [--encrypted N [--tlu-bits B] [--approximate] [--threads T] [--p-error P]] | [-- --train] | [-- --sweep [--out DIR] [--limit N] [--quick]]
 return Cli.Run(args);
 
-static class Cli
+internal static class Cli
 {
     public static int Run(string[] args)
     {

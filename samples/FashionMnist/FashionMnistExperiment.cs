@@ -2,10 +2,10 @@ using System;
 using System.IO;
 using System.Linq;
 using FheGen.Backends;
-using FheGen.Training;
-using FheGen.Training.Qat;
 using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
+using FheGen.Training;
+using FheGen.Training.Qat;
 
 namespace FheGen.Samples.FashionMnist;
 

@@ -16,7 +16,7 @@ using FheGen.Training.Qat;
 // dotnet run --project samples/FashionMnist -c Release [-- --json PATH] [--limit N] [--encrypted N [--threads T]] | [-- --train] | [-- --sweep [--out DIR] [--limit N] [--quick]]
 return Cli.Run(args);
 
-static class Cli
+internal static class Cli
 {
     private const string Usage =
         "usage: FashionMnist [--json PATH] [--limit N] [--encrypted N [--threads T]] | --train\n" +

@@ -10,7 +10,7 @@ using FheGen.Samples.ServerClient;
 // Talks to samples/Server: keys, registration, N encrypted digits test samples, predictions against the clear circuit.
 return await ClientCli.RunAsync(args);
 
-static class ClientCli
+internal static class ClientCli
 {
     public static async Task<int> RunAsync(string[] args)
     {

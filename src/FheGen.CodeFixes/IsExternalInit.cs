@@ -1,5 +1,4 @@
-namespace System.Runtime.CompilerServices
-{
-    /// <summary>Lets netstandard2.0 compile records and init accessors.</summary>
-    internal static class IsExternalInit { }
-}
+namespace System.Runtime.CompilerServices;
+
+/// <summary>Lets netstandard2.0 compile records and init accessors.</summary>
+internal static class IsExternalInit { }

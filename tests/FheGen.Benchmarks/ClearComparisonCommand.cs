@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Diagnostics;
+using System.Globalization;
 using System.Linq;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;

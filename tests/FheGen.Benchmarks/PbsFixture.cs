@@ -3,10 +3,10 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Compiler.Parameters;
 
 namespace FheGen.Benchmarks;
 

@@ -10,7 +10,7 @@ namespace FheGen.EndToEnd.Tests;
 public sealed class DigitsQatTests
 {
     [Fact]
-    public void CommittedWeightsReachTheTargetAtAFiveBitTluAndMatchTheirTrainingRecord()
+    public void Committed_weights_reach_the_target_at_a_five_bit_tlu_and_match_their_training_record()
     {
         var (_, test) = DigitsExperiment.LoadSplit();
         var report = DigitsExperiment.Evaluate(test);
@@ -26,7 +26,7 @@ public sealed class DigitsQatTests
     }
 
     [Fact]
-    public void FineTuningRecoversWhatANarrowTluLosesAfterPostTrainingQuantization()
+    public void Fine_tuning_recovers_what_a_narrow_tlu_loses_after_post_training_quantization()
     {
         // Reduced form of --compare-qat: one narrow setting, one seed, 10 epochs.
         var (train, test) = DigitsExperiment.LoadSplit();
@@ -41,7 +41,7 @@ public sealed class DigitsQatTests
     }
 
     [Fact]
-    public void StructuredPruningHalvesTheHiddenLayerAndFineTuningRecoversMostOfTheAccuracy()
+    public void Structured_pruning_halves_the_hidden_layer_and_fine_tuning_recovers_most_of_the_accuracy()
     {
         // Reduced form of --compare-pruning: half the hidden layer, 10 epochs of QAT.
         var (train, test) = DigitsExperiment.LoadSplit();

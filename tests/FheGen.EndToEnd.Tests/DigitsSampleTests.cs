@@ -13,7 +13,7 @@ namespace FheGen.EndToEnd.Tests;
 public sealed class DigitsSampleTests
 {
     [Fact]
-    public void ClearAccuracyIsWithinOneAndAHalfPointsOfFloatAndEveryTluFitsEightBits()
+    public void Clear_accuracy_is_within_one_and_a_half_points_of_float_and_every_tlu_fits_eight_bits()
     {
         var (_, test) = DigitsExperiment.LoadSplit();
         Assert.Equal(451, test.Count);
@@ -26,7 +26,7 @@ public sealed class DigitsSampleTests
     }
 
     [Fact]
-    public void GeneratedCircuitEqualsTheInterpreterOnEveryTestSample()
+    public void Generated_circuit_equals_the_interpreter_on_every_test_sample()
     {
         var (_, test) = DigitsExperiment.LoadSplit();
         var plan = CircuitCompiler.Compile(DigitsMlp.Spec).PlanOrThrow();
@@ -50,7 +50,7 @@ public sealed class DigitsSampleTests
     }
 
     [Fact]
-    public void AccumulatorsOfRealSamplesStayInsideTheCompiledBounds()
+    public void Accumulators_of_real_samples_stay_inside_the_compiled_bounds()
     {
         var (train, _) = DigitsExperiment.LoadSplit();
         var layer = DigitsMlp.Circuit.Layers[^1];
@@ -65,7 +65,7 @@ public sealed class DigitsSampleTests
     }
 
     [Fact]
-    public void CommandLineWritesTheDocumentedJson()
+    public void Command_line_writes_the_documented_json()
     {
         string json = SampleProcess.TempJson("digits");
         try
@@ -97,7 +97,7 @@ public sealed class DigitsSampleTests
     }
 
     [Fact]
-    public void UnknownArgumentIsRejectedWithUsage()
+    public void Unknown_argument_is_rejected_with_usage()
     {
         var (exit, _, stderr) = SampleProcess.Run("--bogus", 60_000);
         Assert.Equal(2, exit);

@@ -14,7 +14,7 @@ namespace FheGen.EndToEnd.Tests;
 public sealed class FashionMnistTests
 {
     [Fact]
-    public void ClearAccuracyIsAtLeast86PercentWithEveryTluAtMostSixBits()
+    public void Clear_accuracy_is_at_least_86_percent_with_every_tlu_at_most_six_bits()
     {
         var test = FashionMnistExperiment.LoadTest();
         Assert.Equal(10_000, test.Count);
@@ -27,7 +27,7 @@ public sealed class FashionMnistTests
     }
 
     [Fact]
-    public void GeneratedCircuitEqualsTheInterpreter()
+    public void Generated_circuit_equals_the_interpreter()
     {
         var test = FashionMnistExperiment.LoadTest(300);
         var plan = CircuitCompiler.Compile(FashionMnistMlp.Spec).PlanOrThrow();

@@ -3,35 +3,34 @@ using System.Linq;
 using FheGen.Compiler.Cost;
 using FheGen.Compiler.Model;
 
-namespace FheGen.Tests
+namespace FheGen.Tests;
+
+/// <summary>
+/// The attributes' enums (what users write) and the compiler core's (netstandard2.0, linked into the generator, which
+/// reads attribute arguments as integers) are cast into each other: every name must have the same value in both.
+/// </summary>
+public class EnumParityTests
 {
-    /// <summary>
-    /// The attributes' enums (what users write) and the compiler core's (netstandard2.0, linked into the generator, which
-    /// reads attribute arguments as integers) are cast into each other: every name must have the same value in both.
-    /// </summary>
-    public class EnumParityTests
+    private static void AssertSameMembers<TPublic, TCore>() where TPublic : struct, Enum where TCore : struct, Enum
     {
-        private static void AssertSameMembers<TPublic, TCore>() where TPublic : struct, Enum where TCore : struct, Enum
+        var expected = Enum.GetValues<TPublic>().Select(v => (Enum.GetName(v), Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture)));
+        var actual = Enum.GetValues<TCore>().Select(v => (Enum.GetName(v), Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void Activation_and_ActivationKind_have_the_same_names_and_values() => AssertSameMembers<Activation, ActivationKind>();
+
+    [Fact]
+    public void Rounding_and_RoundingKind_have_the_same_names_and_values() => AssertSameMembers<Rounding, RoundingKind>();
+
+    [Fact]
+    public void The_cost_models_rounding_kinds_are_None_then_the_rounding_methods()
+    {
+        Assert.Equal(0, (int)RoundingCostKind.None);
+        foreach (var kind in Enum.GetValues<RoundingKind>())
         {
-            var expected = Enum.GetValues<TPublic>().Select(v => (Enum.GetName(v), Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture)));
-            var actual = Enum.GetValues<TCore>().Select(v => (Enum.GetName(v), Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture)));
-            Assert.Equal(expected, actual);
-        }
-
-        [Fact]
-        public void Activation_and_ActivationKind_have_the_same_names_and_values() => AssertSameMembers<Activation, ActivationKind>();
-
-        [Fact]
-        public void Rounding_and_RoundingKind_have_the_same_names_and_values() => AssertSameMembers<Rounding, RoundingKind>();
-
-        [Fact]
-        public void The_cost_models_rounding_kinds_are_None_then_the_rounding_methods()
-        {
-            Assert.Equal(0, (int)RoundingCostKind.None);
-            foreach (var kind in Enum.GetValues<RoundingKind>())
-            {
-                Assert.Equal(Enum.GetName(kind), Enum.GetName(CostModel.RoundingCharge(1, kind)));
-            }
+            Assert.Equal(Enum.GetName(kind), Enum.GetName(CostModel.RoundingCharge(1, kind)));
         }
     }
 }

@@ -7,300 +7,299 @@ using System.Text.RegularExpressions;
 using FheGen.Compiler.Model;
 using FheGen.Training;
 
-namespace FheGen.Training.Tests
+namespace FheGen.Training.Tests;
+
+public class WeightsFileWriterTests
 {
-    public class WeightsFileWriterTests
+    private static readonly Regex FieldPattern = new(
+        @"(?<access>\w+) static readonly float\[\] (?<name>\w+) = new float\[\]\n    \{\n(?<body>[^}]*)    \};",
+        RegexOptions.CultureInvariant);
+
+    // Shortest round-trip float text as .NET writes it, plus the suffix: a valid C# real literal.
+    private static readonly Regex FloatLiteralPattern = new(@"^-?[0-9]+(\.[0-9]+)?(E[+-][0-9]+)?f$", RegexOptions.CultureInvariant);
+
+    /// <summary>Awkward floats: zeros of both signs, subnormals, extremes, long mantissas, tiny exponents.</summary>
+    private static readonly float[] Awkward =
     {
-        private static readonly Regex FieldPattern = new(
-            @"(?<access>\w+) static readonly float\[\] (?<name>\w+) = new float\[\]\n    \{\n(?<body>[^}]*)    \};",
-            RegexOptions.CultureInvariant);
+        0f, -0f, float.Epsilon, -float.Epsilon, float.MaxValue, float.MinValue, 1e-5f, -1.5e-5f, 0.1f, 1f / 3,
+        16777216f, 16777217f, 1.17549435E-38f, 123456.789f, -2.5f, 3e-42f, 1e30f,
+    };
 
-        // Shortest round-trip float text as .NET writes it, plus the suffix: a valid C# real literal.
-        private static readonly Regex FloatLiteralPattern = new(@"^-?[0-9]+(\.[0-9]+)?(E[+-][0-9]+)?f$", RegexOptions.CultureInvariant);
-
-        /// <summary>Awkward floats: zeros of both signs, subnormals, extremes, long mantissas, tiny exponents.</summary>
-        private static readonly float[] Awkward =
+    private static TrainedMlp AwkwardModel()
+    {
+        var random = new Random(12);
+        float Next(int k) => k < Awkward.Length ? Awkward[k] : (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-8, 4)));
+        float[] w1 = Enumerable.Range(0, 5 * 7).Select(Next).ToArray();
+        float[] b1 = Enumerable.Range(3, 5).Select(Next).ToArray();
+        float[] w2 = Enumerable.Range(40, 3 * 5).Select(Next).ToArray();
+        float[] b2 = { -0f, 0f, 1e-45f };
+        return new TrainedMlp(new[]
         {
-            0f, -0f, float.Epsilon, -float.Epsilon, float.MaxValue, float.MinValue, 1e-5f, -1.5e-5f, 0.1f, 1f / 3,
-            16777216f, 16777217f, 1.17549435E-38f, 123456.789f, -2.5f, 3e-42f, 1e30f,
-        };
-
-        private static TrainedMlp AwkwardModel()
-        {
-            var random = new Random(12);
-            float Next(int k) => k < Awkward.Length ? Awkward[k] : (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-8, 4)));
-            float[] w1 = Enumerable.Range(0, 5 * 7).Select(Next).ToArray();
-            float[] b1 = Enumerable.Range(3, 5).Select(Next).ToArray();
-            float[] w2 = Enumerable.Range(40, 3 * 5).Select(Next).ToArray();
-            float[] b2 = { -0f, 0f, 1e-45f };
-            return new TrainedMlp(new[]
-            {
-                new TrainedLayer(7, 5, w1, b1, Activation.Relu),
-                new TrainedLayer(5, 3, w2, b2, Activation.Identity),
-            });
-        }
-
-        private static WeightsFileOptions Options(TrainedMlp model) => new()
-        {
-            Namespace = "Samples.Digits",
-            ClassName = "DigitsMlp",
-            LayerNames = new[] { "Hidden", "Output" },
-            Model = model,
-            Calibration = new[] { (0.0, 5.123456789) },
-            Provenance = "MlpTrainer, digits 75/25 split seed 42, test accuracy 0.969",
-        };
-
-        [Fact]
-        public void Write_EveryWeightRoundTripsBitForBit()
-        {
-            TrainedMlp model = AwkwardModel();
-            string source = WeightsFileWriter.ToSource(Options(model));
-
-            Dictionary<string, float[]> fields = ParseFields(source);
-
-            Assert.Equal(new[] { "Hidden", "HiddenBias", "Output", "OutputBias" }, fields.Keys);
-            AssertBits(model.Layers[0].Weights, fields["Hidden"]);
-            AssertBits(model.Layers[0].Bias, fields["HiddenBias"]);
-            AssertBits(model.Layers[1].Weights, fields["Output"]);
-            AssertBits(model.Layers[1].Bias, fields["OutputBias"]);
-        }
-
-        [Fact]
-        public void Write_TrainedModelRoundTripsBitForBit()
-        {
-            Dataset data = TrainingData.Digits.Subset(Enumerable.Range(0, 200).ToArray());
-            TrainedMlp model = MlpTrainer.Train(data, new MlpTrainerOptions { Epochs = 1, HiddenSizes = new[] { 10 } });
-
-            Dictionary<string, float[]> fields = ParseFields(WeightsFileWriter.ToSource(Options(model) with { }));
-
-            AssertBits(model.Layers[0].Weights, fields["Hidden"]);
-            AssertBits(model.Layers[1].Weights, fields["Output"]);
-            AssertBits(model.Layers[1].Bias, fields["OutputBias"]);
-        }
-
-        [Fact]
-        public void Write_ProducesTheDocumentedLayout()
-        {
-            string source = WeightsFileWriter.ToSource(Options(AwkwardModel()));
-            string[] lines = source.Split('\n');
-
-            Assert.Equal("// <auto-generated>", lines[0]);
-            Assert.Equal("//   Written by FheGen.Training.WeightsFileWriter: MlpTrainer, digits 75/25 split seed 42, test accuracy 0.969", lines[1]);
-            Assert.Equal("// </auto-generated>", lines[2]);
-            Assert.Equal("#nullable enable", lines[3]);
-            Assert.Contains("\nnamespace Samples.Digits;\n", source);
-            Assert.Contains("\n[global::FheGen.ActivationRange(\"Hidden\", 0, 5.123456789)]\npublic static partial class DigitsMlp\n{\n", source);
-            Assert.Single(Regex.Matches(source, "ActivationRange"));
-            Assert.EndsWith("    };\n}\n", source);
-            Assert.DoesNotContain("\r", source);
-
-            // Eight values per line, each a valid C# float literal.
-            foreach (Match field in FieldPattern.Matches(source))
-            {
-                Assert.Equal("internal", field.Groups["access"].Value);
-                string[] valueLines = field.Groups["body"].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-                for (int i = 0; i < valueLines.Length; i++)
-                {
-                    Assert.StartsWith("        ", valueLines[i]);
-                    string[] literals = valueLines[i].Trim().TrimEnd(',').Split(", ");
-                    Assert.True(i == valueLines.Length - 1 ? literals.Length <= 8 : literals.Length == 8);
-                    Assert.All(literals, l => Assert.Matches(FloatLiteralPattern, l));
-                }
-
-                Assert.False(valueLines[^1].EndsWith(','));
-            }
-
-            Assert.Contains("-0f", source);
-            Assert.Contains("1E-05f", source);
-            Assert.Contains("3.4028235E+38f", source);
-        }
-
-        [Fact]
-        public void Write_TrainedSettingsBecomeTrainedWithAttributes_OnlyTheRecordedOnes()
-        {
-            string source = WeightsFileWriter.ToSource(Options(AwkwardModel()) with
-            {
-                Trained = new[]
-                {
-                    new TrainedSetting(null) { InputBits = 4, InputMin = -0.5, InputMax = 16 },
-                    new TrainedSetting("Hidden") { WeightBits = 3, ActivationBits = 4, PerChannel = true, MaxActiveInputs = 5, RoundBits = 5, RoundMethod = RoundingKind.Approximate },
-                    new TrainedSetting("Output") { WeightBits = 3, PerChannel = false, MaxActiveInputs = 0 },
-                },
-            });
-            Assert.Contains("\n[global::FheGen.ActivationRange(\"Hidden\", 0, 5.123456789)]\n" +
-                "[global::FheGen.TrainedWith(InputBits = 4, InputMin = -0.5, InputMax = 16)]\n" +
-                "[global::FheGen.TrainedWith(\"Hidden\", WeightBits = 3, ActivationBits = 4, PerChannel = true, MaxActiveInputs = 5, RoundBits = 5, RoundMethod = global::FheGen.Rounding.Approximate)]\n" +
-                "[global::FheGen.TrainedWith(\"Output\", WeightBits = 3, PerChannel = false, MaxActiveInputs = 0)]\n" +
-                "public static partial class DigitsMlp\n", source);
-            Assert.DoesNotContain("TrainedWith", WeightsFileWriter.ToSource(Options(AwkwardModel())));
-        }
-
-        [Fact]
-        public void Write_CalibrationDoublesRoundTrip()
-        {
-            var ranges = new[] { (-0.0, 1.0 / 3), (-1e-300, 123456789012.5) };
-            var model = new TrainedMlp(new[]
-            {
-                new TrainedLayer(1, 1, new float[] { 1 }, new float[] { 0 }, Activation.Relu),
-                new TrainedLayer(1, 1, new float[] { 1 }, new float[] { 0 }, Activation.Tanh),
-                new TrainedLayer(1, 2, new float[] { 1, 2 }, new float[] { 0, 0 }, Activation.Identity),
-            });
-
-            string source = WeightsFileWriter.ToSource(new WeightsFileOptions
-            {
-                ClassName = "M", LayerNames = new[] { "A", "B", "C" }, Model = model, Calibration = ranges,
-            });
-
-            MatchCollection attributes = Regex.Matches(source, @"\[global::FheGen\.ActivationRange\(""(\w+)"", (\S+), (\S+)\)\]");
-            Assert.Equal(new[] { "A", "B" }, attributes.Select(m => m.Groups[1].Value));
-            Assert.Equal("-0d", attributes[0].Groups[2].Value);
-            for (int l = 0; l < 2; l++)
-            {
-                Assert.Equal(BitConverter.DoubleToInt64Bits(ranges[l].Item1), BitConverter.DoubleToInt64Bits(ParseDouble(attributes[l].Groups[2].Value)));
-                Assert.Equal(BitConverter.DoubleToInt64Bits(ranges[l].Item2), BitConverter.DoubleToInt64Bits(ParseDouble(attributes[l].Groups[3].Value)));
-            }
-        }
-
-        [Fact]
-        public void Write_HonoursNamespaceAccessibilityAndStaticOptions()
-        {
-            string source = WeightsFileWriter.ToSource(Options(AwkwardModel()) with
-            {
-                Namespace = null,
-                Accessibility = "internal",
-                IsStatic = false,
-                FieldAccessibility = "private",
-                Calibration = null,
-                Provenance = null,
-            });
-
-            Assert.DoesNotContain("namespace", source);
-            Assert.DoesNotContain("ActivationRange", source);
-            Assert.Contains("\ninternal partial class DigitsMlp\n", source);
-            Assert.Contains("    private static readonly float[] Hidden = new float[]\n", source);
-            Assert.Contains("//   Written by FheGen.Training.WeightsFileWriter.\n", source);
-
-            string bare = WeightsFileWriter.ToSource(Options(AwkwardModel()) with { Accessibility = "" });
-            Assert.Contains("\nstatic partial class DigitsMlp\n", bare);
-        }
-
-        [Fact]
-        public void Write_KeepsProvenanceOnOneCommentLine()
-        {
-            string source = WeightsFileWriter.ToSource(Options(AwkwardModel()) with { Provenance = "line one\r\nclass Evil {}\u2028x" });
-
-            Assert.Contains("//   Written by FheGen.Training.WeightsFileWriter: line one  class Evil {} x\n// </auto-generated>\n", source);
-        }
-
-        [Fact]
-        public void Write_UsesTheWritersNewLineAndIsDeterministic()
-        {
-            var writer = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\r\n" };
-            WeightsFileWriter.Write(writer, Options(AwkwardModel()));
-
-            Assert.Equal(WeightsFileWriter.ToSource(Options(AwkwardModel())).Replace("\n", "\r\n"), writer.ToString());
-        }
-
-        public static TheoryData<string, Func<WeightsFileOptions, WeightsFileOptions>> InvalidOptions => new()
-        {
-            { "ClassName", o => o with { ClassName = "class" } },
-            { "ClassName", o => o with { ClassName = "9Lives" } },
-            { "Namespace", o => o with { Namespace = "A..B" } },
-            { "Accessibility", o => o with { Accessibility = "private" } },
-            { "FieldAccessibility", o => o with { FieldAccessibility = "protected" } },
-            { "layer names were given", o => o with { LayerNames = new[] { "Hidden" } } },
-            { "not a valid C# identifier", o => o with { LayerNames = new[] { "Hidden", "Out put" } } },
-            { "already taken", o => o with { LayerNames = new[] { "Output", "OutputBias" } } },
-            { "already taken", o => o with { LayerNames = new[] { "DigitsMlp", "Output" } } },
-            { "calibrated ranges", o => o with { Calibration = new[] { (0.0, 1.0), (0.0, 1.0) } } },
-            { "min <= max", o => o with { Calibration = new[] { (2.0, 1.0) } } },
-            { "min <= max", o => o with { Calibration = new[] { (0.0, double.NaN) } } },
-            { "layer 'Gone' that LayerNames does not have", o => o with { Trained = new[] { new TrainedSetting("Gone") { WeightBits = 4 } } } },
-            { "two records for layer 'Hidden'", o => o with { Trained = new[] { new TrainedSetting("Hidden"), new TrainedSetting("Hidden") } } },
-            { "two records for the inputs", o => o with { Trained = new[] { new TrainedSetting(null), new TrainedSetting(null) } } },
-            { "must be finite", o => o with { Trained = new[] { new TrainedSetting(null) { InputMax = double.PositiveInfinity } } } },
-        };
-
-        [Theory]
-        [MemberData(nameof(InvalidOptions))]
-        public void Write_RejectsInvalidOptionsBeforeWritingAnything(string message, Func<WeightsFileOptions, WeightsFileOptions> change)
-        {
-            var writer = new StringWriter(CultureInfo.InvariantCulture);
-
-            var ex = Assert.Throws<ArgumentException>(() => WeightsFileWriter.Write(writer, change(Options(AwkwardModel()))));
-
-            Assert.Contains(message, ex.Message);
-            Assert.Equal("", writer.ToString());
-        }
-
-        [Fact]
-        public void Write_RejectsNonFiniteWeights()
-        {
-            TrainedMlp model = AwkwardModel();
-            model.Layers[1].Weights[4] = float.NaN;
-
-            var ex = Assert.Throws<ArgumentException>(() => WeightsFileWriter.ToSource(Options(model)));
-            Assert.Contains("'Output' weight 4", ex.Message);
-        }
-
-        [Fact]
-        public void WriteFile_WritesAtomically_AndLeavesIdenticalContentUntouched()
-        {
-            using var temp = new TempFolder();
-            string path = Path.Combine(temp.Path, "Generated", "DigitsMlp.Weights.cs");
-            WeightsFileOptions options = Options(AwkwardModel());
-
-            Assert.True(WeightsFileWriter.WriteFile(path, options));
-            Assert.Equal(WeightsFileWriter.ToSource(options), File.ReadAllText(path));
-            byte[] bytes = File.ReadAllBytes(path);
-            Assert.False(bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF, "no BOM");
-
-            DateTime stamp = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-            File.SetLastWriteTimeUtc(path, stamp);
-            Assert.False(WeightsFileWriter.WriteFile(path, options));
-            Assert.Equal(stamp, File.GetLastWriteTimeUtc(path));
-
-            Assert.True(WeightsFileWriter.WriteFile(path, options with { Provenance = "retrained" }));
-            Assert.Contains("retrained", File.ReadAllText(path));
-            Assert.Equal(new[] { "DigitsMlp.Weights.cs" }, Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
-        }
-
-        [Fact]
-        public void WriteFile_InvalidOptionsLeaveTheExistingFileAlone()
-        {
-            using var temp = new TempFolder();
-            string path = temp.File("DigitsMlp.Weights.cs", "// previous weights\n");
-
-            Assert.Throws<ArgumentException>(() => WeightsFileWriter.WriteFile(path, Options(AwkwardModel()) with { ClassName = "bad name" }));
-
-            Assert.Equal("// previous weights\n", File.ReadAllText(path));
-            Assert.Single(Directory.GetFiles(temp.Path));
-        }
-
-        private static Dictionary<string, float[]> ParseFields(string source)
-        {
-            var fields = new Dictionary<string, float[]>();
-            foreach (Match match in FieldPattern.Matches(source))
-            {
-                fields.Add(match.Groups["name"].Value, match.Groups["body"].Value
-                    .Split(new[] { ',', '\n', ' ' }, StringSplitOptions.RemoveEmptyEntries)
-                    .Select(ParseFloatLiteral)
-                    .ToArray());
-            }
-
-            return fields;
-        }
-
-        private static float ParseFloatLiteral(string literal)
-        {
-            Assert.Matches(FloatLiteralPattern, literal);
-            return float.Parse(literal.AsSpan(0, literal.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture);
-        }
-
-        private static double ParseDouble(string literal) =>
-            double.Parse(literal.TrimEnd('d'), NumberStyles.Float, CultureInfo.InvariantCulture);
-
-        private static void AssertBits(float[] expected, float[] actual) =>
-            Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+            new TrainedLayer(7, 5, w1, b1, Activation.Relu),
+            new TrainedLayer(5, 3, w2, b2, Activation.Identity),
+        });
     }
+
+    private static WeightsFileOptions Options(TrainedMlp model) => new()
+    {
+        Namespace = "Samples.Digits",
+        ClassName = "DigitsMlp",
+        LayerNames = new[] { "Hidden", "Output" },
+        Model = model,
+        Calibration = new[] { (0.0, 5.123456789) },
+        Provenance = "MlpTrainer, digits 75/25 split seed 42, test accuracy 0.969",
+    };
+
+    [Fact]
+    public void Write_every_weight_round_trips_bit_for_bit()
+    {
+        TrainedMlp model = AwkwardModel();
+        string source = WeightsFileWriter.ToSource(Options(model));
+
+        Dictionary<string, float[]> fields = ParseFields(source);
+
+        Assert.Equal(new[] { "Hidden", "HiddenBias", "Output", "OutputBias" }, fields.Keys);
+        AssertBits(model.Layers[0].Weights, fields["Hidden"]);
+        AssertBits(model.Layers[0].Bias, fields["HiddenBias"]);
+        AssertBits(model.Layers[1].Weights, fields["Output"]);
+        AssertBits(model.Layers[1].Bias, fields["OutputBias"]);
+    }
+
+    [Fact]
+    public void Write_trained_model_round_trips_bit_for_bit()
+    {
+        Dataset data = TrainingData.Digits.Subset(Enumerable.Range(0, 200).ToArray());
+        TrainedMlp model = MlpTrainer.Train(data, new MlpTrainerOptions { Epochs = 1, HiddenSizes = new[] { 10 } });
+
+        Dictionary<string, float[]> fields = ParseFields(WeightsFileWriter.ToSource(Options(model) with { }));
+
+        AssertBits(model.Layers[0].Weights, fields["Hidden"]);
+        AssertBits(model.Layers[1].Weights, fields["Output"]);
+        AssertBits(model.Layers[1].Bias, fields["OutputBias"]);
+    }
+
+    [Fact]
+    public void Write_produces_the_documented_layout()
+    {
+        string source = WeightsFileWriter.ToSource(Options(AwkwardModel()));
+        string[] lines = source.Split('\n');
+
+        Assert.Equal("// <auto-generated>", lines[0]);
+        Assert.Equal("//   Written by FheGen.Training.WeightsFileWriter: MlpTrainer, digits 75/25 split seed 42, test accuracy 0.969", lines[1]);
+        Assert.Equal("// </auto-generated>", lines[2]);
+        Assert.Equal("#nullable enable", lines[3]);
+        Assert.Contains("\nnamespace Samples.Digits;\n", source);
+        Assert.Contains("\n[global::FheGen.ActivationRange(\"Hidden\", 0, 5.123456789)]\npublic static partial class DigitsMlp\n{\n", source);
+        Assert.Single(Regex.Matches(source, "ActivationRange"));
+        Assert.EndsWith("    };\n}\n", source);
+        Assert.DoesNotContain("\r", source);
+
+        // Eight values per line, each a valid C# float literal.
+        foreach (Match field in FieldPattern.Matches(source))
+        {
+            Assert.Equal("internal", field.Groups["access"].Value);
+            string[] valueLines = field.Groups["body"].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            for (int i = 0; i < valueLines.Length; i++)
+            {
+                Assert.StartsWith("        ", valueLines[i]);
+                string[] literals = valueLines[i].Trim().TrimEnd(',').Split(", ");
+                Assert.True(i == valueLines.Length - 1 ? literals.Length <= 8 : literals.Length == 8);
+                Assert.All(literals, l => Assert.Matches(FloatLiteralPattern, l));
+            }
+
+            Assert.False(valueLines[^1].EndsWith(','));
+        }
+
+        Assert.Contains("-0f", source);
+        Assert.Contains("1E-05f", source);
+        Assert.Contains("3.4028235E+38f", source);
+    }
+
+    [Fact]
+    public void Write_trained_settings_become_trained_with_attributes_only_the_recorded_ones()
+    {
+        string source = WeightsFileWriter.ToSource(Options(AwkwardModel()) with
+        {
+            Trained = new[]
+            {
+                new TrainedSetting(null) { InputBits = 4, InputMin = -0.5, InputMax = 16 },
+                new TrainedSetting("Hidden") { WeightBits = 3, ActivationBits = 4, PerChannel = true, MaxActiveInputs = 5, RoundBits = 5, RoundMethod = RoundingKind.Approximate },
+                new TrainedSetting("Output") { WeightBits = 3, PerChannel = false, MaxActiveInputs = 0 },
+            },
+        });
+        Assert.Contains("\n[global::FheGen.ActivationRange(\"Hidden\", 0, 5.123456789)]\n" +
+            "[global::FheGen.TrainedWith(InputBits = 4, InputMin = -0.5, InputMax = 16)]\n" +
+            "[global::FheGen.TrainedWith(\"Hidden\", WeightBits = 3, ActivationBits = 4, PerChannel = true, MaxActiveInputs = 5, RoundBits = 5, RoundMethod = global::FheGen.Rounding.Approximate)]\n" +
+            "[global::FheGen.TrainedWith(\"Output\", WeightBits = 3, PerChannel = false, MaxActiveInputs = 0)]\n" +
+            "public static partial class DigitsMlp\n", source);
+        Assert.DoesNotContain("TrainedWith", WeightsFileWriter.ToSource(Options(AwkwardModel())));
+    }
+
+    [Fact]
+    public void Write_calibration_doubles_round_trip()
+    {
+        var ranges = new[] { (-0.0, 1.0 / 3), (-1e-300, 123456789012.5) };
+        var model = new TrainedMlp(new[]
+        {
+            new TrainedLayer(1, 1, new float[] { 1 }, new float[] { 0 }, Activation.Relu),
+            new TrainedLayer(1, 1, new float[] { 1 }, new float[] { 0 }, Activation.Tanh),
+            new TrainedLayer(1, 2, new float[] { 1, 2 }, new float[] { 0, 0 }, Activation.Identity),
+        });
+
+        string source = WeightsFileWriter.ToSource(new WeightsFileOptions
+        {
+            ClassName = "M", LayerNames = new[] { "A", "B", "C" }, Model = model, Calibration = ranges,
+        });
+
+        MatchCollection attributes = Regex.Matches(source, @"\[global::FheGen\.ActivationRange\(""(\w+)"", (\S+), (\S+)\)\]");
+        Assert.Equal(new[] { "A", "B" }, attributes.Select(m => m.Groups[1].Value));
+        Assert.Equal("-0d", attributes[0].Groups[2].Value);
+        for (int l = 0; l < 2; l++)
+        {
+            Assert.Equal(BitConverter.DoubleToInt64Bits(ranges[l].Item1), BitConverter.DoubleToInt64Bits(ParseDouble(attributes[l].Groups[2].Value)));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(ranges[l].Item2), BitConverter.DoubleToInt64Bits(ParseDouble(attributes[l].Groups[3].Value)));
+        }
+    }
+
+    [Fact]
+    public void Write_honours_namespace_accessibility_and_static_options()
+    {
+        string source = WeightsFileWriter.ToSource(Options(AwkwardModel()) with
+        {
+            Namespace = null,
+            Accessibility = "internal",
+            IsStatic = false,
+            FieldAccessibility = "private",
+            Calibration = null,
+            Provenance = null,
+        });
+
+        Assert.DoesNotContain("namespace", source);
+        Assert.DoesNotContain("ActivationRange", source);
+        Assert.Contains("\ninternal partial class DigitsMlp\n", source);
+        Assert.Contains("    private static readonly float[] Hidden = new float[]\n", source);
+        Assert.Contains("//   Written by FheGen.Training.WeightsFileWriter.\n", source);
+
+        string bare = WeightsFileWriter.ToSource(Options(AwkwardModel()) with { Accessibility = "" });
+        Assert.Contains("\nstatic partial class DigitsMlp\n", bare);
+    }
+
+    [Fact]
+    public void Write_keeps_provenance_on_one_comment_line()
+    {
+        string source = WeightsFileWriter.ToSource(Options(AwkwardModel()) with { Provenance = "line one\r\nclass Evil {}\u2028x" });
+
+        Assert.Contains("//   Written by FheGen.Training.WeightsFileWriter: line one  class Evil {} x\n// </auto-generated>\n", source);
+    }
+
+    [Fact]
+    public void Write_uses_the_writers_new_line_and_is_deterministic()
+    {
+        var writer = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\r\n" };
+        WeightsFileWriter.Write(writer, Options(AwkwardModel()));
+
+        Assert.Equal(WeightsFileWriter.ToSource(Options(AwkwardModel())).Replace("\n", "\r\n"), writer.ToString());
+    }
+
+    public static TheoryData<string, Func<WeightsFileOptions, WeightsFileOptions>> InvalidOptions => new()
+    {
+        { "ClassName", o => o with { ClassName = "class" } },
+        { "ClassName", o => o with { ClassName = "9Lives" } },
+        { "Namespace", o => o with { Namespace = "A..B" } },
+        { "Accessibility", o => o with { Accessibility = "private" } },
+        { "FieldAccessibility", o => o with { FieldAccessibility = "protected" } },
+        { "layer names were given", o => o with { LayerNames = new[] { "Hidden" } } },
+        { "not a valid C# identifier", o => o with { LayerNames = new[] { "Hidden", "Out put" } } },
+        { "already taken", o => o with { LayerNames = new[] { "Output", "OutputBias" } } },
+        { "already taken", o => o with { LayerNames = new[] { "DigitsMlp", "Output" } } },
+        { "calibrated ranges", o => o with { Calibration = new[] { (0.0, 1.0), (0.0, 1.0) } } },
+        { "min <= max", o => o with { Calibration = new[] { (2.0, 1.0) } } },
+        { "min <= max", o => o with { Calibration = new[] { (0.0, double.NaN) } } },
+        { "layer 'Gone' that LayerNames does not have", o => o with { Trained = new[] { new TrainedSetting("Gone") { WeightBits = 4 } } } },
+        { "two records for layer 'Hidden'", o => o with { Trained = new[] { new TrainedSetting("Hidden"), new TrainedSetting("Hidden") } } },
+        { "two records for the inputs", o => o with { Trained = new[] { new TrainedSetting(null), new TrainedSetting(null) } } },
+        { "must be finite", o => o with { Trained = new[] { new TrainedSetting(null) { InputMax = double.PositiveInfinity } } } },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidOptions))]
+    public void Write_rejects_invalid_options_before_writing_anything(string message, Func<WeightsFileOptions, WeightsFileOptions> change)
+    {
+        var writer = new StringWriter(CultureInfo.InvariantCulture);
+
+        var ex = Assert.Throws<ArgumentException>(() => WeightsFileWriter.Write(writer, change(Options(AwkwardModel()))));
+
+        Assert.Contains(message, ex.Message);
+        Assert.Equal("", writer.ToString());
+    }
+
+    [Fact]
+    public void Write_rejects_non_finite_weights()
+    {
+        TrainedMlp model = AwkwardModel();
+        model.Layers[1].Weights[4] = float.NaN;
+
+        var ex = Assert.Throws<ArgumentException>(() => WeightsFileWriter.ToSource(Options(model)));
+        Assert.Contains("'Output' weight 4", ex.Message);
+    }
+
+    [Fact]
+    public void Write_file_writes_atomically_and_leaves_identical_content_untouched()
+    {
+        using var temp = new TempFolder();
+        string path = Path.Combine(temp.Path, "Generated", "DigitsMlp.Weights.cs");
+        WeightsFileOptions options = Options(AwkwardModel());
+
+        Assert.True(WeightsFileWriter.WriteFile(path, options));
+        Assert.Equal(WeightsFileWriter.ToSource(options), File.ReadAllText(path));
+        byte[] bytes = File.ReadAllBytes(path);
+        Assert.False(bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF, "no BOM");
+
+        DateTime stamp = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(path, stamp);
+        Assert.False(WeightsFileWriter.WriteFile(path, options));
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(path));
+
+        Assert.True(WeightsFileWriter.WriteFile(path, options with { Provenance = "retrained" }));
+        Assert.Contains("retrained", File.ReadAllText(path));
+        Assert.Equal(new[] { "DigitsMlp.Weights.cs" }, Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Write_file_invalid_options_leave_the_existing_file_alone()
+    {
+        using var temp = new TempFolder();
+        string path = temp.File("DigitsMlp.Weights.cs", "// previous weights\n");
+
+        Assert.Throws<ArgumentException>(() => WeightsFileWriter.WriteFile(path, Options(AwkwardModel()) with { ClassName = "bad name" }));
+
+        Assert.Equal("// previous weights\n", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(temp.Path));
+    }
+
+    private static Dictionary<string, float[]> ParseFields(string source)
+    {
+        var fields = new Dictionary<string, float[]>();
+        foreach (Match match in FieldPattern.Matches(source))
+        {
+            fields.Add(match.Groups["name"].Value, match.Groups["body"].Value
+                .Split(new[] { ',', '\n', ' ' }, StringSplitOptions.RemoveEmptyEntries)
+                .Select(ParseFloatLiteral)
+                .ToArray());
+        }
+
+        return fields;
+    }
+
+    private static float ParseFloatLiteral(string literal)
+    {
+        Assert.Matches(FloatLiteralPattern, literal);
+        return float.Parse(literal.AsSpan(0, literal.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
+
+    private static double ParseDouble(string literal) =>
+        double.Parse(literal.TrimEnd('d'), NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    private static void AssertBits(float[] expected, float[] actual) =>
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
 }

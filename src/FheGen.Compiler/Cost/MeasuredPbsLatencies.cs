@@ -63,64 +63,63 @@
 //     7 |    347.26 |    316.39 |    229.33 |    107.21 |     48.35
 //     8 |    820.47 |    790.33 |    838.20 |    273.63 |    109.50
 
-namespace FheGen.Compiler.Cost
+namespace FheGen.Compiler.Cost;
+
+/// <summary>This machine's measured lookup latencies (see the header); read by <see cref="CostModel"/>.</summary>
+internal static class MeasuredPbsLatencies
 {
-    /// <summary>This machine's measured lookup latencies (see the header); read by <see cref="CostModel"/>.</summary>
-    internal static class MeasuredPbsLatencies
+    internal const string Command = "dotnet run -c Release --project tests/FheGen.Benchmarks -- --measure-pbs --write src/FheGen.Compiler/Cost/MeasuredPbsLatencies.cs";
+
+    internal const string Machine = "AMD EPYC, 2 logical cores, AVX-512, Debian GNU/Linux 12 (bookworm)";
+
+    internal const string Runtime = ".NET 10.0.12";
+
+    internal const string Date = "2026-11-26 05:39 UTC, commit b528c52 with local changes";
+
+    internal const string Method = "keyswitch + PBS on one thread, median of >= 11 runs and >= 2 s after >= 3 warm-up runs and a full GC, timed up to 4 times (5 s apart) while the median exceeds the fastest run by more than 15 %, lowest median kept; load average (1, 5, 15 min) 0.96 4.93 39.55 at the start";
+
+    // bits, log2 p_error, median ms, min ms, runs, parameter set, bootstrapping key bytes, keyswitching key bytes
+    internal static readonly PbsMeasurement[] All =
     {
-        internal const string Command = "dotnet run -c Release --project tests/FheGen.Benchmarks -- --measure-pbs --write src/FheGen.Compiler/Cost/MeasuredPbsLatencies.cs";
-
-        internal const string Machine = "AMD EPYC, 2 logical cores, AVX-512, Debian GNU/Linux 12 (bookworm)";
-
-        internal const string Runtime = ".NET 10.0.12";
-
-        internal const string Date = "2026-11-26 05:39 UTC, commit b528c52 with local changes";
-
-        internal const string Method = "keyswitch + PBS on one thread, median of >= 11 runs and >= 2 s after >= 3 warm-up runs and a full GC, timed up to 4 times (5 s apart) while the median exceeds the fastest run by more than 15 %, lowest median kept; load average (1, 5, 15 min) 0.96 4.93 39.55 at the start";
-
-        // bits, log2 p_error, median ms, min ms, runs, parameter set, bootstrapping key bytes, keyswitching key bytes
-        internal static readonly PbsMeasurement[] All =
-        {
-            new PbsMeasurement(1, -64, 10.7312, 9.8846, 186, "m1c0-n664-k3-N512-pbs17x1-ks3x4-slwe6.6763484037643E-05-sglwe1.9524392675072382E-11-q64", 43515904, 32686080),
-            new PbsMeasurement(1, -40, 11.0569, 10.7421, 181, "m1c0-n623-k3-N512-pbs17x1-ks2x5-slwe0.00013544253384480465-sglwe1.9524392675072382E-11-q64", 40828928, 38338560),
-            new PbsMeasurement(1, -20, 9.4742, 9.1638, 211, "m1c0-n629-k3-N512-pbs17x1-ks3x3-slwe0.00012212276242560866-sglwe1.9524392675072382E-11-q64", 41222144, 23224320),
-            new PbsMeasurement(1, -10, 9.6373, 9.0433, 207, "m1c0-n597-k3-N512-pbs17x1-ks3x3-slwe0.00021211677799252884-sglwe1.9524392675072382E-11-q64", 39124992, 22044672),
-            new PbsMeasurement(1, -5, 8.926, 8.5941, 224, "m1c0-n547-k3-N512-pbs17x1-ks2x4-slwe0.0005026072802175488-sglwe1.9524392675072382E-11-q64", 35848192, 26935296),
-            new PbsMeasurement(2, -64, 12.539, 11.5863, 159, "m2c0-n740-k3-N512-pbs17x1-ks3x4-slwe1.799141357930895E-05-sglwe1.9524392675072382E-11-q64", 48496640, 36421632),
-            new PbsMeasurement(2, -40, 11.7671, 10.9697, 170, "m2c0-n701-k3-N512-pbs17x1-ks3x4-slwe3.526104790059602E-05-sglwe1.9524392675072382E-11-q64", 45940736, 34504704),
-            new PbsMeasurement(2, -20, 11.5748, 10.3935, 168, "m2c0-n669-k3-N512-pbs17x1-ks3x4-slwe6.124541994266457E-05-sglwe1.9524392675072382E-11-q64", 43843584, 32931840),
-            new PbsMeasurement(2, -10, 10.7009, 10.0941, 185, "m2c0-n616-k3-N512-pbs17x1-ks2x5-slwe0.00015282928995467165-sglwe1.9524392675072382E-11-q64", 40370176, 37908480),
-            new PbsMeasurement(2, -5, 9.7411, 9.0361, 206, "m2c0-n618-k3-N512-pbs17x1-ks3x3-slwe0.00014764557831150265-sglwe1.9524392675072382E-11-q64", 40501248, 22818816),
-            new PbsMeasurement(3, -64, 17.6188, 16.4073, 114, "m3c0-n786-k2-N1024-pbs23x1-ks3x5-slwe8.135492217603684E-06-sglwe2.845267482447164E-15-q64", 57950208, 64471040),
-            new PbsMeasurement(3, -40, 16.3528, 15.4367, 123, "m3c0-n764-k2-N1024-pbs23x1-ks3x4-slwe1.1891358857368272E-05-sglwe2.845267482447164E-15-q64", 56328192, 50135040),
-            new PbsMeasurement(3, -20, 12.989, 12.1568, 153, "m3c0-n771-k3-N512-pbs17x1-ks3x4-slwe1.0538528151099255E-05-sglwe1.9524392675072382E-11-q64", 50528256, 37945344),
-            new PbsMeasurement(3, -10, 14.0485, 12.2489, 141, "m3c0-n693-k3-N512-pbs17x1-ks3x4-slwe4.0479935814827576E-05-sglwe1.9524392675072382E-11-q64", 45416448, 34111488),
-            new PbsMeasurement(3, -5, 13.452, 11.9446, 140, "m3c0-n639-k3-N512-pbs17x1-ks2x5-slwe0.00010276988459491826-sglwe1.9524392675072382E-11-q64", 41877504, 39321600),
-            new PbsMeasurement(4, -64, 24.8377, 23.3684, 80, "m4c0-n833-k1-N2048-pbs23x1-ks3x5-slwe3.6158408409467657E-06-sglwe2.845267482447164E-15-q64", 54591488, 68321280),
-            new PbsMeasurement(4, -40, 23.8038, 22.4033, 82, "m4c0-n796-k1-N2048-pbs23x1-ks3x5-slwe6.846255192067804E-06-sglwe2.845267482447164E-15-q64", 52166656, 65290240),
-            new PbsMeasurement(4, -20, 21.7834, 19.7958, 90, "m4c0-n803-k2-N1024-pbs23x1-ks3x5-slwe6.067385059741079E-06-sglwe2.845267482447164E-15-q64", 59203584, 65863680),
-            new PbsMeasurement(4, -10, 16.1817, 15.3539, 123, "m4c0-n752-k2-N1024-pbs23x1-ks3x4-slwe1.4626768447708839E-05-sglwe2.845267482447164E-15-q64", 55443456, 49348608),
-            new PbsMeasurement(4, -5, 12.7103, 11.8656, 155, "m4c0-n727-k3-N512-pbs17x1-ks3x4-slwe2.251517168457072E-05-sglwe1.9524392675072382E-11-q64", 47644672, 35782656),
-            new PbsMeasurement(5, -64, 50.7488, 49.5309, 39, "m5c0-n903-k1-N4096-pbs22x1-ks3x6-slwe1.0806723781900933E-06-sglwe2.1684043471394134E-19-q64", 118358016, 177733632),
-            new PbsMeasurement(5, -40, 46.836, 46.1117, 43, "m5c0-n865-k1-N4096-pbs22x1-ks3x5-slwe2.081761170270598E-06-sglwe2.1684043471394134E-19-q64", 113377280, 141885440),
-            new PbsMeasurement(5, -20, 22.2052, 20.7569, 89, "m5c0-n857-k1-N2048-pbs23x1-ks3x5-slwe2.38987674988892E-06-sglwe2.845267482447164E-15-q64", 56164352, 70287360),
-            new PbsMeasurement(5, -10, 20.371, 18.9313, 98, "m5c0-n788-k1-N2048-pbs23x1-ks3x5-slwe7.859550048770663E-06-sglwe2.845267482447164E-15-q64", 51642368, 64634880),
-            new PbsMeasurement(5, -5, 17.8245, 17.0666, 111, "m5c0-n776-k2-N1024-pbs23x1-ks3x5-slwe9.667508990809293E-06-sglwe2.845267482447164E-15-q64", 57212928, 63651840),
-            new PbsMeasurement(6, -64, 132.3294, 128.9446, 15, "m6c0-n973-k1-N8192-pbs22x1-ks2x9-slwe3.229823546871725E-07-sglwe2.1684043471394134E-19-q64", 255066112, 574488576),
-            new PbsMeasurement(6, -40, 99.3056, 96.4174, 20, "m6c0-n928-k1-N8192-pbs22x1-ks3x6-slwe7.020485948349856E-07-sglwe2.1684043471394134E-19-q64", 243269632, 365297664),
-            new PbsMeasurement(6, -20, 59.9512, 58.1271, 33, "m6c0-n943-k1-N4096-pbs22x1-ks3x6-slwe5.419647599521638E-07-sglwe2.1684043471394134E-19-q64", 123600896, 185597952),
-            new PbsMeasurement(6, -10, 45.3132, 44.2001, 44, "m6c0-n855-k1-N4096-pbs22x1-ks3x5-slwe2.4737833055461506E-06-sglwe2.1684043471394134E-19-q64", 112066560, 140247040),
-            new PbsMeasurement(6, -5, 21.5643, 20.3992, 90, "m6c0-n820-k1-N2048-pbs23x1-ks3x5-slwe4.525007274115812E-06-sglwe2.845267482447164E-15-q64", 53739520, 67256320),
-            new PbsMeasurement(7, -64, 347.2586, 343.4615, 11, "m7c0-n1019-k1-N16384-pbs15x2-ks2x10-slwe1.4604858153017555E-07-sglwe2.1684043471394134E-19-q64", 1068498944, 1336934400),
-            new PbsMeasurement(7, -40, 316.3916, 312.7477, 11, "m7c0-n996-k1-N16384-pbs15x2-ks3x6-slwe2.171891221063741E-07-sglwe2.1684043471394134E-19-q64", 1044381696, 784072704),
-            new PbsMeasurement(7, -20, 229.3259, 227.0005, 11, "m7c0-n966-k1-N16384-pbs22x1-ks3x6-slwe3.644435948849605E-07-sglwe2.1684043471394134E-19-q64", 506462208, 760479744),
-            new PbsMeasurement(7, -10, 107.2067, 105.547, 19, "m7c0-n918-k1-N8192-pbs22x1-ks3x6-slwe8.342532843761217E-07-sglwe2.1684043471394134E-19-q64", 240648192, 361365504),
-            new PbsMeasurement(7, -5, 48.3497, 46.8114, 41, "m7c0-n889-k1-N4096-pbs22x1-ks3x6-slwe1.3759324147543414E-06-sglwe2.1684043471394134E-19-q64", 116523008, 174981120),
-            new PbsMeasurement(8, -64, 820.4733, 807.0311, 11, "m8c0-n1110-k1-N32768-pbs15x2-ks2x11-slwe3.038278022903796E-08-sglwe2.1684043471394134E-19-q64", 2327838720, 3203661824),
-            new PbsMeasurement(8, -40, 790.3289, 763.2466, 11, "m8c0-n1054-k1-N32768-pbs15x2-ks3x7-slwe7.984352751314435E-08-sglwe2.1684043471394134E-19-q64", 2210398208, 1935933440),
-            new PbsMeasurement(8, -20, 838.2029, 770.4907, 11, "m8c0-n1017-k1-N32768-pbs15x2-ks3x7-slwe1.51176223964201E-07-sglwe2.1684043471394134E-19-q64", 2132803584, 1868038144),
-            new PbsMeasurement(8, -10, 273.6278, 268.7897, 11, "m8c0-n1040-k1-N16384-pbs22x1-ks3x7-slwe1.0165828222394042E-07-sglwe2.1684043471394134E-19-q64", 545259520, 955121664),
-            new PbsMeasurement(8, -5, 109.4956, 104.8201, 18, "m8c0-n966-k1-N8192-pbs22x1-ks3x6-slwe3.644435948849605E-07-sglwe2.1684043471394134E-19-q64", 253231104, 380239872),
-        };
-    }
+        new PbsMeasurement(1, -64, 10.7312, 9.8846, 186, "m1c0-n664-k3-N512-pbs17x1-ks3x4-slwe6.6763484037643E-05-sglwe1.9524392675072382E-11-q64", 43515904, 32686080),
+        new PbsMeasurement(1, -40, 11.0569, 10.7421, 181, "m1c0-n623-k3-N512-pbs17x1-ks2x5-slwe0.00013544253384480465-sglwe1.9524392675072382E-11-q64", 40828928, 38338560),
+        new PbsMeasurement(1, -20, 9.4742, 9.1638, 211, "m1c0-n629-k3-N512-pbs17x1-ks3x3-slwe0.00012212276242560866-sglwe1.9524392675072382E-11-q64", 41222144, 23224320),
+        new PbsMeasurement(1, -10, 9.6373, 9.0433, 207, "m1c0-n597-k3-N512-pbs17x1-ks3x3-slwe0.00021211677799252884-sglwe1.9524392675072382E-11-q64", 39124992, 22044672),
+        new PbsMeasurement(1, -5, 8.926, 8.5941, 224, "m1c0-n547-k3-N512-pbs17x1-ks2x4-slwe0.0005026072802175488-sglwe1.9524392675072382E-11-q64", 35848192, 26935296),
+        new PbsMeasurement(2, -64, 12.539, 11.5863, 159, "m2c0-n740-k3-N512-pbs17x1-ks3x4-slwe1.799141357930895E-05-sglwe1.9524392675072382E-11-q64", 48496640, 36421632),
+        new PbsMeasurement(2, -40, 11.7671, 10.9697, 170, "m2c0-n701-k3-N512-pbs17x1-ks3x4-slwe3.526104790059602E-05-sglwe1.9524392675072382E-11-q64", 45940736, 34504704),
+        new PbsMeasurement(2, -20, 11.5748, 10.3935, 168, "m2c0-n669-k3-N512-pbs17x1-ks3x4-slwe6.124541994266457E-05-sglwe1.9524392675072382E-11-q64", 43843584, 32931840),
+        new PbsMeasurement(2, -10, 10.7009, 10.0941, 185, "m2c0-n616-k3-N512-pbs17x1-ks2x5-slwe0.00015282928995467165-sglwe1.9524392675072382E-11-q64", 40370176, 37908480),
+        new PbsMeasurement(2, -5, 9.7411, 9.0361, 206, "m2c0-n618-k3-N512-pbs17x1-ks3x3-slwe0.00014764557831150265-sglwe1.9524392675072382E-11-q64", 40501248, 22818816),
+        new PbsMeasurement(3, -64, 17.6188, 16.4073, 114, "m3c0-n786-k2-N1024-pbs23x1-ks3x5-slwe8.135492217603684E-06-sglwe2.845267482447164E-15-q64", 57950208, 64471040),
+        new PbsMeasurement(3, -40, 16.3528, 15.4367, 123, "m3c0-n764-k2-N1024-pbs23x1-ks3x4-slwe1.1891358857368272E-05-sglwe2.845267482447164E-15-q64", 56328192, 50135040),
+        new PbsMeasurement(3, -20, 12.989, 12.1568, 153, "m3c0-n771-k3-N512-pbs17x1-ks3x4-slwe1.0538528151099255E-05-sglwe1.9524392675072382E-11-q64", 50528256, 37945344),
+        new PbsMeasurement(3, -10, 14.0485, 12.2489, 141, "m3c0-n693-k3-N512-pbs17x1-ks3x4-slwe4.0479935814827576E-05-sglwe1.9524392675072382E-11-q64", 45416448, 34111488),
+        new PbsMeasurement(3, -5, 13.452, 11.9446, 140, "m3c0-n639-k3-N512-pbs17x1-ks2x5-slwe0.00010276988459491826-sglwe1.9524392675072382E-11-q64", 41877504, 39321600),
+        new PbsMeasurement(4, -64, 24.8377, 23.3684, 80, "m4c0-n833-k1-N2048-pbs23x1-ks3x5-slwe3.6158408409467657E-06-sglwe2.845267482447164E-15-q64", 54591488, 68321280),
+        new PbsMeasurement(4, -40, 23.8038, 22.4033, 82, "m4c0-n796-k1-N2048-pbs23x1-ks3x5-slwe6.846255192067804E-06-sglwe2.845267482447164E-15-q64", 52166656, 65290240),
+        new PbsMeasurement(4, -20, 21.7834, 19.7958, 90, "m4c0-n803-k2-N1024-pbs23x1-ks3x5-slwe6.067385059741079E-06-sglwe2.845267482447164E-15-q64", 59203584, 65863680),
+        new PbsMeasurement(4, -10, 16.1817, 15.3539, 123, "m4c0-n752-k2-N1024-pbs23x1-ks3x4-slwe1.4626768447708839E-05-sglwe2.845267482447164E-15-q64", 55443456, 49348608),
+        new PbsMeasurement(4, -5, 12.7103, 11.8656, 155, "m4c0-n727-k3-N512-pbs17x1-ks3x4-slwe2.251517168457072E-05-sglwe1.9524392675072382E-11-q64", 47644672, 35782656),
+        new PbsMeasurement(5, -64, 50.7488, 49.5309, 39, "m5c0-n903-k1-N4096-pbs22x1-ks3x6-slwe1.0806723781900933E-06-sglwe2.1684043471394134E-19-q64", 118358016, 177733632),
+        new PbsMeasurement(5, -40, 46.836, 46.1117, 43, "m5c0-n865-k1-N4096-pbs22x1-ks3x5-slwe2.081761170270598E-06-sglwe2.1684043471394134E-19-q64", 113377280, 141885440),
+        new PbsMeasurement(5, -20, 22.2052, 20.7569, 89, "m5c0-n857-k1-N2048-pbs23x1-ks3x5-slwe2.38987674988892E-06-sglwe2.845267482447164E-15-q64", 56164352, 70287360),
+        new PbsMeasurement(5, -10, 20.371, 18.9313, 98, "m5c0-n788-k1-N2048-pbs23x1-ks3x5-slwe7.859550048770663E-06-sglwe2.845267482447164E-15-q64", 51642368, 64634880),
+        new PbsMeasurement(5, -5, 17.8245, 17.0666, 111, "m5c0-n776-k2-N1024-pbs23x1-ks3x5-slwe9.667508990809293E-06-sglwe2.845267482447164E-15-q64", 57212928, 63651840),
+        new PbsMeasurement(6, -64, 132.3294, 128.9446, 15, "m6c0-n973-k1-N8192-pbs22x1-ks2x9-slwe3.229823546871725E-07-sglwe2.1684043471394134E-19-q64", 255066112, 574488576),
+        new PbsMeasurement(6, -40, 99.3056, 96.4174, 20, "m6c0-n928-k1-N8192-pbs22x1-ks3x6-slwe7.020485948349856E-07-sglwe2.1684043471394134E-19-q64", 243269632, 365297664),
+        new PbsMeasurement(6, -20, 59.9512, 58.1271, 33, "m6c0-n943-k1-N4096-pbs22x1-ks3x6-slwe5.419647599521638E-07-sglwe2.1684043471394134E-19-q64", 123600896, 185597952),
+        new PbsMeasurement(6, -10, 45.3132, 44.2001, 44, "m6c0-n855-k1-N4096-pbs22x1-ks3x5-slwe2.4737833055461506E-06-sglwe2.1684043471394134E-19-q64", 112066560, 140247040),
+        new PbsMeasurement(6, -5, 21.5643, 20.3992, 90, "m6c0-n820-k1-N2048-pbs23x1-ks3x5-slwe4.525007274115812E-06-sglwe2.845267482447164E-15-q64", 53739520, 67256320),
+        new PbsMeasurement(7, -64, 347.2586, 343.4615, 11, "m7c0-n1019-k1-N16384-pbs15x2-ks2x10-slwe1.4604858153017555E-07-sglwe2.1684043471394134E-19-q64", 1068498944, 1336934400),
+        new PbsMeasurement(7, -40, 316.3916, 312.7477, 11, "m7c0-n996-k1-N16384-pbs15x2-ks3x6-slwe2.171891221063741E-07-sglwe2.1684043471394134E-19-q64", 1044381696, 784072704),
+        new PbsMeasurement(7, -20, 229.3259, 227.0005, 11, "m7c0-n966-k1-N16384-pbs22x1-ks3x6-slwe3.644435948849605E-07-sglwe2.1684043471394134E-19-q64", 506462208, 760479744),
+        new PbsMeasurement(7, -10, 107.2067, 105.547, 19, "m7c0-n918-k1-N8192-pbs22x1-ks3x6-slwe8.342532843761217E-07-sglwe2.1684043471394134E-19-q64", 240648192, 361365504),
+        new PbsMeasurement(7, -5, 48.3497, 46.8114, 41, "m7c0-n889-k1-N4096-pbs22x1-ks3x6-slwe1.3759324147543414E-06-sglwe2.1684043471394134E-19-q64", 116523008, 174981120),
+        new PbsMeasurement(8, -64, 820.4733, 807.0311, 11, "m8c0-n1110-k1-N32768-pbs15x2-ks2x11-slwe3.038278022903796E-08-sglwe2.1684043471394134E-19-q64", 2327838720, 3203661824),
+        new PbsMeasurement(8, -40, 790.3289, 763.2466, 11, "m8c0-n1054-k1-N32768-pbs15x2-ks3x7-slwe7.984352751314435E-08-sglwe2.1684043471394134E-19-q64", 2210398208, 1935933440),
+        new PbsMeasurement(8, -20, 838.2029, 770.4907, 11, "m8c0-n1017-k1-N32768-pbs15x2-ks3x7-slwe1.51176223964201E-07-sglwe2.1684043471394134E-19-q64", 2132803584, 1868038144),
+        new PbsMeasurement(8, -10, 273.6278, 268.7897, 11, "m8c0-n1040-k1-N16384-pbs22x1-ks3x7-slwe1.0165828222394042E-07-sglwe2.1684043471394134E-19-q64", 545259520, 955121664),
+        new PbsMeasurement(8, -5, 109.4956, 104.8201, 18, "m8c0-n966-k1-N8192-pbs22x1-ks3x6-slwe3.644435948849605E-07-sglwe2.1684043471394134E-19-q64", 253231104, 380239872),
+    };
 }

@@ -9,602 +9,601 @@ using FheGen.Compiler.Plan;
 using FheGen.Compiler.Quantization;
 using FheGen.Generators.Extraction;
 
-namespace FheGen.Generators.Emission
+namespace FheGen.Generators.Emission;
+
+/// <summary>A generated file: value-equatable so unchanged models leave the output cached.</summary>
+/// <param name="HintName">File name.</param>
+/// <param name="Text">Source text.</param>
+internal sealed record GeneratedSource(string HintName, string Text);
+
+/// <summary>
+/// Emits the circuit of a model: per layer, straight-line multiply-adds over a backend type parameter (zero
+/// weights never appear, every weight and bias is a literal), split into methods small enough for the JIT to
+/// optimize, then one batched round and lookup. A layer with more multiply-adds than the unroll limit is emitted as
+/// data instead (its integer weights in a <c>ReadOnlySpan&lt;sbyte/short&gt;</c> over a literal array, which the C#
+/// compiler stores as raw data in the assembly) evaluated by a loop (<c>PackedCircuit</c>), and a large table as
+/// run-length coded data: generated text and build time then grow with the model's size, not with its
+/// multiply-adds, and the backend sees the same calls.
+/// </summary>
+internal static class CircuitEmitter
 {
-    /// <summary>A generated file: value-equatable so unchanged models leave the output cached.</summary>
-    /// <param name="HintName">File name.</param>
-    /// <param name="Text">Source text.</param>
-    internal sealed record GeneratedSource(string HintName, string Text);
+    /// <summary>
+    /// Default <c>FheGenUnrollLimit</c>: layers with more multiply-adds are emitted as data. Unrolled code runs faster
+    /// but costs about 50 characters of source, and compile time, per multiply-add (see the generator and inference
+    /// benchmarks for both forms).
+    /// </summary>
+    public const int DefaultUnrollLimit = 16384;
+
+    /// <summary>Tables with more entries than this (or than the unroll limit, if smaller) are run-length coded.</summary>
+    public const int MaxUnrolledTableEntries = 1024;
+
+    /// <summary>Values per line of a data array.</summary>
+    private const int ValuesPerLine = 64;
 
     /// <summary>
-    /// Emits the circuit of a model: per layer, straight-line multiply-adds over a backend type parameter (zero
-    /// weights never appear, every weight and bias is a literal), split into methods small enough for the JIT to
-    /// optimize, then one batched round and lookup. A layer with more multiply-adds than the unroll limit is emitted as
-    /// data instead (its integer weights in a <c>ReadOnlySpan&lt;sbyte/short&gt;</c> over a literal array, which the C#
-    /// compiler stores as raw data in the assembly) evaluated by a loop (<c>PackedCircuit</c>), and a large table as
-    /// run-length coded data: generated text and build time then grow with the model's size, not with its
-    /// multiply-adds, and the backend sees the same calls.
+    /// The oldest C# the generated code compiles with: <c>[InlineArray]</c> buffers need C# 12 (and
+    /// <c>#nullable</c>, init-only setters and <c>ReadOnlySpan</c> data over array literals, older versions).
     /// </summary>
-    internal static class CircuitEmitter
+    public const int MinimumLanguageVersion = 1200;
+
+    /// <summary><see cref="MinimumLanguageVersion"/> as users write it.</summary>
+    public const string MinimumLanguageVersionText = "12";
+    /// <summary>
+    /// Multiply-add statements per method. The JIT compiles very large methods without optimization
+    /// (MinOpts); a few hundred statements keep each chunk well inside its limits.
+    /// </summary>
+    public const int MaxStatementsPerMethod = 384;
+
+    /// <summary>Buffers up to this many values live on the stack; larger ones are arrays.</summary>
+    private const int MaxStackBuffer = 1024;
+
+    private const string Rt = "global::FheGen";
+    private const string Backend = "global::FheGen.Backends.ICircuitBackend<TValue>";
+    /// <summary>The generator's version as its assembly states it (the package version), not a literal to keep in step.</summary>
+    private static readonly string GeneratorVersion = typeof(CircuitEmitter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    private static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"FheGen.Generators\", \"{GeneratorVersion}\")]";
+
+    /// <summary>
+    /// Compiles and emits; null when the model has errors or the language version is too old (the analyzer reports
+    /// both).
+    /// </summary>
+    public static GeneratedSource? Emit(GeneratorModel model, int unrollLimit, CancellationToken ct)
     {
-        /// <summary>
-        /// Default <c>FheGenUnrollLimit</c>: layers with more multiply-adds are emitted as data. Unrolled code runs faster
-        /// but costs about 50 characters of source, and compile time, per multiply-add (see the generator and inference
-        /// benchmarks for both forms).
-        /// </summary>
-        public const int DefaultUnrollLimit = 16384;
+        if (model.LanguageVersion < MinimumLanguageVersion) return null;
+        var result = CircuitCompiler.Compile(model.Spec, CompileOptions.Generator);
+        if (result.Plan is null) return null;
+        ct.ThrowIfCancellationRequested();
+        return new GeneratedSource(model.HintName, Write(model, result.Plan, Math.Max(0, unrollLimit), ct));
+    }
 
-        /// <summary>Tables with more entries than this (or than the unroll limit, if smaller) are run-length coded.</summary>
-        public const int MaxUnrolledTableEntries = 1024;
+    /// <summary>Whether layer <paramref name="l"/> is emitted as data.</summary>
+    private static bool IsPacked(LayerPlan l, int unrollLimit) => l.ActiveWeights > unrollLimit;
 
-        /// <summary>Values per line of a data array.</summary>
-        private const int ValuesPerLine = 64;
+    /// <summary>Whether table <paramref name="t"/> is emitted run-length coded.</summary>
+    private static bool IsPacked(TablePlan t, int unrollLimit) => t.Entries.Length > Math.Min(unrollLimit, MaxUnrolledTableEntries);
 
-        /// <summary>
-        /// The oldest C# the generated code compiles with: <c>[InlineArray]</c> buffers need C# 12 (and
-        /// <c>#nullable</c>, init-only setters and <c>ReadOnlySpan</c> data over array literals, older versions).
-        /// </summary>
-        public const int MinimumLanguageVersion = 1200;
+    /// <summary>A capacity for the writer: unrolled terms cost about 56 characters, packed ones about 8.</summary>
+    private static int Capacity(CircuitPlan plan, int unrollLimit)
+    {
+        long chars = 64 * 1024;
+        foreach (var l in plan.Layers) chars += (long)l.ActiveWeights * (IsPacked(l, unrollLimit) ? 8 : 56) + 16L * l.Outputs;
+        foreach (var t in plan.Tables) chars += IsPacked(t, unrollLimit) ? 256 : 8L * t.Entries.Length;
+        // Beyond this, let the builder grow: a wrong estimate must not allocate gigabytes up front.
+        return (int)Math.Min(chars, 64L * 1024 * 1024);
+    }
 
-        /// <summary><see cref="MinimumLanguageVersion"/> as users write it.</summary>
-        public const string MinimumLanguageVersionText = "12";
-        /// <summary>
-        /// Multiply-add statements per method. The JIT compiles very large methods without optimization
-        /// (MinOpts); a few hundred statements keep each chunk well inside its limits.
-        /// </summary>
-        public const int MaxStatementsPerMethod = 384;
-
-        /// <summary>Buffers up to this many values live on the stack; larger ones are arrays.</summary>
-        private const int MaxStackBuffer = 1024;
-
-        private const string Rt = "global::FheGen";
-        private const string Backend = "global::FheGen.Backends.ICircuitBackend<TValue>";
-        /// <summary>The generator's version as its assembly states it (the package version), not a literal to keep in step.</summary>
-        private static readonly string GeneratorVersion = typeof(CircuitEmitter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
-
-        private static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"FheGen.Generators\", \"{GeneratorVersion}\")]";
-
-        /// <summary>
-        /// Compiles and emits; null when the model has errors or the language version is too old (the analyzer reports
-        /// both).
-        /// </summary>
-        public static GeneratedSource? Emit(GeneratorModel model, int unrollLimit, CancellationToken ct)
+    private static string Write(GeneratorModel model, CircuitPlan plan, int unrollLimit, CancellationToken ct)
+    {
+        var w = new CodeWriter(Capacity(plan, unrollLimit));
+        w.Line("// <auto-generated/>");
+        w.Line("// Generated by FheGen from the attributes of " + model.Spec.Name + "; edit the attributes or the weights, not this file.");
+        w.Line("#nullable enable");
+        // CS0693: in a generic model type, Run<TBackend, TValue> and the buffer structs' <T> may reuse the names of
+        // the model's own type parameters; the generated code only ever means the inner ones.
+        w.Line("#pragma warning disable CS0169, CS0649, CS0693, CS1591");
+        w.Line();
+        if (model.Namespace is not null) w.Open("namespace " + model.Namespace);
+        var types = model.Types;
+        for (int i = 0; i < types.Count; i++)
         {
-            if (model.LanguageVersion < MinimumLanguageVersion) return null;
-            var result = CircuitCompiler.Compile(model.Spec, CompileOptions.Generator);
-            if (result.Plan is null) return null;
+            var t = types[i];
+            w.Open((t.IsStatic ? "static " : "") + "partial " + t.Keyword + " " + t.Name);
+        }
+
+        WriteInfo(w, model, plan);
+        WriteSpec(w, model);
+        WriteTables(w, plan, unrollLimit);
+        WriteRun(w, plan, unrollLimit);
+        WritePredict(w, plan);
+        // The unrolled statements have nothing nullable; skipping the nullability pass over them cuts the
+        // compile time of large circuits by about 40% (measured on a 784-128-10 model).
+        w.Line("#nullable disable");
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
             ct.ThrowIfCancellationRequested();
-            return new GeneratedSource(model.HintName, Write(model, result.Plan, Math.Max(0, unrollLimit), ct));
+            if (IsPacked(plan.Layers[i], unrollLimit)) WriteLayerData(w, plan.Layers[i], ct);
+            else WriteLayerChunks(w, plan.Layers[i]);
         }
+        WriteBuffers(w, plan);
 
-        /// <summary>Whether layer <paramref name="l"/> is emitted as data.</summary>
-        private static bool IsPacked(LayerPlan l, int unrollLimit) => l.ActiveWeights > unrollLimit;
+        for (int i = 0; i < types.Count; i++) w.Close();
+        if (model.Namespace is not null) w.Close();
+        return w.ToString();
+    }
 
-        /// <summary>Whether table <paramref name="t"/> is emitted run-length coded.</summary>
-        private static bool IsPacked(TablePlan t, int unrollLimit) => t.Entries.Length > Math.Min(unrollLimit, MaxUnrolledTableEntries);
-
-        /// <summary>A capacity for the writer: unrolled terms cost about 56 characters, packed ones about 8.</summary>
-        private static int Capacity(CircuitPlan plan, int unrollLimit)
+    private static void WriteInfo(CodeWriter w, GeneratorModel model, CircuitPlan plan)
+    {
+        var last = plan.Layers[plan.Layers.Count - 1];
+        w.Line("/// <summary>Number of quantized inputs of the circuit.</summary>");
+        w.Line(GeneratedCode);
+        w.Line("public const int InputCount = " + plan.Inputs + ";");
+        w.Line();
+        w.Line("/// <summary>Number of outputs of the circuit.</summary>");
+        w.Line(GeneratedCode);
+        w.Line("public const int OutputCount = " + plan.Outputs + ";");
+        w.Line();
+        w.Line("/// <summary>Build-time facts: per-layer accumulator ranges, bit-widths and PBS counts.</summary>");
+        w.Line(GeneratedCode);
+        w.Line($"public static {Rt}.Circuits.CircuitInfo Circuit {{ get; }} = new {Rt}.Circuits.CircuitInfo(");
+        w.Line($"    {CodeWriter.Literal(plan.Name)}, {plan.Inputs}, {plan.BudgetBits}, {CodeWriter.Literal(plan.PError)}, {plan.Tables.Count},");
+        w.Line($"    new {Rt}.Circuits.LayerInfo[]");
+        w.Line("    {");
+        // No latency estimate here: it depends on measurements that change without the model changing; CircuitInfo
+        // computes it at run time from the cost model.
+        for (int i = 0; i < plan.Layers.Count; i++)
         {
-            long chars = 64 * 1024;
-            foreach (var l in plan.Layers) chars += (long)l.ActiveWeights * (IsPacked(l, unrollLimit) ? 8 : 56) + 16L * l.Outputs;
-            foreach (var t in plan.Tables) chars += IsPacked(t, unrollLimit) ? 256 : 8L * t.Entries.Length;
-            // Beyond this, let the builder grow: a wrong estimate must not allocate gigabytes up front.
-            return (int)Math.Min(chars, 64L * 1024 * 1024);
+            var l = plan.Layers[i];
+            w.Line($"        new {Rt}.Circuits.LayerInfo({CodeWriter.Literal(l.Name)}, {l.Inputs}, {l.Outputs}, {l.ActiveWeights}, " +
+                $"{CodeWriter.Literal(l.AccumulatorMin)}, {CodeWriter.Literal(l.AccumulatorMax)}, {l.AccumulatorBits}, {l.RoundedBits}, " +
+                $"{l.TluInputBits}, {l.PbsCount}, {CodeWriter.Literal(l.IsOutput)}, (global::FheGen.Rounding){(int)l.RoundingMethod})" +
+                // Only when there are some, so layers without keep their generated text.
+                (l.FoldedNeurons + l.UnreadNeurons == 0 ? "" : $" {{ FoldedNeurons = {l.FoldedNeurons}, UnreadNeurons = {l.UnreadNeurons} }}") + ",");
         }
-
-        private static string Write(GeneratorModel model, CircuitPlan plan, int unrollLimit, CancellationToken ct)
+        w.Line("    });");
+        w.Line();
+        w.Line("/// <summary>Client-side quantization of inputs and dequantization of outputs.</summary>");
+        w.Line(GeneratedCode);
+        if (plan.Features is { } features)
         {
-            var w = new CodeWriter(Capacity(plan, unrollLimit));
-            w.Line("// <auto-generated/>");
-            w.Line("// Generated by FheGen from the attributes of " + model.Spec.Name + "; edit the attributes or the weights, not this file.");
-            w.Line("#nullable enable");
-            // CS0693: in a generic model type, Run<TBackend, TValue> and the buffer structs' <T> may reuse the names of
-            // the model's own type parameters; the generated code only ever means the inner ones.
-            w.Line("#pragma warning disable CS0169, CS0649, CS0693, CS1591");
-            w.Line();
-            if (model.Namespace is not null) w.Open("namespace " + model.Namespace);
-            var types = model.Types;
-            for (int i = 0; i < types.Count; i++)
-            {
-                var t = types[i];
-                w.Open((t.IsStatic ? "static " : "") + "partial " + t.Keyword + " " + t.Name);
-            }
-
-            WriteInfo(w, model, plan);
-            WriteSpec(w, model);
-            WriteTables(w, plan, unrollLimit);
-            WriteRun(w, plan, unrollLimit);
-            WritePredict(w, plan);
-            // The unrolled statements have nothing nullable; skipping the nullability pass over them cuts the
-            // compile time of large circuits by about 40% (measured on a 784-128-10 model).
-            w.Line("#nullable disable");
-            for (int i = 0; i < plan.Layers.Count; i++)
-            {
-                ct.ThrowIfCancellationRequested();
-                if (IsPacked(plan.Layers[i], unrollLimit)) WriteLayerData(w, plan.Layers[i], ct);
-                else WriteLayerChunks(w, plan.Layers[i]);
-            }
-            WriteBuffers(w, plan);
-
-            for (int i = 0; i < types.Count; i++) w.Close();
-            if (model.Namespace is not null) w.Close();
-            return w.ToString();
+            // Per-feature ranges: each feature's offset and step as exact literals, so the client quantizes as the plan does.
+            w.Line($"public static {Rt}.Circuits.CircuitIo Io {{ get; }} = {Rt}.Circuits.CircuitIo.PerFeature(");
+            w.Line($"    {Quantizer(plan.Input)},");
+            w.Line("    new double[] { " + string.Join(", ", features.Select(f => CodeWriter.Literal(f.Offset))) + " },");
+            w.Line("    new double[] { " + string.Join(", ", features.Select(f => CodeWriter.Literal(f.Scale))) + " },");
         }
-
-        private static void WriteInfo(CodeWriter w, GeneratorModel model, CircuitPlan plan)
+        else
         {
-            var last = plan.Layers[plan.Layers.Count - 1];
-            w.Line("/// <summary>Number of quantized inputs of the circuit.</summary>");
-            w.Line(GeneratedCode);
-            w.Line("public const int InputCount = " + plan.Inputs + ";");
-            w.Line();
-            w.Line("/// <summary>Number of outputs of the circuit.</summary>");
-            w.Line(GeneratedCode);
-            w.Line("public const int OutputCount = " + plan.Outputs + ";");
-            w.Line();
-            w.Line("/// <summary>Build-time facts: per-layer accumulator ranges, bit-widths and PBS counts.</summary>");
-            w.Line(GeneratedCode);
-            w.Line($"public static {Rt}.Circuits.CircuitInfo Circuit {{ get; }} = new {Rt}.Circuits.CircuitInfo(");
-            w.Line($"    {CodeWriter.Literal(plan.Name)}, {plan.Inputs}, {plan.BudgetBits}, {CodeWriter.Literal(plan.PError)}, {plan.Tables.Count},");
-            w.Line($"    new {Rt}.Circuits.LayerInfo[]");
-            w.Line("    {");
-            // No latency estimate here: it depends on measurements that change without the model changing; CircuitInfo
-            // computes it at run time from the cost model.
-            for (int i = 0; i < plan.Layers.Count; i++)
+            w.Line($"public static {Rt}.Circuits.CircuitIo Io {{ get; }} = new {Rt}.Circuits.CircuitIo(");
+            w.Line($"    {Quantizer(plan.Input)},");
+        }
+        w.Line("    new double[] { " + string.Join(", ", Enumerable.Range(0, last.Outputs).Select(j => CodeWriter.Literal(last.AccumulatorScale(j)))) + " },");
+        w.Line($"    (global::FheGen.Compiler.Model.ActivationKind){(int)last.Activation});");
+        w.Line();
+    }
+
+    private static string Quantizer(UniformQuantizer q)
+        => $"new global::FheGen.Compiler.Quantization.UniformQuantizer({q.Bits}, {CodeWriter.Literal(q.Offset)}, {CodeWriter.Literal(q.Scale)})";
+
+    private static void WriteSpec(CodeWriter w, GeneratorModel model)
+    {
+        const string M = "global::FheGen.Compiler.Model";
+        var spec = model.Spec;
+        w.Line($"private static {M}.ModelSpec? __FheGen_spec;");
+        w.Line($"private static {Rt}.Circuits.FloatReference? __FheGen_float;");
+        w.Line($"private static {Rt}.Circuits.PlanInterpreter? __FheGen_interpreter;");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The model as declared, rebuilt at run time from the weight members: tools compile variants of it");
+        w.Line("/// with <c>CircuitCompiler</c> and evaluate them with <c>PlanInterpreter</c> without regenerating code.");
+        w.Line("/// </summary>");
+        w.Line(GeneratedCode);
+        w.Line($"public static {M}.ModelSpec Spec => __FheGen_spec ??= __FheGen_BuildSpec();");
+        w.Line();
+        w.Line("/// <summary>An interpreter of this model's plan, compiled at run time from <see cref=\"Spec\"/> by the same compiler core.</summary>");
+        w.Line(GeneratedCode);
+        w.Line($"public static {Rt}.Circuits.PlanInterpreter Interpreter => __FheGen_interpreter ??= new {Rt}.Circuits.PlanInterpreter(global::FheGen.Compiler.Pipeline.CircuitCompiler.Compile(Spec).PlanOrThrow());");
+        w.Line();
+        w.Open($"private static {M}.ModelSpec __FheGen_BuildSpec()");
+        w.Line($"return new {M}.ModelSpec(");
+        w.Line($"    {CodeWriter.Literal(spec.Name)}, {CodeWriter.Literal(spec.IsPartial)}, {spec.Inputs}, {spec.InputBits}, {CodeWriter.Literal(spec.InputMin)}, " +
+            $"{CodeWriter.Literal(spec.InputMax)}, {spec.PbsBudgetBits}, {CodeWriter.Literal(spec.PError)},");
+        w.Line($"    new {M}.EquatableArray<{M}.LayerSpec>(new {M}.LayerSpec[]");
+        w.Line("    {");
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            var l = spec.Layers[i];
+            var m = model.Members[i];
+            string weights = Copy(m.Weights, m.WeightsIsSpan);
+            string bias = m.Bias is null ? $"{M}.EquatableArray<float>.Empty" : $"new {M}.EquatableArray<float>({Copy(m.Bias, m.BiasIsSpan)})";
+            w.Line($"        new {M}.LayerSpec({CodeWriter.Literal(l.Name)}, {l.Outputs}, ({M}.ActivationKind){(int)l.Activation}, " +
+                $"{CodeWriter.Literal(l.OutputMin)}, {CodeWriter.Literal(l.OutputMax)}, {CodeWriter.Literal(l.BiasMember)}, {CodeWriter.Literal(l.BiasExplicit)},");
+            w.Line($"            {M}.MemberStatus.Ok, new {M}.EquatableArray<float>({weights}), ({M}.MemberStatus){(int)l.BiasStatus}, {bias})" +
+                (l.PbsBudgetBits is int budget ? $" {{ PbsBudgetBits = {budget} }}," : ","));
+        }
+        w.Line("    }),");
+        w.Line($"    new {M}.EquatableArray<{M}.QuantizeSetting>(new {M}.QuantizeSetting[] {{ " +
+            string.Join(", ", spec.Quantize.Select(q => $"new {M}.QuantizeSetting({CodeWriter.Literal(q.Layer)}, {CodeWriter.Literal(q.WeightBits)}, {CodeWriter.Literal(q.ActivationBits)}, {CodeWriter.Literal(q.PerChannel)})")) + " }),");
+        w.Line($"    new {M}.EquatableArray<{M}.PruneSetting>(new {M}.PruneSetting[] {{ " +
+            string.Join(", ", spec.Prune.Select(p => $"new {M}.PruneSetting({CodeWriter.Literal(p.Layer)}, {CodeWriter.Literal(p.MaxActiveInputs)})")) + " }),");
+        w.Line($"    new {M}.EquatableArray<{M}.RoundSetting>(new {M}.RoundSetting[] {{ " +
+            string.Join(", ", spec.Round.Select(r => $"new {M}.RoundSetting({CodeWriter.Literal(r.Layer)}, {CodeWriter.Literal(r.Bits)})" +
+                (r.Method is RoundingKind m ? $" {{ Method = ({M}.RoundingKind){(int)m} }}" : ""))) + " }),");
+        w.Line($"    new {M}.EquatableArray<{M}.ActivationRangeSetting>(new {M}.ActivationRangeSetting[] {{ " +
+            string.Join(", ", spec.Ranges.Select(r => $"new {M}.ActivationRangeSetting({CodeWriter.Literal(r.Layer)}, {CodeWriter.Literal(r.Min)}, {CodeWriter.Literal(r.Max)})")) + " }))");
+        // Trained settings only when recorded, so models without QAT keep their generated text.
+        string trained = spec.Trained.Count == 0 ? "" :
+            $", Trained = new {M}.EquatableArray<{M}.TrainedSetting>(new {M}.TrainedSetting[] {{ " + string.Join(", ", spec.Trained.Select(t =>
+                $"new {M}.TrainedSetting({CodeWriter.Literal(t.Layer)}) {{ InputBits = {CodeWriter.Literal(t.InputBits)}, InputMin = {CodeWriter.Literal(t.InputMin)}, " +
+                $"InputMax = {CodeWriter.Literal(t.InputMax)}, WeightBits = {CodeWriter.Literal(t.WeightBits)}, ActivationBits = {CodeWriter.Literal(t.ActivationBits)}, " +
+                $"PerChannel = {CodeWriter.Literal(t.PerChannel)}, MaxActiveInputs = {CodeWriter.Literal(t.MaxActiveInputs)}, RoundBits = {CodeWriter.Literal(t.RoundBits)}, " +
+                $"RoundMethod = {(t.RoundMethod is RoundingKind rm ? $"({M}.RoundingKind){(int)rm}" : "null")} }}")) + " })";
+        // Per-feature ranges only when declared, so other models keep their generated text.
+        string features = !spec.HasFeatureRanges ? "" :
+            $", FeatureMinStatus = {M}.MemberStatus.Ok, FeatureMin = new {M}.EquatableArray<float>({Copy(ModelSpec.FeatureMinMember, model.FeatureMinIsSpan)}), " +
+            $"FeatureMaxStatus = {M}.MemberStatus.Ok, FeatureMax = new {M}.EquatableArray<float>({Copy(ModelSpec.FeatureMaxMember, model.FeatureMaxIsSpan)})";
+        w.Line($"{{ GlobalPError = {CodeWriter.Literal(spec.GlobalPError)}, PErrorExplicit = {CodeWriter.Literal(spec.PErrorExplicit)}{trained}{features} }};");
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>A fresh array with a float member's values (the spec must not alias user arrays that code could change).</summary>
+    private static string Copy(string member, bool isSpan) => isSpan ? $"{Identifier(member)}.ToArray()" : $"(float[]){Identifier(member)}.Clone()";
+
+    /// <summary>A member name as an identifier: keywords need a verbatim <c>@</c> (a member <c>@class</c> is named "class").</summary>
+    private static string Identifier(string name)
+        => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
+
+    private static void WriteTables(CodeWriter w, CircuitPlan plan, int unrollLimit)
+    {
+        foreach (var t in plan.Tables)
+        {
+            int inputBits = Compiler.Bounds.IntegerRange.BitsFor(t.InputMin, t.InputMin + t.Entries.Length - 1);
+            if (IsPacked(t, unrollLimit))
             {
-                var l = plan.Layers[i];
-                w.Line($"        new {Rt}.Circuits.LayerInfo({CodeWriter.Literal(l.Name)}, {l.Inputs}, {l.Outputs}, {l.ActiveWeights}, " +
-                    $"{CodeWriter.Literal(l.AccumulatorMin)}, {CodeWriter.Literal(l.AccumulatorMax)}, {l.AccumulatorBits}, {l.RoundedBits}, " +
-                    $"{l.TluInputBits}, {l.PbsCount}, {CodeWriter.Literal(l.IsOutput)}, (global::FheGen.Rounding){(int)l.RoundingMethod})" +
-                    // Only when there are some, so layers without keep their generated text.
-                    (l.FoldedNeurons + l.UnreadNeurons == 0 ? "" : $" {{ FoldedNeurons = {l.FoldedNeurons}, UnreadNeurons = {l.UnreadNeurons} }}") + ",");
+                w.Line($"private static readonly {Rt}.Backends.LookupTable __FheGen_T{t.Index} = new {Rt}.Backends.LookupTable({t.Index}, {CodeWriter.Literal(t.InputMin)}, {inputBits}, {t.OutputBits}, " +
+                    $"{Rt}.Circuits.PackedCircuit.ExpandRuns(__FheGen_T{t.Index}_runs, {t.Entries.Length}));");
+                var runs = new List<long>();
+                for (int e = 0; e < t.Entries.Length;)
+                {
+                    int start = e;
+                    while (e < t.Entries.Length && t.Entries[e] == t.Entries[start]) e++;
+                    runs.Add(e - start);
+                    runs.Add(t.Entries[start]);
+                }
+                WriteData(w, $"__FheGen_T{t.Index}_runs", "long", runs.Count, k => runs[(int)k]);
+                continue;
             }
-            w.Line("    });");
-            w.Line();
-            w.Line("/// <summary>Client-side quantization of inputs and dequantization of outputs.</summary>");
-            w.Line(GeneratedCode);
-            if (plan.Features is { } features)
+            w.Indent();
+            w.Raw.Append($"private static readonly {Rt}.Backends.LookupTable __FheGen_T{t.Index} = new {Rt}.Backends.LookupTable({t.Index}, {CodeWriter.Literal(t.InputMin)}, {inputBits}, {t.OutputBits}, new long[] {{ ");
+            for (int e = 0; e < t.Entries.Length; e++)
             {
-                // Per-feature ranges: each feature's offset and step as exact literals, so the client quantizes as the plan does.
-                w.Line($"public static {Rt}.Circuits.CircuitIo Io {{ get; }} = {Rt}.Circuits.CircuitIo.PerFeature(");
-                w.Line($"    {Quantizer(plan.Input)},");
-                w.Line("    new double[] { " + string.Join(", ", features.Select(f => CodeWriter.Literal(f.Offset))) + " },");
-                w.Line("    new double[] { " + string.Join(", ", features.Select(f => CodeWriter.Literal(f.Scale))) + " },");
+                if (e > 0) w.Raw.Append(", ");
+                w.Raw.Append(CodeWriter.Int(t.Entries[e]));
+            }
+            w.Raw.Append(" });\n");
+        }
+        foreach (var l in plan.Layers)
+        {
+            if (l.IsOutput) continue;
+            var active = Active(l);
+            if (active.Count > 0)
+            {
+                w.Line($"private static readonly {Rt}.Backends.LookupTable[] __FheGen_L{l.Index}_tables = new {Rt}.Backends.LookupTable[] {{ " +
+                    string.Join(", ", active.Select(j => "__FheGen_T" + l.Neurons[j].Table)) + " };");
+            }
+            if (l.RoundedBits > 0)
+            {
+                w.Line($"private static readonly {Rt}.Backends.RoundingStep __FheGen_L{l.Index}_round = new {Rt}.Backends.RoundingStep({l.RoundedBits}, " +
+                    $"{CodeWriter.Literal(l.AccumulatorMin)}, {CodeWriter.Literal(l.AccumulatorMax)}, (global::FheGen.Rounding){(int)l.RoundingMethod});");
+            }
+        }
+        w.Line();
+    }
+
+    private static List<int> Active(LayerPlan l)
+    {
+        var active = new List<int>(l.Outputs);
+        for (int j = 0; j < l.Outputs; j++)
+        {
+            if (l.IsOutput || !l.Neurons[j].IsConstant) active.Add(j);
+        }
+        return active;
+    }
+
+    private static string Buffer(string name, int size)
+    {
+        if (size == 0) return $"global::System.Span<TValue> {name} = global::System.Span<TValue>.Empty;";
+        if (size > MaxStackBuffer) return $"global::System.Span<TValue> {name} = new TValue[{size}];";
+        return $"__FheGen_Buffer{size}<TValue> __{name} = default; global::System.Span<TValue> {name} = __{name};";
+    }
+
+    private static void WriteRun(CodeWriter w, CircuitPlan plan, int unrollLimit)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// Runs the integer circuit on <paramref name=\"backend\"/>: <paramref name=\"inputs\"/> are quantized inputs (see");
+        w.Line("/// <see cref=\"Io\"/>), <paramref name=\"outputs\"/> receive the last layer's accumulators.");
+        w.Line("/// </summary>");
+        w.Line($"/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A clear input lies outside [0, {(1L << plan.Input.Bits) - 1}].</exception>");
+        w.Line(GeneratedCode);
+        w.Line($"public static void Run<TBackend, TValue>(TBackend backend, global::System.ReadOnlySpan<TValue> inputs, global::System.Span<TValue> outputs)");
+        w.Line($"    where TBackend : {Backend}");
+        w.Line("{");
+        w.Line($"    if (inputs.Length != {plan.Inputs}) throw new global::System.ArgumentException(\"Expected {plan.Inputs} inputs.\", nameof(inputs));");
+        w.Line($"    if (outputs.Length != {plan.Outputs}) throw new global::System.ArgumentException(\"Expected room for {plan.Outputs} outputs.\", nameof(outputs));");
+        w.Line($"    {Rt}.Circuits.CircuitInputs.ThrowIfOutOfRange(inputs, {plan.Input.Bits});");
+        string current = "inputs";
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            var l = plan.Layers[i];
+            var active = Active(l);
+            string acc = l.IsOutput ? "outputs" : $"acc{i}";
+            if (!l.IsOutput) w.Line("    " + Buffer(acc, active.Count));
+            if (IsPacked(l, unrollLimit))
+            {
+                w.Line("    " + PackedCall(l, current, acc) + ";");
             }
             else
             {
-                w.Line($"public static {Rt}.Circuits.CircuitIo Io {{ get; }} = new {Rt}.Circuits.CircuitIo(");
-                w.Line($"    {Quantizer(plan.Input)},");
-            }
-            w.Line("    new double[] { " + string.Join(", ", Enumerable.Range(0, last.Outputs).Select(j => CodeWriter.Literal(last.AccumulatorScale(j)))) + " },");
-            w.Line($"    (global::FheGen.Compiler.Model.ActivationKind){(int)last.Activation});");
-            w.Line();
-        }
-
-        private static string Quantizer(UniformQuantizer q)
-            => $"new global::FheGen.Compiler.Quantization.UniformQuantizer({q.Bits}, {CodeWriter.Literal(q.Offset)}, {CodeWriter.Literal(q.Scale)})";
-
-        private static void WriteSpec(CodeWriter w, GeneratorModel model)
-        {
-            const string M = "global::FheGen.Compiler.Model";
-            var spec = model.Spec;
-            w.Line($"private static {M}.ModelSpec? __FheGen_spec;");
-            w.Line($"private static {Rt}.Circuits.FloatReference? __FheGen_float;");
-            w.Line($"private static {Rt}.Circuits.PlanInterpreter? __FheGen_interpreter;");
-            w.Line();
-            w.Line("/// <summary>");
-            w.Line("/// The model as declared, rebuilt at run time from the weight members: tools compile variants of it");
-            w.Line("/// with <c>CircuitCompiler</c> and evaluate them with <c>PlanInterpreter</c> without regenerating code.");
-            w.Line("/// </summary>");
-            w.Line(GeneratedCode);
-            w.Line($"public static {M}.ModelSpec Spec => __FheGen_spec ??= __FheGen_BuildSpec();");
-            w.Line();
-            w.Line("/// <summary>An interpreter of this model's plan, compiled at run time from <see cref=\"Spec\"/> by the same compiler core.</summary>");
-            w.Line(GeneratedCode);
-            w.Line($"public static {Rt}.Circuits.PlanInterpreter Interpreter => __FheGen_interpreter ??= new {Rt}.Circuits.PlanInterpreter(global::FheGen.Compiler.Pipeline.CircuitCompiler.Compile(Spec).PlanOrThrow());");
-            w.Line();
-            w.Open($"private static {M}.ModelSpec __FheGen_BuildSpec()");
-            w.Line($"return new {M}.ModelSpec(");
-            w.Line($"    {CodeWriter.Literal(spec.Name)}, {CodeWriter.Literal(spec.IsPartial)}, {spec.Inputs}, {spec.InputBits}, {CodeWriter.Literal(spec.InputMin)}, " +
-                $"{CodeWriter.Literal(spec.InputMax)}, {spec.PbsBudgetBits}, {CodeWriter.Literal(spec.PError)},");
-            w.Line($"    new {M}.EquatableArray<{M}.LayerSpec>(new {M}.LayerSpec[]");
-            w.Line("    {");
-            for (int i = 0; i < spec.Layers.Count; i++)
-            {
-                var l = spec.Layers[i];
-                var m = model.Members[i];
-                string weights = Copy(m.Weights, m.WeightsIsSpan);
-                string bias = m.Bias is null ? $"{M}.EquatableArray<float>.Empty" : $"new {M}.EquatableArray<float>({Copy(m.Bias, m.BiasIsSpan)})";
-                w.Line($"        new {M}.LayerSpec({CodeWriter.Literal(l.Name)}, {l.Outputs}, ({M}.ActivationKind){(int)l.Activation}, " +
-                    $"{CodeWriter.Literal(l.OutputMin)}, {CodeWriter.Literal(l.OutputMax)}, {CodeWriter.Literal(l.BiasMember)}, {CodeWriter.Literal(l.BiasExplicit)},");
-                w.Line($"            {M}.MemberStatus.Ok, new {M}.EquatableArray<float>({weights}), ({M}.MemberStatus){(int)l.BiasStatus}, {bias})" +
-                    (l.PbsBudgetBits is int budget ? $" {{ PbsBudgetBits = {budget} }}," : ","));
-            }
-            w.Line("    }),");
-            w.Line($"    new {M}.EquatableArray<{M}.QuantizeSetting>(new {M}.QuantizeSetting[] {{ " +
-                string.Join(", ", spec.Quantize.Select(q => $"new {M}.QuantizeSetting({CodeWriter.Literal(q.Layer)}, {CodeWriter.Literal(q.WeightBits)}, {CodeWriter.Literal(q.ActivationBits)}, {CodeWriter.Literal(q.PerChannel)})")) + " }),");
-            w.Line($"    new {M}.EquatableArray<{M}.PruneSetting>(new {M}.PruneSetting[] {{ " +
-                string.Join(", ", spec.Prune.Select(p => $"new {M}.PruneSetting({CodeWriter.Literal(p.Layer)}, {CodeWriter.Literal(p.MaxActiveInputs)})")) + " }),");
-            w.Line($"    new {M}.EquatableArray<{M}.RoundSetting>(new {M}.RoundSetting[] {{ " +
-                string.Join(", ", spec.Round.Select(r => $"new {M}.RoundSetting({CodeWriter.Literal(r.Layer)}, {CodeWriter.Literal(r.Bits)})" +
-                    (r.Method is RoundingKind m ? $" {{ Method = ({M}.RoundingKind){(int)m} }}" : ""))) + " }),");
-            w.Line($"    new {M}.EquatableArray<{M}.ActivationRangeSetting>(new {M}.ActivationRangeSetting[] {{ " +
-                string.Join(", ", spec.Ranges.Select(r => $"new {M}.ActivationRangeSetting({CodeWriter.Literal(r.Layer)}, {CodeWriter.Literal(r.Min)}, {CodeWriter.Literal(r.Max)})")) + " }))");
-            // Trained settings only when recorded, so models without QAT keep their generated text.
-            string trained = spec.Trained.Count == 0 ? "" :
-                $", Trained = new {M}.EquatableArray<{M}.TrainedSetting>(new {M}.TrainedSetting[] {{ " + string.Join(", ", spec.Trained.Select(t =>
-                    $"new {M}.TrainedSetting({CodeWriter.Literal(t.Layer)}) {{ InputBits = {CodeWriter.Literal(t.InputBits)}, InputMin = {CodeWriter.Literal(t.InputMin)}, " +
-                    $"InputMax = {CodeWriter.Literal(t.InputMax)}, WeightBits = {CodeWriter.Literal(t.WeightBits)}, ActivationBits = {CodeWriter.Literal(t.ActivationBits)}, " +
-                    $"PerChannel = {CodeWriter.Literal(t.PerChannel)}, MaxActiveInputs = {CodeWriter.Literal(t.MaxActiveInputs)}, RoundBits = {CodeWriter.Literal(t.RoundBits)}, " +
-                    $"RoundMethod = {(t.RoundMethod is RoundingKind rm ? $"({M}.RoundingKind){(int)rm}" : "null")} }}")) + " })";
-            // Per-feature ranges only when declared, so other models keep their generated text.
-            string features = !spec.HasFeatureRanges ? "" :
-                $", FeatureMinStatus = {M}.MemberStatus.Ok, FeatureMin = new {M}.EquatableArray<float>({Copy(ModelSpec.FeatureMinMember, model.FeatureMinIsSpan)}), " +
-                $"FeatureMaxStatus = {M}.MemberStatus.Ok, FeatureMax = new {M}.EquatableArray<float>({Copy(ModelSpec.FeatureMaxMember, model.FeatureMaxIsSpan)})";
-            w.Line($"{{ GlobalPError = {CodeWriter.Literal(spec.GlobalPError)}, PErrorExplicit = {CodeWriter.Literal(spec.PErrorExplicit)}{trained}{features} }};");
-            w.Close();
-            w.Line();
-        }
-
-        /// <summary>A fresh array with a float member's values (the spec must not alias user arrays that code could change).</summary>
-        private static string Copy(string member, bool isSpan) => isSpan ? $"{Identifier(member)}.ToArray()" : $"(float[]){Identifier(member)}.Clone()";
-
-        /// <summary>A member name as an identifier: keywords need a verbatim <c>@</c> (a member <c>@class</c> is named "class").</summary>
-        private static string Identifier(string name)
-            => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
-
-        private static void WriteTables(CodeWriter w, CircuitPlan plan, int unrollLimit)
-        {
-            foreach (var t in plan.Tables)
-            {
-                int inputBits = Compiler.Bounds.IntegerRange.BitsFor(t.InputMin, t.InputMin + t.Entries.Length - 1);
-                if (IsPacked(t, unrollLimit))
+                foreach (var chunk in Chunks(l))
                 {
-                    w.Line($"private static readonly {Rt}.Backends.LookupTable __FheGen_T{t.Index} = new {Rt}.Backends.LookupTable({t.Index}, {CodeWriter.Literal(t.InputMin)}, {inputBits}, {t.OutputBits}, " +
-                        $"{Rt}.Circuits.PackedCircuit.ExpandRuns(__FheGen_T{t.Index}_runs, {t.Entries.Length}));");
-                    var runs = new List<long>();
-                    for (int e = 0; e < t.Entries.Length;)
-                    {
-                        int start = e;
-                        while (e < t.Entries.Length && t.Entries[e] == t.Entries[start]) e++;
-                        runs.Add(e - start);
-                        runs.Add(t.Entries[start]);
-                    }
-                    WriteData(w, $"__FheGen_T{t.Index}_runs", "long", runs.Count, k => runs[(int)k]);
-                    continue;
-                }
-                w.Indent();
-                w.Raw.Append($"private static readonly {Rt}.Backends.LookupTable __FheGen_T{t.Index} = new {Rt}.Backends.LookupTable({t.Index}, {CodeWriter.Literal(t.InputMin)}, {inputBits}, {t.OutputBits}, new long[] {{ ");
-                for (int e = 0; e < t.Entries.Length; e++)
-                {
-                    if (e > 0) w.Raw.Append(", ");
-                    w.Raw.Append(CodeWriter.Int(t.Entries[e]));
-                }
-                w.Raw.Append(" });\n");
-            }
-            foreach (var l in plan.Layers)
-            {
-                if (l.IsOutput) continue;
-                var active = Active(l);
-                if (active.Count > 0)
-                {
-                    w.Line($"private static readonly {Rt}.Backends.LookupTable[] __FheGen_L{l.Index}_tables = new {Rt}.Backends.LookupTable[] {{ " +
-                        string.Join(", ", active.Select(j => "__FheGen_T" + l.Neurons[j].Table)) + " };");
-                }
-                if (l.RoundedBits > 0)
-                {
-                    w.Line($"private static readonly {Rt}.Backends.RoundingStep __FheGen_L{l.Index}_round = new {Rt}.Backends.RoundingStep({l.RoundedBits}, " +
-                        $"{CodeWriter.Literal(l.AccumulatorMin)}, {CodeWriter.Literal(l.AccumulatorMax)}, (global::FheGen.Rounding){(int)l.RoundingMethod});");
+                    w.Line($"    __FheGen_L{i}_{chunk.Index}(ref backend, {current}, {acc});");
                 }
             }
-            w.Line();
-        }
-
-        private static List<int> Active(LayerPlan l)
-        {
-            var active = new List<int>(l.Outputs);
-            for (int j = 0; j < l.Outputs; j++)
+            if (l.IsOutput) break;
+            string h = $"h{i}";
+            w.Line("    " + Buffer(h, l.Outputs));
+            if (active.Count > 0)
             {
-                if (l.IsOutput || !l.Neurons[j].IsConstant) active.Add(j);
-            }
-            return active;
-        }
-
-        private static string Buffer(string name, int size)
-        {
-            if (size == 0) return $"global::System.Span<TValue> {name} = global::System.Span<TValue>.Empty;";
-            if (size > MaxStackBuffer) return $"global::System.Span<TValue> {name} = new TValue[{size}];";
-            return $"__FheGen_Buffer{size}<TValue> __{name} = default; global::System.Span<TValue> {name} = __{name};";
-        }
-
-        private static void WriteRun(CodeWriter w, CircuitPlan plan, int unrollLimit)
-        {
-            w.Line("/// <summary>");
-            w.Line("/// Runs the integer circuit on <paramref name=\"backend\"/>: <paramref name=\"inputs\"/> are quantized inputs (see");
-            w.Line("/// <see cref=\"Io\"/>), <paramref name=\"outputs\"/> receive the last layer's accumulators.");
-            w.Line("/// </summary>");
-            w.Line($"/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A clear input lies outside [0, {(1L << plan.Input.Bits) - 1}].</exception>");
-            w.Line(GeneratedCode);
-            w.Line($"public static void Run<TBackend, TValue>(TBackend backend, global::System.ReadOnlySpan<TValue> inputs, global::System.Span<TValue> outputs)");
-            w.Line($"    where TBackend : {Backend}");
-            w.Line("{");
-            w.Line($"    if (inputs.Length != {plan.Inputs}) throw new global::System.ArgumentException(\"Expected {plan.Inputs} inputs.\", nameof(inputs));");
-            w.Line($"    if (outputs.Length != {plan.Outputs}) throw new global::System.ArgumentException(\"Expected room for {plan.Outputs} outputs.\", nameof(outputs));");
-            w.Line($"    {Rt}.Circuits.CircuitInputs.ThrowIfOutOfRange(inputs, {plan.Input.Bits});");
-            string current = "inputs";
-            for (int i = 0; i < plan.Layers.Count; i++)
-            {
-                var l = plan.Layers[i];
-                var active = Active(l);
-                string acc = l.IsOutput ? "outputs" : $"acc{i}";
-                if (!l.IsOutput) w.Line("    " + Buffer(acc, active.Count));
-                if (IsPacked(l, unrollLimit))
+                if (l.RoundedBits > 0) w.Line($"    backend.Round({acc}, __FheGen_L{i}_round);");
+                if (active.Count == l.Outputs)
                 {
-                    w.Line("    " + PackedCall(l, current, acc) + ";");
+                    w.Line($"    backend.Lookup({acc}, {h}, __FheGen_L{i}_tables);");
                 }
                 else
                 {
-                    foreach (var chunk in Chunks(l))
-                    {
-                        w.Line($"    __FheGen_L{i}_{chunk.Index}(ref backend, {current}, {acc});");
-                    }
+                    w.Line("    " + Buffer($"t{i}", active.Count));
+                    w.Line($"    backend.Lookup({acc}, t{i}, __FheGen_L{i}_tables);");
+                    for (int k = 0; k < active.Count; k++) w.Line($"    {h}[{active[k]}] = t{i}[{k}];");
                 }
-                if (l.IsOutput) break;
-                string h = $"h{i}";
-                w.Line("    " + Buffer(h, l.Outputs));
-                if (active.Count > 0)
+            }
+            for (int j = 0; j < l.Outputs; j++)
+            {
+                var n = l.Neurons[j];
+                if (!n.IsConstant) continue;
+                w.Line($"    {h}[{j}] = backend.Constant({CodeWriter.Literal(n.ConstantOutput)});");
+            }
+            current = h;
+        }
+        w.Line("}");
+        w.Line();
+    }
+
+    private static void WritePredict(CodeWriter w, CircuitPlan plan)
+    {
+        string inputs = plan.Inputs <= MaxStackBuffer ? $"stackalloc long[{plan.Inputs}]" : $"new long[{plan.Inputs}]";
+        string outputs = plan.Outputs <= MaxStackBuffer ? $"stackalloc long[{plan.Outputs}]" : $"new long[{plan.Outputs}]";
+        w.Line("/// <summary>Quantizes <paramref name=\"features\"/>, runs the circuit in the clear with exact integer semantics, and dequantizes.</summary>");
+        w.Line(GeneratedCode);
+        w.Open("public static float[] Predict(global::System.ReadOnlySpan<float> features)");
+        w.Line($"var result = new float[{plan.Outputs}];");
+        w.Line("Predict(features, result);");
+        w.Line("return result;");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Allocation-free <see cref=\"Predict(global::System.ReadOnlySpan{float})\"/>.</summary>");
+        w.Line(GeneratedCode);
+        w.Open("public static void Predict(global::System.ReadOnlySpan<float> features, global::System.Span<float> outputs)");
+        w.Line($"global::System.Span<long> q = {inputs};");
+        w.Line("Io.QuantizeInputs(features, q);");
+        w.Line($"global::System.Span<long> acc = {outputs};");
+        w.Line($"Run<{Rt}.Backends.ClearBackend, long>(default, q, acc);");
+        w.Line("Io.DequantizeOutputs(acc, outputs);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>The unquantized float model (the accuracy reference).</summary>");
+        w.Line(GeneratedCode);
+        w.Line($"public static float[] PredictFloat(global::System.ReadOnlySpan<float> features) => (__FheGen_float ??= new {Rt}.Circuits.FloatReference(Spec)).Predict(features);");
+        w.Line();
+    }
+
+    private readonly struct Chunk
+    {
+        public Chunk(int index, int firstActive, int firstTerm, int lastActive, int endTerm)
+        {
+            Index = index;
+            FirstActive = firstActive;
+            FirstTerm = firstTerm;
+            LastActive = lastActive;
+            EndTerm = endTerm;
+        }
+
+        public int Index { get; }
+        public int FirstActive { get; }
+        public int FirstTerm { get; }
+        public int LastActive { get; }
+        public int EndTerm { get; }
+    }
+
+    /// <summary>Splits a layer's statements into chunks; a neuron may straddle chunks (its partial sum is carried in the buffer).</summary>
+    private static List<Chunk> Chunks(LayerPlan l)
+    {
+        var active = Active(l);
+        var chunks = new List<Chunk>();
+        int startK = 0, startTerm = 0, budget = MaxStatementsPerMethod;
+        for (int k = 0; k < active.Count; k++)
+        {
+            var n = l.Neurons[active[k]];
+            int term = k == startK ? startTerm : 0;
+            int cost = 1 + (n.Weights.Length - term);
+            if (cost > budget && budget < 2 && k > startK)
+            {
+                // No room left for this neuron's opening statement and one term: end the chunk after the previous
+                // neuron, so no chunk opens a neuron without adding to it (which would start it twice).
+                chunks.Add(new Chunk(chunks.Count, startK, startTerm, k - 1, l.Neurons[active[k - 1]].Weights.Length));
+                startK = k;
+                startTerm = 0;
+                budget = MaxStatementsPerMethod;
+            }
+            while (cost > budget)
+            {
+                // Close the chunk inside this neuron.
+                int take = Math.Max(0, budget - 1);
+                chunks.Add(new Chunk(chunks.Count, startK, startTerm, k, term + take));
+                term += take;
+                startK = k;
+                startTerm = term;
+                budget = MaxStatementsPerMethod;
+                cost = 1 + (n.Weights.Length - term);
+            }
+            budget -= cost;
+        }
+        if (active.Count > 0) chunks.Add(new Chunk(chunks.Count, startK, startTerm, active.Count - 1, l.Neurons[active[active.Count - 1]].Weights.Length));
+        return chunks;
+    }
+
+    private static void WriteLayerChunks(CodeWriter w, LayerPlan l)
+    {
+        var active = Active(l);
+        foreach (var c in Chunks(l))
+        {
+            w.Line($"private static void __FheGen_L{l.Index}_{c.Index}<TBackend, TValue>(ref TBackend backend, global::System.ReadOnlySpan<TValue> x, global::System.Span<TValue> acc)");
+            w.Line($"    where TBackend : {Backend}");
+            w.Line("{");
+            w.Line("    TValue a;");
+            for (int k = c.FirstActive; k <= c.LastActive; k++)
+            {
+                var n = l.Neurons[active[k]];
+                int from = k == c.FirstActive ? c.FirstTerm : 0;
+                int to = k == c.LastActive ? c.EndTerm : n.Weights.Length;
+                string slot = l.IsOutput ? CodeWriter.Int(active[k]) : CodeWriter.Int(k);
+                w.Line(from == 0 ? $"    a = backend.Constant({CodeWriter.Literal(n.Bias)});" : $"    a = acc[{slot}];");
+                for (int e = from; e < to; e++)
                 {
-                    if (l.RoundedBits > 0) w.Line($"    backend.Round({acc}, __FheGen_L{i}_round);");
-                    if (active.Count == l.Outputs)
-                    {
-                        w.Line($"    backend.Lookup({acc}, {h}, __FheGen_L{i}_tables);");
-                    }
-                    else
-                    {
-                        w.Line("    " + Buffer($"t{i}", active.Count));
-                        w.Line($"    backend.Lookup({acc}, t{i}, __FheGen_L{i}_tables);");
-                        for (int k = 0; k < active.Count; k++) w.Line($"    {h}[{active[k]}] = t{i}[{k}];");
-                    }
+                    w.Indent();
+                    w.Raw.Append("    backend.MultiplyAdd(ref a, in x[").Append(n.InputIndices[e].ToString(CultureInfo.InvariantCulture))
+                        .Append("], ").Append(n.Weights[e].ToString(CultureInfo.InvariantCulture)).Append("L);\n");
                 }
-                for (int j = 0; j < l.Outputs; j++)
-                {
-                    var n = l.Neurons[j];
-                    if (!n.IsConstant) continue;
-                    w.Line($"    {h}[{j}] = backend.Constant({CodeWriter.Literal(n.ConstantOutput)});");
-                }
-                current = h;
+                w.Line($"    acc[{slot}] = a;");
             }
             w.Line("}");
             w.Line();
         }
+    }
 
-        private static void WritePredict(CodeWriter w, CircuitPlan plan)
-        {
-            string inputs = plan.Inputs <= MaxStackBuffer ? $"stackalloc long[{plan.Inputs}]" : $"new long[{plan.Inputs}]";
-            string outputs = plan.Outputs <= MaxStackBuffer ? $"stackalloc long[{plan.Outputs}]" : $"new long[{plan.Outputs}]";
-            w.Line("/// <summary>Quantizes <paramref name=\"features\"/>, runs the circuit in the clear with exact integer semantics, and dequantizes.</summary>");
-            w.Line(GeneratedCode);
-            w.Open("public static float[] Predict(global::System.ReadOnlySpan<float> features)");
-            w.Line($"var result = new float[{plan.Outputs}];");
-            w.Line("Predict(features, result);");
-            w.Line("return result;");
-            w.Close();
-            w.Line();
-            w.Line("/// <summary>Allocation-free <see cref=\"Predict(global::System.ReadOnlySpan{float})\"/>.</summary>");
-            w.Line(GeneratedCode);
-            w.Open("public static void Predict(global::System.ReadOnlySpan<float> features, global::System.Span<float> outputs)");
-            w.Line($"global::System.Span<long> q = {inputs};");
-            w.Line("Io.QuantizeInputs(features, q);");
-            w.Line($"global::System.Span<long> acc = {outputs};");
-            w.Line($"Run<{Rt}.Backends.ClearBackend, long>(default, q, acc);");
-            w.Line("Io.DequantizeOutputs(acc, outputs);");
-            w.Close();
-            w.Line();
-            w.Line("/// <summary>The unquantized float model (the accuracy reference).</summary>");
-            w.Line(GeneratedCode);
-            w.Line($"public static float[] PredictFloat(global::System.ReadOnlySpan<float> features) => (__FheGen_float ??= new {Rt}.Circuits.FloatReference(Spec)).Predict(features);");
-            w.Line();
-        }
-
-        private readonly struct Chunk
-        {
-            public Chunk(int index, int firstActive, int firstTerm, int lastActive, int endTerm)
-            {
-                Index = index;
-                FirstActive = firstActive;
-                FirstTerm = firstTerm;
-                LastActive = lastActive;
-                EndTerm = endTerm;
-            }
-
-            public int Index { get; }
-            public int FirstActive { get; }
-            public int FirstTerm { get; }
-            public int LastActive { get; }
-            public int EndTerm { get; }
-        }
-
-        /// <summary>Splits a layer's statements into chunks; a neuron may straddle chunks (its partial sum is carried in the buffer).</summary>
-        private static List<Chunk> Chunks(LayerPlan l)
+    /// <summary>How a packed layer stores its terms: dense rows or (index, weight) pairs, whichever is smaller.</summary>
+    private readonly struct Packing
+    {
+        public Packing(LayerPlan l)
         {
             var active = Active(l);
-            var chunks = new List<Chunk>();
-            int startK = 0, startTerm = 0, budget = MaxStatementsPerMethod;
-            for (int k = 0; k < active.Count; k++)
+            long maxWeight = 0;
+            foreach (int j in active)
             {
-                var n = l.Neurons[active[k]];
-                int term = k == startK ? startTerm : 0;
-                int cost = 1 + (n.Weights.Length - term);
-                if (cost > budget && budget < 2 && k > startK)
-                {
-                    // No room left for this neuron's opening statement and one term: end the chunk after the previous
-                    // neuron, so no chunk opens a neuron without adding to it (which would start it twice).
-                    chunks.Add(new Chunk(chunks.Count, startK, startTerm, k - 1, l.Neurons[active[k - 1]].Weights.Length));
-                    startK = k;
-                    startTerm = 0;
-                    budget = MaxStatementsPerMethod;
-                }
-                while (cost > budget)
-                {
-                    // Close the chunk inside this neuron.
-                    int take = Math.Max(0, budget - 1);
-                    chunks.Add(new Chunk(chunks.Count, startK, startTerm, k, term + take));
-                    term += take;
-                    startK = k;
-                    startTerm = term;
-                    budget = MaxStatementsPerMethod;
-                    cost = 1 + (n.Weights.Length - term);
-                }
-                budget -= cost;
+                foreach (long v in l.Neurons[j].Weights) maxWeight = Math.Max(maxWeight, Math.Abs(v));
             }
-            if (active.Count > 0) chunks.Add(new Chunk(chunks.Count, startK, startTerm, active.Count - 1, l.Neurons[active[active.Count - 1]].Weights.Length));
-            return chunks;
+            WeightType = maxWeight <= sbyte.MaxValue ? "sbyte" : "short";
+            IndexType = l.Inputs <= ushort.MaxValue + 1 ? "ushort" : "int";
+            int weightBytes = WeightType == "sbyte" ? 1 : 2, indexBytes = IndexType == "ushort" ? 2 : 4;
+            long dense = (long)active.Count * l.Inputs * weightBytes;
+            long sparse = (long)l.ActiveWeights * (weightBytes + indexBytes) + 4L * active.Count;
+            IsDense = dense <= sparse;
         }
 
-        private static void WriteLayerChunks(CodeWriter w, LayerPlan l)
+        public string WeightType { get; }
+        public string IndexType { get; }
+        public bool IsDense { get; }
+    }
+
+    private static string PackedCall(LayerPlan l, string x, string acc)
+    {
+        var p = new Packing(l);
+        string prefix = $"__FheGen_L{l.Index}";
+        return p.IsDense
+            ? $"{Rt}.Circuits.PackedCircuit.Dense<TBackend, TValue, {p.WeightType}>(ref backend, {x}, {acc}, {prefix}_bias, {prefix}_weights)"
+            : $"{Rt}.Circuits.PackedCircuit.Sparse<TBackend, TValue, {p.WeightType}, {p.IndexType}>(ref backend, {x}, {acc}, {prefix}_bias, {prefix}_ends, {prefix}_indices, {prefix}_weights)";
+    }
+
+    /// <summary>A packed layer's data: per non-constant neuron (every neuron of the output layer) its bias and terms.</summary>
+    private static void WriteLayerData(CodeWriter w, LayerPlan l, CancellationToken ct)
+    {
+        var active = Active(l);
+        var p = new Packing(l);
+        string prefix = $"__FheGen_L{l.Index}";
+        WriteData(w, prefix + "_bias", "long", active.Count, k => l.Neurons[active[(int)k]].Bias);
+        if (p.IsDense)
         {
-            var active = Active(l);
-            foreach (var c in Chunks(l))
+            int n = l.Inputs;
+            var row = new long[n];
+            int loaded = -1;
+            WriteData(w, prefix + "_weights", p.WeightType, (long)active.Count * n, e =>
             {
-                w.Line($"private static void __FheGen_L{l.Index}_{c.Index}<TBackend, TValue>(ref TBackend backend, global::System.ReadOnlySpan<TValue> x, global::System.Span<TValue> acc)");
-                w.Line($"    where TBackend : {Backend}");
-                w.Line("{");
-                w.Line("    TValue a;");
-                for (int k = c.FirstActive; k <= c.LastActive; k++)
+                int k = (int)(e / n);
+                if (k != loaded)
                 {
-                    var n = l.Neurons[active[k]];
-                    int from = k == c.FirstActive ? c.FirstTerm : 0;
-                    int to = k == c.LastActive ? c.EndTerm : n.Weights.Length;
-                    string slot = l.IsOutput ? CodeWriter.Int(active[k]) : CodeWriter.Int(k);
-                    w.Line(from == 0 ? $"    a = backend.Constant({CodeWriter.Literal(n.Bias)});" : $"    a = acc[{slot}];");
-                    for (int e = from; e < to; e++)
-                    {
-                        w.Indent();
-                        w.Raw.Append("    backend.MultiplyAdd(ref a, in x[").Append(n.InputIndices[e].ToString(CultureInfo.InvariantCulture))
-                            .Append("], ").Append(n.Weights[e].ToString(CultureInfo.InvariantCulture)).Append("L);\n");
-                    }
-                    w.Line($"    acc[{slot}] = a;");
+                    if ((k & 255) == 0) ct.ThrowIfCancellationRequested();
+                    Array.Clear(row, 0, n);
+                    var neuron = l.Neurons[active[k]];
+                    for (int t = 0; t < neuron.Weights.Length; t++) row[neuron.InputIndices[t]] = neuron.Weights[t];
+                    loaded = k;
                 }
-                w.Line("}");
-                w.Line();
+                return row[e % n];
+            });
+            return;
+        }
+        var ends = new int[active.Count];
+        var terms = new List<(int Index, long Weight)>(l.ActiveWeights);
+        for (int k = 0; k < active.Count; k++)
+        {
+            var neuron = l.Neurons[active[k]];
+            for (int t = 0; t < neuron.Weights.Length; t++) terms.Add((neuron.InputIndices[t], neuron.Weights[t]));
+            ends[k] = terms.Count;
+        }
+        WriteData(w, prefix + "_ends", "int", ends.Length, k => ends[(int)k]);
+        WriteData(w, prefix + "_indices", p.IndexType, terms.Count, e => terms[(int)e].Index);
+        WriteData(w, prefix + "_weights", p.WeightType, terms.Count, e => terms[(int)e].Weight);
+    }
+
+    /// <summary>
+    /// <c>static ReadOnlySpan&lt;T&gt; name =&gt; new T[] { ... };</c>: the C# compiler stores the literal as raw data in
+    /// the assembly and the property allocates nothing (for multi-byte types through <c>RuntimeHelpers.CreateSpan</c>).
+    /// </summary>
+    private static void WriteData(CodeWriter w, string name, string type, long count, Func<long, long> value)
+    {
+        w.Line($"private static global::System.ReadOnlySpan<{type}> {name} => new {type}[]");
+        w.Line("{");
+        for (long e = 0; e < count; e++)
+        {
+            if (e % ValuesPerLine == 0)
+            {
+                if (e > 0) w.Raw.Append('\n');
+                w.Indent();
+                w.Raw.Append("    ");
+            }
+            w.Raw.Append(value(e).ToString(CultureInfo.InvariantCulture)).Append(',');
+        }
+        if (count > 0) w.Raw.Append('\n');
+        w.Line("};");
+        w.Line();
+    }
+
+    private static void WriteBuffers(CodeWriter w, CircuitPlan plan)
+    {
+        var sizes = new SortedSet<int>();
+        foreach (var l in plan.Layers)
+        {
+            if (l.IsOutput) continue;
+            int active = Active(l).Count;
+            foreach (int s in new[] { active, l.Outputs })
+            {
+                if (s > 0 && s <= MaxStackBuffer) sizes.Add(s);
             }
         }
-
-        /// <summary>How a packed layer stores its terms: dense rows or (index, weight) pairs, whichever is smaller.</summary>
-        private readonly struct Packing
+        foreach (int s in sizes)
         {
-            public Packing(LayerPlan l)
-            {
-                var active = Active(l);
-                long maxWeight = 0;
-                foreach (int j in active)
-                {
-                    foreach (long v in l.Neurons[j].Weights) maxWeight = Math.Max(maxWeight, Math.Abs(v));
-                }
-                WeightType = maxWeight <= sbyte.MaxValue ? "sbyte" : "short";
-                IndexType = l.Inputs <= ushort.MaxValue + 1 ? "ushort" : "int";
-                int weightBytes = WeightType == "sbyte" ? 1 : 2, indexBytes = IndexType == "ushort" ? 2 : 4;
-                long dense = (long)active.Count * l.Inputs * weightBytes;
-                long sparse = (long)l.ActiveWeights * (weightBytes + indexBytes) + 4L * active.Count;
-                IsDense = dense <= sparse;
-            }
-
-            public string WeightType { get; }
-            public string IndexType { get; }
-            public bool IsDense { get; }
-        }
-
-        private static string PackedCall(LayerPlan l, string x, string acc)
-        {
-            var p = new Packing(l);
-            string prefix = $"__FheGen_L{l.Index}";
-            return p.IsDense
-                ? $"{Rt}.Circuits.PackedCircuit.Dense<TBackend, TValue, {p.WeightType}>(ref backend, {x}, {acc}, {prefix}_bias, {prefix}_weights)"
-                : $"{Rt}.Circuits.PackedCircuit.Sparse<TBackend, TValue, {p.WeightType}, {p.IndexType}>(ref backend, {x}, {acc}, {prefix}_bias, {prefix}_ends, {prefix}_indices, {prefix}_weights)";
-        }
-
-        /// <summary>A packed layer's data: per non-constant neuron (every neuron of the output layer) its bias and terms.</summary>
-        private static void WriteLayerData(CodeWriter w, LayerPlan l, CancellationToken ct)
-        {
-            var active = Active(l);
-            var p = new Packing(l);
-            string prefix = $"__FheGen_L{l.Index}";
-            WriteData(w, prefix + "_bias", "long", active.Count, k => l.Neurons[active[(int)k]].Bias);
-            if (p.IsDense)
-            {
-                int n = l.Inputs;
-                var row = new long[n];
-                int loaded = -1;
-                WriteData(w, prefix + "_weights", p.WeightType, (long)active.Count * n, e =>
-                {
-                    int k = (int)(e / n);
-                    if (k != loaded)
-                    {
-                        if ((k & 255) == 0) ct.ThrowIfCancellationRequested();
-                        Array.Clear(row, 0, n);
-                        var neuron = l.Neurons[active[k]];
-                        for (int t = 0; t < neuron.Weights.Length; t++) row[neuron.InputIndices[t]] = neuron.Weights[t];
-                        loaded = k;
-                    }
-                    return row[e % n];
-                });
-                return;
-            }
-            var ends = new int[active.Count];
-            var terms = new List<(int Index, long Weight)>(l.ActiveWeights);
-            for (int k = 0; k < active.Count; k++)
-            {
-                var neuron = l.Neurons[active[k]];
-                for (int t = 0; t < neuron.Weights.Length; t++) terms.Add((neuron.InputIndices[t], neuron.Weights[t]));
-                ends[k] = terms.Count;
-            }
-            WriteData(w, prefix + "_ends", "int", ends.Length, k => ends[(int)k]);
-            WriteData(w, prefix + "_indices", p.IndexType, terms.Count, e => terms[(int)e].Index);
-            WriteData(w, prefix + "_weights", p.WeightType, terms.Count, e => terms[(int)e].Weight);
-        }
-
-        /// <summary>
-        /// <c>static ReadOnlySpan&lt;T&gt; name =&gt; new T[] { ... };</c>: the C# compiler stores the literal as raw data in
-        /// the assembly and the property allocates nothing (for multi-byte types through <c>RuntimeHelpers.CreateSpan</c>).
-        /// </summary>
-        private static void WriteData(CodeWriter w, string name, string type, long count, Func<long, long> value)
-        {
-            w.Line($"private static global::System.ReadOnlySpan<{type}> {name} => new {type}[]");
-            w.Line("{");
-            for (long e = 0; e < count; e++)
-            {
-                if (e % ValuesPerLine == 0)
-                {
-                    if (e > 0) w.Raw.Append('\n');
-                    w.Indent();
-                    w.Raw.Append("    ");
-                }
-                w.Raw.Append(value(e).ToString(CultureInfo.InvariantCulture)).Append(',');
-            }
-            if (count > 0) w.Raw.Append('\n');
-            w.Line("};");
+            w.Line($"[global::System.Runtime.CompilerServices.InlineArray({s})]");
+            w.Line($"private struct __FheGen_Buffer{s}<T> {{ private T _element0; }}");
             w.Line();
-        }
-
-        private static void WriteBuffers(CodeWriter w, CircuitPlan plan)
-        {
-            var sizes = new SortedSet<int>();
-            foreach (var l in plan.Layers)
-            {
-                if (l.IsOutput) continue;
-                int active = Active(l).Count;
-                foreach (int s in new[] { active, l.Outputs })
-                {
-                    if (s > 0 && s <= MaxStackBuffer) sizes.Add(s);
-                }
-            }
-            foreach (int s in sizes)
-            {
-                w.Line($"[global::System.Runtime.CompilerServices.InlineArray({s})]");
-                w.Line($"private struct __FheGen_Buffer{s}<T> {{ private T _element0; }}");
-                w.Line();
-            }
         }
     }
 }

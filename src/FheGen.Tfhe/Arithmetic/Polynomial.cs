@@ -1,7 +1,7 @@
 using System;
-using System.Runtime.Intrinsics;
-using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace FheGen.Tfhe.Arithmetic;
 

@@ -1,8 +1,8 @@
 using System;
 using System.Diagnostics;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Core;
-using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Bootstrap;
 

@@ -1,10 +1,10 @@
 using System;
-using FheGen.Circuits;
 using System.Collections.Generic;
 using System.Linq;
+using FheGen.Circuits;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Circuits;
 

@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Circuits;
 

@@ -3,9 +3,9 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using FheGen.Compiler.Model;
+using FheGen.Compiler.Parameters;
 using FheGen.Compiler.Plan;
 using FheGen.Tfhe.Keys;
-using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Circuits;
 

@@ -2,10 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
-using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Keys;
 

@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using FheGen.Tfhe.Bootstrap;
 using FheGen.Compiler.Parameters;
+using FheGen.Tfhe.Bootstrap;
 
 namespace FheGen.Tfhe.Keys;
 

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
-using FheGen.Tfhe.Bootstrap;
 using FheGen.Compiler.Parameters;
+using FheGen.Tfhe.Bootstrap;
 
 namespace FheGen.Tfhe.Keys;
 

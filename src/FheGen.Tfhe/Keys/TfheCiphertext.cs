@@ -1,7 +1,7 @@
 using System;
 using System.IO;
-using FheGen.Tfhe.Core;
 using FheGen.Compiler.Parameters;
+using FheGen.Tfhe.Core;
 
 namespace FheGen.Tfhe.Keys;
 

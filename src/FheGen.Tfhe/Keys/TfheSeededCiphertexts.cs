@@ -2,9 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
-using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Keys;
 

@@ -7,11 +7,11 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
-using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Keys;
 

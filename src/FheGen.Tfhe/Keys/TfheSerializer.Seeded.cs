@@ -2,9 +2,9 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using System.Text;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
-using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Keys;
 

@@ -6,10 +6,10 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
-using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Keys;
 

@@ -25,7 +25,7 @@ public sealed class RuntimeTests
         EquatableArray<ActivationRangeSetting>.Empty);
 
     [Fact]
-    public void InterpreterComputesTheHandWorkedCircuit()
+    public void Interpreter_computes_the_hand_worked_circuit()
     {
         // Input scale 1 (0..3 on 2 bits). Hidden weights, 3 bits symmetric: max |w| = 1 -> scale 1/3,
         // row 0 = [3, -3, round(1.5) = 2]; row 1 is all zero, so neuron 1 is the constant bias 1 / (1/3) = 3.
@@ -48,7 +48,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void RoundingStepIsAppliedBeforeTheLookup()
+    public void Rounding_step_is_applied_before_the_lookup()
     {
         var plain = new PlanInterpreter(CircuitCompiler.Compile(HandModel()).PlanOrThrow());
         var rounded = CircuitCompiler.Compile(HandModel(new RoundSetting("H", 3))).PlanOrThrow();
@@ -69,7 +69,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void TracedRunRecordsUnroundedAccumulatorsAndLookupOutputs()
+    public void Traced_run_records_unrounded_accumulators_and_lookup_outputs()
     {
         // The hand model rounded to 3 bits: the trace keeps acc0 = 9 before rounding, the constant neuron's bias 3,
         // the lookup levels 3 and 1, and the output accumulators, which are the circuit's outputs.
@@ -90,7 +90,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void InterpreterRejectsWrongSizesAndAnalysisPlans()
+    public void Interpreter_rejects_wrong_sizes_and_analysis_plans()
     {
         var plan = CircuitCompiler.Compile(HandModel()).PlanOrThrow();
         var interpreter = new PlanInterpreter(plan);
@@ -101,7 +101,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void LookupTableChecksItsDomain()
+    public void Lookup_table_checks_its_domain()
     {
         var t = new LookupTable(0, -2, 3, 2, new long[] { 5, 6, 7, 8 });
         Assert.Equal(5, t[-2]);
@@ -113,7 +113,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void ClearBackendRoundsAsFloorOfHalfUp()
+    public void Clear_backend_rounds_as_floor_of_half_up()
     {
         var values = new long[] { 2, -2, 6, -6, 255, -1, 0 };
         default(ClearBackend).Round(values, new RoundingStep(2, -6, 255));
@@ -121,7 +121,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void CircuitIoQuantizesClampsAndRejectsNaN()
+    public void Circuit_io_quantizes_clamps_and_rejects_na_n()
     {
         var io = new CircuitIo(UniformQuantizer.ForRange(2, 0, 3), new[] { 0.5, 2.0 }, ActivationKind.Identity);
         var q = new long[3];
@@ -140,7 +140,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void CircuitIoFromPlanUsesTheLastLayersScales()
+    public void Circuit_io_from_plan_uses_the_last_layers_scales()
     {
         var plan = CircuitCompiler.Compile(HandModel()).PlanOrThrow();
         var io = CircuitIo.FromPlan(plan);
@@ -151,7 +151,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void FloatReferenceMatchesAHandComputation()
+    public void Float_reference_matches_a_hand_computation()
     {
         var reference = new FloatReference(HandModel());
         var y = reference.Predict(new float[] { 2f, 1f, 3f });
@@ -161,7 +161,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void CircuitInfoDescribesThePlanAndPrintsATable()
+    public void Circuit_info_describes_the_plan_and_prints_a_table()
     {
         var plan = CircuitCompiler.Compile(HandModel()).PlanOrThrow();
         var info = CircuitInfo.FromPlan(plan);
@@ -199,7 +199,7 @@ public sealed class RuntimeTests
     [InlineData(-1L)]
     [InlineData(4L)]
     [InlineData(long.MinValue)]
-    public void InterpreterRejectsClearInputsOutsideTheQuantizedRange(long bad)
+    public void Interpreter_rejects_clear_inputs_outside_the_quantized_range(long bad)
     {
         // Before: -1 (or 4, with InputBits = 2) ran silently through a circuit bounded for [0, 3].
         var interpreter = new PlanInterpreter(CircuitCompiler.Compile(HandModel()).PlanOrThrow());
@@ -210,7 +210,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void InputCheckIgnoresValueTypesItCannotRead()
+    public void Input_check_ignores_value_types_it_cannot_read()
     {
         // Ciphertexts (any TValue but long) are not read: nothing to check, nothing thrown.
         CircuitInputs.ThrowIfOutOfRange<int>(new[] { -5, 99 }, 2);
@@ -219,7 +219,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void FloatReferenceRejectsNaN()
+    public void Float_reference_rejects_na_n()
     {
         // Before: NaN features gave [0, 0] (ReLU of NaN), while the quantized Predict rejects NaN.
         var reference = new FloatReference(HandModel());
@@ -229,7 +229,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void CircuitInfoEstimatesLatencyAtRunTimeFromTheCostModel()
+    public void Circuit_info_estimates_latency_at_run_time_from_the_cost_model()
     {
         var plan = CircuitCompiler.Compile(HandModel(new RoundSetting("H", 3))).PlanOrThrow();
         var info = CircuitInfo.FromPlan(plan);
@@ -242,7 +242,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void PackedCircuitMakesTheInterpretersCalls()
+    public void Packed_circuit_makes_the_interpreters_calls()
     {
         // Neuron 0: bias 5, terms x[0]*2 and x[2]*-1; neuron 1: bias -1, no term. Dense rows and sparse pairs alike.
         long[] x = { 3, 7, 1 };
@@ -261,7 +261,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void ExpandRunsRebuildsTheTableAndRejectsInconsistentRuns()
+    public void Expand_runs_rebuilds_the_table_and_rejects_inconsistent_runs()
     {
         Assert.Equal(new long[] { 0, 0, 0, 4, 7, 7 }, PackedCircuit.ExpandRuns(new long[] { 3, 0, 1, 4, 2, 7 }, 6));
         Assert.Throws<ArgumentException>(() => PackedCircuit.ExpandRuns(new long[] { 3, 0 }, 6));

@@ -13,7 +13,7 @@ public sealed class ErrorModelTests
     [InlineData(1.5)]
     [InlineData(double.NaN)]
     [InlineData(double.PositiveInfinity)]
-    public void RejectsPErrorOutsideZeroToOne(double pError)
+    public void Rejects_p_error_outside_zero_to_one(double pError)
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new ErrorModel(pError));
         Assert.Equal("pError", e.ParamName);
@@ -21,7 +21,7 @@ public sealed class ErrorModelTests
     }
 
     [Fact]
-    public void SigmaMakesTheNoiseExceedHalfAStepWithProbabilityPError()
+    public void Sigma_makes_the_noise_exceed_half_a_step_with_probability_p_error()
     {
         var model = new ErrorModel(0.01);
         // z = Phi^-1(0.995) = 2.5758293035489007538 (mpmath).
@@ -38,7 +38,7 @@ public sealed class ErrorModelTests
     [InlineData(0.1)]
     [InlineData(0.5)]
     [InlineData(0.9)]
-    public void NeighbourProbabilitiesSumToPError(double pError)
+    public void Neighbour_probabilities_sum_to_p_error(double pError)
     {
         var model = new ErrorModel(pError);
         double sum = 0;
@@ -51,7 +51,7 @@ public sealed class ErrorModelTests
     [Theory]
     [InlineData(0.1)]
     [InlineData(0.5)]
-    public void ProbabilityIsTheDesignFormulaAndSymmetric(double pError)
+    public void Probability_is_the_design_formula_and_symmetric(double pError)
     {
         var model = new ErrorModel(pError);
         for (int k = -6; k <= 6; k++)
@@ -68,7 +68,7 @@ public sealed class ErrorModelTests
     [InlineData(0.01, 2)]
     [InlineData(0.1, 3)]
     [InlineData(0.5, 7)]
-    public void SupportStopsWhereTheTailIsBelowTheDrawResolution(double pError, int expected)
+    public void Support_stops_where_the_tail_is_below_the_draw_resolution(double pError, int expected)
     {
         var model = new ErrorModel(pError);
         Assert.Equal(expected, model.MaxOffset);
@@ -82,7 +82,7 @@ public sealed class ErrorModelTests
     [InlineData(0.01)]
     [InlineData(0.1)]
     [InlineData(0.5)]
-    public void EachOffsetCoversItsProbabilityOfTheDrawSpace(double pError)
+    public void Each_offset_covers_its_probability_of_the_draw_space(double pError)
     {
         // Exact, not statistical: the map from a 64-bit draw to k is monotone on the error interval
         // [0, T) (-K .. -1, then 1 .. K) and 0 above it, so bucket widths can be found by bisection.
@@ -125,7 +125,7 @@ public sealed class ErrorModelTests
     }
 
     [Fact]
-    public void ExtremePErrorsStayWellDefined()
+    public void Extreme_p_errors_stay_well_defined()
     {
         // Below the draw grid (2^-65) a TLU never errs, but approximate ties still split.
         var tiny = new ErrorModel(1e-25);
@@ -156,7 +156,7 @@ public sealed class ErrorModelTests
     private static readonly LookupTable Identity = new(0, -8, 5, 5, new long[] { -8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8 });
 
     [Fact]
-    public void ExactModelNeverDraws()
+    public void Exact_model_never_draws()
     {
         var model = new ErrorModel(0);
         Assert.True(model.IsExact);
@@ -174,7 +174,7 @@ public sealed class ErrorModelTests
     }
 
     [Fact]
-    public void RoundingOffsetProbabilitiesFollowTheDistanceToTheThresholds()
+    public void Rounding_offset_probabilities_follow_the_distance_to_the_thresholds()
     {
         var model = new ErrorModel(0.1);
         foreach (double f in new[] { 0.0, 0.125, 0.5, 0.9375 })
@@ -200,7 +200,7 @@ public sealed class ErrorModelTests
     }
 
     [Fact]
-    public void RoundingOffsetFromDrawSplitsTiesAtTheMiddleDraw()
+    public void Rounding_offset_from_draw_splits_ties_at_the_middle_draw()
     {
         var model = new ErrorModel(1e-12);
         // t = 3: 4 is a tie (4/8 + 1/2 = 1 exactly), 0 sits on the grid.
@@ -218,7 +218,7 @@ public sealed class ErrorModelTests
     [InlineData(0.5, 3)]
     [InlineData(0.5, 14)]
     [InlineData(0.01, 4)]
-    public void EachRoundingOffsetCoversItsProbabilityOfTheDrawSpace(double pError, int lsbs)
+    public void Each_rounding_offset_covers_its_probability_of_the_draw_space(double pError, int lsbs)
     {
         // As for TLU offsets, but the map from draw to rounding offset is monotone over all 2^64 draws.
         var model = new ErrorModel(pError);
@@ -239,7 +239,7 @@ public sealed class ErrorModelTests
     }
 
     [Fact]
-    public void CachedAndDirectRoundingCutsAgree()
+    public void Cached_and_direct_rounding_cuts_agree()
     {
         // lsbs <= 12 uses cached cut points, wider steps compute them per value: same fraction, same offset.
         var model = new ErrorModel(0.2);

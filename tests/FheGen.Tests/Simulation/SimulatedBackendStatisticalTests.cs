@@ -26,7 +26,7 @@ public sealed class SimulatedBackendStatisticalTests
     [InlineData(0.01)]
     [InlineData(0.1)]
     [InlineData(0.5)]
-    public void ErrorRateAndOffsetDistributionMatchTheModel(double pError)
+    public void Error_rate_and_offset_distribution_match_the_model(double pError)
     {
         // An identity table wide enough that no read reaches an edge, so each output is x + k.
         var table = new LookupTable(0, -32, 6, 6, Enumerable.Range(-32, 64).Select(i => (long)i).ToArray());
@@ -101,7 +101,7 @@ public sealed class SimulatedBackendStatisticalTests
     }
 
     [Fact]
-    public void ConcreteDefaultPErrorGivesNoErrorsInAMillionTlus()
+    public void Concrete_default_p_error_gives_no_errors_in_a_million_tlus()
     {
         // 2^-40 per TLU: a million reads expect 1e-6 errors.
         var backend = new SimulatedBackend(Math.Pow(2, -40), 1);
@@ -116,7 +116,7 @@ public sealed class SimulatedBackendStatisticalTests
     [Theory]
     [InlineData(1e-12, 1)]
     [InlineData(1e-300, 3)]
-    public void TinyPErrorRoundsExactlyExceptAtTies(double pError, int lsbs)
+    public void Tiny_p_error_rounds_exactly_except_at_ties(double pError, int lsbs)
     {
         // Exact except at ties needs every non-tie residue many sigmas from its threshold: with t = 1 the only
         // other residue is on the grid (flips with p_error); with t = 3 the nearest sits 1/8 step away, which
@@ -155,7 +155,7 @@ public sealed class SimulatedBackendStatisticalTests
     [Theory]
     [InlineData(0.1, 4)]
     [InlineData(1e-12, 3)]
-    public void OffByOneRateIsPhiOfTheDistanceToTheThreshold(double pError, int lsbs)
+    public void Off_by_one_rate_is_phi_of_the_distance_to_the_threshold(double pError, int lsbs)
     {
         var backend = new SimulatedBackend(pError, 5);
         double sigma = backend.Model.Sigma;
@@ -188,7 +188,7 @@ public sealed class SimulatedBackendStatisticalTests
     }
 
     [Fact]
-    public void WholeCircuitErrorRateMatchesPError()
+    public void Whole_circuit_error_rate_matches_p_error()
     {
         var plan = RandomPlan(21, 10, new[] { 24, 12, 4 }, roundBits: 5);
         var interpreter = new PlanInterpreter(plan);

@@ -17,7 +17,7 @@ public sealed class SimulatedBackendTests
     [InlineData(null, false)]
     [InlineData(4, false)]
     [InlineData(4, true)]
-    public void ExactBackendIsTheClearBackendOnACompiledPlan(int? roundBits, bool approximate)
+    public void Exact_backend_is_the_clear_backend_on_a_compiled_plan(int? roundBits, bool approximate)
     {
         var plan = RandomPlan(3, 8, new[] { 12, 6, 3 }, roundBits, approximate);
         if (roundBits is not null) Assert.Contains(plan.Layers, l => l.RoundedBits > 0);
@@ -37,7 +37,7 @@ public sealed class SimulatedBackendTests
     }
 
     [Fact]
-    public void ExactBackendRoundsApproximateStepsExactly()
+    public void Exact_backend_rounds_approximate_steps_exactly()
     {
         var backend = new SimulatedBackend(0, 1);
         var values = new long[] { 2, -2, 6, -6, 255, -1, 0, 4, 12 };
@@ -51,7 +51,7 @@ public sealed class SimulatedBackendTests
     }
 
     [Fact]
-    public void ConstantAndMultiplyAddAreExact()
+    public void Constant_and_multiply_add_are_exact()
     {
         var backend = new SimulatedBackend(0.5, 9);
         long a = backend.Constant(-7);
@@ -62,7 +62,7 @@ public sealed class SimulatedBackendTests
     }
 
     [Fact]
-    public void SameSeedReplaysAndOtherSeedsDiffer()
+    public void Same_seed_replays_and_other_seeds_differ()
     {
         var interpreter = new PlanInterpreter(RandomPlan(5, 8, new[] { 16, 8, 4 }));
         var random = new SimulationRandom(99);
@@ -89,7 +89,7 @@ public sealed class SimulatedBackendTests
     }
 
     [Fact]
-    public void SharedModelGivesTheSameStreamAsAFreshOne()
+    public void Shared_model_gives_the_same_stream_as_a_fresh_one()
     {
         var model = new ErrorModel(0.3);
         var x = new long[64];
@@ -102,7 +102,7 @@ public sealed class SimulatedBackendTests
     }
 
     [Fact]
-    public void ExactInputOutsideTheTableThrowsAsInTheClear()
+    public void Exact_input_outside_the_table_throws_as_in_the_clear()
     {
         var backend = new SimulatedBackend(0.1, 1);
         var outputs = new long[1];
@@ -112,7 +112,7 @@ public sealed class SimulatedBackendTests
     }
 
     [Fact]
-    public void NoisyReadsClampToTheTableEdges()
+    public void Noisy_reads_clamp_to_the_table_edges()
     {
         // p_error 0.5: sigma 0.74, so offsets of 2 and 3 are common enough to run past a 3-entry table.
         var table = new LookupTable(0, -1, 2, 9, new long[] { 100, 200, 300 });
@@ -143,7 +143,7 @@ public sealed class SimulatedBackendTests
     }
 
     [Fact]
-    public void ApproximateRoundFusesWithTheNextLookup()
+    public void Approximate_round_fuses_with_the_next_lookup()
     {
         var backend = new SimulatedBackend(0.1, 42);
         var random = new SimulationRandom(3);
@@ -174,7 +174,7 @@ public sealed class SimulatedBackendTests
     }
 
     [Fact]
-    public void ApproximateLayersFuseThroughThePlanInterpreter()
+    public void Approximate_layers_fuse_through_the_plan_interpreter()
     {
         var plan = RandomPlan(8, 6, new[] { 10, 5, 2 }, roundBits: 3, approximate: true);
         var rounded = plan.Layers.Where(l => !l.IsOutput && l.RoundedBits > 0).ToArray();
@@ -194,7 +194,7 @@ public sealed class SimulatedBackendTests
     }
 
     [Fact]
-    public void ExactRoundingLeavesTheErrorToTheLookup()
+    public void Exact_rounding_leaves_the_error_to_the_lookup()
     {
         var backend = new SimulatedBackend(0.1, 42);
         var values = Enumerable.Range(-40, 80).Select(i => (long)i).ToArray();
@@ -206,7 +206,7 @@ public sealed class SimulatedBackendTests
     }
 
     [Fact]
-    public void FusedReadsAreCheckedLikeTheirExactValues()
+    public void Fused_reads_are_checked_like_their_exact_values()
     {
         var table = new LookupTable(0, 0, 2, 4, new long[] { 10, 11, 12, 13 });
         var backend = new SimulatedBackend(0.5, 8);
@@ -227,7 +227,7 @@ public sealed class SimulatedBackendTests
     }
 
     [Fact]
-    public void FusedReadProtocolIsEnforced()
+    public void Fused_read_protocol_is_enforced()
     {
         var backend = new SimulatedBackend(0.1, 1);
         var values = new long[] { 1, 2, 3 };
@@ -241,7 +241,7 @@ public sealed class SimulatedBackendTests
     }
 
     [Fact]
-    public void PlanInterpreterCallsCountOneDrawPerTlu()
+    public void Plan_interpreter_calls_count_one_draw_per_tlu()
     {
         var plan = RandomPlan(8, 6, new[] { 10, 5, 2 }, roundBits: 4);
         var interpreter = new PlanInterpreter(plan);

@@ -6,7 +6,7 @@ namespace FheGen.Tests.Simulation;
 public sealed class SimulationRandomTests
 {
     [Fact]
-    public void SequencesArePinned()
+    public void Sequences_are_pinned()
     {
         // Cross-version contract: these come from an independent implementation of splitmix64 + xoshiro256**.
         ulong state = 0;
@@ -20,7 +20,7 @@ public sealed class SimulationRandomTests
     }
 
     [Fact]
-    public void DoublesAreInTheUnitIntervalWithAPlausibleMean()
+    public void Doubles_are_in_the_unit_interval_with_a_plausible_mean()
     {
         var random = new SimulationRandom(7);
         double sum = 0;

@@ -2,8 +2,8 @@ using System;
 using System.Linq;
 using FheGen.Backends;
 using FheGen.Compiler.Model;
-using FheGen.Compiler.Plan;
 using FheGen.Compiler.Pipeline;
+using FheGen.Compiler.Plan;
 
 namespace FheGen.Tests.Simulation;
 

@@ -19,7 +19,7 @@ public sealed class StandardNormalTests
     [InlineData(-10.0, 7.619853024160526066e-24)]
     [InlineData(-21.27345412779, 9.9998791522622154274e-101)]
     [InlineData(-37.0, 5.7255712225245768227e-300)]
-    public void CdfMatchesReferenceValuesDeepIntoTheTail(double x, double expected)
+    public void Cdf_matches_reference_values_deep_into_the_tail(double x, double expected)
     {
         AssertRelative(expected, StandardNormal.Cdf(x), 1e-14);
         AssertRelative(expected, StandardNormal.UpperTail(-x), 1e-14);
@@ -33,14 +33,14 @@ public sealed class StandardNormalTests
     [InlineData(4.547473508864641e-13, -7.1435520343521893331)] // 2^-41: z of p_error 2^-40
     [InlineData(1e-100, -21.273453560965324294)]
     [InlineData(1e-300, -37.047096299361199237)]
-    public void QuantileMatchesReferenceValuesDeepIntoTheTail(double p, double expected)
+    public void Quantile_matches_reference_values_deep_into_the_tail(double p, double expected)
     {
         AssertRelative(expected, StandardNormal.Quantile(p), 1e-14);
         AssertRelative(-expected, StandardNormal.UpperTailQuantile(p), 1e-14);
     }
 
     [Fact]
-    public void QuantileInvertsTheCdfFromOneInTenToThe300()
+    public void Quantile_inverts_the_cdf_from_one_in_ten_to_the_300()
     {
         // log-uniform tails: relative accuracy must not degrade as p shrinks.
         Gen.Double[-300, Math.Log10(0.5)].Select(e => Math.Pow(10, e)).Sample(p =>
@@ -56,7 +56,7 @@ public sealed class StandardNormalTests
     }
 
     [Fact]
-    public void SymmetryAndEdges()
+    public void Symmetry_and_edges()
     {
         Gen.Double[-40, 40].Sample(x => StandardNormal.UpperTail(x) == StandardNormal.Cdf(-x));
         Gen.Double[0.5, 1].Sample(p => StandardNormal.Quantile(p) == -StandardNormal.Quantile(1 - p));
@@ -73,7 +73,7 @@ public sealed class StandardNormalTests
     }
 
     [Fact]
-    public void DensityAndIntervalAreConsistent()
+    public void Density_and_interval_are_consistent()
     {
         AssertRelative(0.3989422804014327, StandardNormal.Density(0), 1e-15);
         AssertRelative(Math.Exp(-50) / Math.Sqrt(2 * Math.PI), StandardNormal.Density(-10), 1e-14);

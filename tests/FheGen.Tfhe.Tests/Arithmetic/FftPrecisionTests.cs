@@ -23,7 +23,7 @@ public class FftPrecisionTests
     [InlineData(8192, 22, 1, -21.0)]
     // 6-bit set: N = 8192, base_log 15, level 2: digits in [-2^14, 2^14).
     [InlineData(8192, 14, 1, -29.0)]
-    public void TorusTimesSmallErrorIsBounded(int n, int digitBits, int trials, double maxLog2Error)
+    public void Torus_times_small_error_is_bounded(int n, int digitBits, int trials, double maxLog2Error)
     {
         var fft = NegacyclicFft.ForSize(n);
         var random = new Random(n * 31 + digitBits);
@@ -64,7 +64,7 @@ public class FftPrecisionTests
     }
 
     [Fact]
-    public void ExternalProductShapedAccumulationHasTheSameErrorScale()
+    public void External_product_shaped_accumulation_has_the_same_error_scale()
     {
         // Two decomposed polynomials times two Fourier torus polynomials, summed in the Fourier domain, one inverse:
         // the shape of one output column of the 4-bit external product ((k+1) l = 2 products).

@@ -22,7 +22,7 @@ public class GadgetDecomposerTests
         Gen.Int[0, 63].Select(s => (1UL << s) - 1));
 
     [Fact]
-    public void DigitsAreBalancedAndReconstructTheRoundedValue()
+    public void Digits_are_balanced_and_reconstruct_the_rounded_value()
     {
         Gen.Select(Parameters, Values).Sample((p, value) =>
         {
@@ -47,7 +47,7 @@ public class GadgetDecomposerTests
     }
 
     [Fact]
-    public void PolynomialDecompositionMatchesScalarAndIsLevelMajor()
+    public void Polynomial_decomposition_matches_scalar_and_is_level_major()
     {
         var gen = Gen.Select(Parameters, Gen.Int[1, 37]).SelectMany((p, n) => Gen.Select(Gen.Const(p), Values.Array[n]));
         gen.Sample((p, polynomial) =>
@@ -73,7 +73,7 @@ public class GadgetDecomposerTests
     [InlineData(4, 3)]
     [InlineData(3, 5)]
     [InlineData(2, 11)]
-    public void PublishedParameterSetsDecomposeLargePolynomials(int baseLog, int levels)
+    public void Published_parameter_sets_decompose_large_polynomials(int baseLog, int levels)
     {
         const int n = 2048;
         var decomposer = new GadgetDecomposer(baseLog, levels);
@@ -96,7 +96,7 @@ public class GadgetDecomposerTests
     }
 
     [Fact]
-    public void HandWorkedExamples()
+    public void Hand_worked_examples()
     {
         var b4 = new GadgetDecomposer(4, 1);
         long[] d = new long[1];
@@ -126,7 +126,7 @@ public class GadgetDecomposerTests
     }
 
     [Fact]
-    public void WeightsAndValidation()
+    public void Weights_and_validation()
     {
         var decomposer = new GadgetDecomposer(15, 2);
         Assert.Equal(1UL << 49, decomposer.Weight(1));

@@ -12,7 +12,7 @@ public class NegacyclicFftTests
     [InlineData(256, 1 << 12)]
     [InlineData(1024, 1 << 10)]
     [InlineData(2048, 1 << 8)]
-    public void SmallIntegerProductIsExact(int n, long bound)
+    public void Small_integer_product_is_exact(int n, long bound)
     {
         var fft = NegacyclicFft.ForSize(n);
         var coefficients = Gen.Long[-bound, bound].Array[n];
@@ -23,7 +23,7 @@ public class NegacyclicFftTests
     }
 
     [Fact]
-    public void LargerSmallIntegerProductsStayExact()
+    public void Larger_small_integer_products_stay_exact()
     {
         // Coefficients up to 2^16 at N = 2048: products reach ~2^43, still far from f64 rounding trouble.
         var fft = NegacyclicFft.ForSize(2048);
@@ -37,7 +37,7 @@ public class NegacyclicFftTests
     }
 
     [Fact]
-    public void ScalarKernelsAgreeWithVectorKernels()
+    public void Scalar_kernels_agree_with_vector_kernels()
     {
         var random = new Random(99);
         // 4096 and up run their first passes over the whole buffer, then block by block.
@@ -62,7 +62,7 @@ public class NegacyclicFftTests
     }
 
     [Fact]
-    public void XToTheNIsMinusOne()
+    public void X_to_the_n_is_minus_one()
     {
         foreach (int n in new[] { 32, 256, 2048, 8192 })
         {
@@ -78,7 +78,7 @@ public class NegacyclicFftTests
     }
 
     [Fact]
-    public void MultiplyingByAMonomialRotatesNegacyclically()
+    public void Multiplying_by_a_monomial_rotates_negacyclically()
     {
         const int n = 1024;
         var fft = NegacyclicFft.ForSize(n);
@@ -100,7 +100,7 @@ public class NegacyclicFftTests
     }
 
     [Fact]
-    public void ProductIsBilinear()
+    public void Product_is_bilinear()
     {
         var fft = NegacyclicFft.ForSize(1024);
         var random = new Random(5);
@@ -126,7 +126,7 @@ public class NegacyclicFftTests
     }
 
     [Fact]
-    public void ForwardThenBackwardIsTheIdentityOnIntegers()
+    public void Forward_then_backward_is_the_identity_on_integers()
     {
         var random = new Random(3);
         foreach (int n in new[] { 32, 512, 4096 })
@@ -142,7 +142,7 @@ public class NegacyclicFftTests
     }
 
     [Fact]
-    public void BackwardAddAccumulatesWithWrapping()
+    public void Backward_add_accumulates_with_wrapping()
     {
         const int n = 256;
         var fft = NegacyclicFft.ForSize(n);
@@ -159,7 +159,7 @@ public class NegacyclicFftTests
     }
 
     [Fact]
-    public void ForSizeIsCachedAndThreadSafe()
+    public void For_size_is_cached_and_thread_safe()
     {
         var instances = new NegacyclicFft[64];
         Parallel.For(0, instances.Length, i => instances[i] = NegacyclicFft.ForSize(4096));
@@ -169,7 +169,7 @@ public class NegacyclicFftTests
     }
 
     [Fact]
-    public void ConcurrentUseGivesTheSameResults()
+    public void Concurrent_use_gives_the_same_results()
     {
         var fft = NegacyclicFft.ForSize(2048);
         var random = new Random(11);
@@ -194,7 +194,7 @@ public class NegacyclicFftTests
     }
 
     [Fact]
-    public void RejectsBadSizes()
+    public void Rejects_bad_sizes()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => NegacyclicFft.ForSize(1000));
         Assert.Throws<ArgumentOutOfRangeException>(() => NegacyclicFft.ForSize(16));

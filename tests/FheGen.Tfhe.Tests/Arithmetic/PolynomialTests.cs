@@ -8,7 +8,7 @@ namespace FheGen.Tfhe.Tests.Arithmetic;
 public class PolynomialTests
 {
     [Fact]
-    public void NaiveProductKnowsXToTheNIsMinusOne()
+    public void Naive_product_knows_x_to_the_n_is_minus_one()
     {
         const int n = 8;
         ulong[] x = new ulong[n];
@@ -21,7 +21,7 @@ public class PolynomialTests
     }
 
     [Fact]
-    public void NaiveProductHandWorked()
+    public void Naive_product_hand_worked()
     {
         // (1 + 2X + 3X^2 + 4X^3)(5 + X^3) mod X^4 + 1 = 5 + 10X + 15X^2 + 20X^3 + X^3 + 2X^4 + 3X^5 + 4X^6
         //   = (5 - 2) + (10 - 3)X + (15 - 4)X^2 + 21X^3
@@ -33,7 +33,7 @@ public class PolynomialTests
     }
 
     [Fact]
-    public void MonomialMultiplicationMatchesNaiveProduct()
+    public void Monomial_multiplication_matches_naive_product()
     {
         Gen.Select(Gen.ULong.Array[16], Gen.Int[-40, 40]).Sample((poly, power) =>
         {
@@ -50,7 +50,7 @@ public class PolynomialTests
     }
 
     [Fact]
-    public void FusedRotationMinusSourceEqualsRotationThenSubtraction()
+    public void Fused_rotation_minus_source_equals_rotation_then_subtraction()
     {
         // Sizes below, at and above the vector width, with powers on both sides of N and negative ones.
         Gen.Select(Gen.Int[0, 9].Select(i => new[] { 1, 2, 3, 4, 5, 8, 16, 37, 256, 2048 }[i]), Gen.Int[-5000, 5000], Gen.ULong).Sample((n, power, seed) =>
@@ -66,7 +66,7 @@ public class PolynomialTests
     }
 
     [Fact]
-    public void MonomialPowersCompose()
+    public void Monomial_powers_compose()
     {
         Gen.Select(Gen.ULong.Array[32], Gen.Int[0, 63], Gen.Int[0, 63]).Sample((poly, a, b) =>
         {
@@ -83,7 +83,7 @@ public class PolynomialTests
     }
 
     [Fact]
-    public void AddAndSubtractWrap()
+    public void Add_and_subtract_wrap()
     {
         ulong[] a = { ulong.MaxValue, 1 };
         Polynomial.AddAssign(a, new ulong[] { 2, 2 });

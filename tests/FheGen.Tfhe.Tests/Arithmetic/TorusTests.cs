@@ -10,7 +10,7 @@ public class TorusTests
     private static readonly BigInteger Two64 = BigInteger.One << 64;
 
     [Fact]
-    public void EncodeDecodeRoundTripsEveryMessageForOneToEightBits()
+    public void Encode_decode_round_trips_every_message_for_one_to_eight_bits()
     {
         for (int p = 1; p <= 8; p++)
         {
@@ -26,7 +26,7 @@ public class TorusTests
     }
 
     [Fact]
-    public void DeltaLeavesOnePaddingBit()
+    public void Delta_leaves_one_padding_bit()
     {
         Assert.Equal(1UL << 62, Torus.Delta(1));
         Assert.Equal(1UL << 59, Torus.Delta(4));
@@ -36,7 +36,7 @@ public class TorusTests
     }
 
     [Fact]
-    public void DecodingToleratesNoiseBelowHalfDelta()
+    public void Decoding_tolerates_noise_below_half_delta()
     {
         Gen.Int[1, 8].SelectMany(p => Gen.Select(Gen.Const(p), Gen.ULong[0, (1UL << p) - 1],
                 Gen.Long[-(long)(Torus.Delta(p) / 2), (long)(Torus.Delta(p) / 2) - 1]))
@@ -48,7 +48,7 @@ public class TorusTests
     }
 
     [Fact]
-    public void DecodingFailsOnceNoiseReachesHalfDelta()
+    public void Decoding_fails_once_noise_reaches_half_delta()
     {
         for (int p = 1; p <= 8; p++)
         {
@@ -62,7 +62,7 @@ public class TorusTests
     }
 
     [Fact]
-    public void DecodeWithPaddingShowsPaddingOverflow()
+    public void Decode_with_padding_shows_padding_overflow()
     {
         ulong value = Torus.Encode(3, 2) + Torus.Delta(2) * 2; // 5 = 0b101 with the padding bit set
         Assert.Equal(5UL, Torus.DecodeWithPadding(value, 2));
@@ -70,7 +70,7 @@ public class TorusTests
     }
 
     [Fact]
-    public void ToDoubleCoversMinusHalfToHalf()
+    public void To_double_covers_minus_half_to_half()
     {
         Assert.Equal(0.0, Torus.ToDouble(0));
         Assert.Equal(-0.5, Torus.ToDouble(1UL << 63));
@@ -85,7 +85,7 @@ public class TorusTests
     }
 
     [Fact]
-    public void FromDoubleTakesTheRealModOne()
+    public void From_double_takes_the_real_mod_one()
     {
         Assert.Equal(1UL << 62, Torus.FromDouble(0.25));
         Assert.Equal(3UL << 62, Torus.FromDouble(-0.25));
@@ -99,7 +99,7 @@ public class TorusTests
     }
 
     [Fact]
-    public void ToDoubleAndBackLosesAtMostHalfAnUlp()
+    public void To_double_and_back_loses_at_most_half_an_ulp()
     {
         Gen.ULong.Sample(x =>
         {
@@ -110,7 +110,7 @@ public class TorusTests
     }
 
     [Fact]
-    public void WrapRoundMatchesBigIntegerReference()
+    public void Wrap_round_matches_big_integer_reference()
     {
         var gen = Gen.Select(Gen.Long[-(1L << 52), 1L << 52], Gen.Int[-8, 120]);
         gen.Sample((mantissa, exponent) =>
@@ -128,7 +128,7 @@ public class TorusTests
     }
 
     [Fact]
-    public void ModulusSwitchMatchesBigIntegerReference()
+    public void Modulus_switch_matches_big_integer_reference()
     {
         var edges = new[] { 0UL, 1UL, ulong.MaxValue, 1UL << 63, (1UL << 63) - 1, 0x7FF0_0000_0000_0000UL };
         Gen.Select(Gen.OneOf<ulong>(Gen.ULong, Gen.OneOf(edges), Gen.Int[0, 63].Select(s => 1UL << s)), Gen.Int[1, 63])
@@ -142,7 +142,7 @@ public class TorusTests
     }
 
     [Fact]
-    public void ModulusSwitchTo2NRoundsToTheNearestRotation()
+    public void Modulus_switch_to_2_n_rounds_to_the_nearest_rotation()
     {
         // N = 2048: one step of 2N is 2^52; half a step rounds up, just below rounds down.
         Assert.Equal(1, Torus.ModulusSwitchTo2N(1UL << 52, 2048));

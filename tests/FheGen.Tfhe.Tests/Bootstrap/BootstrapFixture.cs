@@ -1,5 +1,5 @@
-using FheGen.Tfhe.Bootstrap;
 using FheGen.Compiler.Parameters;
+using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Tests.Core;
 
 namespace FheGen.Tfhe.Tests.Bootstrap;

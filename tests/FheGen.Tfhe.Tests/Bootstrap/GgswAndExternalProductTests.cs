@@ -1,8 +1,8 @@
 using System;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
-using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Tests.Core;
 using Xunit.Abstractions;
 
@@ -19,7 +19,7 @@ public class GgswAndExternalProductTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Sets))]
-    public void GgswRowsDecryptToExpectedPlaintexts(int k, int n, int baseLog, int levels, double sigma)
+    public void Ggsw_rows_decrypt_to_expected_plaintexts(int k, int n, int baseLog, int levels, double sigma)
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(70);
         var key = GlweSecretKey.Generate(k, n, sampler);
@@ -47,7 +47,7 @@ public class GgswAndExternalProductTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Sets))]
-    public void ExternalProductIsBitIdenticalToClearThenAccumulateReference(int k, int n, int baseLog, int levels, double sigma)
+    public void External_product_is_bit_identical_to_clear_then_accumulate_reference(int k, int n, int baseLog, int levels, double sigma)
     {
         // The external product starts its Fourier sums with the first row's products instead of clearing them; this is
         // the former algorithm spelled out (clear, accumulate every row, one backward add per column), compared bit for
@@ -90,7 +90,7 @@ public class GgswAndExternalProductTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void MultiplyAccumulateFirstMatchesClearThenMultiplyAccumulateBitForBit()
+    public void Multiply_accumulate_first_matches_clear_then_multiply_accumulate_bit_for_bit()
     {
         var rng = new Random(74);
         // 2·5 covers the scalar tail after a Vector256 step; 2·8 and 2·1024 the vector paths.
@@ -116,7 +116,7 @@ public class GgswAndExternalProductTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Sets))]
-    public void ExternalProductWithOneIsIdentityAndWithZeroIsZero(int k, int n, int baseLog, int levels, double sigma)
+    public void External_product_with_one_is_identity_and_with_zero_is_zero(int k, int n, int baseLog, int levels, double sigma)
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(71);
         var key = GlweSecretKey.Generate(k, n, sampler);

@@ -1,9 +1,9 @@
 using System;
 using System.Diagnostics;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
-using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Tests.Core;
 using Xunit.Abstractions;
 

@@ -1,10 +1,10 @@
 using System;
 using System.Diagnostics;
 using CsCheck;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
-using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Tests.Core;
 using Xunit.Abstractions;
 
@@ -18,7 +18,7 @@ public class ProgrammableBootstrapTests(BootstrapFixture fixture, ITestOutputHel
     private TfheParameters P => Keys.Parameters;
 
     [Fact]
-    public void TestPolynomialReadsTheRightEntryWithinHalfABox()
+    public void Test_polynomial_reads_the_right_entry_within_half_a_box()
     {
         const int n = 64;
         ulong[] table = { 3, 1, 0, 2 };
@@ -35,7 +35,7 @@ public class ProgrammableBootstrapTests(BootstrapFixture fixture, ITestOutputHel
     }
 
     [Fact]
-    public void TestPolynomialPropertyAnyTableAnySize()
+    public void Test_polynomial_property_any_table_any_size()
     {
         Gen.Select(Gen.Int[1, 5], Gen.Int[0, 4], Gen.ULong)
             .Sample((p, extraLog, seed) =>
@@ -65,7 +65,7 @@ public class ProgrammableBootstrapTests(BootstrapFixture fixture, ITestOutputHel
     }
 
     [Fact]
-    public void ConvenienceOverloadsMatch()
+    public void Convenience_overloads_match()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(97);
         ulong[] table = { 2, 0, 3, 1 };
@@ -82,7 +82,7 @@ public class ProgrammableBootstrapTests(BootstrapFixture fixture, ITestOutputHel
     }
 
     [Fact]
-    public void KeySwitchRoundTrip()
+    public void Key_switch_round_trip()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(91);
         var small = new LweCiphertext(P.LweDimension);
@@ -104,7 +104,7 @@ public class ProgrammableBootstrapTests(BootstrapFixture fixture, ITestOutputHel
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(4)]
-    public void EveryInputReadsItsTableEntry(int p)
+    public void Every_input_reads_its_table_entry(int p)
     {
         NoiseSampler sampler = CoreTestUtil.Seeded((byte)(100 + p));
         var rng = new Random(p);
@@ -132,7 +132,7 @@ public class ProgrammableBootstrapTests(BootstrapFixture fixture, ITestOutputHel
     }
 
     [Fact]
-    public void PaddingBitSetReadsNegatedTable()
+    public void Padding_bit_set_reads_negated_table()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(95);
         const int p = 2;
@@ -150,7 +150,7 @@ public class ProgrammableBootstrapTests(BootstrapFixture fixture, ITestOutputHel
     }
 
     [Fact]
-    public void TimingSizesAndOutputNoise()
+    public void Timing_sizes_and_output_noise()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(96);
         const int p = 4;

@@ -1,10 +1,10 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
-using FheGen.Compiler.Parameters;
 using Xunit.Abstractions;
 
 namespace FheGen.Tfhe.Tests.Bootstrap;

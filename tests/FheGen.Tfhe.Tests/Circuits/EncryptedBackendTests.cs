@@ -4,12 +4,12 @@ using System.Linq;
 using FheGen.Backends;
 using FheGen.Circuits;
 using FheGen.Compiler.Model;
+using FheGen.Compiler.Parameters;
 using FheGen.Compiler.Pipeline;
 using FheGen.Compiler.Plan;
 using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Tests.Core;
 using Xunit.Abstractions;
 

@@ -40,7 +40,7 @@ public class ChaCha20Tests
     }
 
     [Fact]
-    public void BlockFunctionMatchesRfc8439Section232()
+    public void Block_function_matches_rfc_8439_section_232()
     {
         var output = new uint[16];
         ChaCha20.Block(Words(RfcKey), 1, NonceWords("000000090000004a00000000"), output);
@@ -51,7 +51,7 @@ public class ChaCha20Tests
     }
 
     [Fact]
-    public void EncryptionMatchesRfc8439Section242()
+    public void Encryption_matches_rfc_8439_section_242()
     {
         byte[] plaintext = Encoding.ASCII.GetBytes(
             "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.");
@@ -77,7 +77,7 @@ public class ChaCha20Tests
     }
 
     [Fact]
-    public void ZeroKeyBlockMatchesRfc8439AppendixA1()
+    public void Zero_key_block_matches_rfc_8439_appendix_a_1()
     {
         var output = new uint[16];
         ChaCha20.Block(new uint[8], 0, new uint[3], output);
@@ -88,7 +88,7 @@ public class ChaCha20Tests
     }
 
     [Fact]
-    public void WideBlocksEqualScalarBlocksIncludingCounterCarry()
+    public void Wide_blocks_equal_scalar_blocks_including_counter_carry()
     {
         // Counters near 2^32 check the carry into word 13 in both paths.
         Gen.Select(Gen.UInt.Array[8], Gen.OneOf(Gen.ULong, Gen.ULong[0xFFFF_FFF0, 0x1_0000_0008], Gen.ULong[0, 16]))
@@ -103,7 +103,7 @@ public class ChaCha20Tests
     }
 
     [Fact]
-    public void StreamIsTheZeroNonceKeystreamInByteOrder()
+    public void Stream_is_the_zero_nonce_keystream_in_byte_order()
     {
         // The first 1000 words of the sampler's stream are the RFC keystream with counter 0 and nonce 0, read
         // as little-endian 64-bit words; this pins the output order whichever block path runs.
@@ -128,7 +128,7 @@ public class ChaCha20Tests
     }
 
     [Fact]
-    public void BulkFillEqualsWordByWordReads()
+    public void Bulk_fill_equals_word_by_word_reads()
     {
         // Fill takes whole refills straight into the destination; mixed lengths must not skip or repeat words.
         Gen.Int[0, 700].Array[1, 6].Sample(lengths =>

@@ -16,7 +16,7 @@ public class GlweCiphertextTests(ITestOutputHelper output)
         => Enumerable.Range(0, size).Select(j => (ulong)((j * 7 + salt) % (1 << p))).ToArray();
 
     [Fact]
-    public void RoundTripForOneToEightBits()
+    public void Round_trip_for_one_to_eight_bits()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(40);
         GlweSecretKey key = GlweSecretKey.Generate(K, Size, sampler);
@@ -34,7 +34,7 @@ public class GlweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void RoundTripWithSeveralMaskPolynomials()
+    public void Round_trip_with_several_mask_polynomials()
     {
         // k > 1 and small N exercise the sum over mask polynomials; compared against the schoolbook phase.
         Gen.Select(Gen.Int[1, 4], Gen.Int[0, 6], Gen.Byte).Sample((k, logN, seed) =>
@@ -62,7 +62,7 @@ public class GlweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void FreshNoiseStdDevIsTheRequestedOne()
+    public void Fresh_noise_std_dev_is_the_requested_one()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(41);
         GlweSecretKey key = GlweSecretKey.Generate(K, Size, sampler);
@@ -88,7 +88,7 @@ public class GlweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void SampleExtractionGivesEveryCoefficientExactly()
+    public void Sample_extraction_gives_every_coefficient_exactly()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(42);
         GlweSecretKey key = GlweSecretKey.Generate(K, Size, sampler);
@@ -109,7 +109,7 @@ public class GlweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void SampleExtractionConventionWithSeveralPolynomials()
+    public void Sample_extraction_convention_with_several_polynomials()
     {
         // Checks the documented layout word by word: a[i·N + j] = A_i[index − j] (j ≤ index), else −A_i[N + index − j].
         Gen.Select(Gen.Int[1, 3], Gen.Int[0, 5], Gen.Byte).Sample((k, logN, seed) =>
@@ -140,7 +140,7 @@ public class GlweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TrivialGlweDecryptsUnderAnyKeyAndExtractsTrivially()
+    public void Trivial_glwe_decrypts_under_any_key_and_extracts_trivially()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(43);
         GlweSecretKey key = GlweSecretKey.Generate(2, 256, sampler);
@@ -159,7 +159,7 @@ public class GlweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void AdditionAndSubtractionAreCoefficientWise()
+    public void Addition_and_subtraction_are_coefficient_wise()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(44);
         GlweSecretKey key = GlweSecretKey.Generate(1, 512, sampler);
@@ -176,7 +176,7 @@ public class GlweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ShapeMismatchesThrow()
+    public void Shape_mismatches_throw()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(45);
         GlweSecretKey key = GlweSecretKey.Generate(1, 64, sampler);

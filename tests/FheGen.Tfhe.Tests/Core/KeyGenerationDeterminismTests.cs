@@ -1,9 +1,9 @@
 using System;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Arithmetic;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Tests.Keys;
 
 namespace FheGen.Tfhe.Tests.Core;
@@ -21,7 +21,7 @@ public class KeyGenerationDeterminismTests
         pbsBaseLog: 15, pbsLevel: 2, ksBaseLog: 5, ksLevel: 4);
 
     [Fact]
-    public void SameSeedSameServerKeyBytesOtherSeedOtherBytes()
+    public void Same_seed_same_server_key_bytes_other_seed_other_bytes()
     {
         foreach (TfheParameters p in new[] { KeysFixture.Small, OneKilo })
         {
@@ -34,7 +34,7 @@ public class KeyGenerationDeterminismTests
     }
 
     [Fact]
-    public void OsSeededServerKeysDiffer()
+    public void Os_seeded_server_keys_differ()
     {
         byte[] a = ClientKey.GenerateKeys(KeysFixture.Small).ServerKey.ToBytes();
         byte[] b = ClientKey.GenerateKeys(KeysFixture.Small).ServerKey.ToBytes();
@@ -42,7 +42,7 @@ public class KeyGenerationDeterminismTests
     }
 
     [Fact]
-    public void KeySwitchKeyIsDeterministicAndStillSwitches()
+    public void Key_switch_key_is_deterministic_and_still_switches()
     {
         LweSecretKey input = LweSecretKey.Generate(300, CoreTestUtil.Seeded(30));
         LweSecretKey output = LweSecretKey.Generate(40, CoreTestUtil.Seeded(31));
@@ -62,7 +62,7 @@ public class KeyGenerationDeterminismTests
     }
 
     [Fact]
-    public void BootstrapKeyEqualsStandardGgswsFromTheChildSamplers()
+    public void Bootstrap_key_equals_standard_ggsws_from_the_child_samplers()
     {
         // The parallel path encrypts row by row straight into the Fourier domain; it must equal the plain GGSW
         // encryption with child sampler i, converted afterwards.
@@ -92,7 +92,7 @@ public class KeyGenerationDeterminismTests
     }
 
     [Fact]
-    public void ChildSeedsAreTheParentStreamInOrder()
+    public void Child_seeds_are_the_parent_stream_in_order()
     {
         // Child i is keyed by parent words 4i..4i+3, little-endian: the derivation the keys' bytes depend on.
         ulong[] seeds = CoreTestUtil.Seeded(60).DrawChildSeeds(3);

@@ -6,7 +6,7 @@ namespace FheGen.Tfhe.Tests.Core;
 public class KeyTests
 {
     [Fact]
-    public void CsprngSeededKeysDifferBetweenSamplers()
+    public void Csprng_seeded_keys_differ_between_samplers()
     {
         LweSecretKey a = LweSecretKey.Generate(CoreTestUtil.LweDimension, new NoiseSampler());
         LweSecretKey b = LweSecretKey.Generate(CoreTestUtil.LweDimension, new NoiseSampler());
@@ -18,7 +18,7 @@ public class KeyTests
     }
 
     [Fact]
-    public void DeterministicSeedReproducesKeys()
+    public void Deterministic_seed_reproduces_keys()
     {
         LweSecretKey a = LweSecretKey.Generate(CoreTestUtil.LweDimension, CoreTestUtil.Seeded(10));
         LweSecretKey b = LweSecretKey.Generate(CoreTestUtil.LweDimension, CoreTestUtil.Seeded(10));
@@ -32,7 +32,7 @@ public class KeyTests
     }
 
     [Fact]
-    public void KeysAreBinaryAndBalanced()
+    public void Keys_are_binary_and_balanced()
     {
         GlweSecretKey key = GlweSecretKey.Generate(2, 4096, CoreTestUtil.Seeded(12));
         int ones = 0;
@@ -47,7 +47,7 @@ public class KeyTests
     }
 
     [Fact]
-    public void FlattenedKeyIsThePolynomialsConcatenated()
+    public void Flattened_key_is_the_polynomials_concatenated()
     {
         GlweSecretKey key = GlweSecretKey.Generate(3, 16, CoreTestUtil.Seeded(13));
         LweSecretKey flat = key.ToFlattenedLweKey();
@@ -59,7 +59,7 @@ public class KeyTests
     }
 
     [Fact]
-    public void ToStringHidesTheBits()
+    public void To_string_hides_the_bits()
     {
         // An all-ones key would print 1s if the bits leaked into ToString.
         LweSecretKey lwe = LweSecretKey.FromBits(new ulong[] { 1, 1, 1, 1, 1, 1, 1, 1, 1 });
@@ -69,7 +69,7 @@ public class KeyTests
     }
 
     [Fact]
-    public void InvalidShapesThrow()
+    public void Invalid_shapes_throw()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(15);
         Assert.Throws<ArgumentOutOfRangeException>(() => LweSecretKey.Generate(0, sampler));

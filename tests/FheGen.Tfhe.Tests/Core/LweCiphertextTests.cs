@@ -17,7 +17,7 @@ public class LweCiphertextTests(ITestOutputHelper output)
     private const int SmallN = 64;
 
     [Fact]
-    public void RoundTripEveryMessageForOneToEightBits()
+    public void Round_trip_every_message_for_one_to_eight_bits()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(20);
         LweSecretKey key = LweSecretKey.Generate(N, sampler);
@@ -40,7 +40,7 @@ public class LweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void SignedRoundTrip()
+    public void Signed_round_trip()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(21);
         LweSecretKey key = LweSecretKey.Generate(N, sampler);
@@ -52,7 +52,7 @@ public class LweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void WrongKeyDoesNotDecrypt()
+    public void Wrong_key_does_not_decrypt()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(22);
         LweSecretKey key = LweSecretKey.Generate(N, sampler);
@@ -69,7 +69,7 @@ public class LweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void FreshNoiseStdDevIsTheRequestedOne()
+    public void Fresh_noise_std_dev_is_the_requested_one()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(23);
         LweSecretKey key = LweSecretKey.Generate(N, sampler);
@@ -90,7 +90,7 @@ public class LweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void WeightedSumNoiseGrowsWithTheTwoNorm()
+    public void Weighted_sum_noise_grows_with_the_two_norm()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(24);
         LweSecretKey key = LweSecretKey.Generate(SmallN, sampler);
@@ -129,7 +129,7 @@ public class LweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void SumOfCiphertextsNoiseGrowsAsSqrtOfCount()
+    public void Sum_of_ciphertexts_noise_grows_as_sqrt_of_count()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(25);
         LweSecretKey key = LweSecretKey.Generate(SmallN, sampler);
@@ -157,7 +157,7 @@ public class LweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void LinearOperationsDecryptCorrectly()
+    public void Linear_operations_decrypt_correctly()
     {
         LweSecretKey key = LweSecretKey.Generate(N, CoreTestUtil.Seeded(26));
         const int p = 8;
@@ -195,7 +195,7 @@ public class LweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void MultiplicationIsExactModTwoToThe64()
+    public void Multiplication_is_exact_mod_two_to_the_64()
     {
         // On trivial ciphertexts every word is checked, large and negative weights included.
         Gen.Select(Gen.ULong, Gen.Long).Sample((plain, w) =>
@@ -213,7 +213,7 @@ public class LweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TrivialCiphertextsDecryptUnderAnyKeyWithoutNoise()
+    public void Trivial_ciphertexts_decrypt_under_any_key_without_noise()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(27);
         LweSecretKey key = LweSecretKey.Generate(N, sampler);
@@ -236,7 +236,7 @@ public class LweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void FreshEncryptionsOfTheSameMessageDiffer()
+    public void Fresh_encryptions_of_the_same_message_differ()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(28);
         LweSecretKey key = LweSecretKey.Generate(N, sampler);
@@ -246,7 +246,7 @@ public class LweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void SeededEncryptionIsReproducible()
+    public void Seeded_encryption_is_reproducible()
     {
         LweCiphertext Make()
         {
@@ -259,7 +259,7 @@ public class LweCiphertextTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void DimensionMismatchesThrow()
+    public void Dimension_mismatches_throw()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(30);
         LweSecretKey key = LweSecretKey.Generate(10, sampler);

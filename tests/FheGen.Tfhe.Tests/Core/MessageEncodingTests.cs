@@ -10,7 +10,7 @@ public class MessageEncodingTests
     [InlineData(4)]
     [InlineData(8)]
     [InlineData(16)]
-    public void DeltaLeavesOnePaddingBit(int p)
+    public void Delta_leaves_one_padding_bit(int p)
     {
         ulong delta = MessageEncoding.Delta(p);
         Assert.Equal(1UL << (63 - p), delta);
@@ -25,7 +25,7 @@ public class MessageEncodingTests
     [InlineData(1)]
     [InlineData(3)]
     [InlineData(8)]
-    public void DecodeRoundsToTheNearestMessage(int p)
+    public void Decode_rounds_to_the_nearest_message(int p)
     {
         ulong delta = MessageEncoding.Delta(p);
         for (ulong m = 0; m < 1UL << p; m++)
@@ -39,7 +39,7 @@ public class MessageEncodingTests
     }
 
     [Fact]
-    public void PaddingOverflowIsVisibleWithPaddingAndDroppedWithout()
+    public void Padding_overflow_is_visible_with_padding_and_dropped_without()
     {
         const int p = 4;
         ulong sixteen = 16 * MessageEncoding.Delta(p);
@@ -51,7 +51,7 @@ public class MessageEncodingTests
     }
 
     [Fact]
-    public void SignedMessagesGoThroughTheOffset()
+    public void Signed_messages_go_through_the_offset()
     {
         const int p = 5;
         for (long m = -16; m < 16; m++)
@@ -66,7 +66,7 @@ public class MessageEncodingTests
     }
 
     [Fact]
-    public void OutOfRangeArgumentsThrow()
+    public void Out_of_range_arguments_throw()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => MessageEncoding.Encode(16, 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => MessageEncoding.Delta(0));

@@ -27,7 +27,7 @@ public class NegacyclicBinaryTests
     [InlineData(8192, 2)]
     [InlineData(16384, 1)]
     [InlineData(32768, 1)]
-    public void FourierProductEqualsReferenceOnRandomInputs(int n, int samples)
+    public void Fourier_product_equals_reference_on_random_inputs(int n, int samples)
     {
         var random = new Random(n * 7 + 1);
         double worst = 0;
@@ -49,7 +49,7 @@ public class NegacyclicBinaryTests
     [InlineData(256)]
     [InlineData(2048)]
     [InlineData(32768)]
-    public void FourierProductEqualsReferenceOnExtremeInputs(int n)
+    public void Fourier_product_equals_reference_on_extreme_inputs(int n)
     {
         var random = new Random(n);
         ulong[] allOnes = Enumerable.Repeat(ulong.MaxValue, n).ToArray();
@@ -90,7 +90,7 @@ public class NegacyclicBinaryTests
     }
 
     [Fact]
-    public void OnlyBitZeroOfTheKeyIsRead()
+    public void Only_bit_zero_of_the_key_is_read()
     {
         // Both routines read s & 1; coefficients with high garbage must give the same product as their low bit.
         const int n = 512;
@@ -110,7 +110,7 @@ public class NegacyclicBinaryTests
     [InlineData(32)]
     [InlineData(2048)]
     [InlineData(16384)]
-    public void ScalarTransformGivesTheSameExactProduct(int n)
+    public void Scalar_transform_gives_the_same_exact_product(int n)
     {
         var random = new Random(n + 3);
         var scalar = new NegacyclicFft(n, useSimd: false);
@@ -128,7 +128,7 @@ public class NegacyclicBinaryTests
     [InlineData(NegacyclicBinary.FourierThreshold / 2)]
     [InlineData(NegacyclicBinary.FourierThreshold)]
     [InlineData(1024)]
-    public void DispatchingProductEqualsReferenceBelowAndAboveTheThreshold(int n)
+    public void Dispatching_product_equals_reference_below_and_above_the_threshold(int n)
     {
         var random = new Random(n + 11);
         ulong[] a = RandomWords(random, n);
@@ -144,7 +144,7 @@ public class NegacyclicBinaryTests
     [InlineData(2, 16)]
     [InlineData(1, 2048)]
     [InlineData(2, 1024)]
-    public void GlweEncryptionEqualsTheReferenceComputation(int k, int n)
+    public void Glwe_encryption_equals_the_reference_computation(int k, int n)
     {
         // Encrypt, then redo the encryption's draws from the same seed with the reference product: the body must
         // match bit for bit, and so must the phase computed both ways.
@@ -175,7 +175,7 @@ public class NegacyclicBinaryTests
     }
 
     [Fact]
-    public void ImpreciseTransformIsDetectedNotRounded()
+    public void Imprecise_transform_is_detected_not_rounded()
     {
         // A "key transform" that is not the transform of an integer polynomial gives products far from integers:
         // the guard must throw instead of rounding them into a wrong ciphertext.
@@ -193,7 +193,7 @@ public class NegacyclicBinaryTests
     }
 
     [Fact]
-    public void InvalidArgumentsThrow()
+    public void Invalid_arguments_throw()
     {
         double[] keyFourier = new double[64];
         NegacyclicBinary.KeyToFourier(new ulong[64], keyFourier);

@@ -11,7 +11,7 @@ public class NoiseSamplerTests(ITestOutputHelper output)
     [InlineData(CoreTestUtil.LweStdDev, 1)]
     [InlineData(CoreTestUtil.GlweStdDev, 8)]
     [InlineData(0.01, 9)]
-    public void GaussianTorusSamplesHaveTheRequestedStdDevAndShape(double sigma, byte seed)
+    public void Gaussian_torus_samples_have_the_requested_std_dev_and_shape(double sigma, byte seed)
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(seed);
         const int count = 100_000;
@@ -38,7 +38,7 @@ public class NoiseSamplerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ZeroStdDevGivesZeroAndBadStdDevThrows()
+    public void Zero_std_dev_gives_zero_and_bad_std_dev_throws()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(2);
         Assert.Equal(0UL, sampler.NextGaussianTorus(0));
@@ -48,7 +48,7 @@ public class NoiseSamplerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TorusFromDoubleRoundsAndWraps()
+    public void Torus_from_double_rounds_and_wraps()
     {
         Assert.Equal(0UL, FheGen.Tfhe.Arithmetic.Torus.FromDouble(0));
         Assert.Equal(1UL << 62, FheGen.Tfhe.Arithmetic.Torus.FromDouble(0.25));
@@ -65,7 +65,7 @@ public class NoiseSamplerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void UniformMasksPassChiSquareAndBitBalance()
+    public void Uniform_masks_pass_chi_square_and_bit_balance()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(3);
         const int count = 200_000;
@@ -105,7 +105,7 @@ public class NoiseSamplerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void BinaryFillIsBalancedAndOnlyZeroOrOne()
+    public void Binary_fill_is_balanced_and_only_zero_or_one()
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(4);
         var bits = new ulong[100_003];
@@ -122,7 +122,7 @@ public class NoiseSamplerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void SameSeedSameStreamDifferentSeedsDiffer()
+    public void Same_seed_same_stream_different_seeds_differ()
     {
         var a = new ulong[64];
         var b = new ulong[64];
@@ -139,14 +139,14 @@ public class NoiseSamplerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void SeedMustBe32Bytes()
+    public void Seed_must_be_32_bytes()
     {
         Assert.Throws<ArgumentException>(() => new NoiseSampler(new byte[31]));
         Assert.Throws<ArgumentException>(() => new NoiseSampler(new byte[33]));
     }
 
     [Fact]
-    public void ToStringRevealsNoState()
+    public void To_string_reveals_no_state()
     {
         Assert.DoesNotContain("0x", new NoiseSampler().ToString(), StringComparison.Ordinal);
         Assert.Equal(new NoiseSampler().ToString(), CoreTestUtil.Seeded(7).ToString());

@@ -23,7 +23,7 @@ public class TorusSpanTests
     }
 
     [Fact]
-    public void EveryDotPathMatchesTheNaiveSum()
+    public void Every_dot_path_matches_the_naive_sum()
     {
         Pairs.Sample(t =>
         {
@@ -36,7 +36,7 @@ public class TorusSpanTests
     }
 
     [Fact]
-    public void EveryMultiplyAddPathMatchesTheNaiveLoop()
+    public void Every_multiply_add_path_matches_the_naive_loop()
     {
         Pairs.Sample(t =>
         {
@@ -57,7 +57,7 @@ public class TorusSpanTests
     }
 
     [Fact]
-    public void AddSubtractNegateAndMaskedAddMatchScalar()
+    public void Add_subtract_negate_and_masked_add_match_scalar()
     {
         Pairs.Sample(t =>
         {
@@ -86,7 +86,7 @@ public class TorusSpanTests
     }
 
     [Fact]
-    public void LengthMismatchThrows()
+    public void Length_mismatch_throws()
     {
         Assert.Throws<ArgumentException>(() => TorusSpan.Dot(new ulong[3], new ulong[4]));
         Assert.Throws<ArgumentException>(() => TorusSpan.Add(new ulong[3], new ulong[4]));
@@ -94,7 +94,7 @@ public class TorusSpanTests
     }
 
     [Fact]
-    public void NegacyclicBinaryProductMatchesSchoolbook()
+    public void Negacyclic_binary_product_matches_schoolbook()
     {
         Gen.Int[0, 7].SelectMany(log => Gen.Select(Gen.ULong.Array[1 << log], Gen.ULong[0, 1].Array[1 << log], Gen.ULong.Array[1 << log]))
             .Sample((a, s, acc0) =>
@@ -107,7 +107,7 @@ public class TorusSpanTests
     }
 
     [Fact]
-    public void NegacyclicRotationByXHasTheMinusSign()
+    public void Negacyclic_rotation_by_x_has_the_minus_sign()
     {
         // a · X: [a0, a1, a2, a3] → [−a3, a0, a1, a2].
         ulong[] acc = new ulong[4];

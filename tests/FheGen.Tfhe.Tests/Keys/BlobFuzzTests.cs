@@ -6,10 +6,10 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Tests.Circuits;
 using Xunit.Abstractions;
 

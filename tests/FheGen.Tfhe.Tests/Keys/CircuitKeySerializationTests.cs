@@ -5,10 +5,10 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Tests.Keys;
 

@@ -12,7 +12,7 @@ public class ClientServerKeyTests(KeysFixture fixture) : IClassFixture<KeysFixtu
     private static readonly ulong[] Table = { 2, 0, 3, 1 };
 
     [Fact]
-    public void EncryptDecryptRoundTripsEveryMessage()
+    public void Encrypt_decrypt_round_trips_every_message()
     {
         for (ulong m = 0; m < 4; m++)
         {
@@ -24,18 +24,18 @@ public class ClientServerKeyTests(KeysFixture fixture) : IClassFixture<KeysFixtu
     }
 
     [Fact]
-    public void SignedRoundTrip()
+    public void Signed_round_trip()
     {
         for (long m = -2; m < 2; m++)
             Assert.Equal(m, fixture.Client.DecryptSigned(fixture.Client.EncryptSigned(m)));
     }
 
     [Fact]
-    public void EncryptRejectsOutOfRangeMessage()
+    public void Encrypt_rejects_out_of_range_message()
         => Assert.Throws<ArgumentOutOfRangeException>(() => fixture.Client.Encrypt(4));
 
     [Fact]
-    public void ServerKeyBootstrapsClientCiphertexts()
+    public void Server_key_bootstraps_client_ciphertexts()
     {
         var pbs = fixture.Server.CreateBootstrapper();
         for (ulong m = 0; m < 4; m++)
@@ -46,7 +46,7 @@ public class ClientServerKeyTests(KeysFixture fixture) : IClassFixture<KeysFixtu
     }
 
     [Fact]
-    public void DecryptAcceptsKeySwitchedSmallCiphertext()
+    public void Decrypt_accepts_key_switched_small_ciphertext()
     {
         var small = new LweCiphertext(KeysFixture.Small.LweDimension);
         fixture.Server.KeySwitchKey.KeySwitch(fixture.Client.Encrypt(3), small);
@@ -55,19 +55,19 @@ public class ClientServerKeyTests(KeysFixture fixture) : IClassFixture<KeysFixtu
     }
 
     [Fact]
-    public void ToStringShowsNoKeyMaterial()
+    public void To_string_shows_no_key_material()
     {
         Assert.Equal($"ClientKey({KeysFixture.Small.Id}, key material hidden)", fixture.Client.ToString());
         Assert.StartsWith($"ServerKey({KeysFixture.Small.Id}, ", fixture.Server.ToString());
     }
 
     [Fact]
-    public void ServerKeyConstructorRejectsKeysOfOtherParameters()
+    public void Server_key_constructor_rejects_keys_of_other_parameters()
         => Assert.Throws<ArgumentException>(() =>
             new ServerKey(KnownParameterSetsSmallerShape(), fixture.Server.BootstrapKey, fixture.Server.KeySwitchKey));
 
     [Fact]
-    public void ServerKeyGraphHoldsNoSecretKey()
+    public void Server_key_graph_holds_no_secret_key()
     {
         var secretTypes = new HashSet<Type> { typeof(LweSecretKey), typeof(GlweSecretKey), typeof(ClientKey) };
         const BindingFlags all = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic;

@@ -1,8 +1,8 @@
 using System;
 using System.IO;
 using System.Linq;
-using FheGen.Tfhe.Keys;
 using FheGen.Compiler.Parameters;
+using FheGen.Tfhe.Keys;
 
 namespace FheGen.Tfhe.Tests.Keys;
 

@@ -5,10 +5,10 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Tests.Circuits;
 
 namespace FheGen.Tfhe.Tests.Keys;

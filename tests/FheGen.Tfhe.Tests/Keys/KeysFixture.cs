@@ -1,7 +1,7 @@
 using System;
+using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Keys;
-using FheGen.Compiler.Parameters;
 
 namespace FheGen.Tfhe.Tests.Keys;
 

@@ -1,8 +1,8 @@
 using System;
 using System.Diagnostics;
 using System.IO;
-using FheGen.Tfhe.Keys;
 using FheGen.Compiler.Parameters;
+using FheGen.Tfhe.Keys;
 using Xunit.Abstractions;
 
 namespace FheGen.Tfhe.Tests.Keys;
@@ -10,7 +10,7 @@ namespace FheGen.Tfhe.Tests.Keys;
 public class PublishedSetTests(ITestOutputHelper output)
 {
     [Fact]
-    public void FourBitServerKeyStreamsThroughAFileAndStillBootstraps()
+    public void Four_bit_server_key_streams_through_a_file_and_still_bootstraps()
     {
         var p = KnownParameterSets.Message2Carry2.Parameters;
         var sw = Stopwatch.StartNew();

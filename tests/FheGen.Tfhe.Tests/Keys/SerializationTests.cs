@@ -16,7 +16,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     private static int PayloadStart => 20 + IdLength;
 
     [Fact]
-    public void HeaderLayoutIsAsDocumented()
+    public void Header_layout_is_as_documented()
     {
         byte[] b = fixture.ServerBytes;
         Assert.Equal("FHEG"u8.ToArray(), b[..4]);
@@ -30,14 +30,14 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Fact]
-    public void SerializedSizeIsKnownWithoutSerializing()
+    public void Serialized_size_is_known_without_serializing()
     {
         Assert.Equal(fixture.ServerBytes.LongLength, fixture.Server.SerializedSizeInBytes);
         Assert.Equal(fixture.ServerBytes.LongLength, TfheSerializer.ServerKeyLength(KeysFixture.Small));
     }
 
     [Fact]
-    public void ServerKeyRoundTripBootstrapsIdentically()
+    public void Server_key_round_trip_bootstraps_identically()
     {
         var loaded = ServerKey.FromBytes(fixture.ServerBytes, KeysFixture.Small);
         Assert.Equal(KeysFixture.Small, loaded.Parameters);
@@ -56,7 +56,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Fact]
-    public void ServerKeyLoadsWithoutExpectedParametersAndFromDribblingStream()
+    public void Server_key_loads_without_expected_parameters_and_from_dribbling_stream()
     {
         using var stream = new DribbleStream(fixture.ServerBytes, 7);
         var loaded = ServerKey.Load(stream);
@@ -65,7 +65,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Fact]
-    public void CiphertextRoundTripBigAndSmall()
+    public void Ciphertext_round_trip_big_and_small()
     {
         var big = fixture.Client.Encrypt(2);
         var bytes = new TfheCiphertext(KeysFixture.Small, big).ToBytes();
@@ -81,7 +81,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Fact]
-    public void CiphertextWrapperRejectsForeignDimension()
+    public void Ciphertext_wrapper_rejects_foreign_dimension()
         => Assert.Throws<ArgumentException>(() => new TfheCiphertext(KeysFixture.Small, new LweCiphertext(100)));
 
     [Theory]
@@ -89,7 +89,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     [InlineData(100)] // bootstrapping key
     [InlineData(-40)] // last payload byte (keyswitching key)
     [InlineData(-1)] // checksum itself
-    public void FlippedByteIsAChecksumError(int position)
+    public void Flipped_byte_is_a_checksum_error(int position)
     {
         byte[] b = (byte[])fixture.ServerBytes.Clone();
         // Non-negative: offset into the bootstrapping key (after the 28 bytes of dimensions, which are checked against
@@ -101,7 +101,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Fact]
-    public void FlippedCiphertextByteIsAChecksumError()
+    public void Flipped_ciphertext_byte_is_a_checksum_error()
     {
         byte[] b = new TfheCiphertext(KeysFixture.Small, fixture.Client.Encrypt(1)).ToBytes();
         b[PayloadStart + 10] ^= 1;
@@ -117,7 +117,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     [InlineData(-2)] // inside the payload length, relative to the payload start
     [InlineData(-3)] // middle of the payload
     [InlineData(-1)] // inside the checksum
-    public void TruncationIsReported(int cut)
+    public void Truncation_is_reported(int cut)
     {
         byte[] full = fixture.ServerBytes;
         int length = cut switch
@@ -132,7 +132,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Fact]
-    public void WrongMagicIsRejected()
+    public void Wrong_magic_is_rejected()
     {
         byte[] b = (byte[])fixture.ServerBytes.Clone();
         b[0] = (byte)'X';
@@ -141,7 +141,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Fact]
-    public void FutureVersionIsRejectedByNumber()
+    public void Future_version_is_rejected_by_number()
     {
         byte[] b = new TfheCiphertext(KeysFixture.Small, fixture.Client.Encrypt(1)).ToBytes();
         BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(4), 2);
@@ -150,7 +150,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Fact]
-    public void WrongKindIsRejectedBothWays()
+    public void Wrong_kind_is_rejected_both_ways()
     {
         byte[] ct = new TfheCiphertext(KeysFixture.Small, fixture.Client.Encrypt(1)).ToBytes();
         var e = Assert.Throws<TfheFormatException>(() => ServerKey.FromBytes(ct));
@@ -166,7 +166,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Fact]
-    public void ParameterMismatchNamesBothIds()
+    public void Parameter_mismatch_names_both_ids()
     {
         Assert.NotEqual(KeysFixture.Small.Id, KeysFixture.Other.Id);
         var e = Assert.Throws<TfheFormatException>(() => ServerKey.FromBytes(fixture.ServerBytes, KeysFixture.Other));
@@ -179,7 +179,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Fact]
-    public void CorruptParameterIdIsRejected()
+    public void Corrupt_parameter_id_is_rejected()
     {
         byte[] b = (byte[])fixture.ServerBytes.Clone();
         b[12] = (byte)'z'; // "m2c0-..." -> "z2c0-..."
@@ -188,7 +188,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Fact]
-    public void PayloadLengthInconsistentWithParametersIsRejected()
+    public void Payload_length_inconsistent_with_parameters_is_rejected()
     {
         byte[] b = (byte[])fixture.ServerBytes.Clone();
         int at = 12 + IdLength;
@@ -205,7 +205,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     [Theory]
     [InlineData(1 << 16, 256)]   // keyswitching key of 256·(2^16+1) words (128 MiB) after 2^16 small GGSWs (n at the reader's limit)
     [InlineData(8, 65536)]       // 8 GGSWs of 2·2·65536 doubles each, then a keyswitching key of 65536·9 words
-    public void ConsistentButEnormousServerKeyClaimFailsOnTruncationWithoutAllocatingIt(int n, int bigN)
+    public void Consistent_but_enormous_server_key_claim_fails_on_truncation_without_allocating_it(int n, int bigN)
     {
         // A parseable set whose payload length matches, but whose data is not there: the reader must report the
         // truncation having allocated in proportion to the bytes present, not to the claim.
@@ -230,7 +230,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Fact]
-    public void TrailingBytesAreRejected()
+    public void Trailing_bytes_are_rejected()
     {
         byte[] b = new byte[fixture.ServerBytes.Length + 1];
         fixture.ServerBytes.CopyTo(b, 0);
@@ -243,7 +243,7 @@ public class SerializationTests(KeysFixture fixture) : IClassFixture<KeysFixture
     }
 
     [Fact]
-    public void FormatExceptionIsAnIOException()
+    public void Format_exception_is_an_IO_exception()
         => Assert.IsAssignableFrom<IOException>(new TfheFormatException("x"));
 
     /// <summary>Returns at most <c>max</c> bytes per read, like a network stream.</summary>

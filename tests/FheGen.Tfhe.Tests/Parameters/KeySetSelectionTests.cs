@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using FheGen.Tfhe.Circuits;
 using FheGen.Compiler.Parameters;
+using FheGen.Tfhe.Circuits;
 using FheGen.Tfhe.Tests.Circuits;
 using Xunit.Abstractions;
 
