@@ -46,7 +46,7 @@ using System.Diagnostics;
 using System.Linq;
 using FheGen;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 
 var y = Tiny.Predict(new float[] { 0.5f, 0.25f, 1f });
 var q = new long[3];

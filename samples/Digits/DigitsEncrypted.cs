@@ -6,7 +6,7 @@ using FheGen.Compiler.Model;
 using FheGen.Compiler.Pipeline;
 using FheGen.Compiler.Plan;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 using FheGen.Training;
 
 namespace FheGen.Samples.Digits;

@@ -3,7 +3,7 @@ using System.IO;
 using System.Linq;
 using FheGen.Backends;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 using FheGen.Training;
 using FheGen.Training.Qat;
 

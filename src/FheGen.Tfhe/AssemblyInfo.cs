@@ -1,3 +1,4 @@
 // FheGen.Tfhe: the project's own TFHE implementation (see README, "Encrypted inference", and docs/tfhe-reference.md).
-// Layout: Parameters (parameter sets, noise and security formulas), Arithmetic (torus, FFT, decomposition),
-// Core (LWE/GLWE/GGSW ciphertexts and keys).
+// Layout after TFHE-rs' core_crypto (docs/architecture.md): Commons (torus, decomposition, sampling, ChaCha20),
+// Fft, Entities (ciphertexts and keys), Algorithms (external product, PBS), Serialization, Keys (user-held keys),
+// Circuits (a plan under TFHE), Deployment. Parameter sets and noise formulas are in FheGen.Compiler.Parameters.

@@ -6,7 +6,7 @@ using FheGen.Backends;
 using FheGen.Circuits;
 using FheGen.Compiler.Plan;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Keys;
 
 // In the FheGen namespace, next to the attributes, so that `using FheGen;` is all a model's user needs; the type lives in

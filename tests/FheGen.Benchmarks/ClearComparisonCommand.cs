@@ -3,9 +3,10 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
-using FheGen.Tfhe.Arithmetic;
-using FheGen.Tfhe.Bootstrap;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Algorithms;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
+using FheGen.Tfhe.Fft;
 
 namespace FheGen.Benchmarks;
 

@@ -7,7 +7,8 @@ using FheGen.Compiler.Model;
 using FheGen.Compiler.Pipeline;
 using FheGen.Compiler.Plan;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
 
 namespace FheGen.Benchmarks;
 

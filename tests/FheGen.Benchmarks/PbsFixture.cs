@@ -4,8 +4,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Bootstrap;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Algorithms;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Keys;
 
 namespace FheGen.Benchmarks;

@@ -7,7 +7,7 @@ using FheGen.Compiler.Model;
 using FheGen.Compiler.Pipeline;
 using FheGen.Samples.FashionMnist;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 using Xunit.Abstractions;
 
 namespace FheGen.EndToEnd.Tests;

@@ -5,7 +5,7 @@ using System.Linq;
 using System.Text.Json.Nodes;
 using System.Threading;
 using FheGen.Cli.Infrastructure;
-using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 using FheGen.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;

@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 using System.Threading;
 using FheGen.Cli.Infrastructure;
 using FheGen.Tfhe.Deployment;
-using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

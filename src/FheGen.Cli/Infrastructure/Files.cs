@@ -1,6 +1,6 @@
 using System;
 using System.IO;
-using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Cli.Infrastructure;
 

@@ -3,7 +3,8 @@ using System.Collections.Generic;
 using System.Linq;
 using FheGen.Circuits;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Keys;
 
 namespace FheGen.Tfhe.Circuits;

@@ -2,8 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Tfhe.Circuits;
 

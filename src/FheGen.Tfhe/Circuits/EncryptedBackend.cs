@@ -8,9 +8,10 @@ using System.Threading.Tasks;
 using FheGen.Backends;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Plan;
-using FheGen.Tfhe.Bootstrap;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Algorithms;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Tfhe.Circuits;
 
@@ -70,11 +71,11 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
     /// read with the circuit's input parameter set, dimension and count checked before any record is read, then
     /// expanded. The server's way in for inputs.
     /// </summary>
-    /// <exception cref="Keys.TfheFormatException">The data is malformed, truncated, corrupted or not this circuit's inputs.</exception>
+    /// <exception cref="Serialization.TfheFormatException">The data is malformed, truncated, corrupted or not this circuit's inputs.</exception>
     public readonly LweCiphertext[] ReadInputs(System.IO.Stream stream) => TfheSerializer.ReadSeededCiphertexts(stream, Shared.Encoding).Expand();
 
     /// <summary>Seeded inputs expanded after checking them against the circuit (<see cref="CircuitCompatibility.CheckInputs"/>).</summary>
-    /// <exception cref="Keys.TfheFormatException">The ciphertexts are not this circuit's inputs.</exception>
+    /// <exception cref="Serialization.TfheFormatException">The ciphertexts are not this circuit's inputs.</exception>
     public readonly LweCiphertext[] ExpandInputs(TfheSeededCiphertexts inputs) => CircuitCompatibility.ExpandInputs(inputs, Shared.Encoding);
 
     /// <summary>Bootstrappings run so far by this backend and its copies (lookups and rounding extractions).</summary>

@@ -8,7 +8,7 @@ using FheGen.Backends;
 using FheGen.Circuits;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Plan;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Keys;
 
 namespace FheGen.Tfhe.Circuits;

@@ -8,7 +8,7 @@ using System.Text.Json.Nodes;
 using FheGen.Circuits;
 using FheGen.Compiler.Plan;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Tfhe.Deployment;
 

@@ -3,8 +3,9 @@ using System.IO;
 using FheGen.Backends;
 using FheGen.Circuits;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
 using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Tfhe.Deployment;
 

@@ -4,7 +4,7 @@ using System.Text.Json;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Plan;
 using FheGen.Compiler.Quantization;
-using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Tfhe.Deployment;
 

@@ -3,9 +3,10 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Arithmetic;
-using FheGen.Tfhe.Bootstrap;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Algorithms;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Tfhe.Keys;
 
@@ -240,12 +241,12 @@ internal static class KeyShapes
     }
 
     /// <summary>A keyswitching key from the big key of <paramref name="from"/> to the small key of <paramref name="to"/>, with <paramref name="to"/>'s gadget.</summary>
-    public static bool KeySwitchMatches(int inputDimension, int outputDimension, Arithmetic.GadgetDecomposer decomposer, TfheParameters from, TfheParameters to)
+    public static bool KeySwitchMatches(int inputDimension, int outputDimension, GadgetDecomposer decomposer, TfheParameters from, TfheParameters to)
         => inputDimension == from.BigLweDimension && outputDimension == to.LweDimension &&
            decomposer.BaseLog == to.KsBaseLog && decomposer.LevelCount == to.KsLevel;
 
     /// <summary>A bootstrapping key from the small key of <paramref name="from"/> into the GLWE key of <paramref name="to"/>, with <paramref name="to"/>'s gadget.</summary>
-    public static bool BootstrapMatches(int lweDimension, int glweDimension, int polynomialSize, Arithmetic.GadgetDecomposer decomposer, TfheParameters from, TfheParameters to)
+    public static bool BootstrapMatches(int lweDimension, int glweDimension, int polynomialSize, GadgetDecomposer decomposer, TfheParameters from, TfheParameters to)
         => lweDimension == from.LweDimension && glweDimension == to.GlweDimension && polynomialSize == to.PolynomialSize &&
            decomposer.BaseLog == to.PbsBaseLog && decomposer.LevelCount == to.PbsLevel;
 }

@@ -1,9 +1,9 @@
 using System;
 using System.IO;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Arithmetic;
-using FheGen.Tfhe.Bootstrap;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Tfhe.Keys;
 
@@ -171,7 +171,7 @@ public sealed class ClientKey
     {
         if (bits < 1 || bits > MessageEncoding.MaxBits)
             throw new ArgumentOutOfRangeException(nameof(bits), bits, $"Message width must be in [1, {MessageEncoding.MaxBits}].");
-        return EncryptPlaintext(unchecked((ulong)value * Arithmetic.Torus.Delta(bits)));
+        return EncryptPlaintext(unchecked((ulong)value * Torus.Delta(bits)));
     }
 
     /// <summary>
@@ -183,7 +183,7 @@ public sealed class ClientKey
         if (bits < 1 || bits > MessageEncoding.MaxBits)
             throw new ArgumentOutOfRangeException(nameof(bits), bits, $"Message width must be in [1, {MessageEncoding.MaxBits}].");
         lock (_gate)
-            return SeededLweCiphertext.Encrypt(_bigKey, unchecked((ulong)value * Arithmetic.Torus.Delta(bits)), Parameters.GlweNoiseStdDev, _encryptionSampler);
+            return SeededLweCiphertext.Encrypt(_bigKey, unchecked((ulong)value * Torus.Delta(bits)), Parameters.GlweNoiseStdDev, _encryptionSampler);
     }
 
     /// <summary>Encrypts a signed message in [−2^(bits−1), 2^(bits−1)) through the offset 2^(bits−1).</summary>

@@ -3,7 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Bootstrap;
+using FheGen.Tfhe.Entities;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Tfhe.Keys;
 

@@ -1,14 +1,16 @@
 using System;
 using System.IO;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Bootstrap;
+using FheGen.Tfhe.Algorithms;
+using FheGen.Tfhe.Entities;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Tfhe.Keys;
 
 /// <summary>
 /// The evaluation keys of one parameter set: the bootstrapping key (small LWE key → GLWE, Fourier domain) and the
 /// keyswitching key (big k·N key → small n key). It is everything the server needs to evaluate and holds no secret key:
-/// no member of this type stores or returns an <see cref="Core.LweSecretKey"/> or <see cref="Core.GlweSecretKey"/>.
+/// no member of this type stores or returns an <see cref="Entities.LweSecretKey"/> or <see cref="Entities.GlweSecretKey"/>.
 /// </summary>
 public sealed class ServerKey
 {

@@ -1,7 +1,8 @@
 using System;
 using System.IO;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Tfhe.Keys;
 

@@ -4,7 +4,8 @@ using System.IO;
 using System.Linq;
 using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Tfhe.Keys;
 

@@ -1,6 +1,8 @@
 using System;
 using System.Linq;
-using FheGen.Tfhe.Arithmetic;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
+using FheGen.Tfhe.Fft;
 using Xunit.Abstractions;
 
 namespace FheGen.Tfhe.Tests.Arithmetic;

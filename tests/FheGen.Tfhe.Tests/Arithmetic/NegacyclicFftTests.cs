@@ -2,7 +2,8 @@ using System;
 using System.Linq;
 using System.Threading.Tasks;
 using CsCheck;
-using FheGen.Tfhe.Arithmetic;
+using FheGen.Tfhe.Entities;
+using FheGen.Tfhe.Fft;
 
 namespace FheGen.Tfhe.Tests.Arithmetic;
 

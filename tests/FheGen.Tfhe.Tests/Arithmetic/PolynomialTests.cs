@@ -1,7 +1,7 @@
 using System;
 using System.Linq;
 using CsCheck;
-using FheGen.Tfhe.Arithmetic;
+using FheGen.Tfhe.Entities;
 
 namespace FheGen.Tfhe.Tests.Arithmetic;
 

@@ -1,7 +1,7 @@
 using System;
 using System.Numerics;
 using CsCheck;
-using FheGen.Tfhe.Arithmetic;
+using FheGen.Tfhe.Commons;
 
 namespace FheGen.Tfhe.Tests.Arithmetic;
 

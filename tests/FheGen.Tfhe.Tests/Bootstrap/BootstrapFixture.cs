@@ -1,5 +1,4 @@
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Bootstrap;
 using FheGen.Tfhe.Tests.Core;
 
 namespace FheGen.Tfhe.Tests.Bootstrap;

@@ -1,8 +1,7 @@
 using System;
 using System.Security.Cryptography;
-using FheGen.Tfhe.Arithmetic;
-using FheGen.Tfhe.Bootstrap;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Tests.Core;
 
 namespace FheGen.Tfhe.Tests.Bootstrap;

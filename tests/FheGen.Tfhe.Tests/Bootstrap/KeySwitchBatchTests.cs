@@ -1,6 +1,6 @@
 using System;
 using System.Linq;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Tests.Keys;
 
 namespace FheGen.Tfhe.Tests.Bootstrap;

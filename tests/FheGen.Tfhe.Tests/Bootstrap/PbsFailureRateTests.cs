@@ -1,9 +1,9 @@
 using System;
 using System.Diagnostics;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Arithmetic;
-using FheGen.Tfhe.Bootstrap;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Algorithms;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Tests.Core;
 using Xunit.Abstractions;
 

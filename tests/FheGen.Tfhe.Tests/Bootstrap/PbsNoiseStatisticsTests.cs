@@ -1,9 +1,10 @@
 using System;
 using System.Diagnostics;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Arithmetic;
-using FheGen.Tfhe.Bootstrap;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Algorithms;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
+using FheGen.Tfhe.Fft;
 using FheGen.Tfhe.Tests.Core;
 using Xunit.Abstractions;
 
@@ -26,7 +27,7 @@ namespace FheGen.Tfhe.Tests.Bootstrap;
 /// from the spread of the per-PBS mean squares (batch means), not from the sample count.
 /// </para>
 /// <para>
-/// The FFT term of V_ep is concrete's empirical fit for TFHE-rs' f64 FFT, which <see cref="Arithmetic.NegacyclicFft"/>
+/// The FFT term of V_ep is concrete's empirical fit for TFHE-rs' f64 FFT, which <see cref="NegacyclicFft"/>
 /// documents as a bound for its own error; measured, this FFT adds a fraction of it. So the blind-rotation assertion is
 /// 0.5·(V_BR without the FFT term) ≤ measured ≤ 2·V_BR; where the FFT term is negligible (the 2-bit set) that is the
 /// plain factor 2. The plain ratio and the terms are logged.

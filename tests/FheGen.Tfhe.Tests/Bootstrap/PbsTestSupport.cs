@@ -5,8 +5,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Arithmetic;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Keys;
 
 namespace FheGen.Tfhe.Tests.Bootstrap;

@@ -2,9 +2,8 @@ using System;
 using System.Diagnostics;
 using CsCheck;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Arithmetic;
-using FheGen.Tfhe.Bootstrap;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Tests.Core;
 using Xunit.Abstractions;
 

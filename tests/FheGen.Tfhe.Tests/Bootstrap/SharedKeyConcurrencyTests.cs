@@ -2,9 +2,9 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Arithmetic;
-using FheGen.Tfhe.Bootstrap;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Algorithms;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
 using Xunit.Abstractions;
 
 namespace FheGen.Tfhe.Tests.Bootstrap;

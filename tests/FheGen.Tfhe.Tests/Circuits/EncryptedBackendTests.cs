@@ -8,7 +8,7 @@ using FheGen.Compiler.Parameters;
 using FheGen.Compiler.Pipeline;
 using FheGen.Compiler.Plan;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Keys;
 using FheGen.Tfhe.Tests.Core;
 using Xunit.Abstractions;

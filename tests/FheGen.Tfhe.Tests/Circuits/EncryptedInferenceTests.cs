@@ -4,7 +4,7 @@ using System.IO;
 using System.Linq;
 using FheGen.Circuits;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 
 namespace FheGen.Tfhe.Tests.Circuits;
 

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 
 namespace FheGen.Tfhe.Tests.Circuits;
 

@@ -2,7 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Text;
 using CsCheck;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
 
 namespace FheGen.Tfhe.Tests.Core;
 

@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
 
 namespace FheGen.Tfhe.Tests.Core;
 
@@ -26,7 +26,7 @@ internal static class CoreTestUtil
     }
 
     /// <summary>The signed torus difference phase − expected, as a real.</summary>
-    internal static double Error(ulong phase, ulong expected) => FheGen.Tfhe.Arithmetic.Torus.ToDouble(phase - expected);
+    internal static double Error(ulong phase, ulong expected) => FheGen.Tfhe.Commons.Torus.ToDouble(phase - expected);
 
     internal static (double Mean, double StdDev) MeanStd(IReadOnlyList<double> values)
     {

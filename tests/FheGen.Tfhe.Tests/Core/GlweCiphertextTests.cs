@@ -1,7 +1,8 @@
 using System;
 using System.Linq;
 using CsCheck;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
 using Xunit.Abstractions;
 
 namespace FheGen.Tfhe.Tests.Core;

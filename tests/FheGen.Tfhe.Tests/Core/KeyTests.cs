@@ -1,5 +1,6 @@
 using System;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
 
 namespace FheGen.Tfhe.Tests.Core;
 

@@ -1,5 +1,5 @@
 using System;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
 
 namespace FheGen.Tfhe.Tests.Core;
 

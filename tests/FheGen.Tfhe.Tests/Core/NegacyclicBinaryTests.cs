@@ -1,7 +1,9 @@
 using System;
 using System.Linq;
-using FheGen.Tfhe.Arithmetic;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Algorithms;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
+using FheGen.Tfhe.Fft;
 using Xunit.Abstractions;
 
 namespace FheGen.Tfhe.Tests.Core;

@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
 using Xunit.Abstractions;
 
 namespace FheGen.Tfhe.Tests.Core;
@@ -19,7 +19,7 @@ public class NoiseSamplerTests(ITestOutputHelper output)
         int withinOneSigma = 0;
         for (int i = 0; i < count; i++)
         {
-            values[i] = FheGen.Tfhe.Arithmetic.Torus.ToDouble(sampler.NextGaussianTorus(sigma));
+            values[i] = FheGen.Tfhe.Commons.Torus.ToDouble(sampler.NextGaussianTorus(sigma));
             if (System.Math.Abs(values[i]) <= sigma)
             {
                 withinOneSigma++;
@@ -50,18 +50,18 @@ public class NoiseSamplerTests(ITestOutputHelper output)
     [Fact]
     public void Torus_from_double_rounds_and_wraps()
     {
-        Assert.Equal(0UL, FheGen.Tfhe.Arithmetic.Torus.FromDouble(0));
-        Assert.Equal(1UL << 62, FheGen.Tfhe.Arithmetic.Torus.FromDouble(0.25));
-        Assert.Equal(3UL << 62, FheGen.Tfhe.Arithmetic.Torus.FromDouble(-0.25));
-        Assert.Equal(3UL << 62, FheGen.Tfhe.Arithmetic.Torus.FromDouble(0.75));
-        Assert.Equal(1UL << 63, FheGen.Tfhe.Arithmetic.Torus.FromDouble(0.5));
-        Assert.Equal(1UL << 63, FheGen.Tfhe.Arithmetic.Torus.FromDouble(-0.5));
-        Assert.Equal(1UL << 62, FheGen.Tfhe.Arithmetic.Torus.FromDouble(3.25));
-        Assert.Equal(ulong.MaxValue, FheGen.Tfhe.Arithmetic.Torus.FromDouble(-System.Math.ScaleB(1, -64)));
-        Assert.Equal(2UL, FheGen.Tfhe.Arithmetic.Torus.FromDouble(System.Math.ScaleB(1.6, -64)));
-        Assert.Equal(ulong.MaxValue - 1, FheGen.Tfhe.Arithmetic.Torus.FromDouble(-System.Math.ScaleB(1.6, -64)));
-        Assert.Equal(0.25, FheGen.Tfhe.Arithmetic.Torus.ToDouble(1UL << 62));
-        Assert.Equal(-0.5, FheGen.Tfhe.Arithmetic.Torus.ToDouble(1UL << 63));
+        Assert.Equal(0UL, FheGen.Tfhe.Commons.Torus.FromDouble(0));
+        Assert.Equal(1UL << 62, FheGen.Tfhe.Commons.Torus.FromDouble(0.25));
+        Assert.Equal(3UL << 62, FheGen.Tfhe.Commons.Torus.FromDouble(-0.25));
+        Assert.Equal(3UL << 62, FheGen.Tfhe.Commons.Torus.FromDouble(0.75));
+        Assert.Equal(1UL << 63, FheGen.Tfhe.Commons.Torus.FromDouble(0.5));
+        Assert.Equal(1UL << 63, FheGen.Tfhe.Commons.Torus.FromDouble(-0.5));
+        Assert.Equal(1UL << 62, FheGen.Tfhe.Commons.Torus.FromDouble(3.25));
+        Assert.Equal(ulong.MaxValue, FheGen.Tfhe.Commons.Torus.FromDouble(-System.Math.ScaleB(1, -64)));
+        Assert.Equal(2UL, FheGen.Tfhe.Commons.Torus.FromDouble(System.Math.ScaleB(1.6, -64)));
+        Assert.Equal(ulong.MaxValue - 1, FheGen.Tfhe.Commons.Torus.FromDouble(-System.Math.ScaleB(1.6, -64)));
+        Assert.Equal(0.25, FheGen.Tfhe.Commons.Torus.ToDouble(1UL << 62));
+        Assert.Equal(-0.5, FheGen.Tfhe.Commons.Torus.ToDouble(1UL << 63));
     }
 
     [Fact]

@@ -1,7 +1,8 @@
 using System;
 using System.Linq;
 using CsCheck;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Algorithms;
+using FheGen.Tfhe.Commons;
 
 namespace FheGen.Tfhe.Tests.Core;
 

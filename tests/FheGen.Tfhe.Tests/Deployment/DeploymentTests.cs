@@ -6,9 +6,9 @@ using FheGen.Backends;
 using FheGen.Circuits;
 using FheGen.Compiler.Plan;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
 using FheGen.Tfhe.Deployment;
-using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Entities;
+using FheGen.Tfhe.Serialization;
 using FheGen.Tfhe.Tests.Circuits;
 using FheGen.Tfhe.Tests.Core;
 

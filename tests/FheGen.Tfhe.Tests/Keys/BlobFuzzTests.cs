@@ -8,8 +8,9 @@ using System.Text;
 using System.Text.RegularExpressions;
 using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 using FheGen.Tfhe.Tests.Circuits;
 using Xunit.Abstractions;
 

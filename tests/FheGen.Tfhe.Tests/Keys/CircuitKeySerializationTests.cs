@@ -6,9 +6,9 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Bootstrap;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Tfhe.Tests.Keys;
 

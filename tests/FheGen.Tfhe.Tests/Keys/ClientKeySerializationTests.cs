@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Tfhe.Tests.Keys;
 

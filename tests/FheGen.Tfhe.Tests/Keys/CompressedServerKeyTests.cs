@@ -3,8 +3,9 @@ using System.IO;
 using System.Linq;
 using FheGen.Backends;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 using FheGen.Tfhe.Tests.Circuits;
 using Xunit.Abstractions;
 

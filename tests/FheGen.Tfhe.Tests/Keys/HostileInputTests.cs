@@ -7,8 +7,10 @@ using System.Security.Cryptography;
 using System.Text;
 using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 using FheGen.Tfhe.Tests.Circuits;
 
 namespace FheGen.Tfhe.Tests.Keys;

@@ -1,6 +1,6 @@
 using System;
 using FheGen.Compiler.Parameters;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Commons;
 using FheGen.Tfhe.Keys;
 
 namespace FheGen.Tfhe.Tests.Keys;

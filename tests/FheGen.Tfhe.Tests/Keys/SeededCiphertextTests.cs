@@ -4,8 +4,9 @@ using System.Linq;
 using System.Security.Cryptography;
 using FheGen.Backends;
 using FheGen.Tfhe.Circuits;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 using FheGen.Tfhe.Tests.Circuits;
 
 namespace FheGen.Tfhe.Tests.Keys;

@@ -2,8 +2,9 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using System.Text;
-using FheGen.Tfhe.Core;
+using FheGen.Tfhe.Entities;
 using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 
 namespace FheGen.Tfhe.Tests.Keys;
 

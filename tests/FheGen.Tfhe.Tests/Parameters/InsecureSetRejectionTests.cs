@@ -3,6 +3,7 @@ using System.IO;
 using System.Text;
 using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Keys;
+using FheGen.Tfhe.Serialization;
 using FheGen.Tfhe.Tests.Keys;
 
 namespace FheGen.Tfhe.Tests.Parameters;

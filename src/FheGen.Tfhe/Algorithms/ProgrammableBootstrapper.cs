@@ -1,0 +1,130 @@
+using System;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
+
+namespace FheGen.Tfhe.Algorithms;
+
+/// <summary>
+/// Server-side evaluation of table lookups, KS → PBS order (as TFHE-rs shortint "KS_PBS"): ciphertexts live
+/// between operations at the big dimension k·N under the flattened GLWE key (the output of the sample
+/// extraction), linear operations are done there, and <see cref="Apply(LweCiphertext, TestPolynomial, LweCiphertext)"/> first key-switches to dimension n, then
+/// blind-rotates and sample-extracts back to k·N. <see cref="ProgrammableBootstrap(LweCiphertext, TestPolynomial, LweCiphertext)"/> is the PBS alone
+/// (n → k·N). Holds scratch buffers: not thread-safe, use one instance per thread (the keys can be shared).
+/// </summary>
+public sealed class ProgrammableBootstrapper
+{
+    private readonly ExternalProduct _externalProduct;
+    private readonly GlweCiphertext _accumulator;
+    private readonly GlweCiphertext _rotated;
+    private readonly LweCiphertext _small;
+
+    /// <summary>Creates an evaluator over shared keys.</summary>
+    public ProgrammableBootstrapper(BootstrapKey bootstrapKey, KeySwitchKey keySwitchKey)
+    {
+        ArgumentNullException.ThrowIfNull(bootstrapKey);
+        ArgumentNullException.ThrowIfNull(keySwitchKey);
+        // The keyswitch input may be another set's big key (circuits with a parameter set per TLU width); only its
+        // output must be the bootstrapping key's input.
+        if (keySwitchKey.OutputDimension != bootstrapKey.LweDimension)
+            throw new ArgumentException("Keyswitch key dimensions do not match the bootstrapping key.", nameof(keySwitchKey));
+        BootstrapKey = bootstrapKey;
+        KeySwitchKey = keySwitchKey;
+        _externalProduct = new ExternalProduct(bootstrapKey.GlweDimension, bootstrapKey.PolynomialSize, bootstrapKey.Decomposer);
+        _accumulator = new GlweCiphertext(bootstrapKey.GlweDimension, bootstrapKey.PolynomialSize);
+        _rotated = new GlweCiphertext(bootstrapKey.GlweDimension, bootstrapKey.PolynomialSize);
+        _small = new LweCiphertext(bootstrapKey.LweDimension);
+    }
+
+    /// <summary>The bootstrapping key.</summary>
+    public BootstrapKey BootstrapKey { get; }
+
+    /// <summary>The keyswitch key (a big key of dimension k·N → n).</summary>
+    public KeySwitchKey KeySwitchKey { get; }
+
+    /// <summary>Big (between-operations) LWE dimension k·N of the outputs.</summary>
+    public int BigLweDimension => BootstrapKey.GlweDimension * BootstrapKey.PolynomialSize;
+
+    /// <summary>
+    /// Blind rotation: <paramref name="accumulator"/> ← X^{−b̃}·TP, then for each i
+    /// ACC ← ACC + BSK_i ⊡ (X^{ã_i}·ACC − ACC), with (ã, b̃) the input modulus-switched to 2N. The result's
+    /// phase is X^{−(b̃ − Σ ã_i s_i)}·TP.
+    /// </summary>
+    public void BlindRotate(LweCiphertext input, TestPolynomial testPolynomial, GlweCiphertext accumulator)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(testPolynomial);
+        ArgumentNullException.ThrowIfNull(accumulator);
+        var bsk = BootstrapKey;
+        int n = bsk.PolynomialSize;
+        int k = bsk.GlweDimension;
+        if (input.LweDimension != bsk.LweDimension)
+            throw new ArgumentException($"Expected LWE dimension {bsk.LweDimension}.", nameof(input));
+        if (testPolynomial.PolynomialSize != n)
+            throw new ArgumentException("Test polynomial size does not match.", nameof(testPolynomial));
+        if (accumulator.GlweDimension != k || accumulator.PolynomialSize != n)
+            throw new ArgumentException("Accumulator shape does not match.", nameof(accumulator));
+
+        int bTilde = Torus.ModulusSwitchTo2N(input.Body, n);
+        accumulator.Mask.Clear();
+        Polynomial.MultiplyByMonomial(testPolynomial.Coefficients, -bTilde, accumulator.Body);
+
+        ReadOnlySpan<ulong> mask = input.Mask;
+        for (int i = 0; i < mask.Length; i++)
+        {
+            int aTilde = Torus.ModulusSwitchTo2N(mask[i], n);
+            if (aTilde == 0)
+                continue; // X^0·ACC − ACC = 0: the CMux leaves ACC unchanged.
+            for (int c = 0; c <= k; c++)
+            {
+                Span<ulong> src = c < k ? accumulator.MaskPolynomial(c) : accumulator.Body;
+                Span<ulong> dst = c < k ? _rotated.MaskPolynomial(c) : _rotated.Body;
+                Polynomial.MultiplyByMonomialMinusSource(src, aTilde, dst);
+            }
+
+            _externalProduct.ComputeAdd(bsk[i], _rotated, accumulator);
+        }
+    }
+
+    /// <summary>
+    /// PBS alone: blind rotation of a dimension-n ciphertext then sample extraction of coefficient 0 into
+    /// <paramref name="output"/> (dimension k·N, under the flattened GLWE key).
+    /// </summary>
+    public void ProgrammableBootstrap(LweCiphertext input, TestPolynomial testPolynomial, LweCiphertext output)
+    {
+        BlindRotate(input, testPolynomial, _accumulator);
+        _accumulator.SampleExtract(0, output);
+    }
+
+    /// <summary>
+    /// PBS of a dimension-n ciphertext of a p-bit message (one padding bit) through <paramref name="table"/>
+    /// (2^p entries, output encoded at the same p): a new ciphertext of dimension k·N. Builds the test polynomial
+    /// on every call; reuse a <see cref="TestPolynomial"/> with the other overload in loops.
+    /// </summary>
+    public LweCiphertext ProgrammableBootstrap(LweCiphertext input, ReadOnlySpan<ulong> table)
+    {
+        var output = new LweCiphertext(BigLweDimension);
+        ProgrammableBootstrap(input, TestPolynomial.FromTable(BootstrapKey.PolynomialSize, table), output);
+        return output;
+    }
+
+    /// <summary>Keyswitch k·N → n into <paramref name="output"/>.</summary>
+    public void KeySwitch(LweCiphertext input, LweCiphertext output) => KeySwitchKey.KeySwitch(input, output);
+
+    /// <summary>
+    /// Table lookup on a big (k·N) ciphertext: keyswitch to n, then PBS back to k·N. <paramref name="output"/> may be
+    /// <paramref name="input"/>.
+    /// </summary>
+    public void Apply(LweCiphertext input, TestPolynomial testPolynomial, LweCiphertext output)
+    {
+        KeySwitchKey.KeySwitch(input, _small);
+        ProgrammableBootstrap(_small, testPolynomial, output);
+    }
+
+    /// <summary>Table lookup (KS then PBS) on a big (k·N) ciphertext into a new ciphertext; see <see cref="Apply(LweCiphertext, TestPolynomial, LweCiphertext)"/>.</summary>
+    public LweCiphertext Apply(LweCiphertext input, ReadOnlySpan<ulong> table)
+    {
+        var output = new LweCiphertext(BigLweDimension);
+        Apply(input, TestPolynomial.FromTable(BootstrapKey.PolynomialSize, table), output);
+        return output;
+    }
+}

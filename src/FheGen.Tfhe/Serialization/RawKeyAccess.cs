@@ -1,0 +1,24 @@
+using System;
+using FheGen.Tfhe.Commons;
+using FheGen.Tfhe.Entities;
+
+namespace FheGen.Tfhe.Serialization;
+
+/// <summary>
+/// Builds <see cref="FourierGgsw"/>, <see cref="BootstrapKey"/> and <see cref="KeySwitchKey"/> from raw arrays and
+/// reads the keyswitch key's words, through their internal constructors: only the serializer needs this.
+/// </summary>
+internal static class RawKeyAccess
+{
+    internal static FourierGgsw CreateFourierGgsw(int glweDimension, int polynomialSize, GadgetDecomposer decomposer, double[] data)
+        => new FourierGgsw(glweDimension, polynomialSize, decomposer, data);
+
+    internal static BootstrapKey CreateBootstrapKey(FourierGgsw[] ggsws, int glweDimension, int polynomialSize, GadgetDecomposer decomposer)
+        => new BootstrapKey(ggsws, glweDimension, polynomialSize, decomposer);
+
+    internal static KeySwitchKey CreateKeySwitchKey(ulong[] data, int inputDimension, int outputDimension, GadgetDecomposer decomposer)
+        => new KeySwitchKey(data, inputDimension, outputDimension, decomposer);
+
+    /// <summary>The keyswitch key's words (row i·l + j, n + 1 words per row); not a copy.</summary>
+    internal static ReadOnlyMemory<ulong> KeySwitchKeyData(KeySwitchKey key) => key.Data;
+}
