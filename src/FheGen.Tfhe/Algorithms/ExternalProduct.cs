@@ -9,7 +9,7 @@ namespace FheGen.Tfhe.Algorithms;
 /// The external product GGSW ⊡ GLWE in the Fourier domain, with reusable scratch (allocation-free after
 /// construction). Not thread-safe: use one instance per thread.
 /// </summary>
-public sealed class ExternalProduct
+internal sealed class ExternalProduct
 {
     private readonly NegacyclicFft _fft;
     private readonly long[] _digits;

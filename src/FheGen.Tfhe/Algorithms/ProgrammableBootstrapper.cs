@@ -11,7 +11,7 @@ namespace FheGen.Tfhe.Algorithms;
 /// blind-rotates and sample-extracts back to k·N. <see cref="ProgrammableBootstrap(LweCiphertext, TestPolynomial, LweCiphertext)"/> is the PBS alone
 /// (n → k·N). Holds scratch buffers: not thread-safe, use one instance per thread (the keys can be shared).
 /// </summary>
-public sealed class ProgrammableBootstrapper
+internal sealed class ProgrammableBootstrapper
 {
     private readonly ExternalProduct _externalProduct;
     private readonly GlweCiphertext _accumulator;

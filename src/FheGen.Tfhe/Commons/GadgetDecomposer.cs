@@ -13,7 +13,7 @@ namespace FheGen.Tfhe.Commons;
 /// such that <c>sum_i d_i * 2^(64 - i * baseLog)</c> equals the rounded value exactly mod 2^64. Level 1 is the most
 /// significant; digit arrays are indexed by level - 1.
 /// </summary>
-public readonly struct GadgetDecomposer : IEquatable<GadgetDecomposer>
+internal readonly struct GadgetDecomposer : IEquatable<GadgetDecomposer>
 {
     /// <summary>Creates a decomposer.</summary>
     /// <param name="baseLog">Base-2 logarithm of the base, at least 1.</param>

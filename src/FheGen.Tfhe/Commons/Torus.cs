@@ -8,7 +8,7 @@ namespace FheGen.Tfhe.Commons;
 /// <see cref="ulong"/> and all arithmetic wraps. Messages of <c>p</c> bits are encoded with one padding bit, at
 /// <c>Delta = 2^(64 - (p + 1))</c>.
 /// </summary>
-public static class Torus
+internal static class Torus
 {
     /// <summary><c>2^64</c> as a double.</summary>
     public const double Two64 = 18446744073709551616.0;

@@ -10,7 +10,7 @@ namespace FheGen.Tfhe.Entities;
 /// The bootstrapping key in the Fourier domain: for each bit s_i of the small LWE key (dimension n), a
 /// <see cref="FourierGgsw"/> encrypting s_i under the GLWE key.
 /// </summary>
-public sealed class BootstrapKey
+internal sealed class BootstrapKey
 {
     private readonly FourierGgsw[] _ggsws;
 

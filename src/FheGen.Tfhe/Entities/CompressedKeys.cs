@@ -16,7 +16,7 @@ namespace FheGen.Tfhe.Entities;
 /// from the client's secret sampler (never derivable from the seeds), body <c>&lt;a, s_out&gt; + s_in[i]·q/B^j + e</c>. A
 /// uniform-looking mask from a public seed is as good as a uniform one (TFHE-rs' seeded keys do the same).
 /// </remarks>
-public sealed class CompressedKeySwitchKey
+internal sealed class CompressedKeySwitchKey
 {
     private readonly byte[] _seeds;
     private readonly ulong[] _bodies;
@@ -124,7 +124,7 @@ public sealed class CompressedKeySwitchKey
 /// <c>&lt;A, S&gt; + m·q/B^j + e</c>; for a mask component c, the body is <c>&lt;A, S&gt; − m·q/B^j·S_c + e</c>, which has
 /// the phase of the usual row (fresh mask plus m·q/B^j on component c) without storing a key-dependent mask.
 /// </remarks>
-public sealed class CompressedBootstrapKey
+internal sealed class CompressedBootstrapKey
 {
     private readonly byte[] _seeds;
     private readonly ulong[] _bodies;

@@ -9,7 +9,7 @@ namespace FheGen.Tfhe.Entities;
 /// k+1 Fourier polynomials (N doubles each, the FFT's private layout), row (i, j) at index <c>i·l + (j−1)</c>
 /// as in <see cref="GgswCiphertext"/>. Immutable once built; one contiguous array.
 /// </summary>
-public sealed class FourierGgsw
+internal sealed class FourierGgsw
 {
     private readonly double[] _data;
 

@@ -10,7 +10,7 @@ namespace FheGen.Tfhe.Entities;
 /// −m·S_i·q/B^j; for i = k the body, phase m·q/B^j). Mostly useful for tests; the bootstrap uses
 /// <see cref="FourierGgsw"/>.
 /// </summary>
-public sealed class GgswCiphertext
+internal sealed class GgswCiphertext
 {
     private readonly GlweCiphertext[] _rows;
 

@@ -8,7 +8,7 @@ namespace FheGen.Tfhe.Entities;
 /// A GLWE ciphertext (A_0..A_{k−1}, B) of polynomials in Z_{2^64}[X]/(X^N + 1): its phase under key S is
 /// B − Σ A_i · S_i = M + E, coefficient-wise noise. Stored as (k + 1)·N words: mask polynomials, then the body.
 /// </summary>
-public sealed class GlweCiphertext
+internal sealed class GlweCiphertext
 {
     private readonly ulong[] _data;
 

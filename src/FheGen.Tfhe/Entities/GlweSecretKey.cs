@@ -9,7 +9,7 @@ namespace FheGen.Tfhe.Entities;
 /// A binary GLWE secret key: k polynomials S_0..S_{k−1} of size N with 0/1 coefficients, in
 /// Z[X]/(X^N + 1). Client-side only; the coefficients are never printed.
 /// </summary>
-public sealed class GlweSecretKey
+internal sealed class GlweSecretKey
 {
     // Polynomial i occupies [i·N, (i+1)·N): this layout is also the flattened LWE key.
     private readonly ulong[] _coefficients;

@@ -9,7 +9,7 @@ namespace FheGen.Tfhe.Entities;
 /// (dimension n): for each input bit i and level j in [1, l], an LWE encryption under s of s'_i·q/B^j, row
 /// <c>i·l + (j−1)</c>, stored contiguously (n + 1 words per row).
 /// </summary>
-public sealed class KeySwitchKey
+internal sealed class KeySwitchKey
 {
     private readonly ulong[] _data;
 

@@ -45,7 +45,7 @@ public sealed class LweCiphertext
     /// <param name="plaintext">The torus plaintext.</param>
     /// <param name="noiseStdDev">Standard deviation of the Gaussian noise, in torus units.</param>
     /// <param name="sampler">Source of the uniform mask and the noise.</param>
-    public static LweCiphertext Encrypt(LweSecretKey key, ulong plaintext, double noiseStdDev, NoiseSampler sampler)
+    internal static LweCiphertext Encrypt(LweSecretKey key, ulong plaintext, double noiseStdDev, NoiseSampler sampler)
     {
         ArgumentNullException.ThrowIfNull(key);
         var ciphertext = new LweCiphertext(key.Dimension);
@@ -54,7 +54,7 @@ public sealed class LweCiphertext
     }
 
     /// <summary>Overwrites this ciphertext with a fresh encryption: uniform a, b = &lt;a, s&gt; + plaintext + e.</summary>
-    public void EncryptAssign(LweSecretKey key, ulong plaintext, double noiseStdDev, NoiseSampler sampler)
+    internal void EncryptAssign(LweSecretKey key, ulong plaintext, double noiseStdDev, NoiseSampler sampler)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(sampler);
@@ -80,7 +80,7 @@ public sealed class LweCiphertext
     }
 
     /// <summary>The phase b − &lt;a, s&gt; = plaintext + noise (decode it to get the message).</summary>
-    public ulong DecryptPhase(LweSecretKey key)
+    internal ulong DecryptPhase(LweSecretKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
         CheckDimension(key.Dimension);

@@ -7,7 +7,7 @@ namespace FheGen.Tfhe.Entities;
 /// A binary LWE secret key: n bits s_0..s_{n−1}, each 0 or 1. Client-side only: nothing on the server
 /// (ciphertext arithmetic, evaluation keys once built) takes one. The bits are never printed.
 /// </summary>
-public sealed class LweSecretKey
+internal sealed class LweSecretKey
 {
     // One bit per ulong, so <a, s> is a plain vectorized dot product with the mask.
     private readonly ulong[] _bits;

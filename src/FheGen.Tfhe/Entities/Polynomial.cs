@@ -10,7 +10,7 @@ namespace FheGen.Tfhe.Entities;
 /// Plain coefficient-domain operations on polynomials of <c>Z_q[X] / (X^N + 1)</c>, <c>q = 2^64</c>, with wrapping
 /// arithmetic. The O(N^2) product is exact and serves as the reference for <see cref="NegacyclicFft"/>.
 /// </summary>
-public static class Polynomial
+internal static class Polynomial
 {
     /// <summary>
     /// <c>result = a * b mod (X^N + 1)</c>, exactly mod <c>2^64</c>, by schoolbook multiplication (O(N^2); tests and

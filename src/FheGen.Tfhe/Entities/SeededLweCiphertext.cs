@@ -45,7 +45,7 @@ public sealed class SeededLweCiphertext
     public ulong Body { get; }
 
     /// <summary>Encrypts <paramref name="plaintext"/> under <paramref name="key"/>: seed and noise from <paramref name="sampler"/>.</summary>
-    public static SeededLweCiphertext Encrypt(LweSecretKey key, ulong plaintext, double noiseStdDev, NoiseSampler sampler)
+    internal static SeededLweCiphertext Encrypt(LweSecretKey key, ulong plaintext, double noiseStdDev, NoiseSampler sampler)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(sampler);

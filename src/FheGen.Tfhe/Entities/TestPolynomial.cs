@@ -11,7 +11,7 @@ namespace FheGen.Tfhe.Entities;
 /// input whose padding bit is set (phase in the upper half of the torus) reads −T[m − 2^p], i.e. the negated
 /// table: keep the padding bit clear.
 /// </summary>
-public sealed class TestPolynomial
+internal sealed class TestPolynomial
 {
     private readonly ulong[] _coefficients;
 

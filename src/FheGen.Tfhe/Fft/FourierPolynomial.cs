@@ -8,7 +8,7 @@ namespace FheGen.Tfhe.Fft;
 /// transform's own (a permutation of the frequencies), so only pointwise operations are meaningful on it.
 /// Bulk storage (a bootstrapping key) can skip this class and keep many such <c>N</c>-double blocks in one array.
 /// </summary>
-public sealed class FourierPolynomial
+internal sealed class FourierPolynomial
 {
     private readonly double[] data;
 

@@ -42,7 +42,7 @@ namespace FheGen.Tfhe.Fft;
 /// except <see cref="MultiplyAddTorus"/>'s per-thread scratch buffer on a thread's first use.
 /// </para>
 /// </remarks>
-public sealed class NegacyclicFft
+internal sealed class NegacyclicFft
 {
     /// <summary>Smallest supported polynomial size.</summary>
     public const int MinPolynomialSize = 32;

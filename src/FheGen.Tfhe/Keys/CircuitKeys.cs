@@ -131,7 +131,7 @@ public sealed class CircuitServerKey
 
     /// <summary>Wraps existing keys after checking each against the parameter sets it joins.</summary>
     /// <exception cref="ArgumentException">A key's dimensions or gadget differ from its parameter sets.</exception>
-    public CircuitServerKey(IReadOnlyList<TfheParameters> parameters, IReadOnlyDictionary<KeyPair, KeySwitchKey> keySwitches, IReadOnlyDictionary<KeyPair, BootstrapKey> bootstraps)
+    internal CircuitServerKey(IReadOnlyList<TfheParameters> parameters, IReadOnlyDictionary<KeyPair, KeySwitchKey> keySwitches, IReadOnlyDictionary<KeyPair, BootstrapKey> bootstraps)
     {
         _parameters = KeyShapes.Sets(parameters, nameof(parameters));
         _keySwitches = KeyShapes.Checked(keySwitches, _parameters, "keyswitching key", nameof(keySwitches),
@@ -154,10 +154,10 @@ public sealed class CircuitServerKey
     public IReadOnlyList<TfheParameters> Parameters => _parameters;
 
     /// <summary>The keyswitching keys, by (source big key, destination small key).</summary>
-    public IReadOnlyDictionary<KeyPair, KeySwitchKey> KeySwitchKeys => _keySwitches;
+    internal IReadOnlyDictionary<KeyPair, KeySwitchKey> KeySwitchKeys => _keySwitches;
 
     /// <summary>The bootstrapping keys, by (source small key, destination GLWE key).</summary>
-    public IReadOnlyDictionary<KeyPair, BootstrapKey> BootstrapKeys => _bootstraps;
+    internal IReadOnlyDictionary<KeyPair, BootstrapKey> BootstrapKeys => _bootstraps;
 
     /// <summary>In-memory size of every key, in bytes.</summary>
     public long SizeInBytes => _keySwitches.Values.Sum(k => k.SizeInBytes) + _bootstraps.Values.Sum(k => k.SizeInBytes);
@@ -170,7 +170,7 @@ public sealed class CircuitServerKey
     /// to the small key of <paramref name="read"/>, then bootstraps into the GLWE key of <paramref name="output"/>.
     /// </summary>
     /// <exception cref="KeyNotFoundException">The key does not hold the keyswitching or bootstrapping key needed.</exception>
-    public ProgrammableBootstrapper CreateBootstrapper(int input, int read, int output)
+    internal ProgrammableBootstrapper CreateBootstrapper(int input, int read, int output)
     {
         if (!_keySwitches.TryGetValue(new KeyPair(input, read), out var ksk))
             throw new KeyNotFoundException($"The server key has no keyswitching key from set {input} to set {read}; it was generated for another circuit.");

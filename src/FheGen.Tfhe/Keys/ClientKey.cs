@@ -40,13 +40,13 @@ public sealed class ClientKey
     public TfheParameters Parameters { get; }
 
     /// <summary>Small LWE key (dimension n): the PBS input key. Client-side only.</summary>
-    public LweSecretKey SmallKey => _smallKey;
+    internal LweSecretKey SmallKey => _smallKey;
 
     /// <summary>GLWE key. Client-side only.</summary>
-    public GlweSecretKey GlweKey => _glweKey;
+    internal GlweSecretKey GlweKey => _glweKey;
 
     /// <summary>The flattened GLWE key (dimension k·N) fresh ciphertexts are encrypted under. Client-side only.</summary>
-    public LweSecretKey BigKey => _bigKey;
+    internal LweSecretKey BigKey => _bigKey;
 
     /// <summary>Generates a client key for <paramref name="parameters"/>.</summary>
     /// <param name="parameters">The parameter set (not re-checked for security here; see <see cref="TfheParameters.Validate"/>).</param>

@@ -21,7 +21,7 @@ public sealed class CompressedCircuitServerKey
 
     /// <summary>Wraps compressed keys after checking each against the parameter sets it joins.</summary>
     /// <exception cref="ArgumentException">A key's dimensions or gadget differ from its parameter sets.</exception>
-    public CompressedCircuitServerKey(IReadOnlyList<TfheParameters> parameters, IReadOnlyDictionary<KeyPair, CompressedKeySwitchKey> keySwitches, IReadOnlyDictionary<KeyPair, CompressedBootstrapKey> bootstraps)
+    internal CompressedCircuitServerKey(IReadOnlyList<TfheParameters> parameters, IReadOnlyDictionary<KeyPair, CompressedKeySwitchKey> keySwitches, IReadOnlyDictionary<KeyPair, CompressedBootstrapKey> bootstraps)
     {
         _parameters = KeyShapes.Sets(parameters, nameof(parameters));
         _keySwitches = KeyShapes.Checked(keySwitches, _parameters, "keyswitching key", nameof(keySwitches),
@@ -34,10 +34,10 @@ public sealed class CompressedCircuitServerKey
     public IReadOnlyList<TfheParameters> Parameters => _parameters;
 
     /// <summary>The compressed keyswitching keys, by (source big key, destination small key).</summary>
-    public IReadOnlyDictionary<KeyPair, CompressedKeySwitchKey> KeySwitchKeys => _keySwitches;
+    internal IReadOnlyDictionary<KeyPair, CompressedKeySwitchKey> KeySwitchKeys => _keySwitches;
 
     /// <summary>The compressed bootstrapping keys, by (source small key, destination GLWE key).</summary>
-    public IReadOnlyDictionary<KeyPair, CompressedBootstrapKey> BootstrapKeys => _bootstraps;
+    internal IReadOnlyDictionary<KeyPair, CompressedBootstrapKey> BootstrapKeys => _bootstraps;
 
     /// <summary>In-memory size of the seeds and bodies, in bytes.</summary>
     public long SizeInBytes => _keySwitches.Values.Sum(k => k.SizeInBytes) + _bootstraps.Values.Sum(k => k.SizeInBytes);

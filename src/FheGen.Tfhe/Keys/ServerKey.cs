@@ -16,7 +16,7 @@ public sealed class ServerKey
 {
     /// <summary>Wraps existing evaluation keys after checking that their shapes match <paramref name="parameters"/>.</summary>
     /// <exception cref="ArgumentException">A key's dimensions or gadget differ from the parameters.</exception>
-    public ServerKey(TfheParameters parameters, BootstrapKey bootstrapKey, KeySwitchKey keySwitchKey)
+    internal ServerKey(TfheParameters parameters, BootstrapKey bootstrapKey, KeySwitchKey keySwitchKey)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(bootstrapKey);
@@ -37,10 +37,10 @@ public sealed class ServerKey
     public TfheParameters Parameters { get; }
 
     /// <summary>The bootstrapping key.</summary>
-    public BootstrapKey BootstrapKey { get; }
+    internal BootstrapKey BootstrapKey { get; }
 
     /// <summary>The keyswitching key k·N → n.</summary>
-    public KeySwitchKey KeySwitchKey { get; }
+    internal KeySwitchKey KeySwitchKey { get; }
 
     /// <summary>In-memory size of both keys, in bytes.</summary>
     public long SizeInBytes => BootstrapKey.SizeInBytes + KeySwitchKey.SizeInBytes;
@@ -49,7 +49,7 @@ public sealed class ServerKey
     public long SerializedSizeInBytes => TfheSerializer.ServerKeyLength(Parameters);
 
     /// <summary>A new evaluator (with its own scratch buffers; not thread-safe) over these keys.</summary>
-    public ProgrammableBootstrapper CreateBootstrapper() => new(BootstrapKey, KeySwitchKey);
+    internal ProgrammableBootstrapper CreateBootstrapper() => new(BootstrapKey, KeySwitchKey);
 
     /// <summary>Writes the key in the versioned binary format (see <see cref="TfheSerializer"/>).</summary>
     public void Save(Stream stream) => TfheSerializer.WriteServerKey(stream, this);

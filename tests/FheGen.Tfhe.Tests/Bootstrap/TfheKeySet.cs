@@ -30,19 +30,19 @@ public sealed class TfheKeySet
     public TfheParameters Parameters { get; }
 
     /// <summary>Small LWE key (dimension n): PBS input.</summary>
-    public LweSecretKey SmallKey { get; }
+    internal LweSecretKey SmallKey { get; }
 
     /// <summary>GLWE key.</summary>
-    public GlweSecretKey GlweKey { get; }
+    internal GlweSecretKey GlweKey { get; }
 
     /// <summary>Flattened GLWE key (dimension k·N): ciphertexts between operations.</summary>
-    public LweSecretKey BigKey { get; }
+    internal LweSecretKey BigKey { get; }
 
     /// <summary>Bootstrapping key.</summary>
-    public BootstrapKey BootstrapKey { get; }
+    internal BootstrapKey BootstrapKey { get; }
 
     /// <summary>Keyswitch key k·N → n.</summary>
-    public KeySwitchKey KeySwitchKey { get; }
+    internal KeySwitchKey KeySwitchKey { get; }
 
     /// <summary>Wall time of <see cref="Generate"/>.</summary>
     public TimeSpan GenerationTime { get; }
@@ -64,5 +64,5 @@ public sealed class TfheKeySet
     }
 
     /// <summary>A new evaluator (scratch buffers) over these keys.</summary>
-    public ProgrammableBootstrapper CreateBootstrapper() => new(BootstrapKey, KeySwitchKey);
+    internal ProgrammableBootstrapper CreateBootstrapper() => new(BootstrapKey, KeySwitchKey);
 }
