@@ -26,8 +26,8 @@ public static class DiagnosticIds
     /// <summary>The quantization settings differ from those the weights were trained for (<c>[TrainedWith]</c>; warning).</summary>
     public const string TrainingMismatch = "FHE0011";
 
-    /// <summary>Base of the help links; each ID has a section (anchor) in the README's diagnostics reference.</summary>
-    public const string HelpLinkBase = "https://github.com/fhegen/fhegen/blob/main/README.md#";
+    /// <summary>Base of the help links; each ID has a section (anchor) in docs/diagnostics.md.</summary>
+    public const string HelpLinkBase = "https://github.com/fhegen/fhegen/blob/main/docs/diagnostics.md#";
 }
 
 /// <summary>Severity of a compiler diagnostic.</summary>
