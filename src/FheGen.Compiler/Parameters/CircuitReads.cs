@@ -121,7 +121,15 @@ public sealed class CircuitReads
             {
                 layers.Add(new LayerEncoding(layer.Index, layer.Name, stage, w, 0, RoundingKind.Exact, 0, Array.Empty<int>(), 0, input));
                 if (nu2 > 0)
-                    constraints.Add(Constraint(layer.Index, w, 0, nu2, 0, fresh, false, $"{layer.Name}: decryption of {w + 1}-bit outputs (padding bit included)", 0, input, input, input, 0));
+                {
+                    constraints.Add(Constraint(new ReadNoise
+                    {
+                        Layer = layer.Index, PrecisionBits = w, TableBits = 0, AccumulatorVariance = nu2, Fresh = fresh, ThroughBootstrap = false,
+                        Label = $"{layer.Name}: decryption of {w + 1}-bit outputs (padding bit included)",
+                        Shift = 0, InputKey = input, ReadKey = input, OutputKey = input, Count = 0,
+                    }));
+                }
+
                 continue;
             }
 
@@ -137,22 +145,35 @@ public sealed class CircuitReads
             if (layer.PbsCount == 0) continue; // all constant: no accumulator, no read, same stage
 
             // Extraction reads keyswitch to the layer's set and bootstrap back into the accumulator's; the lookup stays in its set.
-            int subtracted = 0, lo = 0, count = layer.PbsCount;
-            foreach (int c in chunks)
+            // The reads are the backend's (LayerRead.Sequence); each extraction adds its bootstrapping's noise to what follows.
+            int subtracted = 0;
+            foreach (var read in LayerRead.Sequence(t, exact, tlu))
             {
-                int shift = w - (lo + c - 1);
-                constraints.Add(Constraint(layer.Index, c - 1, 0, nu2, subtracted, fresh, true, $"{layer.Name}: sign read of bit {lo + c - 1}", shift, input, extractionKey, input, count));
-                subtracted++;
-                if (c >= 2)
+                constraints.Add(Constraint(read.Kind switch
                 {
-                    constraints.Add(Constraint(layer.Index, c - 1, c - 1, nu2, subtracted, fresh, true, $"{layer.Name}: identity read of bits {lo}..{lo + c - 2}", shift, input, extractionKey, input, count));
-                    subtracted++;
-                }
-                lo += c;
+                    ReadKind.Sign => new ReadNoise
+                    {
+                        Layer = layer.Index, PrecisionBits = read.Chunk - 1, TableBits = 0, Label = $"{layer.Name}: sign read of bit {read.TopBit}",
+                        Shift = w - read.TopBit, InputKey = input, ReadKey = extractionKey, OutputKey = input,
+                        AccumulatorVariance = nu2, Fresh = fresh, SubtractedPbs = subtracted, Count = layer.PbsCount,
+                    },
+                    ReadKind.Identity => new ReadNoise
+                    {
+                        Layer = layer.Index, PrecisionBits = read.Chunk - 1, TableBits = read.Chunk - 1, Label = $"{layer.Name}: identity read of bits {read.Lo}..{read.TopBit - 1}",
+                        Shift = w - read.TopBit, InputKey = input, ReadKey = extractionKey, OutputKey = input,
+                        AccumulatorVariance = nu2, Fresh = fresh, SubtractedPbs = subtracted, Count = layer.PbsCount,
+                    },
+                    _ => new ReadNoise
+                    {
+                        Layer = layer.Index, PrecisionBits = tlu, TableBits = tlu,
+                        Label = Numerics.Invariant($"{layer.Name}: {tlu}-bit lookup{(t > 0 ? $" after {(exact ? "exact" : "approximate")} rounding of {t} bits" : "")}"),
+                        Shift = w - t - tlu, InputKey = input, ReadKey = key, OutputKey = key,
+                        AccumulatorVariance = nu2, Fresh = fresh, SubtractedPbs = subtracted, Count = layer.PbsCount,
+                    },
+                }));
+                if (read.IsExtraction) subtracted++;
             }
-            constraints.Add(Constraint(layer.Index, tlu, tlu, nu2, subtracted, fresh, true,
-                Numerics.Invariant($"{layer.Name}: {tlu}-bit lookup{(t > 0 ? $" after {(exact ? "exact" : "approximate")} rounding of {t} bits" : "")}"),
-                w - t - tlu, input, key, key, count));
+
             stage++;
         }
 
@@ -161,15 +182,41 @@ public sealed class CircuitReads
         return new CircuitReads(stageBits, keyWidths, descriptions, stageKeys, layers, constraints);
     }
 
-    private static NoiseConstraint Constraint(int layer, int precision, int tableBits, double nu2, int subtractedPbs, bool fresh, bool bootstrap, string label,
-        int shift, int inputKey, int readKey, int outputKey, int count)
+    /// <summary>One read's noise condition, named field by field (see <see cref="NoiseConstraint"/>).</summary>
+    private readonly struct ReadNoise
     {
-        double scale = Numerics.ScaleB(1.0, 2 * shift);
-        double br = fresh ? 0 : nu2;
-        double fr = fresh ? nu2 : 0;
-        return new NoiseConstraint(precision, tableBits, br * scale, fr * scale, bootstrap, label, subtractedPbs * scale, inputKey, readKey, outputKey, count)
+        public int Layer { get; init; }
+        public int PrecisionBits { get; init; }
+        public int TableBits { get; init; }
+        public string Label { get; init; }
+
+        /// <summary>The read sits this many bits above the accumulator's unit: its variances scale by 2^(2 shift).</summary>
+        public int Shift { get; init; }
+        public int InputKey { get; init; }
+        public int ReadKey { get; init; }
+        public int OutputKey { get; init; }
+
+        /// <summary>The accumulator's noise variance in units of the stage's message (nu^2 of the layer's inputs).</summary>
+        public double AccumulatorVariance { get; init; }
+
+        /// <summary>Whether the accumulator is made of fresh encryptions (the first layer) rather than bootstrapped values.</summary>
+        public bool Fresh { get; init; }
+        public bool ThroughBootstrap { get; init; }
+        public int SubtractedPbs { get; init; }
+        public int Count { get; init; }
+
+        public ReadNoise() => (Label, ThroughBootstrap) = ("", true);
+    }
+
+    private static NoiseConstraint Constraint(in ReadNoise read)
+    {
+        double scale = Numerics.ScaleB(1.0, 2 * read.Shift);
+        double blindRotation = read.Fresh ? 0 : read.AccumulatorVariance;
+        double fresh = read.Fresh ? read.AccumulatorVariance : 0;
+        return new NoiseConstraint(read.PrecisionBits, read.TableBits, blindRotation * scale, fresh * scale, read.ThroughBootstrap, read.Label,
+            ExtractionWeight: read.SubtractedPbs * scale, InputKey: read.InputKey, ReadKey: read.ReadKey, OutputKey: read.OutputKey, Count: read.Count)
         {
-            Layer = layer,
+            Layer = read.Layer,
         };
     }
 }

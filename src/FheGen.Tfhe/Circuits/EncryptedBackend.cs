@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using FheGen.Backends;
 using FheGen.Compiler.Model;
+using FheGen.Compiler.Parameters;
 using FheGen.Compiler.Plan;
 using FheGen.Tfhe.Algorithms;
 using FheGen.Tfhe.Entities;
@@ -214,7 +215,7 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
 
             var runs = new NeuronRun[count];
             for (int j = 0; j < count; j++)
-                runs[j] = new NeuronRun(ins[j].Clone(), prepared[j], Steps(r, exact, prepared[j].Bits));
+                runs[j] = new NeuronRun(ins[j].Clone(), prepared[j], ReadsOf(stage, r, exact, prepared[j].Bits));
             if (exact)
             {
                 if (!_key.KeySwitchKeys.ContainsKey(new KeyPair(Encoding.StageKeys[stage], _extractionKeys[stage])))
@@ -234,7 +235,7 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
                 active.Clear();
                 foreach (var run in runs)
                 {
-                    if (phase < run.Steps.Length) active.Add(run);
+                    if (phase < run.Steps.Count) active.Add(run);
                 }
 
                 if (active.Count == 0) break;
@@ -259,23 +260,20 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
                 outputs[j] = runs[j].Output ?? throw new InvalidOperationException("A neuron ended without its lookup.");
         }
 
-        /// <summary>A neuron's reads: for exact rounding, a sign read and (chunks of 2 bits or more) an identity read per chunk; then the lookup.</summary>
-        private static ReadStep[] Steps(int r, bool exact, int tableBits)
+        /// <summary>
+        /// A neuron's reads, as the noise analysis derived them (<see cref="LayerRead.Sequence"/>, the one definition); a
+        /// run whose rounding or table width is not the encoding's would make reads the selected parameters were not
+        /// checked for, so it is refused.
+        /// </summary>
+        private IReadOnlyList<LayerRead> ReadsOf(int stage, int r, bool exact, int tableBits)
         {
-            var steps = new List<ReadStep>();
-            if (exact)
-            {
-                int lo = 0;
-                foreach (int c in ExactRounding.Chunks(r, tableBits))
-                {
-                    steps.Add(new ReadStep(ReadKind.Sign, lo, c));
-                    if (c >= 2) steps.Add(new ReadStep(ReadKind.Identity, lo, c));
-                    lo += c;
-                }
-            }
-
-            steps.Add(new ReadStep(ReadKind.Lookup, 0, 0));
-            return steps.ToArray();
+            var layer = Encoding.Layers.FirstOrDefault(l => l.Stage == stage && l.TluBits > 0 && l.PbsCount > 0);
+            if (layer is not null && (layer.RoundedBits != r || (r > 0 && (layer.Rounding == RoundingKind.Exact) != exact) || Math.Max(1, layer.TluBits) != tableBits))
+                throw new InvalidOperationException(
+                    $"Stage {stage} runs {tableBits}-bit lookups after {(r == 0 ? "no rounding" : $"{(exact ? "exact" : "approximate")} rounding of {r} bits")}, but its encoding " +
+                    $"(layer '{layer.Name}') was built for {layer.TluBits}-bit lookups after {(layer.RoundedBits == 0 ? "no rounding" : $"{layer.Rounding.ToString().ToLowerInvariant()} rounding of {layer.RoundedBits} bits")}: " +
+                    "build the encoding from the plan the code was generated from.");
+            return LayerRead.Sequence(r, exact, tableBits);
         }
 
         /// <summary>Sets <see cref="NeuronRun.Scratch"/> to the ciphertext the neuron's read of this phase bootstraps.</summary>
@@ -359,7 +357,7 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
             }
         }
 
-        private TestPolynomial TestPolynomialOf(ReadStep step, PreparedTable table, int stage) => step.Kind switch
+        private TestPolynomial TestPolynomialOf(LayerRead step, PreparedTable table, int stage) => step.Kind switch
         {
             ReadKind.Sign => _signs.GetOrAdd((stage, step.Lo + step.Chunk - 1),
                 key => TestPolynomial.Constant(PolynomialSize(Encoding.StageKeys[key.Stage]), 0UL - HalfStep(key.Bit, key.Stage))),
@@ -397,24 +395,14 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
 
     private sealed record PreparedTable(int Bits, long PaddedInputMin, TestPolynomial Polynomial);
 
-    private enum ReadKind
-    {
-        Sign,
-        Identity,
-        Lookup,
-    }
-
-    /// <summary>One bootstrapped read of a neuron: a sign or identity read of chunk [Lo, Lo + Chunk), or the lookup.</summary>
-    private readonly record struct ReadStep(ReadKind Kind, int Lo, int Chunk);
-
     /// <summary>A neuron's state through a lookup batch: its accumulator, its reads, and the buffers of the current one.</summary>
-    private sealed class NeuronRun(LweCiphertext work, PreparedTable table, ReadStep[] steps)
+    private sealed class NeuronRun(LweCiphertext work, PreparedTable table, IReadOnlyList<LayerRead> steps)
     {
         public LweCiphertext Work { get; } = work;
 
         public PreparedTable Table { get; } = table;
 
-        public ReadStep[] Steps { get; } = steps;
+        public IReadOnlyList<LayerRead> Steps { get; } = steps;
 
         /// <summary>The ciphertext the current read bootstraps (big dimension of the stage's set).</summary>
         public LweCiphertext? Scratch { get; set; }

@@ -339,4 +339,21 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
         backend.Round(values, new RoundingStep(1, 0, 3));
         Assert.Throws<InvalidOperationException>(() => backend.Round(values, new RoundingStep(1, 0, 3)));
     }
+
+    [Fact]
+    public void A_lookup_whose_rounding_is_not_the_encodings_is_refused_before_any_bootstrapping()
+    {
+        // The noise analysis checked the encoding's reads (LayerRead.Sequence of its rounding and table width); a run
+        // that rounds otherwise would make reads no parameter set was chosen for.
+        var encoding = CircuitEncoding.Create(UnroundedModel.Interpreter.Plan);
+        var (client, server) = CircuitClient.GenerateKeys(encoding, CoreTestUtil.Seeded(7));
+        var backend = new EncryptedBackend(server, encoding, 1);
+        var table = new LookupTable(0, 0, 2, 2, new long[] { 0, 1, 2, 3 });
+        var values = new[] { backend.Constant(1) };
+        backend.Round(values, new RoundingStep(1, 0, 3, Rounding.Approximate));
+        long before = backend.BootstrapCount;
+        var error = Assert.Throws<InvalidOperationException>(() => backend.Lookup(values, new LweCiphertext[1], new[] { table }));
+        Assert.Contains("encoding", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, backend.BootstrapCount);
+    }
 }
