@@ -16,9 +16,9 @@ namespace FheGen.Tfhe.Bootstrap;
 /// <c>i·l + (j−1)</c>, stored contiguously (n + 1 words per row).
 /// </summary>
 /// <remarks>
-/// When the gadget keeps at most 32 bits (base_log·l ≤ 32, <see cref="TfheParameters.KeySwitchIn32Bits(int, int, double)"/>; the rows' noise at least 2^-30,
-/// so it stays well above the 2^-32 grid))
-/// the key is held in 32-bit words, each row rounded to the modulus 2^32 (TFHE-rs' KS32): the keyswitch streams half
+/// When the gadget keeps at most 32 bits (base_log·l ≤ 32) and the rows' noise is at least 2^-30, well above the 2^-32
+/// grid (<see cref="TfheParameters.KeySwitchIn32Bits(int, int, double)"/>), the key is held in 32-bit words, each row
+/// rounded to the modulus 2^32 (TFHE-rs' KS32): the keyswitch streams half
 /// the bytes and multiply-adds twice the lanes, and the result is the same phase modulo 2^32, lifted back to 2^64 (its
 /// low 32 bits zero; the blind rotation only reads the top log2(2N) bits). The digits still come from the full 64-bit
 /// input, so the decomposition error is unchanged; the added noise is the rows' rounding, which
