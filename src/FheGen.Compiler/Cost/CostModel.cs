@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using FheGen.Compiler.Model;
+using FheGen.Compiler.Parameters;
 using FheGen.Compiler.Plan;
 
 namespace FheGen.Compiler.Cost;
@@ -74,6 +75,9 @@ public static class CostModel
     // read-only afterwards.
     private static readonly double[] Grid;
     private static readonly double[][] LogMs;
+
+    // Median measured ms per operation by log2 N, from the measurements whose set id parses (see EstimateEncrypted).
+    private static readonly Dictionary<int, double> RateByLog2N = BuildRates();
 
     static CostModel()
     {
@@ -294,6 +298,114 @@ public static class CostModel
         return new CircuitCost(layers, total);
     }
 
+    /// <summary>
+    /// The cost of the circuit on one core as the encrypted backend runs it: every read (each lookup and each of exact
+    /// rounding's extraction reads) priced at the parameter sets the backend selects for this plan at
+    /// <paramref name="pError"/> per read (<see cref="EncryptionSelection.Select"/>, which <c>CircuitEncoding.Create</c>
+    /// uses: one set per TLU width, an input set where it pays, the layers' real weight 2-norms).
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// A read keyswitches from its input set's big key into its read set and blind-rotates into its output set, so its
+    /// work in operations is <see cref="Parameters.CostModel.KeySwitchCost"/> at (read n, input k·N, read l_ks) plus
+    /// <see cref="Parameters.CostModel.BlindRotationCost"/> at (read n, output k, N, l_pbs). Operations become
+    /// milliseconds at the measured rate of <see cref="Measurements"/>: for each measured set, its median latency over
+    /// its own operation count; the rate used is the median of the measured sets with the read's output polynomial size
+    /// N (the FFT's efficiency depends on N), or of the nearest measured N.
+    /// </para>
+    /// <para>
+    /// Unlike <see cref="Estimate"/>, which prices each width at the one set measured for it with 2-norm 1, this follows
+    /// the sets a real run needs (wider rings and more PBS levels for large 2-norms and the extraction reads), so it is
+    /// the figure to set against a measured encrypted run. It runs the parameter search, so it is not for every keystroke.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="plan"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">p_error is not in (0, 1).</exception>
+    /// <exception cref="InvalidOperationException">No secure parameter set meets every read.</exception>
+    public static EncryptedCircuitCost EstimateEncrypted(CircuitPlan plan, double pError)
+    {
+        if (plan is null) throw new ArgumentNullException(nameof(plan));
+        var chosen = EncryptionSelection.Select(plan, pError);
+        var sets = chosen.Selection.KeySets;
+        var latency = new double[plan.Layers.Count];
+        var reads = new double[plan.Layers.Count];
+        foreach (var c in chosen.Reads.Constraints)
+        {
+            if (!c.ThroughBootstrap || c.Layer < 0 || c.Count <= 0) continue;
+            latency[c.Layer] += c.Count * ReadLatencyMs(sets[c.InputKey], sets[c.ReadKey], sets[c.OutputKey]);
+            reads[c.Layer] += c.Count;
+        }
+
+        var layers = new LayerCost[plan.Layers.Count];
+        double total = 0;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            var layer = plan.Layers[i];
+            int n = layer.IsOutput ? 0 : layer.PbsCount;
+            int tlu = layer.IsOutput ? 0 : layer.TluInputBits;
+            layers[i] = new LayerCost(layer.Name, n, Math.Max(0, (int)Math.Round(reads[i]) - n), tlu, latency[i]);
+            total += latency[i];
+        }
+
+        return new EncryptedCircuitCost(new CircuitCost(layers, total), sets);
+    }
+
+    /// <summary>
+    /// Milliseconds on one core of one read: keyswitch from <paramref name="input"/>'s big key into
+    /// <paramref name="read"/>'s small key, blind rotation into <paramref name="output"/> (see <see cref="EstimateEncrypted"/>).
+    /// </summary>
+    /// <exception cref="ArgumentNullException">A set is null.</exception>
+    public static double ReadLatencyMs(TfheParameters input, TfheParameters read, TfheParameters output)
+    {
+        if (input is null) throw new ArgumentNullException(nameof(input));
+        if (read is null) throw new ArgumentNullException(nameof(read));
+        if (output is null) throw new ArgumentNullException(nameof(output));
+        double ops = Parameters.CostModel.KeySwitchCost(read.LweDimension, input.GlweDimension, input.PolynomialSize, read.KsLevel)
+                   + Parameters.CostModel.BlindRotationCost(read.LweDimension, output.GlweDimension, output.PolynomialSize, output.PbsLevel);
+        return ops * MsPerOperation(output.PolynomialSize);
+    }
+
+    /// <summary>Measured milliseconds per <see cref="Parameters.CostModel"/> operation at polynomial size N (nearest measured N).</summary>
+    private static double MsPerOperation(int polynomialSize)
+    {
+        int log = Log2(polynomialSize);
+        int best = -1;
+        foreach (var pair in RateByLog2N)
+        {
+            if (best < 0 || Math.Abs(pair.Key - log) < Math.Abs(best - log) || (Math.Abs(pair.Key - log) == Math.Abs(best - log) && pair.Key > best))
+                best = pair.Key;
+        }
+        return RateByLog2N[best];
+    }
+
+    private static int Log2(int n)
+    {
+        int l = 0;
+        while ((1 << (l + 1)) <= n) l++;
+        return l;
+    }
+
+    private static Dictionary<int, double> BuildRates()
+    {
+        var byN = new Dictionary<int, List<double>>();
+        foreach (var m in MeasuredPbsLatencies.All)
+        {
+            if (!TfheParameters.TryParse(m.ParameterSet, out var set)) continue;
+            int log = Log2(set.PolynomialSize);
+            if (!byN.TryGetValue(log, out var list)) byN[log] = list = new List<double>();
+            list.Add(m.MedianMs / Parameters.CostModel.Cost(set));
+        }
+        if (byN.Count == 0) throw new InvalidOperationException("MeasuredPbsLatencies.cs has no parseable parameter set to calibrate the operation rate.");
+        var rates = new Dictionary<int, double>();
+        foreach (var pair in byN)
+        {
+            pair.Value.Sort();
+            int c = pair.Value.Count;
+            rates[pair.Key] = c % 2 == 1 ? pair.Value[c / 2] : (pair.Value[c / 2 - 1] + pair.Value[c / 2]) / 2;
+        }
+        return rates;
+    }
+
     /// <summary>The rounding charge <see cref="Estimate"/> uses when none is given: the layer's declared method.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
     public static RoundingCostKind DefaultRounding(LayerPlan layer)
@@ -369,4 +481,13 @@ public sealed record CircuitCost(IReadOnlyList<LayerCost> Layers, double TotalLa
 
     /// <summary>The total latency as reports print it ("~1.23 s", "~456 ms"); see <see cref="CostModel.FormatLatency"/>.</summary>
     public string FormatLatency() => CostModel.FormatLatency(TotalLatencyMs);
+}
+
+/// <summary>The cost of a circuit on one core as the encrypted backend runs it (<see cref="CostModel.EstimateEncrypted"/>).</summary>
+/// <param name="Cost">Per-layer and total milliseconds; a layer's rounding count is its extraction reads.</param>
+/// <param name="KeySets">The parameter sets priced, one per key set, as <c>CircuitEncoding.Create</c> selects them.</param>
+public sealed record EncryptedCircuitCost(CircuitCost Cost, IReadOnlyList<TfheParameters> KeySets)
+{
+    /// <summary>The total latency as reports print it; see <see cref="CostModel.FormatLatency"/>.</summary>
+    public string FormatLatency() => Cost.FormatLatency();
 }

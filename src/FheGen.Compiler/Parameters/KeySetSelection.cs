@@ -26,7 +26,7 @@ internal readonly record struct KeyFigures(int LweDimension, int GlweDimension, 
     public static KeyFigures Of(TfheParameters p) => new(
         p.LweDimension, p.GlweDimension, p.PolynomialSize, p.GlweNoiseStdDev * p.GlweNoiseStdDev,
         NoiseModel.ExternalProductVariance(p.GlweDimension, p.PolynomialSize, p.PbsBaseLog, p.PbsLevel, p.GlweNoiseStdDev),
-        NoiseModel.KeySwitchVariancePerInputCoefficient(p.KsBaseLog, p.KsLevel, p.LweNoiseStdDev), p.PbsLevel, p.KsLevel);
+        NoiseModel.KeySwitchVariancePerInputCoefficient(p.KsBaseLog, p.KsLevel, p.LweNoiseStdDev, p.LweDimension), p.PbsLevel, p.KsLevel);
 
     /// <summary>The read's variance (see <see cref="NoiseConstraint"/>).</summary>
     public static double Variance(NoiseConstraint c, KeyFigures input, KeyFigures read, KeyFigures output)
@@ -72,7 +72,7 @@ internal sealed class CandidateGrid
                 int bestBase = 0;
                 for (int b = 1; b * lks <= TfheParameters.NativeCiphertextModulusLog; b++)
                 {
-                    double v = NoiseModel.KeySwitchVariancePerInputCoefficient(b, lks, SigmaLwe[i]);
+                    double v = NoiseModel.KeySwitchVariancePerInputCoefficient(b, lks, SigmaLwe[i], LweDimension(i));
                     if (v < lowest)
                     {
                         lowest = v;

@@ -92,20 +92,45 @@ public static class NoiseModel
     /// Variance added by keyswitching a dimension-<paramref name="inputDimension"/> (k·N) ciphertext to the small key:
     /// kN·[(1/(12 B^(2l)) − 1/(12 q²))/2 + 1/(16 q²) + l·σ_lwe²·(B²+2)/12], i.e. per input key coefficient the
     /// dropped low part times a binary key bit (variance halved, plus the 1/(16 q²) mean term) and l balanced digits
-    /// (variance (B²+2)/12) times keyswitching-key noise σ_lwe².
+    /// (variance (B²+2)/12) times keyswitching-key noise σ_lwe²; plus, for a key held in 32-bit words
+    /// (<see cref="TfheParameters.KeySwitchIn32Bits"/>), the rows' rounding (see <see cref="KeySwitchVariancePerInputCoefficient"/>).
     /// </summary>
-    public static double KeySwitchVariance(int inputDimension, int ksBaseLog, int ksLevel, double lweStdDev)
-        => inputDimension * KeySwitchVariancePerInputCoefficient(ksBaseLog, ksLevel, lweStdDev);
+    /// <param name="inputDimension">Input dimension k·N.</param>
+    /// <param name="ksBaseLog">log2 of the gadget base.</param>
+    /// <param name="ksLevel">Gadget levels.</param>
+    /// <param name="lweStdDev">Keyswitching-key noise σ_lwe.</param>
+    /// <param name="lweDimension">Output dimension n (the rows' mask length, which their 32-bit rounding scales with).</param>
+    public static double KeySwitchVariance(int inputDimension, int ksBaseLog, int ksLevel, double lweStdDev, int lweDimension)
+        => inputDimension * KeySwitchVariancePerInputCoefficient(ksBaseLog, ksLevel, lweStdDev, lweDimension);
 
     /// <summary>
     /// Keyswitch variance per input key coefficient (the bracket of <see cref="KeySwitchVariance"/>); the input dimension
     /// is a pure factor, so the best base for a level does not depend on it.
     /// </summary>
-    public static double KeySwitchVariancePerInputCoefficient(int ksBaseLog, int ksLevel, double lweStdDev)
+    /// <remarks>
+    /// A 32-bit key (KS32) rounds every row to 2^-32: each word's error is uniform of variance 2^-64/12, so a row's
+    /// phase error has variance (1 + n/2)·2^-64/12 (body, and n mask words times binary key bits), and the l digits of
+    /// an input coefficient (variance (B²+2)/12 each) multiply it: l·(B²+2)/12·(1 + n/2)·2^-64/12. The input body's
+    /// rounding to 2^-32 (2^-64/12, once per keyswitch) is charged per input coefficient, which over-counts it on the
+    /// safe side and keeps k·N a pure factor. The digits come from the unrounded 64-bit input, so the decomposition
+    /// term is that of the 64-bit keyswitch.
+    /// </remarks>
+    /// <param name="ksBaseLog">log2 of the gadget base.</param>
+    /// <param name="ksLevel">Gadget levels.</param>
+    /// <param name="lweStdDev">Keyswitching-key noise σ_lwe.</param>
+    /// <param name="lweDimension">Output dimension n.</param>
+    public static double KeySwitchVariancePerInputCoefficient(int ksBaseLog, int ksLevel, double lweStdDev, int lweDimension)
     {
         double b2 = Numerics.ScaleB(1.0, 2 * ksBaseLog);
         double b2l = Numerics.ScaleB(1.0, 2 * ksBaseLog * ksLevel);
-        return (1 / (12 * b2l) - InvQ2 / 12) / 2 + InvQ2 / 16 + ksLevel * lweStdDev * lweStdDev * (b2 + 2) / 12;
+        double v = (1 / (12 * b2l) - InvQ2 / 12) / 2 + InvQ2 / 16 + ksLevel * lweStdDev * lweStdDev * (b2 + 2) / 12;
+        if (TfheParameters.KeySwitchIn32Bits(ksBaseLog, ksLevel, lweStdDev))
+        {
+            double word = Numerics.ScaleB(1.0, -64) / 12;
+            v += ksLevel * (b2 + 2) / 12 * (1 + lweDimension / 2.0) * word + word;
+        }
+
+        return v;
     }
 
     /// <summary>
@@ -135,7 +160,7 @@ public static class NoiseModel
         TfheParameters p = parameters;
         double ep = ExternalProductVariance(p.GlweDimension, p.PolynomialSize, p.PbsBaseLog, p.PbsLevel, p.GlweNoiseStdDev);
         double br = p.LweDimension * ep;
-        double ks = KeySwitchVariance(p.BigLweDimension, p.KsBaseLog, p.KsLevel, p.LweNoiseStdDev);
+        double ks = KeySwitchVariance(p.BigLweDimension, p.KsBaseLog, p.KsLevel, p.LweNoiseStdDev, p.LweDimension);
         double ms = ModulusSwitchVariance(p.LweDimension, p.PolynomialSize);
         double total = TotalVariance(br, ks, ms, nu);
         return new NoiseEstimate(ep, br, ks, ms, nu, total, Log2PFailFromVariance(p.PrecisionBits, total));

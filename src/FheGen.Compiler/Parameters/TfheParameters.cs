@@ -36,6 +36,25 @@ public sealed record TfheParameters
     /// <summary>Largest supported polynomial size N.</summary>
     public const int MaxPolynomialSize = 65536;
 
+    /// <summary>
+    /// Smallest keyswitching-key noise σ (torus) for which a key of at most 32 gadget bits is held in 32-bit words
+    /// (<see cref="KeySwitchIn32Bits(int, int, double)"/>): 2^-30, four units of 2^-32, as the 2^64 security floor is
+    /// four units of 2^-64.
+    /// </summary>
+    public const double KeySwitch32MinimumStdDev = 1.0 / (1L << 30);
+
+    /// <summary>
+    /// Whether a keyswitch with this gadget and key noise runs on 32-bit words (TFHE-rs' KS32): the gadget keeps at
+    /// most 32 bits (base_log·level ≤ 32), so the rows can be rounded to 2^32 without touching the digits' weights,
+    /// and σ is at least <see cref="KeySwitch32MinimumStdDev"/>, so the rows' noise survives the rounding. The TFHE
+    /// backend and the noise model (<see cref="NoiseModel.KeySwitchVariancePerInputCoefficient"/>) both apply this rule.
+    /// </summary>
+    public static bool KeySwitchIn32Bits(int ksBaseLog, int ksLevel, double lweNoiseStdDev)
+        => (long)ksBaseLog * ksLevel <= 32 && lweNoiseStdDev >= KeySwitch32MinimumStdDev;
+
+    /// <summary>Whether this set's keyswitch runs on 32-bit words (see <see cref="KeySwitchIn32Bits(int, int, double)"/>).</summary>
+    public bool KeySwitchUses32BitWords => KeySwitchIn32Bits(KsBaseLog, KsLevel, LweNoiseStdDev);
+
     /// <summary>Widest table lookup input (message + carry bits); FheGen's hard limit for a TLU is 16 bits.</summary>
     public const int MaxPrecisionBits = 16;
 

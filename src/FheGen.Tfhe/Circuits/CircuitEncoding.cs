@@ -147,7 +147,7 @@ public sealed class CircuitEncoding
     /// Smallest relative saving in estimated cost for which <see cref="Create"/> gives the inputs a set of their own
     /// (its keys add key-generation time and server-key size).
     /// </summary>
-    public const double InputSetMinimumSaving = 0.1;
+    public const double InputSetMinimumSaving = EncryptionSelection.InputSetMinimumSaving;
 
     /// <summary>
     /// Builds the encoding of <paramref name="plan"/> and selects its parameter set.
@@ -168,32 +168,10 @@ public sealed class CircuitEncoding
     public static CircuitEncoding Create(CircuitPlan plan, double? pError = null, ParameterSearchSpace? space = null, bool setPerWidth = true, bool? inputSet = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        double p = pError ?? plan.PError;
-        if (!(p > 0 && p < 1))
-            throw new ArgumentOutOfRangeException(nameof(pError), p, "p_error must be in (0, 1) under encryption (0 would need infinite parameters).");
-
-        // A first layer rounded exactly may do better with its own set for the inputs and its extraction reads, whose
-        // blind rotations then run in that (smaller) ring instead of the lookup's.
-        bool possible = CircuitReads.InputSetPossible(plan, setPerWidth);
-        if (inputSet == true && !possible)
-            throw new ArgumentException("An input set needs one set per width and a first layer with exact rounding.", nameof(inputSet));
-        if (inputSet is bool forced)
-            return Build(plan, p, space, setPerWidth, forced);
-        var encoding = Build(plan, p, space, setPerWidth, inputSet: false);
-        if (possible)
-        {
-            var withInputSet = Build(plan, p, space, setPerWidth, inputSet: true);
-            if (withInputSet.Selection.Cost < (1 - InputSetMinimumSaving) * encoding.Selection.Cost) encoding = withInputSet;
-        }
-
-        return encoding;
-    }
-
-    private static CircuitEncoding Build(CircuitPlan plan, double p, ParameterSearchSpace? space, bool setPerWidth, bool inputSet)
-    {
-        var reads = CircuitReads.Derive(plan, setPerWidth, inputSet);
-        var selection = ParameterSelector.SelectKeySets(reads.Constraints, reads.KeyDescriptions.Count, ParameterSelector.Log2PError(p), space);
-        return new CircuitEncoding(plan, reads.StageMessageBits, reads.KeyWidths, reads.KeyDescriptions, reads.StageKeys, reads.Layers, reads.Constraints, selection);
+        // One selection for the backend and the cost model (Cost.CostModel.EstimateEncrypted prices these very sets).
+        var chosen = EncryptionSelection.Select(plan, pError ?? plan.PError, space, setPerWidth, inputSet);
+        var reads = chosen.Reads;
+        return new CircuitEncoding(plan, reads.StageMessageBits, reads.KeyWidths, reads.KeyDescriptions, reads.StageKeys, reads.Layers, reads.Constraints, chosen.Selection);
     }
 
     private sealed class PairOrder : IComparer<KeyPair>

@@ -56,7 +56,14 @@ public sealed class EncryptedInferenceOptions
 /// <param name="EqualsClear">True when every decrypted accumulator equals the clear circuit's.</param>
 /// <param name="Decrypted">The decrypted output accumulators.</param>
 /// <param name="Clear">The clear circuit's output accumulators on the same quantized inputs.</param>
-public sealed record EncryptedSample(int Index, double LatencyMs, long Pbs, int Predicted, int Label, bool EqualsClear, long[] Decrypted, long[] Clear);
+public sealed record EncryptedSample(int Index, double LatencyMs, long Pbs, int Predicted, int Label, bool EqualsClear, long[] Decrypted, long[] Clear)
+{
+    /// <summary>
+    /// Processor time the process spent during the evaluation, all threads: the single-core work, which other
+    /// processes' load on the machine inflates less than the wall-clock <see cref="LatencyMs"/>.
+    /// </summary>
+    public double CpuMs { get; init; }
+}
 
 /// <summary>
 /// Encrypted inference end to end, as a client and a server would run it, with the figures a user checks: keys for the
@@ -115,6 +122,9 @@ public static class EncryptedInference
             log.WriteLine($"  {encoding.KeyDescriptions[key]}: parameters {encoding.KeySets[key].Id}");
         log.WriteLine($"  log2 p_fail of the tightest read {encoding.Selection.Log2PFail:F1}; estimated cost {encoding.Selection.Cost:G3} " +
                       $"(one shared set: {encoding.Selection.SingleSetCost:G3})");
+        var estimate = Compiler.Cost.CostModel.EstimateEncrypted(plan, pError);
+        log.WriteLine($"  estimated {estimate.FormatLatency()} per sample on one core at these parameter sets " +
+                      $"(per-width table model: {Compiler.Cost.CostModel.Estimate(plan, pError).FormatLatency()})");
 
         // Client: secret keys and the server key in compressed form, serialized (what it would send); server: reads it back
         // checked against the circuit it will run (key sets and pairs, before any key data), then decompresses it.
@@ -145,6 +155,8 @@ public static class EncryptedInference
         var outputs = new LweCiphertext[io.Outputs];
         var y = new float[io.Outputs];
         var latencies = new List<double>();
+        var cpuTimes = new List<double>();
+        using var process = Process.GetCurrentProcess();
         int agree = 0, correct = 0;
         long inputBytes = 0, expandedInputBytes = 0;
         for (int i = 0; i < count; i++)
@@ -163,9 +175,13 @@ public static class EncryptedInference
             using (var uploadStream = new MemoryStream(uploadBytes, writable: false))
                 inputs = backend.ReadInputs(uploadStream);
             long before = backend.BootstrapCount;
+            var cpu = process.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             runner(backend, inputs, outputs);
             sw.Stop();
+            process.Refresh();
+            double cpuMs = (process.TotalProcessorTime - cpu).TotalMilliseconds;
+            cpuTimes.Add(cpuMs);
             var decrypted = client.DecryptOutputs(outputs);
 
             bool same = clear.AsSpan().SequenceEqual(decrypted);
@@ -174,8 +190,8 @@ public static class EncryptedInference
             int predicted = ArgMax(y);
             if (predicted == labels[i]) correct++;
             latencies.Add(sw.Elapsed.TotalMilliseconds);
-            var sample = new EncryptedSample(i, sw.Elapsed.TotalMilliseconds, backend.BootstrapCount - before, predicted, labels[i], same, decrypted, clear);
-            log.WriteLine($"  sample {i + 1,3}/{count}: {sample.LatencyMs,8:F0} ms, {sample.Pbs} PBS, predicted {predicted} (label {labels[i]}), " +
+            var sample = new EncryptedSample(i, sw.Elapsed.TotalMilliseconds, backend.BootstrapCount - before, predicted, labels[i], same, decrypted, clear) { CpuMs = cpuMs };
+            log.WriteLine($"  sample {i + 1,3}/{count}: {sample.LatencyMs,8:F0} ms ({cpuMs:F0} ms processor time), {sample.Pbs} PBS, predicted {predicted} (label {labels[i]}), " +
                           (same ? "equals the clear circuit" : "DIFFERS from the clear circuit: " + string.Join(",", decrypted) + " vs " + string.Join(",", clear)));
             options.Progress?.Invoke(sample);
         }
@@ -197,17 +213,29 @@ public static class EncryptedInference
         }
         double simulatedAccuracy = (double)simulatedCorrect / (options.SimulationRepeats * count);
 
-        latencies.Sort();
-        double median = count % 2 == 1 ? latencies[count / 2] : (latencies[count / 2 - 1] + latencies[count / 2]) / 2;
+        double median = Median(latencies), cpuMedian = Median(cpuTimes);
         var report = new EncryptedReport(count, (double)agree / count, (double)correct / count, median,
             keygen.Elapsed.TotalSeconds, serverKeyBytes, string.Join("; ", encoding.KeySets.Select(k => k.Id)), encoding.PbsPerInference,
             plan.MaxTluInputBits, RoundingName(plan), options.Threads ?? Environment.ProcessorCount, pError, simulatedAccuracy, inputBytes, compressedBytes,
-            decompress.Elapsed.TotalSeconds);
+            decompress.Elapsed.TotalSeconds)
+        {
+            CpuMsMedian = cpuMedian,
+            EstimatedMsOneCore = estimate.Cost.TotalLatencyMs,
+        };
         log.WriteLine($"  encrypted inputs {inputBytes / 1024.0:F1} KiB per sample as seeded ciphertexts ({expandedInputBytes / 1048576.0:F1} MiB expanded)");
         log.WriteLine($"  median latency {median:F0} ms per sample on {report.Threads} threads; {agree}/{count} equal the clear circuit; " +
                       $"accuracy {correct}/{count} (simulated at the same p_error: {simulatedAccuracy:P1}, " +
                       $"mean of {options.SimulationRepeats} seeds)");
+        log.WriteLine($"  median processor time {cpuMedian:F0} ms per sample (the single-core work) against the estimate of " +
+                      $"{estimate.Cost.TotalLatencyMs:F0} ms: measured/estimated {cpuMedian / estimate.Cost.TotalLatencyMs:F2}");
         return report;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        int c = sorted.Length;
+        return c % 2 == 1 ? sorted[c / 2] : (sorted[c / 2 - 1] + sorted[c / 2]) / 2;
     }
 
     /// <summary>"none", "exact" or "approximate" for the layers that round before their lookup ("mixed" when they differ).</summary>
@@ -267,4 +295,13 @@ public sealed record EncryptedReport(
     [property: JsonPropertyName("simulated_accuracy")] double SimulatedAccuracy,
     [property: JsonPropertyName("input_bytes")] long InputBytes,
     [property: JsonPropertyName("compressed_server_key_bytes")] long CompressedServerKeyBytes,
-    [property: JsonPropertyName("decompress_s")] double DecompressSeconds);
+    [property: JsonPropertyName("decompress_s")] double DecompressSeconds)
+{
+    /// <summary>Median processor time per sample, all threads (<see cref="EncryptedSample.CpuMs"/>): the single-core work.</summary>
+    [JsonPropertyName("cpu_ms_median")]
+    public double CpuMsMedian { get; init; }
+
+    /// <summary>The cost model's single-core estimate at the parameter sets of the run (<c>CostModel.EstimateEncrypted</c>).</summary>
+    [JsonPropertyName("estimated_ms_one_core")]
+    public double EstimatedMsOneCore { get; init; }
+}

@@ -21,7 +21,7 @@ internal sealed class CompressedKeySwitchKey
     private readonly byte[] _seeds;
     private readonly ulong[] _bodies;
 
-    internal CompressedKeySwitchKey(byte[] seeds, ulong[] bodies, int inputDimension, int outputDimension, GadgetDecomposer decomposer)
+    internal CompressedKeySwitchKey(byte[] seeds, ulong[] bodies, int inputDimension, int outputDimension, GadgetDecomposer decomposer, double lweNoiseStdDev)
     {
         if (seeds.Length != (long)inputDimension * SeededLweCiphertext.SeedLength || bodies.Length != (long)inputDimension * decomposer.LevelCount)
             throw new ArgumentException("Seed or body count does not match the key's shape.");
@@ -30,6 +30,7 @@ internal sealed class CompressedKeySwitchKey
         InputDimension = inputDimension;
         OutputDimension = outputDimension;
         Decomposer = decomposer;
+        LweNoiseStdDev = lweNoiseStdDev;
     }
 
     /// <summary>Input (big key) dimension.</summary>
@@ -40,6 +41,9 @@ internal sealed class CompressedKeySwitchKey
 
     /// <summary>The keyswitch gadget.</summary>
     public GadgetDecomposer Decomposer { get; }
+
+    /// <summary>The rows' noise (with the gadget it decides whether the expanded key is held in 32-bit words).</summary>
+    public double LweNoiseStdDev { get; }
 
     /// <summary>Bytes held: the seeds and the bodies.</summary>
     public long SizeInBytes => _seeds.LongLength + _bodies.LongLength * sizeof(ulong);
@@ -82,7 +86,7 @@ internal sealed class CompressedKeySwitchKey
             Array.Clear(noiseSeeds);
         }
 
-        return new CompressedKeySwitchKey(seeds, bodies, nIn, nOut, decomposer);
+        return new CompressedKeySwitchKey(seeds, bodies, nIn, nOut, decomposer, lweNoiseStdDev);
     }
 
     /// <summary>The full key: every row's mask regenerated from its seed, next to its body.</summary>
@@ -100,7 +104,8 @@ internal sealed class CompressedKeySwitchKey
                 row[OutputDimension] = _bodies[(long)i * l + j];
             }
         });
-        return new KeySwitchKey(data, InputDimension, OutputDimension, Decomposer);
+        // The same 64-bit rows as KeySwitchKey.Generate builds, so the same rounding to 32-bit words where it applies.
+        return new KeySwitchKey(data, InputDimension, OutputDimension, Decomposer, LweNoiseStdDev);
     }
 
     /// <summary>One public 32-byte seed per index, drawn in order from the sampler's stream.</summary>

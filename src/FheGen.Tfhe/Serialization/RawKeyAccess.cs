@@ -16,9 +16,9 @@ internal static class RawKeyAccess
     internal static BootstrapKey CreateBootstrapKey(FourierGgsw[] ggsws, int glweDimension, int polynomialSize, GadgetDecomposer decomposer)
         => new BootstrapKey(ggsws, glweDimension, polynomialSize, decomposer);
 
-    internal static KeySwitchKey CreateKeySwitchKey(ulong[] data, int inputDimension, int outputDimension, GadgetDecomposer decomposer)
-        => new KeySwitchKey(data, inputDimension, outputDimension, decomposer);
+    internal static KeySwitchKey CreateKeySwitchKey(ulong[] data, int inputDimension, int outputDimension, GadgetDecomposer decomposer, double lweNoiseStdDev)
+        => new KeySwitchKey(data, inputDimension, outputDimension, decomposer, lweNoiseStdDev);
 
-    /// <summary>The keyswitch key's words (row i·l + j, n + 1 words per row); not a copy.</summary>
+    /// <summary>The keyswitch key's words as 64-bit torus values (row i·l + j, n + 1 words per row); see <see cref="KeySwitchKey.Data"/>.</summary>
     internal static ReadOnlyMemory<ulong> KeySwitchKeyData(KeySwitchKey key) => key.Data;
 }

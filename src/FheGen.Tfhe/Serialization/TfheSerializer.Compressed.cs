@@ -93,7 +93,7 @@ public static partial class TfheSerializer
         for (int i = 0; i < ks.Length; i++)
         {
             TfheParameters from = sets[ks[i].From], to = sets[ks[i].To];
-            keySwitches[ks[i]] = new CompressedKeySwitchKey(ksData[i].Seeds, ksData[i].Bodies, from.BigLweDimension, to.LweDimension, new GadgetDecomposer(to.KsBaseLog, to.KsLevel));
+            keySwitches[ks[i]] = new CompressedKeySwitchKey(ksData[i].Seeds, ksData[i].Bodies, from.BigLweDimension, to.LweDimension, new GadgetDecomposer(to.KsBaseLog, to.KsLevel), to.LweNoiseStdDev);
         }
 
         var bootstraps = new Dictionary<KeyPair, CompressedBootstrapKey>(bs.Length);

@@ -345,7 +345,7 @@ public static partial class TfheSerializer
 
     /// <summary>The keyswitching key from the big key of <paramref name="from"/> to the small key of <paramref name="to"/>.</summary>
     private static KeySwitchKey CreateKeySwitchKey(ulong[] data, TfheParameters from, TfheParameters to)
-        => RawKeyAccess.CreateKeySwitchKey(data, from.BigLweDimension, to.LweDimension, new GadgetDecomposer(to.KsBaseLog, to.KsLevel));
+        => RawKeyAccess.CreateKeySwitchKey(data, from.BigLweDimension, to.LweDimension, new GadgetDecomposer(to.KsBaseLog, to.KsLevel), to.LweNoiseStdDev);
 
     /// <summary>
     /// Bytes <see cref="WriteServerKey"/> writes for a key of <paramref name="parameters"/>: header, payload and checksum,

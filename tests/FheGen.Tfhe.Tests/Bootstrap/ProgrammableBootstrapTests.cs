@@ -85,7 +85,7 @@ public class ProgrammableBootstrapTests(BootstrapFixture fixture, ITestOutputHel
     {
         NoiseSampler sampler = CoreTestUtil.Seeded(91);
         var small = new LweCiphertext(P.LweDimension);
-        double bound = 7 * Math.Sqrt(NoiseModel.KeySwitchVariance(P.BigLweDimension, P.KsBaseLog, P.KsLevel, P.LweNoiseStdDev)
+        double bound = 7 * Math.Sqrt(NoiseModel.KeySwitchVariance(P.BigLweDimension, P.KsBaseLog, P.KsLevel, P.LweNoiseStdDev, P.LweDimension)
             + P.GlweNoiseStdDev * P.GlweNoiseStdDev);
         for (ulong m = 0; m < 16; m++)
         {

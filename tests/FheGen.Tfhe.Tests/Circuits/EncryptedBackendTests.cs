@@ -81,6 +81,32 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Parallel_lookups_give_the_same_ciphertexts_bit_for_bit_as_one_worker()
+    {
+        // Bootstrapping is deterministic (no randomness on the server), so the worker count may only change the
+        // timing: every output word must equal the sequential run's, sample after sample (workers are reused).
+        var plan = ExactRoundedModel.Interpreter.Plan;
+        var encoding = CircuitEncoding.Create(plan);
+        var (client, server) = CircuitClient.GenerateKeys(encoding, CoreTestUtil.Seeded(31));
+        var sequential = new EncryptedBackend(server, encoding, maxDegreeOfParallelism: 1);
+        var parallel = new EncryptedBackend(server, encoding, maxDegreeOfParallelism: 2);
+        int outputs = plan.Layers[^1].Outputs;
+        foreach (var x in Inputs(plan, 3, 31))
+        {
+            var inputs = client.EncryptInputs(x);
+            var one = new LweCiphertext[outputs];
+            var two = new LweCiphertext[outputs];
+            ExactRoundedModel.Run<EncryptedBackend, LweCiphertext>(sequential, inputs, one);
+            ExactRoundedModel.Run<EncryptedBackend, LweCiphertext>(parallel, inputs, two);
+            for (int o = 0; o < outputs; o++)
+                Assert.True(one[o].AsSpan().SequenceEqual(two[o].AsSpan()), $"output {o} differs between 1 and 2 workers");
+            var expected = new long[outputs];
+            ExactRoundedModel.Run<ClearBackend, long>(default, x, expected);
+            Assert.Equal(expected, client.DecryptOutputs(two));
+        }
+    }
+
+    [Fact]
     public void Two_tlu_widths_get_two_parameter_sets_joined_by_the_keys_the_circuit_uses()
     {
         var plan = TwoWidthModel.Interpreter.Plan;

@@ -108,8 +108,10 @@ public class CircuitKeySerializationTests(CircuitKeysFixture fixture) : IClassFi
 
         long payload = BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(at));
         Assert.Equal(b.Length, at + 8 + payload + 32);
-        // Pair lists, then the keys' data with no per-key header.
-        Assert.Equal(4 + 8 * 2 + 4 + 8 * 3 + fixture.Server.SizeInBytes, payload);
+        // Pair lists, then the keys' data with no per-key header; keyswitching keys as 64-bit words on disk, even those
+        // held in 32-bit words in memory.
+        long keySwitchWords = fixture.Server.KeySwitchKeys.Values.Sum(k => (long)k.InputDimension * k.Decomposer.LevelCount * (k.OutputDimension + 1));
+        Assert.Equal(4 + 8 * 2 + 4 + 8 * 3 + fixture.Server.BootstrapKeys.Values.Sum(k => k.SizeInBytes) + keySwitchWords * sizeof(ulong), payload);
         int[] pairs = Enumerable.Range(0, 1 + 2 * 2 + 1 + 2 * 3).Select(i => BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(at + 8 + 4 * i))).ToArray();
         Assert.Equal(new[] { 2, 0, 0, 0, 1, 3, 0, 0, 1, 0, 1, 1 }, pairs);
     }

@@ -24,7 +24,10 @@ public class PublishedSetTests(ITestOutputHelper output)
                 server.Save(fs);
             var save = sw.Elapsed;
             long size = new FileInfo(path).Length;
-            Assert.Equal(server.SizeInBytes + 28 + 20 + System.Text.Encoding.UTF8.GetByteCount(p.Id) + 32, size);
+            var ksk = server.KeySwitchKey; // 64-bit words on disk, 32-bit ones in memory for this set
+            Assert.True(ksk.Uses32BitWords);
+            long kskFileBytes = (long)ksk.InputDimension * ksk.Decomposer.LevelCount * (ksk.OutputDimension + 1) * sizeof(ulong);
+            Assert.Equal(server.BootstrapKey.SizeInBytes + kskFileBytes + 28 + 20 + System.Text.Encoding.UTF8.GetByteCount(p.Id) + 32, size);
             sw.Restart();
             ServerKey loaded;
             using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))

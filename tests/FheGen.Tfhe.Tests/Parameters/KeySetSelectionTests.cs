@@ -144,7 +144,7 @@ public sealed class KeySetSelectionTests(ITestOutputHelper output)
                         for (int n = s.MinLweDimension; n <= s.MaxLweDimension; n += s.LweDimensionStep)
                         {
                             double sigmaLwe = Security.MinimumStdDev(n) * margin;
-                            int ksBase = Enumerable.Range(1, 64 / lks).MinBy(b => NoiseModel.KeySwitchVariancePerInputCoefficient(b, lks, sigmaLwe));
+                            int ksBase = Enumerable.Range(1, 64 / lks).MinBy(b => NoiseModel.KeySwitchVariancePerInputCoefficient(b, lks, sigmaLwe, n));
                             yield return new TfheParameters(1, 0, n, k, bigN, sigmaLwe, sigmaGlwe, pbsBase, lpbs, ksBase, lks);
                         }
                     }
