@@ -33,6 +33,8 @@ if [ "${FHEGEN_SKIP_BENCHMARKS:-0}" != "1" ] && [ -d tests/FheGen.Benchmarks ]; 
   FHEGEN_PBS_BITS=2,4 dotnet run -c Release --no-build --project tests/FheGen.Benchmarks -- --filter '*' --job dry > "$log.bench" 2>&1
   bench_status=$?
   tail -n 25 "$log.bench"
+  # BenchmarkDotNet reports a failed setup as NA far above the tail; show the cause.
+  if [ "$bench_status" -ne 0 ]; then grep -E -A3 '(Exception|error [A-Z]+[0-9]+):' "$log.bench" | head -n 40; fi
   rm -f "$log.bench"
 fi
 

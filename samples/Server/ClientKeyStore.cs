@@ -9,8 +9,8 @@ using FheGen.Tfhe.Deployment;
 namespace FheGen.Samples.Server;
 
 /// <summary>
-/// The registered clients' evaluation keys: the compressed key as received on disk (<c>keys/ID.key</c>, so a restarted
-/// server still knows its clients), the decompressed key and its backend in memory once used.
+/// The registered clients' evaluation keys: the seeded key as received on disk (<c>keys/ID.key</c>, so a restarted
+/// server still knows its clients), the expanded key and its backend in memory once used.
 /// </summary>
 public sealed partial class ClientKeyStore
 {
@@ -39,20 +39,20 @@ public sealed partial class ClientKeyStore
     public bool IsRegistered(string id) => _backends.ContainsKey(id) || File.Exists(PathOf(id));
 
     /// <summary>
-    /// Checks and decompresses <paramref name="compressedKey"/>, then stores it for <paramref name="id"/>; false when the
+    /// Checks and expands <paramref name="seededKey"/>, then stores it for <paramref name="id"/>; false when the
     /// id already has a key (a key is registered once).
     /// </summary>
     /// <exception cref="Tfhe.Keys.TfheFormatException">The key is damaged or not for this circuit.</exception>
-    public bool Register(string id, byte[] compressedKey)
+    public bool Register(string id, byte[] seededKey)
     {
         if (IsRegistered(id)) return false;
-        // Checked and decompressed before anything is stored: a bad key never reaches the disk.
-        var backend = _server.CreateBackend(_server.LoadEvaluationKey(compressedKey));
+        // Checked and expanded before anything is stored: a bad key never reaches the disk.
+        var backend = _server.CreateBackend(_server.LoadEvaluationKey(seededKey));
         lock (_writeLock)
         {
             if (IsRegistered(id)) return false;
             string path = PathOf(id), temporary = path + ".tmp";
-            File.WriteAllBytes(temporary, compressedKey);
+            File.WriteAllBytes(temporary, seededKey);
             File.Move(temporary, path);
             _backends[id] = new Lazy<EncryptedBackend>(backend);
         }

@@ -87,7 +87,7 @@ public static class FheServerApp
                 return Results.Problem(e.Message, statusCode: 400, title: "Not an evaluation key of this circuit");
             }
 
-            logs.CreateLogger("FheServer").LogInformation("client {Client} registered ({Bytes} bytes, checked and decompressed in {Ms:F0} ms)",
+            logs.CreateLogger("FheServer").LogInformation("client {Client} registered ({Bytes} bytes, checked and expanded in {Ms:F0} ms)",
                 clientId, body!.Length, sw.Elapsed.TotalMilliseconds);
             return Results.Created($"/v1/clients/{clientId}", new { client = clientId, key_bytes = body.Length, load_ms = sw.Elapsed.TotalMilliseconds });
         });
@@ -115,7 +115,7 @@ public static class FheServerApp
                 EncryptedBackend? backend;
                 try
                 {
-                    // After a restart the stored key is read and decompressed here, on the client's first request.
+                    // After a restart the stored key is read and expanded here, on the client's first request.
                     backend = await Task.Run(() => store.Find(clientId));
                 }
                 catch (TfheFormatException e)

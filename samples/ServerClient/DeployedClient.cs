@@ -23,9 +23,9 @@ public sealed record DeployedPrediction(int Index, int Label, int Predicted, int
 
 /// <summary>A client session's figures: keys, registration, and the predictions.</summary>
 /// <param name="KeygenMs">Secret key generation.</param>
-/// <param name="EvaluationKeyMs">Making the compressed evaluation key.</param>
+/// <param name="EvaluationKeyMs">Making the seeded evaluation key.</param>
 /// <param name="EvaluationKeyBytes">Its serialized size (the registration body).</param>
-/// <param name="RegisterMs">Upload and the server's check and decompression.</param>
+/// <param name="RegisterMs">Upload and the server's check and expansion.</param>
 /// <param name="Predictions">One per row.</param>
 public sealed record DeployedSession(double KeygenMs, double EvaluationKeyMs, long EvaluationKeyBytes, double RegisterMs, IReadOnlyList<DeployedPrediction> Predictions);
 

@@ -17,7 +17,7 @@ public sealed record OnnxImportOptions
 
     /// <summary>
     /// A CSV of calibration rows (features, then an integer label, as <see cref="FheGen.Training.Dataset.LoadCsv(string, bool, int?)"/>
-    /// reads; <c>.gz</c> is decompressed). It sets the hidden layers' <c>[ActivationRange]</c>s and, unless
+    /// reads; <c>.gz</c> is expanded). It sets the hidden layers' <c>[ActivationRange]</c>s and, unless
     /// <see cref="InputMin"/>/<see cref="InputMax"/> are given, the input range; null writes no ranges (the compiler
     /// then derives each layer's output range from its exact accumulator bounds, which is wide and wastes levels).
     /// </summary>

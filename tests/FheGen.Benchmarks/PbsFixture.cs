@@ -96,7 +96,7 @@ internal sealed class PbsFixture
 
     /// <summary>Keyswitching key size in bytes from the shape alone: k·N × l_ks rows of n + 1 words.</summary>
     public static long KeySwitchKeyBytes(TfheParameters p)
-        => (long)p.BigLweDimension * p.KsLevel * (p.LweDimension + 1) * sizeof(ulong);
+        => (long)p.BigLweDimension * p.KsLevel * (p.LweDimension + 1) * (p.KeySwitchUses32BitWords ? sizeof(uint) : sizeof(ulong));
 
     /// <summary>"n 796, k 1, N 2048, PBS 2^23 x 1, KS 2^3 x 5".</summary>
     public static string Shape(TfheParameters p) => string.Create(CultureInfo.InvariantCulture,

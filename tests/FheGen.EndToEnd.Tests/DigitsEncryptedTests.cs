@@ -58,9 +58,9 @@ public class DigitsEncryptedTests
             Assert.Contains("p_error 0.001 per PBS", stdout);
             // 64 seeded inputs of 40 bytes, with the header and checksum.
             Assert.InRange(encrypted.GetProperty("input_bytes").GetInt64(), 64 * 40, 64 * 40 + 1024);
-            long compressed = encrypted.GetProperty("compressed_server_key_bytes").GetInt64();
-            Assert.InRange(compressed, 1, encrypted.GetProperty("server_key_bytes").GetInt64() / 2);
-            Assert.True(encrypted.GetProperty("decompress_s").GetDouble() > 0);
+            long seeded = encrypted.GetProperty("seeded_server_key_bytes").GetInt64();
+            Assert.InRange(seeded, 1, encrypted.GetProperty("server_key_bytes").GetInt64() / 2);
+            Assert.True(encrypted.GetProperty("expand_s").GetDouble() > 0);
         }
         finally
         {

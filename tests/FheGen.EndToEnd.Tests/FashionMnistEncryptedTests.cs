@@ -17,7 +17,7 @@ namespace FheGen.EndToEnd.Tests;
 /// </summary>
 /// <remarks>
 /// One image of the declared model takes about a minute and a half of one process on this project's 2-core machine (6-bit
-/// lookups need N = 8192 keys: 10 s of key generation, 14 s of decompression, a 2 GiB server key, then about a minute
+/// lookups need N = 8192 keys: 10 s of key generation, 14 s of expansion, a 2 GiB server key, then about a minute
 /// for 351 PBS), more than an end-to-end test may take by default. So the test is <c>[Trait("Category", "Heavy")]</c>,
 /// as the wide PBS tests are: by default (CI) it runs a reduced form, the same image through the same
 /// <see cref="EncryptedInference"/> on a slice of the model, its first 16 hidden neurons (all 784 inputs, 64 active per

@@ -41,7 +41,7 @@ public sealed class PublicSurfaceTests
         "FheGen.Tfhe.Keys.CircuitClientKey",
         "FheGen.Tfhe.Keys.CircuitServerKey",
         "FheGen.Tfhe.Keys.ClientKey",
-        "FheGen.Tfhe.Keys.CompressedCircuitServerKey",
+        "FheGen.Tfhe.Keys.SeededCircuitServerKey",
         "FheGen.Tfhe.Keys.KeyPair",
         "FheGen.Tfhe.Keys.ServerKey",
         "FheGen.Tfhe.Keys.TfheCiphertext",

@@ -36,9 +36,9 @@ internal sealed class KeygenSettings : ModelSettings
 
 /// <summary>
 /// <c>fhegen keygen</c>: the deployment of a model (<see cref="CircuitDeployment.Create"/>: client and server bundles),
-/// fresh secret keys (<see cref="ModelClient.GenerateKeys"/>) and the compressed evaluation key, written all or nothing.
+/// fresh secret keys (<see cref="ModelClient.GenerateKeys"/>) and the seeded evaluation key, written all or nothing.
 /// </summary>
-[CliCommand("keygen", "Make the client and server bundles, a secret key and the compressed evaluation key of a model",
+[CliCommand("keygen", "Make the client and server bundles, a secret key and the seeded evaluation key of a model",
     Examples = ["keygen --assembly Digits.dll --out keys", "keygen --source Model.cs Model.Weights.cs --out keys --json"])]
 internal sealed class KeygenCommand : Command<KeygenSettings>
 {
@@ -57,7 +57,7 @@ internal sealed class KeygenCommand : Command<KeygenSettings>
         var client = CliProgress.Step("generating secret keys", () => ModelClient.GenerateKeys(clientBundle));
         double keySeconds = watch.Elapsed.TotalSeconds;
         watch.Restart();
-        byte[] evaluationKey = CliProgress.Step("making the compressed evaluation key", client.CreateEvaluationKeyBytes);
+        byte[] evaluationKey = CliProgress.Step("making the seeded evaluation key", client.CreateEvaluationKeyBytes);
         double evaluationSeconds = watch.Elapsed.TotalSeconds;
         byte[] clientBytes = clientBundle.ToBytes(), serverBytes = serverBundle.ToBytes();
         using var secret = new MemoryStream();
@@ -98,7 +98,7 @@ internal sealed class KeygenCommand : Command<KeygenSettings>
             var table = new Table().Border(TableBorder.Simple).AddColumns("file", "for", "size", "made in");
             table.AddRow(Markup.Escape(P(KeyFolder.ClientBundleFile)), "client", Size(clientBytes.Length), Seconds(bundleSeconds));
             table.AddRow(Markup.Escape(P(KeyFolder.SecretKeyFile)), "client only: keep it secret", Size(secret.Length), Seconds(keySeconds));
-            table.AddRow(Markup.Escape(P(KeyFolder.EvaluationKeyFile)), "server (compressed)", Size(evaluationKey.Length), Seconds(evaluationSeconds));
+            table.AddRow(Markup.Escape(P(KeyFolder.EvaluationKeyFile)), "server (seeded)", Size(evaluationKey.Length), Seconds(evaluationSeconds));
             table.AddRow(Markup.Escape(P(KeyFolder.ServerBundleFile)), "server", Size(serverBytes.Length), "");
             io.Console.Write(table);
         }

@@ -25,7 +25,7 @@ internal sealed class RunSettings : JsonSettings
     public string? ServerBundle { get; init; }
 
     [CommandOption("-k|--key <FILE>")]
-    [Description("The client's compressed evaluation key (evaluation.key) (required)")]
+    [Description("The client's seeded evaluation key (evaluation.key) (required)")]
     public string? Key { get; init; }
 
     [CommandOption("-o|--out <FILE>")]

@@ -64,15 +64,15 @@ public sealed class CircuitClient
     }
 
     /// <summary>
-    /// The evaluation keys <paramref name="encoding"/> needs in compressed form (masks from public seeds, bodies only):
-    /// what to store or send; the server calls <see cref="CompressedCircuitServerKey.Decompress"/>.
+    /// The evaluation keys <paramref name="encoding"/> needs in seeded form (masks from public seeds, bodies only):
+    /// what to store or send; the server calls <see cref="SeededCircuitServerKey.Expand"/>.
     /// </summary>
-    public static CompressedCircuitServerKey CreateCompressedServerKey(CircuitClientKey clientKey, CircuitEncoding encoding)
+    public static SeededCircuitServerKey CreateSeededServerKey(CircuitClientKey clientKey, CircuitEncoding encoding)
     {
         ArgumentNullException.ThrowIfNull(clientKey);
         ArgumentNullException.ThrowIfNull(encoding);
         CheckParameters(clientKey.Parameters, encoding, "client", nameof(clientKey));
-        return clientKey.CreateCompressedServerKey(encoding.RequiredKeySwitches, encoding.RequiredBootstraps);
+        return clientKey.CreateSeededServerKey(encoding.RequiredKeySwitches, encoding.RequiredBootstraps);
     }
 
     /// <summary>Encrypts quantized inputs (integers in [0, 2^InputBits), as <c>Io.QuantizeInputs</c> gives them).</summary>

@@ -72,7 +72,7 @@ public static class CircuitCompatibility
 
     /// <summary>Throws unless <paramref name="key"/> has the circuit's key sets and exactly the pairs it uses.</summary>
     /// <exception cref="TfheFormatException">The key is for another circuit.</exception>
-    public static void CheckServerKey(CompressedCircuitServerKey key, CircuitEncoding encoding)
+    public static void CheckServerKey(SeededCircuitServerKey key, CircuitEncoding encoding)
     {
         ArgumentNullException.ThrowIfNull(key);
         CheckKeySets(key.Parameters, encoding);

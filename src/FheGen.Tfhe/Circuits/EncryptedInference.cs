@@ -72,8 +72,8 @@ public sealed record EncryptedSample(int Index, double LatencyMs, long Pbs, int 
 /// set against the simulation's estimate at the same p_error.
 /// </summary>
 /// <remarks>
-/// The keys and ciphertexts go through the same serialized forms as between a real client and server: the compressed
-/// server key is saved, loaded back checked against the circuit and decompressed; inputs travel as seeded ciphertexts.
+/// The keys and ciphertexts go through the same serialized forms as between a real client and server: the seeded
+/// server key is saved, loaded back checked against the circuit and expanded; inputs travel as seeded ciphertexts.
 /// The clear reference and the simulation run the plan's interpreter, which the generated code equals bit for bit, so
 /// the comparison also holds when <c>runner</c> is the generated code.
 /// </remarks>
@@ -126,26 +126,26 @@ public static class EncryptedInference
         log.WriteLine($"  estimated {estimate.FormatLatency()} per sample on one core at these parameter sets " +
                       $"(per-width table model: {Compiler.Cost.CostModel.Estimate(plan, pError).FormatLatency()})");
 
-        // Client: secret keys and the server key in compressed form, serialized (what it would send); server: reads it back
-        // checked against the circuit it will run (key sets and pairs, before any key data), then decompresses it.
+        // Client: secret keys and the server key in seeded form, serialized (what it would send); server: reads it back
+        // checked against the circuit it will run (key sets and pairs, before any key data), then expands it.
         var keygen = Stopwatch.StartNew();
         var clientKey = CircuitClientKey.Generate(encoding.KeySets);
-        var compressed = CircuitClient.CreateCompressedServerKey(clientKey, encoding);
+        var seeded = CircuitClient.CreateSeededServerKey(clientKey, encoding);
         keygen.Stop();
         var client = new CircuitClient(clientKey, encoding);
-        var decompress = new Stopwatch();
+        var expand = new Stopwatch();
         CircuitServerKey serverKey;
-        using (var compressedUpload = new MemoryStream())
+        using (var seededUpload = new MemoryStream())
         {
-            compressed.Save(compressedUpload);
-            compressedUpload.Position = 0;
-            decompress.Start();
-            serverKey = CompressedCircuitServerKey.Load(compressedUpload, encoding).Decompress();
-            decompress.Stop();
+            seeded.Save(seededUpload);
+            seededUpload.Position = 0;
+            expand.Start();
+            serverKey = SeededCircuitServerKey.Load(seededUpload, encoding).Expand();
+            expand.Stop();
         }
-        long serverKeyBytes = serverKey.SerializedSizeInBytes, compressedBytes = compressed.SerializedSizeInBytes;
-        log.WriteLine($"  key generation {keygen.Elapsed.TotalSeconds:F2} s (compressed server key {compressedBytes / 1048576.0:F1} MiB serialized); " +
-                      $"decompression on the server {decompress.Elapsed.TotalSeconds:F2} s");
+        long serverKeyBytes = serverKey.SerializedSizeInBytes, seededBytes = seeded.SerializedSizeInBytes;
+        log.WriteLine($"  key generation {keygen.Elapsed.TotalSeconds:F2} s (seeded server key {seededBytes / 1048576.0:F1} MiB serialized); " +
+                      $"expansion on the server {expand.Elapsed.TotalSeconds:F2} s");
         log.WriteLine($"  server key {serverKeyBytes / 1048576.0:F1} MiB serialized " +
                       $"(bootstrapping keys {serverKey.BootstrapKeys.Values.Sum(k => k.SizeInBytes) / 1048576.0:F1} MiB, " +
                       $"keyswitching keys {serverKey.KeySwitchKeys.Values.Sum(k => k.SizeInBytes) / 1048576.0:F1} MiB)");
@@ -216,8 +216,8 @@ public static class EncryptedInference
         double median = Median(latencies), cpuMedian = Median(cpuTimes);
         var report = new EncryptedReport(count, (double)agree / count, (double)correct / count, median,
             keygen.Elapsed.TotalSeconds, serverKeyBytes, string.Join("; ", encoding.KeySets.Select(k => k.Id)), encoding.PbsPerInference,
-            plan.MaxTluInputBits, RoundingName(plan), options.Threads ?? Environment.ProcessorCount, pError, simulatedAccuracy, inputBytes, compressedBytes,
-            decompress.Elapsed.TotalSeconds)
+            plan.MaxTluInputBits, RoundingName(plan), options.Threads ?? Environment.ProcessorCount, pError, simulatedAccuracy, inputBytes, seededBytes,
+            expand.Elapsed.TotalSeconds)
         {
             CpuMsMedian = cpuMedian,
             EstimatedMsOneCore = estimate.Cost.TotalLatencyMs,
@@ -267,8 +267,8 @@ public static class EncryptedInference
 /// <param name="AgreeWithClear">Fraction whose decrypted outputs equal the clear circuit's exactly.</param>
 /// <param name="Accuracy">Fraction whose decrypted prediction is the label.</param>
 /// <param name="LatencyMsMedian">Median server-side evaluation time per sample.</param>
-/// <param name="KeygenSeconds">Client key generation, with the compressed server key.</param>
-/// <param name="ServerKeyBytes">Serialized size of the decompressed server key.</param>
+/// <param name="KeygenSeconds">Client key generation, with the seeded server key.</param>
+/// <param name="ServerKeyBytes">Serialized size of the expanded server key.</param>
 /// <param name="Parameters">The parameter set ids, "; "-separated.</param>
 /// <param name="PbsPerInference">Bootstrappings per inference (lookups and rounding extractions).</param>
 /// <param name="TluBits">Widest lookup input.</param>
@@ -277,8 +277,8 @@ public static class EncryptedInference
 /// <param name="PError">Per-PBS error probability the parameters were chosen for.</param>
 /// <param name="SimulatedAccuracy">Mean accuracy of the simulated runs on the same samples at the same p_error.</param>
 /// <param name="InputBytes">One sample's serialized seeded input ciphertexts.</param>
-/// <param name="CompressedServerKeyBytes">Serialized size of the compressed server key (what the client sends).</param>
-/// <param name="DecompressSeconds">Server-side loading and decompression of that key.</param>
+/// <param name="SeededServerKeyBytes">Serialized size of the seeded server key (what the client sends).</param>
+/// <param name="ExpandSeconds">Server-side loading and expansion of that key.</param>
 public sealed record EncryptedReport(
     [property: JsonPropertyName("samples")] int Samples,
     [property: JsonPropertyName("agree_with_clear")] double AgreeWithClear,
@@ -294,8 +294,8 @@ public sealed record EncryptedReport(
     [property: JsonPropertyName("p_error")] double PError,
     [property: JsonPropertyName("simulated_accuracy")] double SimulatedAccuracy,
     [property: JsonPropertyName("input_bytes")] long InputBytes,
-    [property: JsonPropertyName("compressed_server_key_bytes")] long CompressedServerKeyBytes,
-    [property: JsonPropertyName("decompress_s")] double DecompressSeconds)
+    [property: JsonPropertyName("seeded_server_key_bytes")] long SeededServerKeyBytes,
+    [property: JsonPropertyName("expand_s")] double ExpandSeconds)
 {
     /// <summary>Median processor time per sample, all threads (<see cref="EncryptedSample.CpuMs"/>): the single-core work.</summary>
     [JsonPropertyName("cpu_ms_median")]

@@ -216,8 +216,8 @@ public sealed class ServerBundle
     /// <summary>Identifies the circuit and its parameters; equal to its <see cref="ClientBundle.Fingerprint"/>.</summary>
     public string Fingerprint => Content.Fingerprint();
 
-    /// <summary>Serialized bytes of a client's compressed evaluation key for this circuit (exact: the format has no slack).</summary>
-    public long EvaluationKeyBytes => TfheSerializer.CompressedCircuitServerKeyLength(Encoding.KeySets, Encoding.RequiredKeySwitches, Encoding.RequiredBootstraps);
+    /// <summary>Serialized bytes of a client's seeded evaluation key for this circuit (exact: the format has no slack).</summary>
+    public long EvaluationKeyBytes => TfheSerializer.SeededCircuitServerKeyLength(Encoding.KeySets, Encoding.RequiredKeySwitches, Encoding.RequiredBootstraps);
 
     /// <summary>Serialized bytes of one inference's seeded inputs (exact).</summary>
     public long InputBytes => TfheSerializer.SeededCiphertextsLength(CircuitCompatibility.InputParameters(Encoding), Plan.Inputs);

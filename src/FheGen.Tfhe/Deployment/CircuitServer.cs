@@ -11,7 +11,7 @@ namespace FheGen.Tfhe.Deployment;
 
 /// <summary>
 /// The server side of a deployed circuit, the mirror of <see cref="CircuitClient"/> (Concrete ML's
-/// <c>FHEModelServer</c>): loads a <see cref="ServerBundle"/>, accepts each client's compressed evaluation key, and
+/// <c>FHEModelServer</c>): loads a <see cref="ServerBundle"/>, accepts each client's seeded evaluation key, and
 /// evaluates encrypted inputs to encrypted outputs through <see cref="EncryptedBackend"/>. Everything received is
 /// checked against the circuit before it costs memory or time; it never holds a secret key.
 /// </summary>
@@ -44,15 +44,15 @@ public sealed class CircuitServer
     public CircuitEncoding Encoding => Bundle.Encoding;
 
     /// <summary>
-    /// Reads a client's compressed evaluation key (<see cref="ModelClient.CreateEvaluationKey"/>, serialized): its
+    /// Reads a client's seeded evaluation key (<see cref="ModelClient.CreateEvaluationKey"/>, serialized): its
     /// parameter sets and exactly the key pairs the circuit uses are checked before any key data is read, then it is
-    /// decompressed.
+    /// expanded.
     /// </summary>
     /// <exception cref="TfheFormatException">The data is damaged or not an evaluation key of this circuit.</exception>
     public CircuitServerKey LoadEvaluationKey(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return CompressedCircuitServerKey.Load(stream, Encoding).Decompress();
+        return SeededCircuitServerKey.Load(stream, Encoding).Expand();
     }
 
     /// <summary>As <see cref="LoadEvaluationKey(Stream)"/>, from bytes.</summary>

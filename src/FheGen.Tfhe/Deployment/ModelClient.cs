@@ -54,12 +54,12 @@ public sealed class ModelClient
     public void SaveSecretKey(Stream stream) => Client.Key.Save(stream);
 
     /// <summary>
-    /// The evaluation key the server needs, compressed (what to register: <see cref="CompressedCircuitServerKey.Save"/>).
+    /// The evaluation key the server needs, seeded (what to register: <see cref="SeededCircuitServerKey.Save"/>).
     /// As costly as key generation; make it once.
     /// </summary>
-    public CompressedCircuitServerKey CreateEvaluationKey() => CircuitClient.CreateCompressedServerKey(Client.Key, Bundle.Encoding);
+    public SeededCircuitServerKey CreateEvaluationKey() => CircuitClient.CreateSeededServerKey(Client.Key, Bundle.Encoding);
 
-    /// <summary>The serialized compressed evaluation key (<see cref="ServerBundle.EvaluationKeyBytes"/> long).</summary>
+    /// <summary>The serialized seeded evaluation key (<see cref="ServerBundle.EvaluationKeyBytes"/> long).</summary>
     public byte[] CreateEvaluationKeyBytes()
     {
         var key = CreateEvaluationKey();

@@ -6,7 +6,7 @@ namespace FheGen.Tfhe.Entities;
 
 /// <summary>
 /// A fresh LWE encryption whose mask is not stored but expanded from a public 32-byte seed (ChaCha20 keystream), as
-/// TFHE-rs' compressed ciphertexts: <see cref="SeedLength"/> + 8 bytes instead of 8·(d + 1), which is what makes
+/// TFHE-rs' seeded ciphertexts: <see cref="SeedLength"/> + 8 bytes instead of 8·(d + 1), which is what makes
 /// uploading encrypted inputs cheap (a k·N = 4096 ciphertext shrinks from 32 KiB to 40 bytes).
 /// </summary>
 /// <remarks>

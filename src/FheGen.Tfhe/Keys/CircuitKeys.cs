@@ -81,14 +81,14 @@ public sealed class CircuitClientKey
         => new(Parameters, Derive(keySwitches, (from, to) => to.KeySwitchKeyFrom(from)), Derive(bootstraps, (from, to) => to.BootstrapKeyFrom(from)));
 
     /// <summary>
-    /// As <see cref="CreateServerKey"/>, compressed: every mask comes from a public seed and only bodies are kept, so
+    /// As <see cref="CreateServerKey"/>, seeded: every mask comes from a public seed and only bodies are kept, so
     /// the key is a fraction of the size to store or send (1/(n+1) for keyswitching keys, 1/(k+1) for bootstrapping
-    /// keys). The server calls <see cref="CompressedCircuitServerKey.Decompress"/>.
+    /// keys). The server calls <see cref="SeededCircuitServerKey.Expand"/>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A pair names a key set that does not exist.</exception>
-    public CompressedCircuitServerKey CreateCompressedServerKey(IEnumerable<KeyPair> keySwitches, IEnumerable<KeyPair> bootstraps)
-        => new(Parameters, Derive(keySwitches, (from, to) => to.CompressedKeySwitchKeyFrom(from)),
-            Derive(bootstraps, (from, to) => to.CompressedBootstrapKeyFrom(from)));
+    public SeededCircuitServerKey CreateSeededServerKey(IEnumerable<KeyPair> keySwitches, IEnumerable<KeyPair> bootstraps)
+        => new(Parameters, Derive(keySwitches, (from, to) => to.SeededKeySwitchKeyFrom(from)),
+            Derive(bootstraps, (from, to) => to.SeededBootstrapKeyFrom(from)));
 
     /// <summary>Writes every secret key in the versioned binary format (see <see cref="TfheSerializer"/>).</summary>
     public void Save(Stream stream) => TfheSerializer.WriteCircuitClientKey(stream, this);
@@ -202,7 +202,7 @@ public sealed class CircuitServerKey
         $"CircuitServerKey({string.Join(", ", _parameters.Select(p => p.Id))}; KS {string.Join(" ", _keySwitches.Keys)}; BSK {string.Join(" ", _bootstraps.Keys)}; {SizeInBytes} bytes)";
 }
 
-/// <summary>Whether a key's shape fits the parameter sets it joins (shared by the full and compressed containers).</summary>
+/// <summary>Whether a key's shape fits the parameter sets it joins (shared by the full and seeded containers).</summary>
 internal static class KeyShapes
 {
     /// <summary>A copy of a circuit's parameter sets: at least one, none null.</summary>

@@ -134,24 +134,24 @@ public sealed class ClientKey
     }
 
     /// <summary>As <see cref="KeySwitchKeyFrom"/>, with row masks from public seeds (bodies only).</summary>
-    internal CompressedKeySwitchKey CompressedKeySwitchKeyFrom(ClientKey source)
+    internal SeededKeySwitchKey SeededKeySwitchKeyFrom(ClientKey source)
     {
         ArgumentNullException.ThrowIfNull(source);
         lock (_gate)
         {
             var p = Parameters;
-            return CompressedKeySwitchKey.Generate(source._bigKey, _smallKey, new GadgetDecomposer(p.KsBaseLog, p.KsLevel), p.LweNoiseStdDev, _keySampler);
+            return SeededKeySwitchKey.Generate(source._bigKey, _smallKey, new GadgetDecomposer(p.KsBaseLog, p.KsLevel), p.LweNoiseStdDev, _keySampler);
         }
     }
 
     /// <summary>As <see cref="BootstrapKeyFrom"/>, with row masks from public seeds (bodies only, standard domain).</summary>
-    internal CompressedBootstrapKey CompressedBootstrapKeyFrom(ClientKey source)
+    internal SeededBootstrapKey SeededBootstrapKeyFrom(ClientKey source)
     {
         ArgumentNullException.ThrowIfNull(source);
         lock (_gate)
         {
             var p = Parameters;
-            return CompressedBootstrapKey.Generate(source._smallKey, _glweKey, new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel), p.GlweNoiseStdDev, _keySampler);
+            return SeededBootstrapKey.Generate(source._smallKey, _glweKey, new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel), p.GlweNoiseStdDev, _keySampler);
         }
     }
 

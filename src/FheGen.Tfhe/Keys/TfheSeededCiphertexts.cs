@@ -10,7 +10,7 @@ using FheGen.Tfhe.Serialization;
 namespace FheGen.Tfhe.Keys;
 
 /// <summary>
-/// Seeded (compressed) fresh ciphertexts of one parameter set and one dimension, as a client uploads its encrypted
+/// Seeded (seeded) fresh ciphertexts of one parameter set and one dimension, as a client uploads its encrypted
 /// inputs: the unit of seeded-ciphertext serialization. The server calls <see cref="Expand(CircuitEncoding)"/> to get ciphertexts it can
 /// evaluate, checked against its circuit first.
 /// </summary>

@@ -34,8 +34,8 @@ public enum TfheObjectKind : byte
     /// <summary><see cref="Keys.TfheSeededCiphertexts"/>: fresh ciphertexts whose masks are expanded from seeds.</summary>
     SeededCiphertexts = 6,
 
-    /// <summary>A <see cref="Keys.CompressedCircuitServerKey"/> (container header: several parameter sets).</summary>
-    CompressedCircuitServerKey = 7,
+    /// <summary>A <see cref="Keys.SeededCircuitServerKey"/> (container header: several parameter sets).</summary>
+    SeededCircuitServerKey = 7,
 }
 
 /// <summary>
@@ -48,8 +48,8 @@ public enum TfheObjectKind : byte
 /// 0       4     magic "FHEG" (ASCII)
 /// 4       2     format version (uint16) = 1
 /// 6       1     object kind (1 = server key, 2 = LWE ciphertext, 3 = client key, 6 = seeded ciphertexts; 4 = circuit
-///               server key, 5 = circuit client key and 7 = compressed circuit server key go on with a list of Ids:
-///               layout in TfheSerializer.Circuit.cs and TfheSerializer.Compressed.cs)
+///               server key, 5 = circuit client key and 7 = seeded circuit server key go on with a list of Ids:
+///               layout in TfheSerializer.Circuit.cs and TfheSerializer.SeededServerKey.cs)
 /// 7       1     reserved, 0
 /// 8       4     parameter Id length L (int32, 1..1024)
 /// 12      L     parameter Id, UTF-8 (TfheParameters.Id)

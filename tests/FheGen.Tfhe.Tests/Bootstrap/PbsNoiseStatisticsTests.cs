@@ -15,7 +15,7 @@ namespace FheGen.Tfhe.Tests.Bootstrap;
 /// and the variance at the PBS input against the keyswitch and modulus-switch terms, each within a factor 2, on the
 /// sets <see cref="ParameterSelector"/> picks for 2 bits (k = 3, N = 512: decomposition rounding and key noise make
 /// V_ep, the FFT term is negligible) and 4 bits (k = 1, N = 2048: the FFT term is 60 % of V_ep) at p_error 2^-40, and
-/// on the 2-bit set with keys that went through compression (masks from public seeds) and decompression.
+/// on the 2-bit set with keys that went through their seeded form (masks from public seeds) and expansion.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -56,9 +56,9 @@ public class PbsNoiseStatisticsTests(ITestOutputHelper output)
     [InlineData(2, false)]
     [InlineData(4, false)]
     [InlineData(2, true)]
-    public void Pbs_output_variance_is_within_a_factor_2_of_the_blind_rotation_model(int p, bool compressedKeys)
+    public void Pbs_output_variance_is_within_a_factor_2_of_the_blind_rotation_model(int p, bool seededKeys)
     {
-        PbsKeys keys = compressedKeys ? PbsTestKeys.SelectedCompressed(p, Log2PError) : PbsTestKeys.Selected(p, Log2PError);
+        PbsKeys keys = seededKeys ? PbsTestKeys.SelectedSeeded(p, Log2PError) : PbsTestKeys.Selected(p, Log2PError);
         TfheParameters set = keys.Parameters;
         NoiseEstimate model = NoiseModel.Estimate(set);
         int n = set.PolynomialSize;
@@ -159,9 +159,9 @@ public class PbsNoiseStatisticsTests(ITestOutputHelper output)
     [InlineData(2, false)]
     [InlineData(4, false)]
     [InlineData(2, true)]
-    public void Pbs_input_variance_after_keyswitch_and_modulus_switch_is_within_a_factor_2_of_the_model(int p, bool compressedKeys)
+    public void Pbs_input_variance_after_keyswitch_and_modulus_switch_is_within_a_factor_2_of_the_model(int p, bool seededKeys)
     {
-        PbsKeys keys = compressedKeys ? PbsTestKeys.SelectedCompressed(p, Log2PError) : PbsTestKeys.Selected(p, Log2PError);
+        PbsKeys keys = seededKeys ? PbsTestKeys.SelectedSeeded(p, Log2PError) : PbsTestKeys.Selected(p, Log2PError);
         TfheParameters set = keys.Parameters;
         NoiseEstimate model = NoiseModel.Estimate(set);
         int n = set.PolynomialSize;

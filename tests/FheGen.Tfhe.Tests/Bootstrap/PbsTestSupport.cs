@@ -64,17 +64,17 @@ internal static class PbsTestKeys
     }
 
     /// <summary>
-    /// Keys for the selected set whose server key went through compression (masks from public seeds, bodies only) and
-    /// decompression, as a server receives it; cached.
+    /// Keys for the selected set whose server key went through their seeded form (masks from public seeds, bodies only) and
+    /// expansion, as a server receives it; cached.
     /// </summary>
-    public static PbsKeys SelectedCompressed(int precisionBits, double log2PError)
+    public static PbsKeys SelectedSeeded(int precisionBits, double log2PError)
     {
         var selection = ParameterSelector.SelectForLog2PError(precisionBits, log2PError);
         return Cache.GetOrAdd("compressed:" + selection.Parameters.Id, _ => new Lazy<PbsKeys>(() =>
         {
             var sw = Stopwatch.StartNew();
             var client = ClientKey.Generate(selection.Parameters, Seeded("compressed-keys:" + selection.Parameters.Id));
-            var server = new ServerKey(selection.Parameters, client.CompressedBootstrapKeyFrom(client).Decompress(), client.CompressedKeySwitchKeyFrom(client).Decompress());
+            var server = new ServerKey(selection.Parameters, client.SeededBootstrapKeyFrom(client).Expand(), client.SeededKeySwitchKeyFrom(client).Expand());
             return new PbsKeys(selection, client, server, sw.Elapsed);
         }, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
     }

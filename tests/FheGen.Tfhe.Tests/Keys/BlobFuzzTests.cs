@@ -71,7 +71,7 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
             new("circuit client key", Save(circuitClient.Save), s => CircuitClientKey.Load(s)),
             new("circuit server key", Save(circuitClient.CreateServerKey(ks, bs).Save), s => CircuitServerKey.Load(s)),
             new("seeded ciphertexts", seeded.ToBytes(), s => TfheSeededCiphertexts.Load(s)),
-            new("compressed circuit server key", Save(circuitClient.CreateCompressedServerKey(ks, bs).Save), s => CompressedCircuitServerKey.Load(s)),
+            new("seeded circuit server key", Save(circuitClient.CreateSeededServerKey(ks, bs).Save), s => SeededCircuitServerKey.Load(s)),
             new("seeded inputs of a circuit", inputs.ToBytes(), s => TfheSeededCiphertexts.Load(s, encoding)),
         };
     }
@@ -452,7 +452,7 @@ public sealed class BlobFuzzTests(ITestOutputHelper output)
                     var (ks, bs) = Pairs(rest);
                     payload = (kind == 4
                         ? TfheSerializer.CircuitServerKeyLength(sets, ks, bs)
-                        : TfheSerializer.CompressedCircuitServerKeyLength(sets, ks, bs)) - headerLength - 32;
+                        : TfheSerializer.SeededCircuitServerKeyLength(sets, ks, bs)) - headerLength - 32;
                     detail = $"circuit server key (kind {kind}), set {which}";
                     break;
                 }

@@ -12,7 +12,7 @@ using FheGen.Tfhe.Tests.Circuits;
 namespace FheGen.Tfhe.Tests.Keys;
 
 /// <summary>
-/// Seeded (compressed) fresh ciphertexts: they decrypt as ordinary ones once expanded, travel as 40 bytes each in the
+/// Seeded (seeded) fresh ciphertexts: they decrypt as ordinary ones once expanded, travel as 40 bytes each in the
 /// FHEG format (kind 6), and a circuit runs on them after the server expands them.
 /// </summary>
 public sealed class SeededCiphertextTests(KeysFixture fixture) : IClassFixture<KeysFixture>

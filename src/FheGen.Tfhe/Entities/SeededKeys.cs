@@ -9,19 +9,19 @@ namespace FheGen.Tfhe.Entities;
 /// <summary>
 /// A keyswitching key whose row masks are expanded from public seeds (one 32-byte ChaCha20 seed per input coefficient,
 /// covering its l rows): it stores the bodies only, 1/(n+1) of the key, for the upload from client to server.
-/// <see cref="Decompress"/> rebuilds the <see cref="KeySwitchKey"/>.
+/// <see cref="Expand"/> rebuilds the <see cref="KeySwitchKey"/>.
 /// </summary>
 /// <remarks>
 /// Row (i, j) is an LWE encryption under the output key of <c>s_in[i]·q/B^j</c>: mask from the seed stream of i, noise
 /// from the client's secret sampler (never derivable from the seeds), body <c>&lt;a, s_out&gt; + s_in[i]·q/B^j + e</c>. A
 /// uniform-looking mask from a public seed is as good as a uniform one (TFHE-rs' seeded keys do the same).
 /// </remarks>
-internal sealed class CompressedKeySwitchKey
+internal sealed class SeededKeySwitchKey
 {
     private readonly byte[] _seeds;
     private readonly ulong[] _bodies;
 
-    internal CompressedKeySwitchKey(byte[] seeds, ulong[] bodies, int inputDimension, int outputDimension, GadgetDecomposer decomposer, double lweNoiseStdDev)
+    internal SeededKeySwitchKey(byte[] seeds, ulong[] bodies, int inputDimension, int outputDimension, GadgetDecomposer decomposer, double lweNoiseStdDev)
     {
         if (seeds.Length != (long)inputDimension * SeededLweCiphertext.SeedLength || bodies.Length != (long)inputDimension * decomposer.LevelCount)
             throw new ArgumentException("Seed or body count does not match the key's shape.");
@@ -53,7 +53,7 @@ internal sealed class CompressedKeySwitchKey
     internal ReadOnlySpan<ulong> Bodies => _bodies;
 
     /// <summary>Generates the key from <paramref name="inputKey"/> to <paramref name="outputKey"/>; seeds and noise from <paramref name="sampler"/>.</summary>
-    public static CompressedKeySwitchKey Generate(LweSecretKey inputKey, LweSecretKey outputKey, GadgetDecomposer decomposer, double lweNoiseStdDev, NoiseSampler sampler)
+    public static SeededKeySwitchKey Generate(LweSecretKey inputKey, LweSecretKey outputKey, GadgetDecomposer decomposer, double lweNoiseStdDev, NoiseSampler sampler)
     {
         ArgumentNullException.ThrowIfNull(inputKey);
         ArgumentNullException.ThrowIfNull(outputKey);
@@ -86,11 +86,11 @@ internal sealed class CompressedKeySwitchKey
             Array.Clear(noiseSeeds);
         }
 
-        return new CompressedKeySwitchKey(seeds, bodies, nIn, nOut, decomposer, lweNoiseStdDev);
+        return new SeededKeySwitchKey(seeds, bodies, nIn, nOut, decomposer, lweNoiseStdDev);
     }
 
     /// <summary>The full key: every row's mask regenerated from its seed, next to its body.</summary>
-    public KeySwitchKey Decompress()
+    public KeySwitchKey Expand()
     {
         int l = Decomposer.LevelCount, rowSize = OutputDimension + 1;
         var data = new ulong[(long)InputDimension * l * rowSize];
@@ -122,19 +122,19 @@ internal sealed class CompressedKeySwitchKey
 /// <summary>
 /// A bootstrapping key whose GLWE row masks are expanded from public seeds (one per GGSW, covering its (k+1)·l rows):
 /// it stores the row bodies in the standard domain, 1/(k+1) of the key, for the upload from client to server.
-/// <see cref="Decompress"/> regenerates the masks and takes the Fourier transforms, giving the <see cref="BootstrapKey"/>.
+/// <see cref="Expand"/> regenerates the masks and takes the Fourier transforms, giving the <see cref="BootstrapKey"/>.
 /// </summary>
 /// <remarks>
 /// Row (c, j) of GGSW i encrypts its gadget term with the seeded mask A: for the body component, the body is
 /// <c>&lt;A, S&gt; + m·q/B^j + e</c>; for a mask component c, the body is <c>&lt;A, S&gt; − m·q/B^j·S_c + e</c>, which has
 /// the phase of the usual row (fresh mask plus m·q/B^j on component c) without storing a key-dependent mask.
 /// </remarks>
-internal sealed class CompressedBootstrapKey
+internal sealed class SeededBootstrapKey
 {
     private readonly byte[] _seeds;
     private readonly ulong[] _bodies;
 
-    internal CompressedBootstrapKey(byte[] seeds, ulong[] bodies, int lweDimension, int glweDimension, int polynomialSize, GadgetDecomposer decomposer)
+    internal SeededBootstrapKey(byte[] seeds, ulong[] bodies, int lweDimension, int glweDimension, int polynomialSize, GadgetDecomposer decomposer)
     {
         if (seeds.Length != (long)lweDimension * SeededLweCiphertext.SeedLength ||
             bodies.Length != (long)lweDimension * (glweDimension + 1) * decomposer.LevelCount * polynomialSize)
@@ -169,7 +169,7 @@ internal sealed class CompressedBootstrapKey
     private int RowsPerGgsw => (GlweDimension + 1) * Decomposer.LevelCount;
 
     /// <summary>Generates the key from <paramref name="lweKey"/> into <paramref name="glweKey"/>; seeds and noise from <paramref name="sampler"/>.</summary>
-    public static CompressedBootstrapKey Generate(LweSecretKey lweKey, GlweSecretKey glweKey, GadgetDecomposer decomposer, double glweNoiseStdDev, NoiseSampler sampler)
+    public static SeededBootstrapKey Generate(LweSecretKey lweKey, GlweSecretKey glweKey, GadgetDecomposer decomposer, double glweNoiseStdDev, NoiseSampler sampler)
     {
         ArgumentNullException.ThrowIfNull(lweKey);
         ArgumentNullException.ThrowIfNull(glweKey);
@@ -179,7 +179,7 @@ internal sealed class CompressedBootstrapKey
             throw new ArgumentException("The decomposer is not initialized.", nameof(decomposer));
         int n = lweKey.Dimension, k = glweKey.GlweDimension, size = glweKey.PolynomialSize;
         int rows = (k + 1) * l;
-        var seeds = CompressedKeySwitchKey.DrawSeeds(sampler, n);
+        var seeds = SeededKeySwitchKey.DrawSeeds(sampler, n);
         ulong[] noiseSeeds = sampler.DrawChildSeeds(n);
         ulong[] bits = lweKey.Bits.ToArray();
         var bodies = new ulong[(long)n * rows * size];
@@ -228,11 +228,11 @@ internal sealed class CompressedBootstrapKey
             Array.Clear(noiseSeeds);
         }
 
-        return new CompressedBootstrapKey(seeds, bodies, n, k, size, decomposer);
+        return new SeededBootstrapKey(seeds, bodies, n, k, size, decomposer);
     }
 
     /// <summary>The full key in the Fourier domain: masks regenerated from the seeds, every polynomial transformed.</summary>
-    public BootstrapKey Decompress()
+    public BootstrapKey Expand()
     {
         int k = GlweDimension, size = PolynomialSize, rows = RowsPerGgsw;
         var fft = NegacyclicFft.ForSize(size);

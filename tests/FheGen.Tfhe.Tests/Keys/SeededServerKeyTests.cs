@@ -12,33 +12,33 @@ using Xunit.Abstractions;
 namespace FheGen.Tfhe.Tests.Keys;
 
 /// <summary>
-/// Compressed circuit server keys (masks from public seeds, bodies only): a circuit evaluates correctly with the
-/// decompressed key, the compressed form is a fraction of the size, and its serialization (kind 7) round-trips and
+/// Seeded circuit server keys (masks from public seeds, bodies only): a circuit evaluates correctly with the
+/// expanded key, the seeded form is a fraction of the size, and its serialization (kind 7) round-trips and
 /// refuses damaged data. Their noise is checked against the model in <c>PbsNoiseStatisticsTests</c>.
 /// </summary>
-public sealed class CompressedServerKeyTests(ITestOutputHelper output)
+public sealed class SeededServerKeyTests(ITestOutputHelper output)
 {
-    private static (CircuitEncoding Encoding, CircuitClient Client, CompressedCircuitServerKey Compressed) Keys()
+    private static (CircuitEncoding Encoding, CircuitClient Client, SeededCircuitServerKey Seeded) Keys()
     {
         var encoding = CircuitEncoding.Create(ExactRoundedModel.Interpreter.Plan);
         var clientKey = CircuitClientKey.Generate(encoding.KeySets, KeysFixture.Seeded(31));
-        var compressed = CircuitClient.CreateCompressedServerKey(clientKey, encoding);
-        return (encoding, new CircuitClient(clientKey, encoding), compressed);
+        var seeded = CircuitClient.CreateSeededServerKey(clientKey, encoding);
+        return (encoding, new CircuitClient(clientKey, encoding), seeded);
     }
 
     [Fact]
-    public void A_circuit_runs_with_the_decompressed_key_sent_in_compressed_form()
+    public void A_circuit_runs_with_the_expanded_key_sent_in_seeded_form()
     {
-        var (encoding, client, compressed) = Keys();
+        var (encoding, client, seeded) = Keys();
         using var ms = new MemoryStream();
-        compressed.Save(ms);
+        seeded.Save(ms);
         long full = TfheSerializer.CircuitServerKeyLength(encoding.KeySets, encoding.RequiredKeySwitches, encoding.RequiredBootstraps);
-        output.WriteLine($"{encoding}: compressed {ms.Length} bytes, full {full} bytes ({(double)ms.Length / full:P1})");
-        Assert.Equal(compressed.SerializedSizeInBytes, ms.Length);
+        output.WriteLine($"{encoding}: seeded {ms.Length} bytes, full {full} bytes ({(double)ms.Length / full:P1})");
+        Assert.Equal(seeded.SerializedSizeInBytes, ms.Length);
         Assert.True(ms.Length < full / 2, $"{ms.Length} vs {full}");
 
         ms.Position = 0;
-        var server = CompressedCircuitServerKey.Load(ms, encoding.KeySets).Decompress();
+        var server = SeededCircuitServerKey.Load(ms, encoding.KeySets).Expand();
         Assert.Equal(full, server.SerializedSizeInBytes);
         var backend = new EncryptedBackend(server, encoding);
         var plan = encoding.Plan;
@@ -55,83 +55,83 @@ public sealed class CompressedServerKeyTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Decompression_is_deterministic_and_the_round_trip_keeps_every_word()
+    public void Expansion_is_deterministic_and_the_round_trip_keeps_every_word()
     {
-        var (encoding, _, compressed) = Keys();
+        var (encoding, _, seeded) = Keys();
         using var ms = new MemoryStream();
-        compressed.Save(ms);
+        seeded.Save(ms);
         ms.Position = 0;
-        var loaded = CompressedCircuitServerKey.Load(ms);
-        Assert.Equal(compressed.Parameters, loaded.Parameters);
-        Assert.Equal(compressed.KeySwitchKeys.Keys.OrderBy(p => (p.From, p.To)), loaded.KeySwitchKeys.Keys.OrderBy(p => (p.From, p.To)));
-        foreach (var (pair, key) in compressed.KeySwitchKeys)
+        var loaded = SeededCircuitServerKey.Load(ms);
+        Assert.Equal(seeded.Parameters, loaded.Parameters);
+        Assert.Equal(seeded.KeySwitchKeys.Keys.OrderBy(p => (p.From, p.To)), loaded.KeySwitchKeys.Keys.OrderBy(p => (p.From, p.To)));
+        foreach (var (pair, key) in seeded.KeySwitchKeys)
         {
             Assert.True(key.Seeds.SequenceEqual(loaded.KeySwitchKeys[pair].Seeds));
             Assert.True(key.Bodies.SequenceEqual(loaded.KeySwitchKeys[pair].Bodies));
-            Assert.True(RawKeyAccess.KeySwitchKeyData(key.Decompress()).Span.SequenceEqual(RawKeyAccess.KeySwitchKeyData(loaded.KeySwitchKeys[pair].Decompress()).Span));
+            Assert.True(RawKeyAccess.KeySwitchKeyData(key.Expand()).Span.SequenceEqual(RawKeyAccess.KeySwitchKeyData(loaded.KeySwitchKeys[pair].Expand()).Span));
         }
-        foreach (var (pair, key) in compressed.BootstrapKeys)
+        foreach (var (pair, key) in seeded.BootstrapKeys)
         {
             Assert.True(key.Seeds.SequenceEqual(loaded.BootstrapKeys[pair].Seeds));
             Assert.True(key.Bodies.SequenceEqual(loaded.BootstrapKeys[pair].Bodies));
-            var a = key.Decompress();
-            var b = loaded.BootstrapKeys[pair].Decompress();
+            var a = key.Expand();
+            var b = loaded.BootstrapKeys[pair].Expand();
             for (int i = 0; i < a.LweDimension; i += 97)
                 Assert.True(a[i].Polynomial(0, 0).SequenceEqual(b[i].Polynomial(0, 0)));
         }
-        Assert.Equal(encoding.RequiredBootstraps.Count, compressed.BootstrapKeys.Count);
+        Assert.Equal(encoding.RequiredBootstraps.Count, seeded.BootstrapKeys.Count);
     }
 
     [Fact]
     public void Damaged_or_foreign_data_is_refused()
     {
-        var (encoding, _, compressed) = Keys();
+        var (encoding, _, seeded) = Keys();
         using var ms = new MemoryStream();
-        compressed.Save(ms);
+        seeded.Save(ms);
         byte[] bytes = ms.ToArray();
-        int header = (int)(bytes.Length - compressed.SizeInBytes - 32);   // everything before the first seed
+        int header = (int)(bytes.Length - seeded.SizeInBytes - 32);   // everything before the first seed
         foreach (int at in Enumerable.Range(0, header).Concat(new[] { header + 5, bytes.Length / 2, bytes.Length - 40, bytes.Length - 1 }))
         {
             byte[] b = (byte[])bytes.Clone();
             b[at] ^= 0x04;
-            Assert.Throws<TfheFormatException>(() => CompressedCircuitServerKey.Load(new MemoryStream(b)));
+            Assert.Throws<TfheFormatException>(() => SeededCircuitServerKey.Load(new MemoryStream(b)));
         }
         foreach (int cut in new[] { 0, 7, header, bytes.Length / 3, bytes.Length - 1 })
-            Assert.Throws<TfheFormatException>(() => CompressedCircuitServerKey.Load(new MemoryStream(bytes, 0, cut)));
-        Assert.Throws<TfheFormatException>(() => CompressedCircuitServerKey.Load(new MemoryStream([.. bytes, 1])));
-        // A full circuit key is not a compressed one, and the other way round; parameter sets must match when given.
+            Assert.Throws<TfheFormatException>(() => SeededCircuitServerKey.Load(new MemoryStream(bytes, 0, cut)));
+        Assert.Throws<TfheFormatException>(() => SeededCircuitServerKey.Load(new MemoryStream([.. bytes, 1])));
+        // A full circuit key is not a seeded one, and the other way round; parameter sets must match when given.
         Assert.Throws<TfheFormatException>(() => CircuitServerKey.Load(new MemoryStream(bytes)));
         var other = CircuitEncoding.Create(UnroundedModel.Interpreter.Plan);
-        Assert.Throws<TfheFormatException>(() => CompressedCircuitServerKey.Load(new MemoryStream(bytes), other.KeySets));
+        Assert.Throws<TfheFormatException>(() => SeededCircuitServerKey.Load(new MemoryStream(bytes), other.KeySets));
     }
 
     [Fact]
     public void The_circuit_reader_refuses_altered_Ids_and_foreign_pairs_before_reading_key_data()
     {
-        var (encoding, _, compressed) = Keys();
-        byte[] Save(CompressedCircuitServerKey key)
+        var (encoding, _, seeded) = Keys();
+        byte[] Save(SeededCircuitServerKey key)
         {
             using var ms = new MemoryStream();
             key.Save(ms);
             return ms.ToArray();
         }
 
-        byte[] valid = Save(compressed);
-        var loaded = CompressedCircuitServerKey.Load(new MemoryStream(valid), encoding);
+        byte[] valid = Save(seeded);
+        var loaded = SeededCircuitServerKey.Load(new MemoryStream(valid), encoding);
         CircuitCompatibility.CheckServerKey(loaded, encoding);
-        CircuitCompatibility.CheckServerKey(loaded.Decompress(), encoding);
+        CircuitCompatibility.CheckServerKey(loaded.Expand(), encoding);
 
         // An altered Id of the same shape: consistent and checksum-valid, so the generic reader accepts it.
         var sets = encoding.KeySets.ToArray();
         sets[0] = HostileInputTests.Altered(sets[0]);
-        byte[] relabelled = Save(new CompressedCircuitServerKey(sets, compressed.KeySwitchKeys, compressed.BootstrapKeys));
-        Assert.Equal(sets[0], CompressedCircuitServerKey.Load(new MemoryStream(relabelled)).Parameters[0]);
-        Assert.Throws<TfheFormatException>(() => CompressedCircuitServerKey.Load(new MemoryStream(relabelled), encoding));
+        byte[] relabelled = Save(new SeededCircuitServerKey(sets, seeded.KeySwitchKeys, seeded.BootstrapKeys));
+        Assert.Equal(sets[0], SeededCircuitServerKey.Load(new MemoryStream(relabelled)).Parameters[0]);
+        Assert.Throws<TfheFormatException>(() => SeededCircuitServerKey.Load(new MemoryStream(relabelled), encoding));
 
         // A missing pair, or one the circuit does not use, is refused at the pair lists.
-        var missing = compressed.BootstrapKeys.Skip(1).ToDictionary(e => e.Key, e => e.Value);
-        byte[] lacking = Save(new CompressedCircuitServerKey(encoding.KeySets, compressed.KeySwitchKeys, missing));
-        Assert.Contains("lacks", Assert.Throws<TfheFormatException>(() => CompressedCircuitServerKey.Load(new MemoryStream(lacking), encoding)).Message);
+        var missing = seeded.BootstrapKeys.Skip(1).ToDictionary(e => e.Key, e => e.Value);
+        byte[] lacking = Save(new SeededCircuitServerKey(encoding.KeySets, seeded.KeySwitchKeys, missing));
+        Assert.Contains("lacks", Assert.Throws<TfheFormatException>(() => SeededCircuitServerKey.Load(new MemoryStream(lacking), encoding)).Message);
         var ks = encoding.RequiredKeySwitches;
         var bs = encoding.RequiredBootstraps;
         CircuitCompatibility.CheckKeyPairs(ks, bs, encoding);
