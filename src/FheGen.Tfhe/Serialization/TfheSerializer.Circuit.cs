@@ -132,17 +132,8 @@ public static partial class TfheSerializer
     /// <exception cref="ArgumentException">The key has more than <see cref="MaxParameterSets"/> parameter sets.</exception>
     public static void WriteCircuitServerKey(Stream stream, CircuitServerKey key)
     {
-        ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(key);
-        CheckEndianness();
-        using var w = new HashingWriter(stream);
-        var (ks, bs) = WriteServerContainerHead(w, TfheObjectKind.CircuitServerKey, key.Parameters, key.KeySwitchKeys.Keys, key.BootstrapKeys.Keys,
-            CircuitServerPayloadLength, nameof(key));
-        foreach (KeyPair pair in ks)
-            WriteChunked(w, RawKeyAccess.KeySwitchKeyData(key.KeySwitchKeys[pair]).Span);
-        foreach (KeyPair pair in bs)
-            WriteBootstrapKey(w, key.BootstrapKeys[pair]);
-        w.Finish();
+        CircuitServerKeys.Write(stream, key.Parameters, key.KeySwitchKeys, key.BootstrapKeys, nameof(key));
     }
 
     /// <summary>Reads a circuit's evaluation keys; the stream must end right after them.</summary>
@@ -170,66 +161,8 @@ public static partial class TfheSerializer
 
     private static CircuitServerKey ReadCircuitServerKey(Stream stream, IReadOnlyList<TfheParameters>? expectedParameters, Action<KeyPair[], KeyPair[]>? checkPairs)
     {
-        CheckEndianness();
-        using var r = new HashingReader(stream);
-        var (sets, ks, bs) = ReadServerContainerHead(r, TfheObjectKind.CircuitServerKey, expectedParameters, CircuitServerPayloadLength, "Circuit server key", checkPairs);
-        var kskData = ks.Select(pair => ReadGrowing<ulong>(r, KeySwitchKeyWords(sets[pair.From], sets[pair.To]), $"keyswitching key {pair}", secret: false)).ToArray();
-        var bskData = bs.Select(pair => ReadBootstrapKeyData(r, sets[pair.From], sets[pair.To], $"bootstrapping key {pair}")).ToArray();
-        r.VerifyChecksumAndEnd();
-        var keySwitches = new Dictionary<KeyPair, KeySwitchKey>(ks.Length);
-        for (int i = 0; i < ks.Length; i++)
-            keySwitches[ks[i]] = CreateKeySwitchKey(kskData[i], sets[ks[i].From], sets[ks[i].To]);
-        var bootstraps = new Dictionary<KeyPair, BootstrapKey>(bs.Length);
-        for (int i = 0; i < bs.Length; i++)
-            bootstraps[bs[i]] = CreateBootstrapKey(bskData[i], sets[bs[i].To]);
+        var (sets, keySwitches, bootstraps) = CircuitServerKeys.Read(stream, expectedParameters, checkPairs);
         return new CircuitServerKey(sets, keySwitches, bootstraps);
-    }
-
-    /// <summary>
-    /// The part a server key container (kinds 4 and 7) shares: header with the sets, and the two pair lists, sorted;
-    /// <paramref name="payloadLength"/> gives the payload for them. Returns the pairs in the order their keys follow.
-    /// </summary>
-    private static (KeyPair[] KeySwitches, KeyPair[] Bootstraps) WriteServerContainerHead(HashingWriter w, TfheObjectKind kind,
-        IReadOnlyList<TfheParameters> parameters, IEnumerable<KeyPair> keySwitches, IEnumerable<KeyPair> bootstraps,
-        Func<TfheParameters[], KeyPair[], KeyPair[], long> payloadLength, string paramName)
-    {
-        TfheParameters[] sets = CheckSets(parameters, paramName);
-        KeyPair[] ks = SortedPairs(keySwitches, sets.Length, paramName);
-        KeyPair[] bs = SortedPairs(bootstraps, sets.Length, paramName);
-        WriteContainerHeader(w, kind, sets, payloadLength(sets, ks, bs));
-        WritePairs(w, ks);
-        WritePairs(w, bs);
-        return (ks, bs);
-    }
-
-    /// <summary>
-    /// Reads what <see cref="WriteServerContainerHead"/> writes and checks the stated payload length against the one the
-    /// sets and pairs imply, before any key data is read.
-    /// </summary>
-    private static (TfheParameters[] Sets, KeyPair[] KeySwitches, KeyPair[] Bootstraps) ReadServerContainerHead(HashingReader r, TfheObjectKind kind,
-        IReadOnlyList<TfheParameters>? expectedParameters, Func<TfheParameters[], KeyPair[], KeyPair[], long> payloadLength, string what,
-        Action<KeyPair[], KeyPair[]>? checkPairs)
-    {
-        TfheParameters[] sets = ReadContainerHeader(r, kind, expectedParameters, out long stated);
-        KeyPair[] ks = ReadPairs(r, sets.Length, "keyswitching key");
-        KeyPair[] bs = ReadPairs(r, sets.Length, "bootstrapping key");
-        checkPairs?.Invoke(ks, bs);
-        long expected;
-        try
-        {
-            expected = payloadLength(sets, ks, bs);
-        }
-        catch (OverflowException e)
-        {
-            throw new TfheFormatException("The parameter sets and key pairs imply a payload of more than 2^63 bytes.", e);
-        }
-
-        if (stated != expected)
-            throw new TfheFormatException(
-                $"{what} payload length {stated} does not match the {expected} bytes implied by its " +
-                $"{sets.Length} parameter set(s), {ks.Length} keyswitching and {bs.Length} bootstrapping key(s).");
-        r.CheckPayloadPresent();
-        return (sets, ks, bs);
     }
 
     /// <summary>
@@ -241,15 +174,7 @@ public static partial class TfheSerializer
     /// <param name="bootstraps">The bootstrapping key pairs.</param>
     /// <exception cref="ArgumentException">No set, more than <see cref="MaxParameterSets"/>, or a pair names a set that does not exist.</exception>
     public static long CircuitServerKeyLength(IReadOnlyList<TfheParameters> parameters, IEnumerable<KeyPair> keySwitches, IEnumerable<KeyPair> bootstraps)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentNullException.ThrowIfNull(keySwitches);
-        ArgumentNullException.ThrowIfNull(bootstraps);
-        TfheParameters[] sets = CheckSets(parameters, nameof(parameters));
-        KeyPair[] ks = SortedPairs(keySwitches, sets.Length, nameof(keySwitches));
-        KeyPair[] bs = SortedPairs(bootstraps, sets.Length, nameof(bootstraps));
-        return ContainerHeaderLength(sets) + CircuitServerPayloadLength(sets, ks, bs) + ChecksumLength;
-    }
+        => CircuitServerKeys.Length(parameters, keySwitches, bootstraps);
 
     private static TfheParameters[] CheckSets(IReadOnlyList<TfheParameters> parameters, string paramName)
     {
@@ -278,26 +203,6 @@ public static partial class TfheSerializer
         => 8 + 4 + sets.Sum(p => 4L + Encoding.UTF8.GetByteCount(p.Id)) + 8;
 
     private static long CircuitClientPayloadLength(TfheParameters[] sets) => sets.Sum(ClientKeyPayloadLength);
-
-    /// <summary>The two pair lists, then every key's data; checked, as a read header may name absurd sets.</summary>
-    private static long CircuitServerPayloadLength(TfheParameters[] sets, KeyPair[] ks, KeyPair[] bs)
-    {
-        long length = checked(4 + 8L * ks.Length + 4 + 8L * bs.Length);
-        foreach (KeyPair pair in ks)
-            length = checked(length + KeySwitchKeyWords(sets[pair.From], sets[pair.To]) * sizeof(ulong));
-        foreach (KeyPair pair in bs)
-            length = checked(length + sets[pair.From].LweDimension * GgswDoubles(sets[pair.To]) * sizeof(double));
-        return length;
-    }
-
-    private static long KeySwitchKeyWords(TfheParameters from, TfheParameters to)
-        => checked((long)from.BigLweDimension * to.KsLevel * (to.LweDimension + 1L));
-
-    private static long GgswDoubles(TfheParameters to)
-    {
-        long k1 = to.GlweDimension + 1L;
-        return checked(k1 * to.PbsLevel * k1 * to.PolynomialSize);
-    }
 
     private static void WriteContainerHeader(HashingWriter w, TfheObjectKind kind, TfheParameters[] sets, long payloadLength)
     {

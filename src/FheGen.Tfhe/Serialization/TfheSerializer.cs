@@ -112,9 +112,8 @@ public static partial class TfheSerializer
         Span<byte> ints = stackalloc byte[ServerKeyHeaderInts * 4];
         WriteInts(ints, p.LweDimension, p.GlweDimension, p.PolynomialSize, p.PbsBaseLog, p.PbsLevel, p.KsBaseLog, p.KsLevel);
         w.Write(ints);
-        WriteBootstrapKey(w, key.BootstrapKey);
-        ReadOnlySpan<ulong> ksk = RawKeyAccess.KeySwitchKeyData(key.KeySwitchKey).Span;
-        WriteChunked(w, ksk);
+        BootstrapKeyCodec.Write(w, key.BootstrapKey);
+        KeySwitchKeyCodec.Write(w, key.KeySwitchKey);
         w.Finish();
     }
 
@@ -154,10 +153,10 @@ public static partial class TfheSerializer
                 throw new TfheFormatException($"Server key {names[i]} = {stored} does not match {expectedInts[i]} of {p.Id}.");
         }
 
-        var ggswData = ReadBootstrapKeyData(r, p, p, "bootstrapping key");
-        var ksk = ReadGrowing<ulong>(r, KeySwitchKeyWords(p, p), "keyswitching key", secret: false);
+        var bootstrapKey = BootstrapKeyCodec.Read(r, p, p, "bootstrapping key");
+        var keySwitchKey = KeySwitchKeyCodec.Read(r, p, p, "keyswitching key");
         r.VerifyChecksumAndEnd();
-        return new ServerKey(p, CreateBootstrapKey(ggswData, p), CreateKeySwitchKey(ksk, p, p));
+        return new ServerKey(p, bootstrapKey(), keySwitchKey());
     }
 
     /// <summary>Writes <paramref name="ciphertext"/> to <paramref name="stream"/>.</summary>
@@ -285,7 +284,7 @@ public static partial class TfheSerializer
         CryptographicOperations.ZeroMemory(buffer);
     }
 
-    /// <summary>A bootstrapping key's Fourier GGSWs, row by row (shared by the single and circuit server key formats).</summary>
+    /// <summary>A bootstrapping key's Fourier GGSWs, row by row (<see cref="BootstrapKeyCodec"/>).</summary>
     private static void WriteBootstrapKey(HashingWriter w, BootstrapKey bsk)
     {
         int rows = (bsk.GlweDimension + 1) * bsk.Decomposer.LevelCount;
@@ -343,10 +342,6 @@ public static partial class TfheSerializer
         return RawKeyAccess.CreateBootstrapKey(ggsws, to.GlweDimension, to.PolynomialSize, pbs);
     }
 
-    /// <summary>The keyswitching key from the big key of <paramref name="from"/> to the small key of <paramref name="to"/>.</summary>
-    private static KeySwitchKey CreateKeySwitchKey(ulong[] data, TfheParameters from, TfheParameters to)
-        => RawKeyAccess.CreateKeySwitchKey(data, from.BigLweDimension, to.LweDimension, new GadgetDecomposer(to.KsBaseLog, to.KsLevel), to.LweNoiseStdDev);
-
     /// <summary>
     /// Bytes <see cref="WriteServerKey"/> writes for a key of <paramref name="parameters"/>: header, payload and checksum,
     /// known from the parameters alone (no need to serialize a key of hundreds of MiB to size it).
@@ -359,7 +354,7 @@ public static partial class TfheSerializer
     }
 
     private static long ServerKeyPayloadLength(TfheParameters p)
-        => checked(ServerKeyHeaderInts * 4 + p.LweDimension * GgswDoubles(p) * sizeof(double) + KeySwitchKeyWords(p, p) * sizeof(ulong));
+        => checked(ServerKeyHeaderInts * 4 + BootstrapKeyCodec.PayloadBytes(p, p) + KeySwitchKeyCodec.PayloadBytes(p, p));
 
     private static long CiphertextPayloadLength(int dimension) => 4 + ((long)dimension + 1) * sizeof(ulong);
 
