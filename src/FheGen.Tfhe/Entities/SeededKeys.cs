@@ -16,17 +16,11 @@ namespace FheGen.Tfhe.Entities;
 /// from the client's secret sampler (never derivable from the seeds), body <c>&lt;a, s_out&gt; + s_in[i]·q/B^j + e</c>. A
 /// uniform-looking mask from a public seed is as good as a uniform one (TFHE-rs' seeded keys do the same).
 /// </remarks>
-internal sealed class SeededKeySwitchKey
+internal sealed class SeededKeySwitchKey : SeededKeyMaterial
 {
-    private readonly byte[] _seeds;
-    private readonly ulong[] _bodies;
-
     internal SeededKeySwitchKey(byte[] seeds, ulong[] bodies, int inputDimension, int outputDimension, GadgetDecomposer decomposer, double lweNoiseStdDev)
+        : base(seeds, bodies, inputDimension, (long)inputDimension * decomposer.LevelCount)
     {
-        if (seeds.Length != (long)inputDimension * SeededLweCiphertext.SeedLength || bodies.Length != (long)inputDimension * decomposer.LevelCount)
-            throw new ArgumentException("Seed or body count does not match the key's shape.");
-        _seeds = seeds;
-        _bodies = bodies;
         InputDimension = inputDimension;
         OutputDimension = outputDimension;
         Decomposer = decomposer;
@@ -45,45 +39,30 @@ internal sealed class SeededKeySwitchKey
     /// <summary>The rows' noise (with the gadget it decides whether the expanded key is held in 32-bit words).</summary>
     public double LweNoiseStdDev { get; }
 
-    /// <summary>Bytes held: the seeds and the bodies.</summary>
-    public long SizeInBytes => _seeds.LongLength + _bodies.LongLength * sizeof(ulong);
-
-    internal ReadOnlySpan<byte> Seeds => _seeds;
-
-    internal ReadOnlySpan<ulong> Bodies => _bodies;
-
     /// <summary>Generates the key from <paramref name="inputKey"/> to <paramref name="outputKey"/>; seeds and noise from <paramref name="sampler"/>.</summary>
     public static SeededKeySwitchKey Generate(LweSecretKey inputKey, LweSecretKey outputKey, GadgetDecomposer decomposer, double lweNoiseStdDev, NoiseSampler sampler)
     {
         ArgumentNullException.ThrowIfNull(inputKey);
         ArgumentNullException.ThrowIfNull(outputKey);
         ArgumentNullException.ThrowIfNull(sampler);
-        int nIn = inputKey.Dimension, nOut = outputKey.Dimension, l = decomposer.LevelCount;
-        if (l < 1)
-            throw new ArgumentException("The decomposer is not initialized.", nameof(decomposer));
-        var seeds = DrawSeeds(sampler, nIn);
-        ulong[] noiseSeeds = sampler.DrawChildSeeds(nIn);
+        int nIn = inputKey.Dimension, nOut = outputKey.Dimension, l = CheckLevels(decomposer);
         ulong[] bits = inputKey.Bits.ToArray();
         var bodies = new ulong[(long)nIn * l];
+        byte[] seeds;
         try
         {
-            Parallel.For(0, nIn, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => new ulong[nOut], (i, _, mask) =>
+            seeds = GenerateStreams(sampler, nIn, nOut, (i, stream, noise, mask) =>
             {
-                var stream = new ChaCha20Stream(seeds.AsSpan(i * SeededLweCiphertext.SeedLength, SeededLweCiphertext.SeedLength));
-                var noise = NoiseSampler.FromChildSeed(noiseSeeds, i);
                 for (int j = 1; j <= l; j++)
                 {
                     stream.Fill(mask);
                     bodies[(long)i * l + j - 1] = TorusSpan.Dot(mask, outputKey.Bits) + bits[i] * decomposer.Weight(j) + noise.NextGaussianTorus(lweNoiseStdDev);
                 }
-
-                return mask;
-            }, static _ => { });
+            });
         }
         finally
         {
             Array.Clear(bits);
-            Array.Clear(noiseSeeds);
         }
 
         return new SeededKeySwitchKey(seeds, bodies, nIn, nOut, decomposer, lweNoiseStdDev);
@@ -94,28 +73,17 @@ internal sealed class SeededKeySwitchKey
     {
         int l = Decomposer.LevelCount, rowSize = OutputDimension + 1;
         var data = new ulong[(long)InputDimension * l * rowSize];
-        Parallel.For(0, InputDimension, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        ExpandStreams(0, (i, stream, _) =>
         {
-            var stream = new ChaCha20Stream(_seeds.AsSpan(i * SeededLweCiphertext.SeedLength, SeededLweCiphertext.SeedLength));
             for (int j = 0; j < l; j++)
             {
                 var row = data.AsSpan((int)(((long)i * l + j) * rowSize), rowSize);
                 stream.Fill(row[..OutputDimension]);
-                row[OutputDimension] = _bodies[(long)i * l + j];
+                row[OutputDimension] = Body((long)i * l + j);
             }
         });
         // The same 64-bit rows as KeySwitchKey.Generate builds, so the same rounding to 32-bit words where it applies.
         return new KeySwitchKey(data, InputDimension, OutputDimension, Decomposer, LweNoiseStdDev);
-    }
-
-    /// <summary>One public 32-byte seed per index, drawn in order from the sampler's stream.</summary>
-    internal static byte[] DrawSeeds(NoiseSampler sampler, int count)
-    {
-        var words = new ulong[(long)count * SeededLweCiphertext.SeedLength / sizeof(ulong)];
-        sampler.FillUniform(words);
-        var seeds = new byte[(long)count * SeededLweCiphertext.SeedLength];
-        System.Runtime.InteropServices.MemoryMarshal.AsBytes(words.AsSpan()).CopyTo(seeds);
-        return seeds;
     }
 }
 
@@ -129,18 +97,11 @@ internal sealed class SeededKeySwitchKey
 /// <c>&lt;A, S&gt; + m·q/B^j + e</c>; for a mask component c, the body is <c>&lt;A, S&gt; − m·q/B^j·S_c + e</c>, which has
 /// the phase of the usual row (fresh mask plus m·q/B^j on component c) without storing a key-dependent mask.
 /// </remarks>
-internal sealed class SeededBootstrapKey
+internal sealed class SeededBootstrapKey : SeededKeyMaterial
 {
-    private readonly byte[] _seeds;
-    private readonly ulong[] _bodies;
-
     internal SeededBootstrapKey(byte[] seeds, ulong[] bodies, int lweDimension, int glweDimension, int polynomialSize, GadgetDecomposer decomposer)
+        : base(seeds, bodies, lweDimension, (long)lweDimension * (glweDimension + 1) * decomposer.LevelCount * polynomialSize)
     {
-        if (seeds.Length != (long)lweDimension * SeededLweCiphertext.SeedLength ||
-            bodies.Length != (long)lweDimension * (glweDimension + 1) * decomposer.LevelCount * polynomialSize)
-            throw new ArgumentException("Seed or body count does not match the key's shape.");
-        _seeds = seeds;
-        _bodies = bodies;
         LweDimension = lweDimension;
         GlweDimension = glweDimension;
         PolynomialSize = polynomialSize;
@@ -159,13 +120,6 @@ internal sealed class SeededBootstrapKey
     /// <summary>The PBS gadget.</summary>
     public GadgetDecomposer Decomposer { get; }
 
-    /// <summary>Bytes held: the seeds and the bodies.</summary>
-    public long SizeInBytes => _seeds.LongLength + _bodies.LongLength * sizeof(ulong);
-
-    internal ReadOnlySpan<byte> Seeds => _seeds;
-
-    internal ReadOnlySpan<ulong> Bodies => _bodies;
-
     private int RowsPerGgsw => (GlweDimension + 1) * Decomposer.LevelCount;
 
     /// <summary>Generates the key from <paramref name="lweKey"/> into <paramref name="glweKey"/>; seeds and noise from <paramref name="sampler"/>.</summary>
@@ -174,24 +128,19 @@ internal sealed class SeededBootstrapKey
         ArgumentNullException.ThrowIfNull(lweKey);
         ArgumentNullException.ThrowIfNull(glweKey);
         ArgumentNullException.ThrowIfNull(sampler);
-        int l = decomposer.LevelCount;
-        if (l < 1)
-            throw new ArgumentException("The decomposer is not initialized.", nameof(decomposer));
+        int l = CheckLevels(decomposer);
         int n = lweKey.Dimension, k = glweKey.GlweDimension, size = glweKey.PolynomialSize;
         int rows = (k + 1) * l;
-        var seeds = SeededKeySwitchKey.DrawSeeds(sampler, n);
-        ulong[] noiseSeeds = sampler.DrawChildSeeds(n);
         ulong[] bits = lweKey.Bits.ToArray();
         var bodies = new ulong[(long)n * rows * size];
         // Built before the workers start: FourierPolynomial would otherwise be computed by several of them at once.
         if (NegacyclicBinary.UsesFourier(size))
             glweKey.FourierPolynomial(0);
+        byte[] seeds;
         try
         {
-            Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => new ulong[k * size], (i, _, mask) =>
+            seeds = GenerateStreams(sampler, n, k * size, (i, stream, noise, mask) =>
             {
-                var stream = new ChaCha20Stream(seeds.AsSpan(i * SeededLweCiphertext.SeedLength, SeededLweCiphertext.SeedLength));
-                var noise = NoiseSampler.FromChildSeed(noiseSeeds, i);
                 ReadOnlySpan<ulong> s = glweKey.Coefficients;
                 for (int c = 0; c <= k; c++)
                 {
@@ -218,14 +167,11 @@ internal sealed class SeededBootstrapKey
                             glweKey.MultiplyAdd(body, mask.AsSpan(m * size, size), m);
                     }
                 }
-
-                return mask;
-            }, static _ => { });
+            });
         }
         finally
         {
             Array.Clear(bits);
-            Array.Clear(noiseSeeds);
         }
 
         return new SeededBootstrapKey(seeds, bodies, n, k, size, decomposer);
@@ -237,21 +183,101 @@ internal sealed class SeededBootstrapKey
         int k = GlweDimension, size = PolynomialSize, rows = RowsPerGgsw;
         var fft = NegacyclicFft.ForSize(size);
         var ggsws = new FourierGgsw[LweDimension];
-        Parallel.For(0, LweDimension, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => new ulong[k * size], (i, _, mask) =>
+        ExpandStreams(k * size, (i, stream, mask) =>
         {
-            var stream = new ChaCha20Stream(_seeds.AsSpan(i * SeededLweCiphertext.SeedLength, SeededLweCiphertext.SeedLength));
             var data = new double[rows * (k + 1) * size];
             for (int r = 0; r < rows; r++)
             {
                 stream.Fill(mask);
                 for (int c = 0; c < k; c++)
                     fft.ForwardTorus(mask.AsSpan(c * size, size), data.AsSpan((r * (k + 1) + c) * size, size));
-                fft.ForwardTorus(_bodies.AsSpan((int)(((long)i * rows + r) * size), size), data.AsSpan((r * (k + 1) + k) * size, size));
+                fft.ForwardTorus(Bodies.Slice((int)(((long)i * rows + r) * size), size), data.AsSpan((r * (k + 1) + k) * size, size));
             }
 
             ggsws[i] = new FourierGgsw(k, size, Decomposer, data);
-            return mask;
-        }, static _ => { });
+        });
         return new BootstrapKey(ggsws, k, size, Decomposer);
     }
+}
+
+/// <summary>
+/// What both seeded keys hold and do: one public 32-byte seed per mask stream (a key input coefficient or a GGSW) and the
+/// bodies; generation and expansion run the streams on every core, each from its own seed, so the result does not
+/// depend on the scheduling.
+/// </summary>
+internal abstract class SeededKeyMaterial
+{
+    private readonly byte[] _seeds;
+    private readonly ulong[] _bodies;
+
+    private protected SeededKeyMaterial(byte[] seeds, ulong[] bodies, int streams, long bodyCount)
+    {
+        if (seeds.Length != (long)streams * SeededLweCiphertext.SeedLength || bodies.Length != bodyCount)
+            throw new ArgumentException("Seed or body count does not match the key's shape.");
+        _seeds = seeds;
+        _bodies = bodies;
+        Streams = streams;
+    }
+
+    /// <summary>Number of mask streams (one seed each).</summary>
+    public int Streams { get; }
+
+    /// <summary>Bytes held: the seeds and the bodies.</summary>
+    public long SizeInBytes => _seeds.LongLength + _bodies.LongLength * sizeof(ulong);
+
+    internal ReadOnlySpan<byte> Seeds => _seeds;
+
+    internal ReadOnlySpan<ulong> Bodies => _bodies;
+
+    private protected ulong Body(long index) => _bodies[index];
+
+    private protected static int CheckLevels(GadgetDecomposer decomposer)
+        => decomposer.LevelCount >= 1 ? decomposer.LevelCount : throw new ArgumentException("The decomposer is not initialized.", nameof(decomposer));
+
+    /// <summary>
+    /// Draws <paramref name="count"/> public seeds and as many child noise seeds from <paramref name="sampler"/>, then
+    /// runs <paramref name="row"/> for every index on all cores with that index's mask stream, its own noise sampler and
+    /// a per-worker scratch array of <paramref name="scratchLength"/> words. Returns the seeds; the noise seeds are cleared.
+    /// </summary>
+    private protected static byte[] GenerateStreams(NoiseSampler sampler, int count, int scratchLength, Action<int, ChaCha20Stream, NoiseSampler, ulong[]> row)
+    {
+        var seeds = DrawSeeds(sampler, count);
+        ulong[] noiseSeeds = sampler.DrawChildSeeds(count);
+        try
+        {
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => new ulong[scratchLength], (i, _, scratch) =>
+            {
+                row(i, MaskStream(seeds, i), NoiseSampler.FromChildSeed(noiseSeeds, i), scratch);
+                return scratch;
+            }, static _ => { });
+        }
+        finally
+        {
+            Array.Clear(noiseSeeds);
+        }
+
+        return seeds;
+    }
+
+    /// <summary>Runs <paramref name="row"/> for every stream on all cores with its mask stream and a per-worker scratch array.</summary>
+    private protected void ExpandStreams(int scratchLength, Action<int, ChaCha20Stream, ulong[]> row)
+    {
+        Parallel.For(0, Streams, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => new ulong[scratchLength], (i, _, scratch) =>
+        {
+            row(i, MaskStream(_seeds, i), scratch);
+            return scratch;
+        }, static _ => { });
+    }
+
+    /// <summary>One public 32-byte seed per index, drawn in order from the sampler's stream.</summary>
+    internal static byte[] DrawSeeds(NoiseSampler sampler, int count)
+    {
+        var words = new ulong[(long)count * SeededLweCiphertext.SeedLength / sizeof(ulong)];
+        sampler.FillUniform(words);
+        var seeds = new byte[(long)count * SeededLweCiphertext.SeedLength];
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(words.AsSpan()).CopyTo(seeds);
+        return seeds;
+    }
+
+    private static ChaCha20Stream MaskStream(byte[] seeds, int i) => new(seeds.AsSpan(i * SeededLweCiphertext.SeedLength, SeededLweCiphertext.SeedLength));
 }
