@@ -94,15 +94,19 @@ public sealed class ClientKey
     /// Derives the evaluation keys (bootstrapping and keyswitching) from this secret key. Each call draws fresh
     /// randomness, so two calls give different but equally valid server keys.
     /// </summary>
-    public ServerKey CreateServerKey()
+    public ServerKey CreateServerKey() => WithKeySampler(sampler => new ServerKey(Parameters,
+        BootstrapKey.Generate(_smallKey, _glweKey, PbsGadget, Parameters.GlweNoiseStdDev, sampler),
+        KeySwitchKey.Generate(_bigKey, _smallKey, KsGadget, Parameters.LweNoiseStdDev, sampler)));
+
+    private GadgetDecomposer KsGadget => new(Parameters.KsBaseLog, Parameters.KsLevel);
+
+    private GadgetDecomposer PbsGadget => new(Parameters.PbsBaseLog, Parameters.PbsLevel);
+
+    /// <summary>Runs a key generation with the key sampler, which is not thread-safe, under the key's lock.</summary>
+    private T WithKeySampler<T>(Func<NoiseSampler, T> generate)
     {
         lock (_gate)
-        {
-            var p = Parameters;
-            var bsk = BootstrapKey.Generate(_smallKey, _glweKey, new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel), p.GlweNoiseStdDev, _keySampler);
-            var ksk = KeySwitchKey.Generate(_bigKey, _smallKey, new GadgetDecomposer(p.KsBaseLog, p.KsLevel), p.LweNoiseStdDev, _keySampler);
-            return new ServerKey(p, bsk, ksk);
-        }
+            return generate(_keySampler);
     }
 
     /// <summary>
@@ -112,11 +116,7 @@ public sealed class ClientKey
     internal KeySwitchKey KeySwitchKeyFrom(ClientKey source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        lock (_gate)
-        {
-            var p = Parameters;
-            return KeySwitchKey.Generate(source._bigKey, _smallKey, new GadgetDecomposer(p.KsBaseLog, p.KsLevel), p.LweNoiseStdDev, _keySampler);
-        }
+        return WithKeySampler(sampler => KeySwitchKey.Generate(source._bigKey, _smallKey, KsGadget, Parameters.LweNoiseStdDev, sampler));
     }
 
     /// <summary>
@@ -126,33 +126,21 @@ public sealed class ClientKey
     internal BootstrapKey BootstrapKeyFrom(ClientKey source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        lock (_gate)
-        {
-            var p = Parameters;
-            return BootstrapKey.Generate(source._smallKey, _glweKey, new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel), p.GlweNoiseStdDev, _keySampler);
-        }
+        return WithKeySampler(sampler => BootstrapKey.Generate(source._smallKey, _glweKey, PbsGadget, Parameters.GlweNoiseStdDev, sampler));
     }
 
     /// <summary>As <see cref="KeySwitchKeyFrom"/>, with row masks from public seeds (bodies only).</summary>
     internal SeededKeySwitchKey SeededKeySwitchKeyFrom(ClientKey source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        lock (_gate)
-        {
-            var p = Parameters;
-            return SeededKeySwitchKey.Generate(source._bigKey, _smallKey, new GadgetDecomposer(p.KsBaseLog, p.KsLevel), p.LweNoiseStdDev, _keySampler);
-        }
+        return WithKeySampler(sampler => SeededKeySwitchKey.Generate(source._bigKey, _smallKey, KsGadget, Parameters.LweNoiseStdDev, sampler));
     }
 
     /// <summary>As <see cref="BootstrapKeyFrom"/>, with row masks from public seeds (bodies only, standard domain).</summary>
     internal SeededBootstrapKey SeededBootstrapKeyFrom(ClientKey source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        lock (_gate)
-        {
-            var p = Parameters;
-            return SeededBootstrapKey.Generate(source._smallKey, _glweKey, new GadgetDecomposer(p.PbsBaseLog, p.PbsLevel), p.GlweNoiseStdDev, _keySampler);
-        }
+        return WithKeySampler(sampler => SeededBootstrapKey.Generate(source._smallKey, _glweKey, PbsGadget, Parameters.GlweNoiseStdDev, sampler));
     }
 
     /// <summary>
