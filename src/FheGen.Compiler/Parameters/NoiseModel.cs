@@ -186,12 +186,18 @@ public static class NoiseModel
     /// <summary><see cref="Log2PFailFromVariance"/> for any precision from 0 (see <see cref="MaxVarianceUnchecked"/>).</summary>
     internal static double Log2PFailFromVarianceUnchecked(int precisionBits, double variance)
     {
-        if (precisionBits < 0 || precisionBits > 62)
-            throw new ArgumentOutOfRangeException(nameof(precisionBits), precisionBits, "The read precision must be between 0 and 62 bits.");
+        CheckReadPrecision(precisionBits);
         if (!(variance > 0) || double.IsInfinity(variance))
             throw new ArgumentOutOfRangeException(nameof(variance), variance, "The variance must be positive and finite.");
         double halfBox = Numerics.ScaleB(1.0, -(precisionBits + 2));
         return ErrorFunction.Log2Erfc(halfBox / Math.Sqrt(2 * variance));
+    }
+
+    /// <summary>A read's precision may go down to 0 (a sign read) and up to 62 bits (the padding and a box above it fit in 64).</summary>
+    private static void CheckReadPrecision(int precisionBits)
+    {
+        if (precisionBits < 0 || precisionBits > 62)
+            throw new ArgumentOutOfRangeException(nameof(precisionBits), precisionBits, "The read precision must be between 0 and 62 bits.");
     }
 
     /// <summary>
@@ -210,8 +216,7 @@ public static class NoiseModel
     /// </summary>
     internal static double MaxVarianceUnchecked(int precisionBits, double log2PFail)
     {
-        if (precisionBits < 0 || precisionBits > 62)
-            throw new ArgumentOutOfRangeException(nameof(precisionBits), precisionBits, "The read precision must be between 0 and 62 bits.");
+        CheckReadPrecision(precisionBits);
         if (double.IsNaN(log2PFail) || log2PFail >= 0)
             throw new ArgumentOutOfRangeException(nameof(log2PFail), log2PFail, "log2 p_fail must be negative.");
         double x = ErrorFunction.InverseLog2Erfc(log2PFail);

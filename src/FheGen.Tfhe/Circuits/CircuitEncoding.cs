@@ -54,22 +54,19 @@ namespace FheGen.Tfhe.Circuits;
 /// </remarks>
 public sealed class CircuitEncoding
 {
-    private CircuitEncoding(CircuitPlan plan, IReadOnlyList<int> stageBits, IReadOnlyList<int> keyWidths, IReadOnlyList<string> keyDescriptions, IReadOnlyList<int> stageKeys, IReadOnlyList<LayerEncoding> layers, IReadOnlyList<NoiseConstraint> constraints, CircuitParameterSelection selection)
+    private readonly CircuitReads _reads;
+
+    private CircuitEncoding(CircuitPlan plan, CircuitReads reads, CircuitParameterSelection selection)
     {
         Plan = plan;
-        StageMessageBits = stageBits;
-        KeyWidths = keyWidths;
-        KeyDescriptions = keyDescriptions;
-        StageKeys = stageKeys;
-        Layers = layers;
-        Constraints = constraints;
+        _reads = reads;
         Selection = selection;
         var keySwitches = new SortedSet<KeyPair>(PairOrder.Instance);
         var bootstraps = new SortedSet<KeyPair>(PairOrder.Instance);
-        foreach (var l in layers)
+        foreach (var l in reads.Layers)
         {
             if (l.TluBits == 0 || l.PbsCount == 0) continue;
-            int input = stageKeys[l.Stage];
+            int input = reads.StageKeys[l.Stage];
             keySwitches.Add(new KeyPair(input, l.Key));
             bootstraps.Add(new KeyPair(l.Key, l.Key));
             if (l.Chunks.Count > 0)
@@ -91,7 +88,7 @@ public sealed class CircuitEncoding
     /// layer with lookups, with any all-constant layers before it); the last stage is the output layer's. Values of
     /// stage k are encrypted as <c>v·2^(63 − W_k)</c>; lookups of stage k write their outputs at stage k+1's width.
     /// </summary>
-    public IReadOnlyList<int> StageMessageBits { get; }
+    public IReadOnlyList<int> StageMessageBits => _reads.StageMessageBits;
 
     /// <summary>Message bits of the encrypted inputs (stage 0).</summary>
     public int InputMessageBits => StageMessageBits[0];
@@ -103,22 +100,22 @@ public sealed class CircuitEncoding
     public ulong Delta(int stage) => 1UL << (63 - StageMessageBits[stage]);
 
     /// <summary>Per layer: its stage and reads.</summary>
-    public IReadOnlyList<LayerEncoding> Layers { get; }
+    public IReadOnlyList<LayerEncoding> Layers => _reads.Layers;
 
     /// <summary>Every distinct read of the circuit, as a noise condition.</summary>
-    public IReadOnlyList<NoiseConstraint> Constraints { get; }
+    public IReadOnlyList<NoiseConstraint> Constraints => _reads.Constraints;
 
     /// <summary>
     /// The distinct TLU input widths, ascending; key set i &lt; KeyWidths.Count serves width KeyWidths[i]. When the
     /// inputs have a set of their own (see <see cref="KeyDescriptions"/>), it comes last, after these.
     /// </summary>
-    public IReadOnlyList<int> KeyWidths { get; }
+    public IReadOnlyList<int> KeyWidths => _reads.KeyWidths;
 
     /// <summary>What each key set serves, for reports ("6-bit TLU", "inputs and first-layer rounding").</summary>
-    public IReadOnlyList<string> KeyDescriptions { get; }
+    public IReadOnlyList<string> KeyDescriptions => _reads.KeyDescriptions;
 
     /// <summary>Per stage, the key set whose big key its values are under.</summary>
-    public IReadOnlyList<int> StageKeys { get; }
+    public IReadOnlyList<int> StageKeys => _reads.StageKeys;
 
     /// <summary>The parameter sets and their figures.</summary>
     public CircuitParameterSelection Selection { get; }
@@ -170,8 +167,7 @@ public sealed class CircuitEncoding
         ArgumentNullException.ThrowIfNull(plan);
         // One selection for the backend and the cost model (Cost.CostModel.EstimateEncrypted prices these very sets).
         var chosen = EncryptionSelection.Select(plan, pError ?? plan.PError, space, setPerWidth, inputSet);
-        var reads = chosen.Reads;
-        return new CircuitEncoding(plan, reads.StageMessageBits, reads.KeyWidths, reads.KeyDescriptions, reads.StageKeys, reads.Layers, reads.Constraints, chosen.Selection);
+        return new CircuitEncoding(plan, chosen.Reads, chosen.Selection);
     }
 
     private sealed class PairOrder : IComparer<KeyPair>
