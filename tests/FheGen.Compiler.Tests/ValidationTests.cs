@@ -130,6 +130,22 @@ public class ValidationTests
     }
 
     [Fact]
+    public void A_layer_after_an_all_zero_layer_is_valid_and_reads_constant_zeros()
+    {
+        // No weight and no bias: the hidden layer's outputs are 0 whatever the input, so the next layer has no input
+        // step (the validator once took a 1e-300 step for it and refused the model; found by a random-model test).
+        var spec = SpecBuilder.Create(2)
+            .Dense("hidden", 2, new float[] { 0, 0, 0, 0 })
+            .Dense("out", 1, new float[] { 1e-4f, -0.5e-4f }, activation: ActivationKind.Identity)
+            .Quantize(null, weightBits: 8, activationBits: 8)
+            .Build();
+        var result = CircuitCompiler.Compile(spec);
+        Assert.True(result.Diagnostics.All(d => d.Severity != Severity.Error), string.Join("; ", result.Diagnostics));
+        var plan = result.PlanOrThrow();
+        Assert.Equal(0, plan.Layers[0].PbsCount);
+    }
+
+    [Fact]
     public void An_implicit_bias_may_be_missing()
     {
         var result = CircuitCompiler.Compile(WithHidden(Hidden(bias: MemberStatus.Missing, b: Array.Empty<float>(), biasExplicit: false)).Build());

@@ -425,7 +425,7 @@ public static class SpecValidator
                 if (largest > 0) smallestStep = Math.Min(smallestStep, largest / ((1L << (settings.WeightBits - 1)) - 1));
             }
             double accumulatorStep = smallestStep * inputStep;
-            if (!(bound <= MaxMagnitude) || (!double.IsPositiveInfinity(smallestStep) && !(accumulatorStep >= MinNormal)))
+            if (!(bound <= MaxMagnitude) || (!double.IsPositiveInfinity(smallestStep) && inputStep > 0 && !(accumulatorStep >= MinNormal)))
             {
                 Invalid(diagnostics, TargetKind.Dense, i, null,
                     $"layer '{layer.Name}': its pre-activations reach {F(bound)} with an accumulator step of {F(accumulatorStep)}; " +
@@ -440,8 +440,9 @@ public static class SpecValidator
             else
             {
                 maxInput = bound;
-                // A derived output range is as wide as the activation of the bounds; its step is checked by the next layer's product.
-                inputStep = Math.Max(bound, 1e-300) * 2 / ((1L << settings.ActivationBits) - 1);
+                // A derived output range is as wide as the activation of the bounds; its step is checked by the next layer's
+                // product. A layer bounded by 0 (no weight, no bias) outputs constant zeros: the next layer has no step to check.
+                inputStep = bound * 2 / ((1L << settings.ActivationBits) - 1);
             }
             inputs = layer.Outputs;
         }
