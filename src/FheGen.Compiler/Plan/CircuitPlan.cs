@@ -110,6 +110,9 @@ public sealed record CircuitPlan
         }
     }
 
+    /// <summary>A short description (the record's default would print every member, and fail on a plan without layers).</summary>
+    public override string ToString() => $"CircuitPlan {Name}: {Inputs} inputs, {Layers.Count} layers, {Tables.Count} tables";
+
     /// <summary>Widest TLU input of the circuit (0 when there is no TLU).</summary>
     public int MaxTluInputBits
     {
