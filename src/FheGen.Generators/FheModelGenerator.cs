@@ -19,6 +19,8 @@ public static class TrackingNames
     public const string Budget = nameof(Budget);
     /// <summary>The models whose hint names collide (case-insensitively) with another model's.</summary>
     public const string HintCollisions = nameof(HintCollisions);
+    /// <summary>The compiled model: plan and fingerprint (<c>CompiledModel</c>), before any text is written.</summary>
+    public const string Compile = nameof(Compile);
     /// <summary>The emitted source.</summary>
     public const string Source = nameof(Source);
 }
@@ -57,15 +59,21 @@ public sealed class FheModelGenerator : IIncrementalGenerator
             .Select(static (all, _) => HintNames.Colliding(all))
             .WithTrackingName(TrackingNames.HintCollisions);
 
-        var sources = models.Combine(collisions).Combine(options)
+        // Compiling is its own step, so the emitter below only writes text and an edit that leaves the compiled model
+        // equal (plan, fingerprint, resolved model) stops here.
+        var compiled = models.Combine(collisions).Combine(options)
             .Select(static (pair, ct) =>
             {
                 var ((model, colliding), options) = pair;
                 if (options.BudgetInvalid && !model.BudgetExplicit) return null; // FHE0003 from the analyzer
                 var resolved = model.WithProjectBudget(options.Budget);
                 if (colliding.Contains(model.Identity)) resolved = resolved with { HintName = HintNames.Disambiguated(model) };
-                return CircuitEmitter.Emit(resolved, options.UnrollLimit, ct);
+                return CompiledModel.Compile(resolved, options.UnrollLimit, ct);
             })
+            .WithTrackingName(TrackingNames.Compile);
+
+        var sources = compiled
+            .Select(static (model, ct) => model is null ? null : CircuitEmitter.Emit(model, ct))
             .WithTrackingName(TrackingNames.Source);
 
         context.RegisterSourceOutput(sources, static (spc, source) =>

@@ -223,7 +223,13 @@ public sealed class FheModel
     }
 
     private EncryptedSession Session(double pError) =>
-        _sessions.GetOrAdd(pError, p => new Lazy<EncryptedSession>(() => new EncryptedSession(CircuitEncoding.Create(Plan, p)))).Value;
+        _sessions.GetOrAdd(pError, p => new Lazy<EncryptedSession>(() => new EncryptedSession(Encoding(p)))).Value;
+
+    // A generated model's interpreter carries its fingerprint: the encoding re-checks it, as the generated Run evaluates
+    // under these parameters.
+    private CircuitEncoding Encoding(double pError) => _interpreter is { Model: { } model, Fingerprint: { } fingerprint }
+        ? CircuitEncoding.ForGeneratedModel(Plan, model, fingerprint, pError)
+        : CircuitEncoding.Create(Plan, pError);
 
     private void Evaluate(in Evaluation run, long[] q, Span<float> outputs, ulong seed)
     {

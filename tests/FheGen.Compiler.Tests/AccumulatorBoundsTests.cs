@@ -183,7 +183,7 @@ public class AccumulatorBoundsTests
                 var n = layer.Neurons[j];
                 var top = new long[inputs];
                 var bottom = new long[inputs];
-                for (int k = 0; k < n.InputIndices.Length; k++)
+                for (int k = 0; k < n.InputIndices.Count; k++)
                 {
                     if (n.Weights[k] > 0) top[n.InputIndices[k]] = qmax; else bottom[n.InputIndices[k]] = qmax;
                 }
@@ -232,7 +232,7 @@ public class AccumulatorBoundsTests
             }
             bool overBudget = layer.TluInputBits > spec.PbsBudgetBits;
             Assert.Equal(overBudget, result.Diagnostics.Any(d => d.Id == DiagnosticIds.OverBudget && d.Target.Index == li));
-            Assert.Equal(layer.Neurons.Count(n => n.Weights.Length > 0), layer.PbsCount);
+            Assert.Equal(layer.Neurons.Count(n => n.Weights.Count > 0), layer.PbsCount);
 
             CheckOutputQuantizer(layer, unfolded, layerSpec, expected);
             TableTests.CheckTables(plan, layer);
@@ -244,7 +244,7 @@ public class AccumulatorBoundsTests
     internal static long Accumulate(NeuronPlan n, long[] x)
     {
         long acc = n.Bias;
-        for (int k = 0; k < n.InputIndices.Length; k++) acc += n.Weights[k] * x[n.InputIndices[k]];
+        for (int k = 0; k < n.InputIndices.Count; k++) acc += n.Weights[k] * x[n.InputIndices[k]];
         return acc;
     }
 
@@ -297,8 +297,14 @@ public class AccumulatorBoundsTests
             }
             var n = layer.Neurons[j];
             long qmax = layer.Input.MaxLevel;
-            unfolded[j] = new NeuronPlan(indices.ToArray(), values.ToArray(), n.Bias,
-                n.Bias + values.Where(v => v < 0).Sum() * qmax, n.Bias + values.Where(v => v > 0).Sum() * qmax, -1);
+            unfolded[j] = new NeuronPlan
+            {
+                InputIndices = new EquatableArray<int>(indices.ToArray()),
+                Weights = new EquatableArray<long>(values.ToArray()),
+                Bias = n.Bias,
+                AccumulatorMin = n.Bias + values.Where(v => v < 0).Sum() * qmax,
+                AccumulatorMax = n.Bias + values.Where(v => v > 0).Sum() * qmax,
+            };
             if (n.IsConstant && values.Count > 0)
             {
                 // Folded: only a hidden layer's neuron, and it keeps its bias as its one accumulator value.
@@ -351,7 +357,7 @@ public class AccumulatorBoundsTests
         double sw = layer.WeightScales[j];
         double real = spec.BiasStatus == MemberStatus.Ok ? spec.Bias[j] : 0.0;
         double magnitude = Math.Abs(real);
-        for (int k = 0; k < n.InputIndices.Length; k++)
+        for (int k = 0; k < n.InputIndices.Count; k++)
         {
             int i = n.InputIndices[k];
             // Per-feature: the quantized weight is of w_i times the range width, and the input is feature i's real value.

@@ -140,7 +140,7 @@ public class PruningTests
                 int nonzero = row.Count(v => v != 0);
                 var expected = Enumerable.Range(0, inputs).Where(i => row[i] != 0)
                     .OrderByDescending(i => Math.Abs(row[i])).ThenBy(i => i).Take(k).OrderBy(i => i).ToArray();
-                Assert.Equal(Math.Min(k, nonzero), h.Neurons[j].InputIndices.Length);
+                Assert.Equal(Math.Min(k, nonzero), h.Neurons[j].InputIndices.Count);
                 Assert.Equal(expected, h.Neurons[j].InputIndices);
                 Assert.All(h.Neurons[j].Weights, v => Assert.NotEqual(0, v));
                 total += expected.Length;

@@ -21,7 +21,7 @@ public class TableTests
             var table = plan.Tables[t];
             Assert.Equal(t, table.Index);
             Assert.Equal(layer.TluInputMin, table.InputMin);
-            Assert.Equal(size, table.Entries.Length);
+            Assert.Equal(size, table.Entries.Count);
             Assert.Equal(layer.ActivationBits, table.OutputBits);
             // Every entry of small tables; the ends and a sample of large ones (up to 2^16 entries per neuron).
             long stride = Math.Max(1, size / 512);
@@ -36,7 +36,7 @@ public class TableTests
             long constant = n.IsConstant ? layer.Output!.Quantize(Activations.Apply(layer.Activation, layer.AccumulatorScale(j) * n.Bias)) : 0;
             Assert.Equal(constant, n.ConstantOutput);
             // Every activation here is monotone, so every table is non-decreasing.
-            for (int e = 1; e < table.Entries.Length; e++) Assert.True(table.Entries[e - 1] <= table.Entries[e]);
+            for (int e = 1; e < table.Entries.Count; e++) Assert.True(table.Entries[e - 1] <= table.Entries[e]);
         }
     }
 

@@ -69,10 +69,31 @@ public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadO
     /// <summary>Value inequality.</summary>
     public static bool operator !=(EquatableArray<T> left, EquatableArray<T> right) => !left.Equals(right);
 
-    /// <inheritdoc/>
-    public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)(_items ?? Array.Empty<T>())).GetEnumerator();
+    /// <summary>An enumerator that allocates nothing (plans are walked per neuron on hot paths).</summary>
+    public Enumerator GetEnumerator() => new Enumerator(_items ?? Array.Empty<T>());
 
-    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    IEnumerator<T> IEnumerable<T>.GetEnumerator() => ((IEnumerable<T>)(_items ?? Array.Empty<T>())).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => ((IEnumerable<T>)this).GetEnumerator();
+
+    /// <summary>Enumerates an <see cref="EquatableArray{T}"/> without allocating.</summary>
+    public struct Enumerator
+    {
+        private readonly T[] _array;
+        private int _index;
+
+        internal Enumerator(T[] array)
+        {
+            _array = array;
+            _index = -1;
+        }
+
+        /// <summary>The current element.</summary>
+        public readonly T Current => _array[_index];
+
+        /// <summary>Advances to the next element.</summary>
+        public bool MoveNext() => ++_index < _array.Length;
+    }
 }
 
 /// <summary>Factory helpers for <see cref="EquatableArray{T}"/>.</summary>

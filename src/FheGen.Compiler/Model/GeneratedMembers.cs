@@ -15,7 +15,7 @@ public static class GeneratedMembers
 
     private static readonly HashSet<string> PublicSet = new HashSet<string>(StringComparer.Ordinal)
     {
-        "InputCount", "OutputCount", "Circuit", "Io", "Spec", "Interpreter", "Run", "Predict", "PredictFloat",
+        "InputCount", "OutputCount", "PlanFingerprint", "Circuit", "Io", "Spec", "Interpreter", "Run", "Predict", "PredictFloat",
     };
 
     /// <summary>The public generated members.</summary>

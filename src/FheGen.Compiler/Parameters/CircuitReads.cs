@@ -109,11 +109,10 @@ public sealed class CircuitReads
             // The input's noise: fresh encryptions in the first stage, bootstrapping outputs after it.
             bool fresh = stage == 0;
             double nu2 = 0;
-            foreach (var n in layer.Neurons)
+            foreach (int j in layer.ActiveNeurons)
             {
-                if (!layer.IsOutput && n.IsConstant) continue;
                 double s = 0;
-                foreach (long x in n.Weights) s += (double)x * x;
+                foreach (long x in layer.Neurons[j].Weights) s += (double)x * x;
                 nu2 = Math.Max(nu2, s);
             }
 

@@ -9,8 +9,8 @@ using FheGen.Compiler.Quantization;
 
 namespace FheGen.Compiler.Pipeline;
 
-/// <summary>What a compilation should produce besides the plan.</summary>
-public sealed class CompileOptions
+/// <summary>What a compilation should produce besides the plan; an immutable value, so a compile step can cache on it.</summary>
+public sealed record CompileOptions
 {
     /// <summary>The options the generator uses: tables, no advice, no summaries.</summary>
     public static CompileOptions Generator { get; } = new CompileOptions { BuildTables = true };
@@ -19,13 +19,13 @@ public sealed class CompileOptions
     public static CompileOptions Analysis { get; } = new CompileOptions { BuildTables = false, Advice = true, Summaries = true };
 
     /// <summary>Build lookup tables (needed to evaluate; skip for analysis).</summary>
-    public bool BuildTables { get; set; } = true;
+    public bool BuildTables { get; init; } = true;
 
     /// <summary>Compute FHE0001 remedies (recompiles layers under other settings).</summary>
-    public bool Advice { get; set; }
+    public bool Advice { get; init; }
 
     /// <summary>Emit FHE0006 per-layer summaries.</summary>
-    public bool Summaries { get; set; }
+    public bool Summaries { get; init; }
 }
 
 /// <summary>The result of compiling a spec.</summary>
@@ -132,11 +132,17 @@ public static class CircuitCompiler
         }
         // Stable (List.Sort is not): errors first, declaration order kept within a severity.
         diagnostics = diagnostics.OrderByDescending(d => d.Severity).ToList();
-        var plan = fatal ? null : new CircuitPlan(spec.Name, input, spec.Inputs, pError, spec.PbsBudgetBits, layers,
-            tables is null ? Array.Empty<TablePlan>() : (IReadOnlyList<TablePlan>)tables.Tables)
+        var plan = fatal ? null : new CircuitPlan
         {
+            Name = spec.Name,
+            Input = input,
+            Features = InputDomain.Features(spec) is { } features ? new EquatableArray<UniformQuantizer>(features) : null,
+            Inputs = spec.Inputs,
+            PError = pError,
             GlobalPError = spec.GlobalPError,
-            Features = InputDomain.Features(spec),
+            BudgetBits = spec.PbsBudgetBits,
+            Layers = new EquatableArray<LayerPlan>(layers.ToArray()),
+            Tables = tables is null ? EquatableArray<TablePlan>.Empty : new EquatableArray<TablePlan>(tables.Tables.ToArray()),
         };
         return new CompileResult(plan, diagnostics);
     }

@@ -60,7 +60,14 @@ public static class LayerCompiler
             // Inputs lie in [0, qmax]: a positive weight peaks at qmax and bottoms at 0, a negative one the reverse.
             long accMin = checked(bq + sumNegative * qmax);
             long accMax = checked(bq + sumPositive * qmax);
-            neurons[j] = new NeuronPlan(indices.ToArray(), values.ToArray(), bq, accMin, accMax, -1);
+            neurons[j] = new NeuronPlan
+            {
+                InputIndices = new EquatableArray<int>(indices.ToArray()),
+                Weights = new EquatableArray<long>(values.ToArray()),
+                Bias = bq,
+                AccumulatorMin = accMin,
+                AccumulatorMax = accMax,
+            };
         }
 
         // The output quantizer comes before the layer's range: it decides which neurons are constant.
@@ -77,7 +84,7 @@ public static class LayerCompiler
                 if (isConstant || settings.IsUnread(j))
                 {
                     if (isConstant) folded++; else unread++;
-                    neurons[j] = n = new NeuronPlan(Array.Empty<int>(), Array.Empty<long>(), n.Bias, n.Bias, n.Bias, -1);
+                    neurons[j] = n = NeuronPlan.Constant(n.Bias);
                 }
             }
             // A TLU layer's constant neurons need no TLU: their bias must not widen it.
@@ -94,26 +101,41 @@ public static class LayerCompiler
         }
 
         int accBits = IntegerRange.BitsFor(layerMin, layerMax);
-        if (isOutput)
-        {
-            return new LayerPlan(layer.Name, index, true, layer.Activation, input, inputs, settings.WeightBits, settings.ActivationBits,
-                settings.PerChannel, settings.MaxActiveInputs, neurons, scales, layerMin, layerMax, accBits,
-                0, false, layerMin, layerMax, accBits, null);
-        }
-
-        var rounding = RoundingPlanner.Plan(layerMin, layerMax, settings.RoundBits);
-        long tluMin = AccumulatorRounding.RoundExact(layerMin, rounding.Lsbs);
-        long tluMax = AccumulatorRounding.RoundExact(layerMax, rounding.Lsbs);
+        // The output layer has no TLU: its "TLU input" is the accumulator itself, unrounded.
+        var rounding = isOutput ? new RoundingChoice(0, false) : RoundingPlanner.Plan(layerMin, layerMax, settings.RoundBits);
+        long tluMin = isOutput ? layerMin : AccumulatorRounding.RoundExact(layerMin, rounding.Lsbs);
+        long tluMax = isOutput ? layerMax : AccumulatorRounding.RoundExact(layerMax, rounding.Lsbs);
         int tluBits = IntegerRange.BitsFor(tluMin, tluMax);
 
-        if (tables is not null && tluBits <= ModelSpec.HardLimitBits)
+        if (!isOutput && tables is not null && tluBits <= ModelSpec.HardLimitBits)
         {
             Tabulate(layer, neurons, scales, input, rounding.Lsbs, tluMin, tluMax, output!, tables);
         }
-        return new LayerPlan(layer.Name, index, false, layer.Activation, input, inputs, settings.WeightBits, settings.ActivationBits,
-            settings.PerChannel, settings.MaxActiveInputs, neurons, scales, layerMin, layerMax, accBits,
-            rounding.Lsbs, rounding.ExtraBit, tluMin, tluMax, tluBits, output!, settings.RoundMethod)
+        return new LayerPlan
         {
+            Name = layer.Name,
+            Index = index,
+            IsOutput = isOutput,
+            Activation = layer.Activation,
+            Input = input,
+            Inputs = inputs,
+            WeightBits = settings.WeightBits,
+            ActivationBits = settings.ActivationBits,
+            PerChannel = settings.PerChannel,
+            MaxActiveInputs = settings.MaxActiveInputs,
+            Neurons = new EquatableArray<NeuronPlan>(neurons),
+            WeightScales = new EquatableArray<double>(scales),
+            AccumulatorMin = layerMin,
+            AccumulatorMax = layerMax,
+            AccumulatorBits = accBits,
+            RoundedBits = rounding.Lsbs,
+            RoundedExtraBit = rounding.ExtraBit,
+            // The output layer keeps the default (Exact), as it always has: with no bits removed it is never read.
+            RoundingMethod = isOutput ? RoundingKind.Exact : settings.RoundMethod,
+            TluInputMin = tluMin,
+            TluInputMax = tluMax,
+            TluInputBits = tluBits,
+            Output = output,
             FoldedNeurons = folded,
             UnreadNeurons = unread,
         };
@@ -315,7 +337,7 @@ public static class LayerCompiler
             }
             var n = neurons[j];
             long constant = n.IsConstant ? output.Quantize(Activations.Apply(layer.Activation, s * n.Bias)) : 0;
-            neurons[j] = new NeuronPlan(n.InputIndices, n.Weights, n.Bias, n.AccumulatorMin, n.AccumulatorMax, lastTable, constant);
+            neurons[j] = n with { Table = lastTable, ConstantOutput = constant };
         }
     }
 }
@@ -361,7 +383,7 @@ public sealed class TableRegistry
         string key = inputMin + ":" + outputBits + ":" + string.Join(",", entries);
         if (_index.TryGetValue(key, out int found)) return found;
         int id = _tables.Count;
-        _tables.Add(new TablePlan(id, inputMin, entries, outputBits));
+        _tables.Add(new TablePlan { Index = id, InputMin = inputMin, Entries = new EquatableArray<long>(entries), OutputBits = outputBits });
         _index.Add(key, id);
         return id;
     }

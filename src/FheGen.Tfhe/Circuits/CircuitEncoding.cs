@@ -170,6 +170,33 @@ public sealed class CircuitEncoding
         return new CircuitEncoding(plan, chosen.Reads, chosen.Selection);
     }
 
+    /// <summary>
+    /// <see cref="Create"/> for a generated model's plan, rebuilt at run time from its spec: the plan must have the
+    /// fingerprint the generated code was emitted with, since the generated <c>Run</c> evaluates under this encoding and
+    /// would otherwise be given parameters chosen for another circuit.
+    /// </summary>
+    /// <param name="plan">The plan compiled from the model's <c>Spec</c> (e.g. its <c>Interpreter.Plan</c>).</param>
+    /// <param name="model">The model's name, for the error message.</param>
+    /// <param name="fingerprint">The generated model's <c>PlanFingerprint</c> constant.</param>
+    /// <param name="pError">Per-read error probability; the plan's <see cref="CircuitPlan.PError"/> when null.</param>
+    /// <param name="space">Parameter search ranges (default when null).</param>
+    /// <param name="setPerWidth">One parameter set per distinct TLU width (default); false runs every lookup at one shared set.</param>
+    /// <param name="inputSet">As for <see cref="Create"/>.</param>
+    /// <exception cref="PlanFingerprintMismatchException">The plan's fingerprint is not <paramref name="fingerprint"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">p_error is not in (0, 1).</exception>
+    /// <exception cref="NotSupportedException">A value would need more than 62 message bits.</exception>
+    /// <exception cref="InvalidOperationException">No secure parameter set meets every read.</exception>
+    /// <exception cref="ArgumentException"><paramref name="inputSet"/> is true where an input set is not possible.</exception>
+    public static CircuitEncoding ForGeneratedModel(CircuitPlan plan, string model, string fingerprint, double? pError = null,
+        ParameterSearchSpace? space = null, bool setPerWidth = true, bool? inputSet = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        PlanFingerprint.Verify(plan, fingerprint, model);
+        return Create(plan, pError, space, setPerWidth, inputSet);
+    }
+
     private sealed class PairOrder : IComparer<KeyPair>
     {
         public static readonly PairOrder Instance = new();

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using FheGen.Compiler.Model;
 using FheGen.Compiler.Plan;
 using FheGen.Compiler.Quantization;
@@ -10,9 +11,15 @@ namespace FheGen.Tfhe.Deployment;
 
 /// <summary>
 /// A <see cref="CircuitPlan"/> as JSON inside a bundle: every field the interpreter, the encoding and the client's
-/// codec read, so a loaded plan runs bit for bit as the original. <see cref="CircuitPlan.GlobalPError"/> is not kept
-/// (it only records how the per-TLU value was derived; the plan's <see cref="CircuitPlan.PError"/> is).
+/// codec read, so a loaded plan runs bit for bit as the original, and every field besides: a loaded plan equals the
+/// original and has its <see cref="PlanFingerprint"/>.
 /// </summary>
+/// <remarks>
+/// <c>GlobalPError</c> was added after the first bundles were written. It is an optional member (absent means null), so
+/// bundles written before it still load (their plans then lack only that record of how the per-TLU value was derived),
+/// older builds ignore it, and it is written only when set, so other plans serialize byte for byte as before; the container's <see cref="DeploymentFormat.FormatVersion"/> is therefore unchanged,
+/// since bumping it would make this build refuse every existing bundle.
+/// </remarks>
 internal static class PlanFormat
 {
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
@@ -54,17 +61,19 @@ internal static class PlanFormat
         QuantizerDto? Output, RoundingKind RoundingMethod, int FoldedNeurons, int UnreadNeurons);
 
     internal sealed record PlanDto(string Name, QuantizerDto Input, QuantizerDto[]? Features, int Inputs, double PError, int BudgetBits,
-        LayerDto[] Layers, TableDto[] Tables)
+        LayerDto[] Layers, TableDto[] Tables,
+        // Left out when null, so a plan without it serializes exactly as before the field existed (bundle fingerprints unchanged).
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? GlobalPError = null)
     {
         public static PlanDto From(CircuitPlan p) => new(
             p.Name, QuantizerDto.From(p.Input), p.Features?.Select(QuantizerDto.From).ToArray(), p.Inputs, p.PError, p.BudgetBits,
             p.Layers.Select(l => new LayerDto(
                 l.Name, l.Index, l.IsOutput, l.Activation, QuantizerDto.From(l.Input), l.Inputs, l.WeightBits, l.ActivationBits, l.PerChannel,
                 l.MaxActiveInputs,
-                l.Neurons.Select(n => new NeuronDto(n.InputIndices, n.Weights, n.Bias, n.AccumulatorMin, n.AccumulatorMax, n.Table, n.ConstantOutput)).ToArray(),
-                l.WeightScales, l.AccumulatorMin, l.AccumulatorMax, l.AccumulatorBits, l.RoundedBits, l.RoundedExtraBit, l.TluInputMin, l.TluInputMax,
+                l.Neurons.Select(n => new NeuronDto(n.InputIndices.ToArray(), n.Weights.ToArray(), n.Bias, n.AccumulatorMin, n.AccumulatorMax, n.Table, n.ConstantOutput)).ToArray(),
+                l.WeightScales.ToArray(), l.AccumulatorMin, l.AccumulatorMax, l.AccumulatorBits, l.RoundedBits, l.RoundedExtraBit, l.TluInputMin, l.TluInputMax,
                 l.TluInputBits, l.Output is null ? null : QuantizerDto.From(l.Output), l.RoundingMethod, l.FoldedNeurons, l.UnreadNeurons)).ToArray(),
-            p.Tables.Select(t => new TableDto(t.Index, t.InputMin, t.Entries, t.OutputBits)).ToArray());
+            p.Tables.Select(t => new TableDto(t.Index, t.InputMin, t.Entries.ToArray(), t.OutputBits)).ToArray(), p.GlobalPError);
 
         /// <summary>The plan, after the structural checks the interpreter and encoding rely on (a checksum only proves integrity).</summary>
         public CircuitPlan ToPlan()
@@ -97,23 +106,60 @@ internal static class PlanFormat
                     if (n is null || n.InputIndices is null || n.Weights is null || n.InputIndices.Length != n.Weights.Length
                         || n.InputIndices.Any(x => x < 0 || x >= width) || (!l.IsOutput && n.Weights.Length > 0 && (n.Table < 0 || n.Table >= Tables.Length)))
                         throw new TfheFormatException($"The bundle's neuron {j} of layer '{l.Name}' is inconsistent.");
-                    neurons[j] = new NeuronPlan(n.InputIndices, n.Weights, n.Bias, n.AccumulatorMin, n.AccumulatorMax, n.Table, n.ConstantOutput);
+                    neurons[j] = new NeuronPlan
+                    {
+                        InputIndices = new EquatableArray<int>(n.InputIndices),
+                        Weights = new EquatableArray<long>(n.Weights),
+                        Bias = n.Bias,
+                        AccumulatorMin = n.AccumulatorMin,
+                        AccumulatorMax = n.AccumulatorMax,
+                        Table = n.Table,
+                        ConstantOutput = n.ConstantOutput,
+                    };
                 }
 
-                layers[i] = new LayerPlan(l.Name, l.Index, l.IsOutput, l.Activation, l.Input.ToQuantizer(), l.Inputs, l.WeightBits, l.ActivationBits,
-                    l.PerChannel, l.MaxActiveInputs, neurons, l.WeightScales, l.AccumulatorMin, l.AccumulatorMax, l.AccumulatorBits, l.RoundedBits,
-                    l.RoundedExtraBit, l.TluInputMin, l.TluInputMax, l.TluInputBits, l.Output?.ToQuantizer(), l.RoundingMethod)
+                layers[i] = new LayerPlan
                 {
+                    Name = l.Name,
+                    Index = l.Index,
+                    IsOutput = l.IsOutput,
+                    Activation = l.Activation,
+                    Input = l.Input.ToQuantizer(),
+                    Inputs = l.Inputs,
+                    WeightBits = l.WeightBits,
+                    ActivationBits = l.ActivationBits,
+                    PerChannel = l.PerChannel,
+                    MaxActiveInputs = l.MaxActiveInputs,
+                    Neurons = new EquatableArray<NeuronPlan>(neurons),
+                    WeightScales = new EquatableArray<double>(l.WeightScales),
+                    AccumulatorMin = l.AccumulatorMin,
+                    AccumulatorMax = l.AccumulatorMax,
+                    AccumulatorBits = l.AccumulatorBits,
+                    RoundedBits = l.RoundedBits,
+                    RoundedExtraBit = l.RoundedExtraBit,
+                    RoundingMethod = l.RoundingMethod,
+                    TluInputMin = l.TluInputMin,
+                    TluInputMax = l.TluInputMax,
+                    TluInputBits = l.TluInputBits,
+                    Output = l.Output?.ToQuantizer(),
                     FoldedNeurons = l.FoldedNeurons,
                     UnreadNeurons = l.UnreadNeurons,
                 };
                 width = neurons.Length;
             }
 
-            var tables = Tables.Select(t => new TablePlan(t.Index, t.InputMin, t.Entries, t.OutputBits)).ToArray();
-            return new CircuitPlan(Name, Input.ToQuantizer(), Inputs, PError, BudgetBits, layers, tables)
+            var tables = Tables.Select(t => new TablePlan { Index = t.Index, InputMin = t.InputMin, Entries = new EquatableArray<long>(t.Entries), OutputBits = t.OutputBits }).ToArray();
+            return new CircuitPlan
             {
-                Features = Features?.Select(f => f.ToQuantizer()).ToArray(),
+                Name = Name,
+                Input = Input.ToQuantizer(),
+                Features = Features is null ? null : new EquatableArray<UniformQuantizer>(Features.Select(f => f.ToQuantizer()).ToArray()),
+                Inputs = Inputs,
+                PError = PError,
+                GlobalPError = GlobalPError,
+                BudgetBits = BudgetBits,
+                Layers = new EquatableArray<LayerPlan>(layers),
+                Tables = new EquatableArray<TablePlan>(tables),
             };
         }
     }

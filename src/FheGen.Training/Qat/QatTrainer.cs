@@ -408,7 +408,7 @@ public static class QatTrainer
                 {
                     var neuron = layer.Neurons[j];
                     float scale = (float)layer.WeightScales[j];
-                    for (int e = 0; e < neuron.Weights.Length; e++) wq[(j * inputs) + neuron.InputIndices[e]] = neuron.Weights[e] * scale;
+                    for (int e = 0; e < neuron.Weights.Count; e++) wq[(j * inputs) + neuron.InputIndices[e]] = neuron.Weights[e] * scale;
                 }
             }
         }

@@ -74,7 +74,7 @@ public sealed class CircuitIo
         var last = plan.Layers[plan.Layers.Count - 1];
         var scales = new double[last.Outputs];
         for (int j = 0; j < scales.Length; j++) scales[j] = last.AccumulatorScale(j);
-        var features = plan.Features is null ? null : new List<UniformQuantizer>(plan.Features).ToArray();
+        var features = plan.Features?.ToArray();
         return new CircuitIo(plan.Input, features, scales, last.Activation);
     }
 

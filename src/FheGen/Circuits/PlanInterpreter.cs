@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using FheGen.Backends;
 using FheGen.Compiler.Plan;
 
@@ -16,7 +15,13 @@ public sealed class PlanInterpreter
     private readonly LayerProgram[] _layers;
 
     /// <summary>Prepares <paramref name="plan"/> for evaluation (tables and rounding steps built once).</summary>
+    /// <exception cref="ArgumentException">The plan was compiled without tables.</exception>
     public PlanInterpreter(CircuitPlan plan)
+        : this(plan, null, null)
+    {
+    }
+
+    private PlanInterpreter(CircuitPlan plan, string? model, string? fingerprint)
     {
         ArgumentNullException.ThrowIfNull(plan);
         if (plan.Tables.Count == 0 && plan.Layers.Count > 1)
@@ -24,12 +29,13 @@ public sealed class PlanInterpreter
             throw new ArgumentException("The plan was compiled without tables (analysis options); compile with CompileOptions.Generator.", nameof(plan));
         }
         _plan = plan;
+        Model = model;
+        Fingerprint = fingerprint;
         var tables = new LookupTable[plan.Tables.Count];
         _layers = new LayerProgram[plan.Layers.Count];
         foreach (var t in plan.Tables)
         {
-            int inputBits = FheGen.Compiler.Bounds.IntegerRange.BitsFor(t.InputMin, t.InputMin + t.Entries.Length - 1);
-            tables[t.Index] = new LookupTable(t.Index, t.InputMin, inputBits, t.OutputBits, t.Entries);
+            tables[t.Index] = new LookupTable(t.Index, t.InputMin, t.InputBits, t.OutputBits, t.Entries.ToArray());
         }
         for (int i = 0; i < plan.Layers.Count; i++)
         {
@@ -37,8 +43,36 @@ public sealed class PlanInterpreter
         }
     }
 
+    /// <summary>
+    /// The interpreter of a generated model's plan, rebuilt at run time from its spec (what the generated
+    /// <c>Interpreter</c> property returns): the plan must have the fingerprint the generated code was emitted with,
+    /// or the interpreter, the encoding built from it and the generated <c>Run</c> could disagree.
+    /// </summary>
+    /// <param name="plan">The plan compiled from the model's <c>Spec</c>.</param>
+    /// <param name="model">The model's name, for the error message.</param>
+    /// <param name="fingerprint">The generated model's <c>PlanFingerprint</c> constant.</param>
+    /// <exception cref="PlanFingerprintMismatchException">The plan's fingerprint is not <paramref name="fingerprint"/>.</exception>
+    /// <exception cref="ArgumentException">The plan was compiled without tables.</exception>
+    public static PlanInterpreter ForGeneratedModel(CircuitPlan plan, string model, string fingerprint)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        PlanFingerprint.Verify(plan, fingerprint, model);
+        return new PlanInterpreter(plan, model, fingerprint);
+    }
+
     /// <summary>The plan being evaluated.</summary>
     public CircuitPlan Plan => _plan;
+
+    /// <summary>The generated model this interpreter was checked against (<see cref="ForGeneratedModel"/>); null otherwise.</summary>
+    public string? Model { get; }
+
+    /// <summary>
+    /// The plan's <see cref="PlanFingerprint"/> when created for a generated model (checked equal to the generated
+    /// constant); null otherwise.
+    /// </summary>
+    public string? Fingerprint { get; }
 
     /// <summary>Runs the circuit: <paramref name="inputs"/> are quantized inputs, <paramref name="outputs"/> receive the last layer's accumulators.</summary>
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
@@ -115,28 +149,11 @@ public sealed class PlanInterpreter
         public LayerProgram(LayerPlan plan, LookupTable[] tables)
         {
             Plan = plan;
-            var active = new List<int>();
-            var constant = new List<int>();
-            var activeTables = new List<LookupTable>();
-            var constantValues = new List<long>();
-            for (int j = 0; j < plan.Outputs; j++)
-            {
-                var n = plan.Neurons[j];
-                if (n.IsConstant && !plan.IsOutput)
-                {
-                    constant.Add(j);
-                    constantValues.Add(n.ConstantOutput);
-                }
-                else
-                {
-                    active.Add(j);
-                    if (!plan.IsOutput) activeTables.Add(tables[n.Table]);
-                }
-            }
-            _active = active.ToArray();
-            _constant = constant.ToArray();
-            _tables = activeTables.ToArray();
-            _constantValues = constantValues.ToArray();
+            // The layer's derived facts (active and constant neurons, their tables) are the emitter's too.
+            _active = plan.ActiveNeurons.ToArray();
+            _constant = plan.ConstantNeurons.ToArray();
+            _tables = Array.ConvertAll(plan.ActiveTables.ToArray(), t => tables[t]);
+            _constantValues = Array.ConvertAll(_constant, j => plan.Neurons[j].ConstantOutput);
             _rounding = !plan.IsOutput && plan.RoundedBits > 0
                 ? new RoundingStep(plan.RoundedBits, plan.AccumulatorMin, plan.AccumulatorMax, (Rounding)plan.RoundingMethod)
                 : null;
@@ -153,10 +170,13 @@ public sealed class PlanInterpreter
             for (int k = 0; k < _active.Length; k++)
             {
                 var n = Plan.Neurons[_active[k]];
+                // Locals: the arrays are structs over one reference, read once per neuron.
+                var weights = n.Weights;
+                var indices = n.InputIndices;
                 TValue a = backend.Constant(n.Bias);
-                for (int e = 0; e < n.Weights.Length; e++)
+                for (int e = 0; e < weights.Count; e++)
                 {
-                    backend.MultiplyAdd(ref a, in inputs[n.InputIndices[e]], n.Weights[e]);
+                    backend.MultiplyAdd(ref a, in inputs[indices[e]], weights[e]);
                 }
                 acc[Plan.IsOutput ? _active[k] : k] = a;
             }

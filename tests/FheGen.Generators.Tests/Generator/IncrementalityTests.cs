@@ -38,6 +38,7 @@ public sealed class IncrementalityTests
     private static void AssertCached(GeneratorRun run)
     {
         AssertReasons(run, TrackingNames.Model, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
+        AssertReasons(run, TrackingNames.Compile, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
         AssertReasons(run, TrackingNames.Source, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
     }
 
@@ -80,11 +81,32 @@ public sealed class IncrementalityTests
         var second = GeneratorHarness.Run(first.Input.ReplaceSyntaxTree(TinyTree, TestCompilation.Parse(tiny, "Tiny.cs")), first.Driver);
         second.AssertNoGeneratorFailure();
         AssertReasons(second, TrackingNames.Model, IncrementalStepRunReason.Modified);
+        AssertReasons(second, TrackingNames.Compile, IncrementalStepRunReason.Modified);
         AssertReasons(second, TrackingNames.Source, IncrementalStepRunReason.Modified);
         Assert.NotEqual(first.SingleSource, second.SingleSource);
         // The new weight (-0.75 / (1/7) = -5.25 -> -5) is in the unrolled code.
         Assert.Contains("backend.MultiplyAdd(ref a, in x[1], -5L);", second.SingleSource, StringComparison.Ordinal);
         Assert.DoesNotContain("backend.MultiplyAdd(ref a, in x[1], -5L);", first.SingleSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Recompiling_an_equal_model_leaves_the_compile_step_unchanged_and_the_source_cached()
+    {
+        // The compile step's output is a value: a new driver run over an equal model compiles to an equal
+        // CompiledModel (plan, fingerprint), which the emitter does not see again.
+        var first = First();
+        var compiled = first.StepOutputs(TrackingNames.Compile);
+        Assert.Single(compiled);
+        Assert.Equal(IncrementalStepRunReason.New, compiled[0].Reason);
+        var model = Assert.IsType<gen::FheGen.Generators.Emission.CompiledModel>(compiled[0].Value);
+        Assert.Equal(gen::FheGen.Compiler.Plan.PlanFingerprint.Of(model.Plan), model.Fingerprint);
+        Assert.Contains($"public const string PlanFingerprint = \"{model.Fingerprint}\";", first.SingleSource, StringComparison.Ordinal);
+
+        // Trivia inside the model's file changes the syntax tree but not the extracted model.
+        var spaced = GeneratorHarness.Run(first.Input.ReplaceSyntaxTree(TinyTree, TestCompilation.Parse(TestModels.Tiny + "\n// trailing comment\n", "Tiny.cs")), first.Driver);
+        spaced.AssertNoGeneratorFailure();
+        AssertCached(spaced);
+        Assert.Equal(first.SingleSource, spaced.SingleSource);
     }
 
     [Fact]

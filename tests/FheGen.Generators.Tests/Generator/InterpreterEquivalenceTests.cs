@@ -92,6 +92,10 @@ public sealed class InterpreterEquivalenceTests
         Assert.Equal(CircuitInfo.FromPlan(plan), generated.Circuit);
         var runtimePlan = CircuitCompiler.Compile(generated.Spec).PlanOrThrow();
         Assert.Equal(CircuitInfo.FromPlan(runtimePlan), generated.Circuit);
+        // The plan rebuilt at run time is the generator's, field for field, and the generated constant is its fingerprint.
+        Assert.Equal(plan, runtimePlan);
+        Assert.Equal(Compiler.Plan.PlanFingerprint.Of(runtimePlan), generated.PlanFingerprint);
+        Assert.Equal(generated.PlanFingerprint, generated.Interpreter.Fingerprint);
         Assert.Equal(plan.Input, generated.Io.Input);
         Assert.Equal(plan.Features is not null, generated.Io.HasFeatureRanges);
         for (int i = 0; i < m.Inputs; i++) Assert.Equal(plan.InputQuantizer(i), generated.Io.InputQuantizer(i));

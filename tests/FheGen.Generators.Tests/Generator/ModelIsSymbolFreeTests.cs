@@ -101,6 +101,17 @@ public sealed class ModelIsSymbolFreeTests
     }
 
     [Fact]
+    public void CompiledModel_holds_no_symbols_and_is_value_equatable()
+    {
+        // The compile step's output: the plan is a record over equatable arrays, so the step can report Unchanged.
+        AssertSymbolFree(typeof(gen::FheGen.Generators.Emission.CompiledModel));
+        AssertValueEquatable(typeof(gen::FheGen.Generators.Emission.CompiledModel));
+        var reachable = Reachable(typeof(gen::FheGen.Generators.Emission.CompiledModel));
+        Assert.Contains(typeof(gen::FheGen.Compiler.Plan.NeuronPlan), reachable);
+        Assert.Contains(typeof(gen::FheGen.Compiler.Plan.TablePlan), reachable);
+    }
+
+    [Fact]
     public void Runtime_ModelSpec_holds_no_symbols_or_compilation_data()
     {
         AssertSymbolFree(typeof(FheGen.Compiler.Model.ModelSpec));
@@ -135,6 +146,11 @@ public sealed class ModelIsSymbolFreeTests
         Assert.Equal("Smoke.Tiny.FheGen.g.cs", model.HintName);
         Assert.True(AssertNoForbiddenInstances(model) > 10);
 
+        var compiled = run.StepOutputs(TrackingNames.Compile);
+        Assert.Single(compiled);
+        Assert.Equal("CompiledModel", compiled[0].Value.GetType().Name);
+        Assert.True(AssertNoForbiddenInstances(compiled[0].Value) > 10);
+
         var sources = run.StepOutputs(TrackingNames.Source);
         Assert.Single(sources);
         Assert.Equal("GeneratedSource", sources[0].Value.GetType().Name);
@@ -148,6 +164,16 @@ public sealed class ModelIsSymbolFreeTests
         var collisions = run.StepOutputs(TrackingNames.HintCollisions);
         Assert.Single(collisions);
         Assert.Equal("EquatableArray`1", collisions[0].Value.GetType().Name);
+    }
+
+    [Fact]
+    public void Compiled_models_from_separate_compilations_are_equal()
+    {
+        var a = GeneratorHarness.Run(TestModels.Tiny).StepOutputs(TrackingNames.Compile).Single().Value;
+        var b = GeneratorHarness.Run(TestModels.Tiny).StepOutputs(TrackingNames.Compile).Single().Value;
+        Assert.NotSame(a, b);
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
     }
 
     [Fact]

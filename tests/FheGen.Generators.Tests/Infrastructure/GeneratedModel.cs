@@ -34,6 +34,9 @@ public sealed class GeneratedModel
 
     public PlanInterpreter Interpreter => Get<PlanInterpreter>(nameof(Interpreter));
 
+    /// <summary>The generated <c>PlanFingerprint</c> constant.</summary>
+    public string PlanFingerprint => (string)Type.GetField(nameof(PlanFingerprint), Static)!.GetValue(null)!;
+
     public int InputCount => (int)Type.GetField("InputCount", Static)!.GetValue(null)!;
 
     public int OutputCount => (int)Type.GetField("OutputCount", Static)!.GetValue(null)!;

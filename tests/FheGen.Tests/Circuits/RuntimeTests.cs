@@ -48,6 +48,25 @@ public sealed class RuntimeTests
     }
 
     [Fact]
+    public void Interpreting_reads_the_plan_without_allocating_per_neuron_or_weight()
+    {
+        // The plan's arrays are EquatableArray structs: reading neurons, weights and indices must not box or copy.
+        // Only the per-layer value buffers may be allocated (output, accumulators, lookup results).
+        var plan = CircuitCompiler.Compile(HandModel(new RoundSetting("H", 3))).PlanOrThrow();
+        var interpreter = new PlanInterpreter(plan);
+        var x = new long[] { 2, 1, 3 };
+        interpreter.RunClear(x);
+        static long Buffer(int n) => 24 + 8L * n;
+        long bound = Buffer(plan.Outputs);
+        foreach (var l in plan.Layers.Take(plan.Layers.Count - 1)) bound += Buffer(l.Outputs) + 2 * Buffer(l.ActiveNeurons.Count);
+        const int Runs = 100;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Runs; i++) interpreter.RunClear(x);
+        long perRun = (GC.GetAllocatedBytesForCurrentThread() - before) / Runs;
+        Assert.InRange(perRun, 0, bound);
+    }
+
+    [Fact]
     public void Rounding_step_is_applied_before_the_lookup()
     {
         var plain = new PlanInterpreter(CircuitCompiler.Compile(HandModel()).PlanOrThrow());

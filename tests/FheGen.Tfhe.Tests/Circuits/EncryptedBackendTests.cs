@@ -189,11 +189,11 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
                     continue;
                 }
                 long v = n.Bias;
-                for (int e = 0; e < n.Weights.Length; e++) v += n.Weights[e] * x[n.InputIndices[e]];
+                for (int e = 0; e < n.Weights.Count; e++) v += n.Weights[e] * x[n.InputIndices[e]];
                 var table = plan.Tables[n.Table];
                 long floor = v >> r;
                 choices.Add(new[] { floor, floor + 1 }
-                    .Select(k => table.Entries[Math.Clamp(k - table.InputMin, 0, table.Entries.Length - 1)]).Distinct().ToArray());
+                    .Select(k => table.Entries[(int)Math.Clamp(k - table.InputMin, 0, table.Entries.Count - 1)]).Distinct().ToArray());
             }
             var possible = new HashSet<string>();
             foreach (var h in Combinations(choices))

@@ -114,7 +114,7 @@ public class FeatureRangeTests : IClassFixture<PretrainedBreastCancer>
                 var n = hidden.Neurons[j];
                 if (n.IsConstant) continue;
                 double real = spec.Layers[0].Bias[j];
-                for (int k = 0; k < n.InputIndices.Length; k++)
+                for (int k = 0; k < n.InputIndices.Count; k++)
                 {
                     int i = n.InputIndices[k];
                     double width = (double)max[i] - min[i];

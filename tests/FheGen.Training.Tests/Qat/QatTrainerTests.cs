@@ -133,7 +133,7 @@ public class QatTrainerTests : IClassFixture<PretrainedDigits>
         }
         var compiled = CircuitCompiler.Compile(result.Spec);
         var plan = compiled.PlanOrThrow();
-        Assert.All(plan.Layers[0].Neurons, n => Assert.InRange(n.Weights.Length, 0, 12));
+        Assert.All(plan.Layers[0].Neurons, n => Assert.InRange(n.Weights.Count, 0, 12));
         Assert.DoesNotContain(compiled.Diagnostics, d => d.Id == DiagnosticIds.TrainingMismatch);
         Assert.Equal(QatTrainer.SettingsOf(spec), result.Spec.Trained.ToArray());
         Assert.Equal(12, result.Settings[1].MaxActiveInputs);
