@@ -274,7 +274,7 @@ public static class BudgetAdvisor
         int limit = Math.Min(inputs, settings.MaxActiveInputs ?? inputs) - 1;
         if (limit < 1) return null;
         var (weights, offsets) = InputDomain.LayerWeights(spec, index);
-        float[]? bias = layer.BiasStatus == MemberStatus.Ok ? layer.Bias.Items : null;
+        float[]? bias = layer.Bias.Count > 0 ? layer.Bias.Items : null;
         // The largest weight of each row survives any k >= 1, so the scales do not depend on k.
         var all = LayerCompiler.Prune(weights, layer.Outputs, inputs, null);
         double[] scales = LayerCompiler.WeightScales(weights, all, layer.Outputs, inputs, settings.WeightBits, settings.PerChannel);
