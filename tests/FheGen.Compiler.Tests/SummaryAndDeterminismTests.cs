@@ -44,7 +44,7 @@ public class SummaryTests
         Assert.All(summaries, d => Assert.Equal(Severity.Info, d.Severity));
         Assert.Equal(new DiagnosticTarget(TargetKind.Dense, 0), summaries[0].Target);
         // 32 lookups of 8 bits, each after 4 exact rounding steps on a 12-bit accumulator (cost model).
-        double ms = 32 * FheGen.Compiler.Cost.CostModel.NeuronLatencyMs(12, 4, 8, result.Plan!.PError, FheGen.Compiler.Cost.RoundingCostKind.Exact);
+        double ms = 32 * FheGen.Compiler.Cost.CostModel.NeuronLatencyMs(12, 4, 8, result.Plan!.PError, FheGen.Compiler.Model.RoundingKind.Exact);
         Assert.Equal("Hidden: 64 -> 32, 1536 active weights, accumulator [-812, 1203] (12 bits), rounded 4 LSBs -> 8-bit TLU, 32 PBS, " +
             $"est. {FheGen.Compiler.Cost.CostModel.FormatLatency(ms)} on one core",
             summaries[0].Message);

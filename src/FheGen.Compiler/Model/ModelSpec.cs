@@ -2,7 +2,10 @@ using System;
 
 namespace FheGen.Compiler.Model;
 
-/// <summary>Activation kinds the compiler can tabulate; values match <c>FheGen.Activation</c>.</summary>
+/// <summary>
+/// Activation kinds the compiler can tabulate: <c>FheGen.Activation</c> (what users write) in the core, which the
+/// generator compiles in and so cannot reference the runtime; names and values equal (EnumParityTests).
+/// </summary>
 public enum ActivationKind
 {
     /// <summary><c>f(z) = z</c>.</summary>
@@ -149,7 +152,10 @@ public sealed record QuantizeSetting(string? Layer, int? WeightBits, int? Activa
 /// <param name="MaxActiveInputs">Largest number of non-zero weights per neuron, if given.</param>
 public sealed record PruneSetting(string? Layer, int? MaxActiveInputs);
 
-/// <summary>How a rounded accumulator is computed; values match <c>FheGen.Rounding</c>.</summary>
+/// <summary>
+/// How a rounded accumulator is computed: <c>FheGen.Rounding</c> in the core, as <see cref="ActivationKind"/> is
+/// <c>FheGen.Activation</c>; names and values equal (EnumParityTests).
+/// </summary>
 public enum RoundingKind
 {
     /// <summary><c>floor(x / 2^t + 1/2)</c> exactly (extra bootstrappings under TFHE).</summary>

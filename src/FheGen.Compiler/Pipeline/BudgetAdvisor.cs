@@ -254,8 +254,8 @@ public static class BudgetAdvisor
     {
         int tlu = IntegerRange.BitsFor(AccumulatorRounding.RoundExact(layer.AccumulatorMin, lsbs), AccumulatorRounding.RoundExact(layer.AccumulatorMax, lsbs));
         if (tlu > budget || lsbs == 0) return "";
-        double exact = Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, lsbs, tlu, p, Cost.RoundingCostKind.Exact);
-        double approximate = Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, lsbs, tlu, p, Cost.RoundingCostKind.Approximate);
+        double exact = Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, lsbs, tlu, p, RoundingKind.Exact);
+        double approximate = Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, lsbs, tlu, p, RoundingKind.Approximate);
         return $"; est. {Cost.CostModel.FormatLatency(now)} -> {Cost.CostModel.FormatLatency(exact)} per neuron, " +
             $"{Cost.CostModel.FormatLatency(approximate)} with Method = Rounding.Approximate";
     }
