@@ -116,6 +116,22 @@ internal sealed record RandomModel(
         };
     }
 
+    /// <summary>The source facts the generator should extract beside <see cref="ExpectedSpec"/>.</summary>
+    public ModelSource ExpectedSource() => new ModelSource
+    {
+        PErrorExplicit = PError is not null,
+        InputRangeExplicit = FeatureMin is null,
+        FeatureMinStatus = FeatureMin is null ? MemberStatus.Missing : MemberStatus.Ok,
+        FeatureMaxStatus = FeatureMax is null ? MemberStatus.Missing : MemberStatus.Ok,
+        Layers = new EquatableArray<LayerSource>(Layers.Select(l => new LayerSource
+        {
+            BiasMember = l.BiasMember,
+            BiasExplicit = l.BiasKind == BiasKind.Named,
+            WeightsStatus = MemberStatus.Ok,
+            BiasStatus = l.BiasKind == BiasKind.None ? MemberStatus.Missing : MemberStatus.Ok,
+        }).ToArray()),
+    };
+
     /// <summary>The float model computed directly from the declared weights (double accumulation).</summary>
     public double[] FloatForward(ReadOnlySpan<float> features)
     {

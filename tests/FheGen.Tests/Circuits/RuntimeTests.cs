@@ -22,17 +22,17 @@ public sealed class RuntimeTests
         PbsBudgetBits = 8,
         PError = 0,
         Layers = EquatableArray.Of(
-                new LayerSpec
-                {
-                    Name = "H",
-                    Outputs = 2,
-                    Activation = ActivationKind.Relu,
-                    OutputMin = 0,
-                    OutputMax = 3,
-                    Weights = EquatableArray.Of(1f, -1f, 0.5f, 0f, 0f, 0f),
-                    Bias = EquatableArray.Of(0f, 1f),
-                },
-                new LayerSpec { Name = "O", Outputs = 2, Activation = ActivationKind.Identity, Weights = EquatableArray.Of(1f, 0.5f, -1f, 1f) }),
+            new LayerSpec
+            {
+                Name = "H",
+                Outputs = 2,
+                Activation = ActivationKind.Relu,
+                OutputMin = 0,
+                OutputMax = 3,
+                Weights = EquatableArray.Of(1f, -1f, 0.5f, 0f, 0f, 0f),
+                Bias = EquatableArray.Of(0f, 1f),
+            },
+            new LayerSpec { Name = "O", Outputs = 2, Activation = ActivationKind.Identity, Weights = EquatableArray.Of(1f, 0.5f, -1f, 1f) }),
         Quantize = EquatableArray.Of(new QuantizeSetting(null, 3, 2, null)),
         Round = new EquatableArray<RoundSetting>(round),
     };

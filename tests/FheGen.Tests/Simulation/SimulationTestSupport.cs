@@ -48,8 +48,8 @@ internal static class SimulationTestSupport
             Layers = new EquatableArray<LayerSpec>(layers),
             Quantize = EquatableArray.Of(new QuantizeSetting(null, 4, 3, null)),
             Round = roundBits is int b
-                    ? EquatableArray.Of(new RoundSetting(null, b) { Method = approximate ? RoundingKind.Approximate : RoundingKind.Exact })
-                    : EquatableArray<RoundSetting>.Empty,
+                ? EquatableArray.Of(new RoundSetting(null, b) { Method = approximate ? RoundingKind.Approximate : RoundingKind.Exact })
+                : EquatableArray<RoundSetting>.Empty,
         };
         return CircuitCompiler.Compile(spec).PlanOrThrow();
     }
