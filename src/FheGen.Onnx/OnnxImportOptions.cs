@@ -1,3 +1,5 @@
+using FheGen.Compiler.Model;
+
 namespace FheGen.Onnx;
 
 /// <summary>What <see cref="OnnxImporter.Import"/> reads, how the model class it writes is declared, and where it goes.</summary>
@@ -42,13 +44,13 @@ public sealed record OnnxImportOptions
     public bool PerFeatureInputRanges { get; init; }
 
     /// <summary>Weight bits, 2..16 (<c>[Quantize(WeightBits = ...)]</c>). Default 4.</summary>
-    public int WeightBits { get; init; } = 4;
+    public int WeightBits { get; init; } = ModelDefaults.WeightBits;
 
     /// <summary>Activation bits of the hidden layers, 1..16 (<c>[Quantize(ActivationBits = ...)]</c>). Default 4.</summary>
-    public int ActivationBits { get; init; } = 4;
+    public int ActivationBits { get; init; } = ModelDefaults.ActivationBits;
 
     /// <summary>The widest TLU input allowed without FHE0001, 1..16 (<c>[FheModel(PbsBudgetBits = ...)]</c>). Default 8.</summary>
-    public int PbsBudgetBits { get; init; } = 8;
+    public int PbsBudgetBits { get; init; } = ModelDefaults.PbsBudgetBits;
 
     /// <summary>
     /// Model-wide <c>[RoundAccumulator(Bits = ...)]</c>: the TLU input width after rounding, 1..16, or

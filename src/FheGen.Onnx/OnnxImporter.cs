@@ -148,15 +148,28 @@ public static class OnnxImporter
         for (int l = 0; l < layers.Length; l++)
         {
             TrainedLayer layer = model.Layers[l];
-            layers[l] = new LayerSpec(layerNames[l], layer.Outputs, (ActivationKind)(int)layer.Activation, null, null, layerNames[l] + "Bias", false,
-                MemberStatus.Ok, new EquatableArray<float>((float[])layer.Weights.Clone()), MemberStatus.Ok, new EquatableArray<float>((float[])layer.Bias.Clone()));
+            layers[l] = new LayerSpec
+            {
+                Name = layerNames[l],
+                Outputs = layer.Outputs,
+                Activation = layer.Activation.ToKind(),
+                Weights = new EquatableArray<float>((float[])layer.Weights.Clone()),
+                Bias = new EquatableArray<float>((float[])layer.Bias.Clone()),
+            };
         }
-        var spec = new ModelSpec(className, true, model.Inputs, options.InputBits, inputMin, inputMax, options.PbsBudgetBits, Math.Pow(2, -40),
-            new EquatableArray<LayerSpec>(layers),
-            EquatableArray.Of(new QuantizeSetting(null, options.WeightBits, options.ActivationBits, null)),
-            EquatableArray<PruneSetting>.Empty,
-            options.RoundBits is int bits && model.Layers.Count > 1 ? EquatableArray.Of(new RoundSetting(null, bits)) : EquatableArray<RoundSetting>.Empty,
-            EquatableArray<ActivationRangeSetting>.Empty) { InputRangeExplicit = features is null };
+        var spec = new ModelSpec
+        {
+            Name = className,
+            Inputs = model.Inputs,
+            InputBits = options.InputBits,
+            InputMin = inputMin,
+            InputMax = inputMax,
+            PbsBudgetBits = options.PbsBudgetBits,
+            PError = ModelDefaults.PError,
+            Layers = new EquatableArray<LayerSpec>(layers),
+            Quantize = EquatableArray.Of(new QuantizeSetting(null, options.WeightBits, options.ActivationBits, null)),
+            Round = options.RoundBits is int bits && model.Layers.Count > 1 ? EquatableArray.Of(new RoundSetting(null, bits)) : EquatableArray<RoundSetting>.Empty,
+        };
         if (ranges is not null) spec = TrainedModelSpec.WithRanges(spec, ranges);
         if (features is { } f) spec = TrainedModelSpec.WithFeatureRanges(spec, f.Min, f.Max);
         return spec;

@@ -32,15 +32,29 @@ public class KeySetBenchmarks
     {
         var rng = new Random(17);
         float[] Random(int count, double scale) => Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
-        LayerSpec Layer(string name, int outputs, int fanIn, bool last) => new(name, outputs, last ? ActivationKind.Identity : ActivationKind.Relu,
-            last ? null : 0, last ? null : 2, name + "Bias", false, MemberStatus.Ok, new EquatableArray<float>(Random(outputs * fanIn, 1)),
-            MemberStatus.Ok, new EquatableArray<float>(Random(outputs, 0.5)));
-        var spec = new ModelSpec("TwoWidths", true, 16, 3, 0, 1, 8, Math.Pow(2, -40),
-            EquatableArray.Of(Layer("First", 24, 16, false), Layer("Second", 12, 24, false), Layer("Output", 4, 12, true)),
-            EquatableArray.Of(new QuantizeSetting(null, 3, 3, null)),
-            EquatableArray<PruneSetting>.Empty,
-            EquatableArray.Of(new RoundSetting("First", 2), new RoundSetting("Second", 5)),
-            EquatableArray<ActivationRangeSetting>.Empty);
+        LayerSpec Layer(string name, int outputs, int fanIn, bool last) => new LayerSpec
+        {
+            Name = name,
+            Outputs = outputs,
+            Activation = last ? ActivationKind.Identity : ActivationKind.Relu,
+            OutputMin = last ? null : 0,
+            OutputMax = last ? null : 2,
+            Weights = new EquatableArray<float>(Random(outputs * fanIn, 1)),
+            Bias = new EquatableArray<float>(Random(outputs, 0.5)),
+        };
+        var spec = new ModelSpec
+        {
+            Name = "TwoWidths",
+            Inputs = 16,
+            InputBits = 3,
+            InputMin = 0,
+            InputMax = 1,
+            PbsBudgetBits = 8,
+            PError = Math.Pow(2, -40),
+            Layers = EquatableArray.Of(Layer("First", 24, 16, false), Layer("Second", 12, 24, false), Layer("Output", 4, 12, true)),
+            Quantize = EquatableArray.Of(new QuantizeSetting(null, 3, 3, null)),
+            Round = EquatableArray.Of(new RoundSetting("First", 2), new RoundSetting("Second", 5)),
+        };
         return CircuitCompiler.Compile(spec).PlanOrThrow();
     }
 

@@ -35,8 +35,8 @@ public class AccumulatorBoundsTests
         var range = spec.Ranges.LastOrDefault(r => r.Layer == name);
         if (lo is null && range is not null) { lo = range.Min; hi = range.Max; }
         return new Expected(
-            own?.WeightBits ?? def?.WeightBits ?? ModelSpec.DefaultWeightBits,
-            own?.ActivationBits ?? def?.ActivationBits ?? ModelSpec.DefaultActivationBits,
+            own?.WeightBits ?? def?.WeightBits ?? ModelDefaults.WeightBits,
+            own?.ActivationBits ?? def?.ActivationBits ?? ModelDefaults.ActivationBits,
             own?.PerChannel ?? def?.PerChannel ?? false,
             prune, last ? null : round, lo, hi);
     }
@@ -355,7 +355,7 @@ public class AccumulatorBoundsTests
     private static void CheckRealValue(CircuitPlan plan, LayerPlan layer, NeuronPlan n, LayerSpec spec, int j, long[] x, long acc)
     {
         double sw = layer.WeightScales[j];
-        double real = spec.BiasStatus == MemberStatus.Ok ? spec.Bias[j] : 0.0;
+        double real = spec.Bias.Count > 0 ? spec.Bias[j] : 0.0;
         double magnitude = Math.Abs(real);
         for (int k = 0; k < n.InputIndices.Count; k++)
         {

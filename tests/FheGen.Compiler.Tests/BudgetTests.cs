@@ -27,7 +27,7 @@ public class BudgetTests
         string F(double ms) => FheGen.Compiler.Cost.CostModel.FormatLatency(ms);
         double p = pError ?? Math.Pow(2, -40); // SpecBuilder's default
         double now = FheGen.Compiler.Cost.CostModel.PbsLatencyMs(nowTluBits, p);
-        double exact = FheGen.Compiler.Cost.CostModel.NeuronLatencyMs(accBits, lsbs, tluBits, p, FheGen.Compiler.Cost.RoundingCostKind.Exact);
+        double exact = FheGen.Compiler.Cost.CostModel.NeuronLatencyMs(accBits, lsbs, tluBits, p, FheGen.Compiler.Model.RoundingKind.Exact);
         double approximate = FheGen.Compiler.Cost.CostModel.PbsLatencyMs(tluBits, p);
         Assert.True(exact < now && approximate < exact);
         return $"; est. {F(now)} -> {F(exact)} per neuron, {F(approximate)} with Method = Rounding.Approximate";

@@ -12,8 +12,16 @@ public class RoundingModesAndPErrorTests
 {
     /// <summary>8 inputs in [0, 15], weights 1.0 (4-bit: q = 7): hidden accumulator [0, 840], 10 bits.</summary>
     private static ModelSpec Model(int budget = 8, int? layerBudget = null) => SpecBuilder.Create(8).InputBits(4).InputRange(0, 15).Budget(budget)
-        .Layer(new LayerSpec("h", 2, ActivationKind.Relu, 0, 4, "hBias", false, MemberStatus.Ok,
-            new EquatableArray<float>(SpecBuilder.Fill(16, 1)), MemberStatus.Missing, EquatableArray<float>.Empty) { PbsBudgetBits = layerBudget })
+        .Layer(new LayerSpec
+        {
+            Name = "h",
+            Outputs = 2,
+            Activation = ActivationKind.Relu,
+            OutputMin = 0,
+            OutputMax = 4,
+            Weights = new EquatableArray<float>(SpecBuilder.Fill(16, 1)),
+            PbsBudgetBits = layerBudget,
+        })
         .Dense("out", 1, new float[] { 1, 1 }, null, ActivationKind.Identity)
         .Build();
 
@@ -132,8 +140,8 @@ public class RoundingModesAndPErrorTests
     [Fact]
     public void Stating_both_p_errors_is_an_error_and_global_must_be_a_probability()
     {
-        var both = Model() with { GlobalPError = 0.01, PErrorExplicit = true };
-        var d = Assert.Single(CircuitCompiler.Compile(both).Diagnostics);
+        var both = Model() with { GlobalPError = 0.01 };
+        var d = Assert.Single(CircuitCompiler.Compile(both, source: ModelSource.Of(both) with { PErrorExplicit = true }).Diagnostics);
         Assert.Equal(DiagnosticIds.InvalidAttribute, d.Id);
         Assert.Equal(new DiagnosticTarget(TargetKind.ModelAttribute, 0, "GlobalPError"), d.Target);
         Assert.Equal("state either PError (per table lookup) or GlobalPError (whole circuit), not both", d.Message);

@@ -15,11 +15,13 @@ public sealed class SpecBuilder
 {
     private string _name = "Model";
     private bool _partial = true;
+    private bool _inputRangeExplicit;
+    private readonly Dictionary<int, LayerSource> _layerSources = new Dictionary<int, LayerSource>();
     private readonly int _inputs;
     private int _inputBits = 4;
     private double _inputMin;
     private double _inputMax = 1;
-    private int _budget = ModelSpec.DefaultPbsBudgetBits;
+    private int _budget = ModelDefaults.PbsBudgetBits;
     private double _pError = Math.Pow(2, -40);
     private float[]? _featureMin, _featureMax;
     private readonly List<LayerSpec> _layers = new List<LayerSpec>();
@@ -44,15 +46,31 @@ public sealed class SpecBuilder
     public SpecBuilder Dense(string name, int outputs, float[] weights, float[]? bias = null,
         ActivationKind activation = ActivationKind.Relu, double? outputMin = null, double? outputMax = null)
     {
-        _layers.Add(new LayerSpec(name, outputs, activation, outputMin, outputMax, name + "Bias", false,
-            MemberStatus.Ok, new EquatableArray<float>((float[])weights.Clone()),
-            bias is null ? MemberStatus.Missing : MemberStatus.Ok,
-            bias is null ? EquatableArray<float>.Empty : new EquatableArray<float>((float[])bias.Clone())));
+        _layers.Add(new LayerSpec
+        {
+            Name = name,
+            Outputs = outputs,
+            Activation = activation,
+            OutputMin = outputMin,
+            OutputMax = outputMax,
+            Weights = new EquatableArray<float>((float[])weights.Clone()),
+            Bias = bias is null ? EquatableArray<float>.Empty : new EquatableArray<float>((float[])bias.Clone()),
+        });
         return this;
     }
 
     /// <summary>Adds a raw layer (for invalid shapes and statuses).</summary>
-    public SpecBuilder Layer(LayerSpec layer) { _layers.Add(layer); return this; }
+    public SpecBuilder Layer(LayerSpec layer, LayerSource? source = null)
+    {
+        if (source is not null) _layerSources[_layers.Count] = source;
+        _layers.Add(layer);
+        return this;
+    }
+
+    public SpecBuilder Layer((LayerSpec Spec, LayerSource Source) layer) => Layer(layer.Spec, layer.Source);
+
+    /// <summary>As if InputMin or InputMax were written on [FheModel].</summary>
+    public SpecBuilder InputRangeExplicit() { _inputRangeExplicit = true; return this; }
 
     public SpecBuilder Quantize(string? layer, int? weightBits = null, int? activationBits = null, bool? perChannel = null)
     {
@@ -78,15 +96,43 @@ public sealed class SpecBuilder
         return this;
     }
 
-    public ModelSpec Build() => new ModelSpec(_name, _partial, _inputs, _inputBits, _inputMin, _inputMax, _budget, _pError,
-        EquatableArray.From(_layers), EquatableArray.From(_quantize), EquatableArray.From(_prune),
-        EquatableArray.From(_round), EquatableArray.From(_ranges))
+    public ModelSpec Build() => new ModelSpec
     {
-        FeatureMinStatus = _featureMin is null ? MemberStatus.Missing : MemberStatus.Ok,
+        Name = _name,
+        Inputs = _inputs,
+        InputBits = _inputBits,
+        InputMin = _inputMin,
+        InputMax = _inputMax,
+        PbsBudgetBits = _budget,
+        PError = _pError,
+        Layers = EquatableArray.From(_layers),
+        Quantize = EquatableArray.From(_quantize),
+        Prune = EquatableArray.From(_prune),
+        Round = EquatableArray.From(_round),
+        Ranges = EquatableArray.From(_ranges),
         FeatureMin = _featureMin is null ? EquatableArray<float>.Empty : new EquatableArray<float>((float[])_featureMin.Clone()),
-        FeatureMaxStatus = _featureMax is null ? MemberStatus.Missing : MemberStatus.Ok,
         FeatureMax = _featureMax is null ? EquatableArray<float>.Empty : new EquatableArray<float>((float[])_featureMax.Clone()),
     };
+
+    /// <summary>The source facts of the built spec: those a spec built in code implies, except where set here.</summary>
+    public ModelSource Source()
+    {
+        var spec = Build();
+        var implied = ModelSource.Of(spec);
+        var layers = implied.Layers.ToArray();
+        foreach (var (index, source) in _layerSources) layers[index] = source;
+        return implied with
+        {
+            IsPartial = _partial,
+            InputRangeExplicit = _inputRangeExplicit,
+            FeatureMinStatus = _featureMin is null ? MemberStatus.Missing : MemberStatus.Ok,
+            FeatureMaxStatus = _featureMax is null ? MemberStatus.Missing : MemberStatus.Ok,
+            Layers = new EquatableArray<LayerSource>(layers),
+        };
+    }
+
+    /// <summary>Compiles the built spec with its source facts.</summary>
+    public CompileResult Compile(CompileOptions? options = null) => CircuitCompiler.Compile(Build(), options, Source());
 
     /// <summary><paramref name="count"/> copies of <paramref name="value"/>.</summary>
     public static float[] Fill(int count, float value) => Enumerable.Repeat(value, count).ToArray();

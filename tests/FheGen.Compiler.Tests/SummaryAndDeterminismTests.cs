@@ -44,7 +44,7 @@ public class SummaryTests
         Assert.All(summaries, d => Assert.Equal(Severity.Info, d.Severity));
         Assert.Equal(new DiagnosticTarget(TargetKind.Dense, 0), summaries[0].Target);
         // 32 lookups of 8 bits, each after 4 exact rounding steps on a 12-bit accumulator (cost model).
-        double ms = 32 * FheGen.Compiler.Cost.CostModel.NeuronLatencyMs(12, 4, 8, result.Plan!.PError, FheGen.Compiler.Cost.RoundingCostKind.Exact);
+        double ms = 32 * FheGen.Compiler.Cost.CostModel.NeuronLatencyMs(12, 4, 8, result.Plan!.PError, FheGen.Compiler.Model.RoundingKind.Exact);
         Assert.Equal("Hidden: 64 -> 32, 1536 active weights, accumulator [-812, 1203] (12 bits), rounded 4 LSBs -> 8-bit TLU, 32 PBS, " +
             $"est. {FheGen.Compiler.Cost.CostModel.FormatLatency(ms)} on one core",
             summaries[0].Message);
@@ -160,7 +160,6 @@ public class DeterminismTests
         var variants = new[]
         {
             spec with { Name = "Other" },
-            spec with { IsPartial = false },
             spec with { InputBits = 5 },
             spec with { InputMax = 2 },
             spec with { PbsBudgetBits = 7 },
@@ -215,13 +214,13 @@ public class LayerSettingsTests
             .Range("a", -2, 3)
             .Range("b", 0, 9)
             .Build();
-        Assert.Equal(new LayerSettings(6, ModelSpec.DefaultActivationBits, true, 2, 5, -2, 3), LayerSettings.Resolve(spec, 0));
+        Assert.Equal(new LayerSettings(6, ModelDefaults.ActivationBits, true, 2, 5, -2, 3), LayerSettings.Resolve(spec, 0));
         // b: Dense's explicit range wins over the calibrated one.
         Assert.Equal(new LayerSettings(3, 5, true, 1, 5, -1, 1), LayerSettings.Resolve(spec, 1));
         // c: the model's rounding default does not reach the output layer.
-        Assert.Equal(new LayerSettings(6, ModelSpec.DefaultActivationBits, true, 1, null, null, null), LayerSettings.Resolve(spec, 2));
+        Assert.Equal(new LayerSettings(6, ModelDefaults.ActivationBits, true, 1, null, null, null), LayerSettings.Resolve(spec, 2));
 
         var bare = SpecBuilder.TwoLayers().Build();
-        Assert.Equal(new LayerSettings(ModelSpec.DefaultWeightBits, ModelSpec.DefaultActivationBits, false, null, null, 0, 2), LayerSettings.Resolve(bare, 0));
+        Assert.Equal(new LayerSettings(ModelDefaults.WeightBits, ModelDefaults.ActivationBits, false, null, null, 0, 2), LayerSettings.Resolve(bare, 0));
     }
 }

@@ -34,12 +34,21 @@ public sealed class TinyModel
         var model = MlpTrainer.Train(Train, new MlpTrainerOptions { HiddenSizes = new[] { 12 }, Epochs = 20, Seed = 1 });
         var layers = new[]
         {
-            new LayerSpec("Hidden", 12, ActivationKind.Relu, null, null, "HiddenBias", false, MemberStatus.Missing, EquatableArray<float>.Empty, MemberStatus.Missing, EquatableArray<float>.Empty),
-            new LayerSpec("Output", 3, ActivationKind.Identity, null, null, "OutputBias", false, MemberStatus.Missing, EquatableArray<float>.Empty, MemberStatus.Missing, EquatableArray<float>.Empty),
+            new LayerSpec { Name = "Hidden", Outputs = 12, Activation = ActivationKind.Relu, Weights = EquatableArray<float>.Empty },
+            new LayerSpec { Name = "Output", Outputs = 3, Activation = ActivationKind.Identity, Weights = EquatableArray<float>.Empty },
         };
-        var spec = new ModelSpec("Tiny", true, 8, 4, 0, 16, 8, Math.Pow(2, -40), new EquatableArray<LayerSpec>(layers),
-            EquatableArray.Of(new QuantizeSetting(null, 4, 4, null)), EquatableArray<PruneSetting>.Empty, EquatableArray<RoundSetting>.Empty,
-            EquatableArray<ActivationRangeSetting>.Empty);
+        var spec = new ModelSpec
+        {
+            Name = "Tiny",
+            Inputs = 8,
+            InputBits = 4,
+            InputMin = 0,
+            InputMax = 16,
+            PbsBudgetBits = 8,
+            PError = Math.Pow(2, -40),
+            Layers = new EquatableArray<LayerSpec>(layers),
+            Quantize = EquatableArray.Of(new QuantizeSetting(null, 4, 4, null)),
+        };
         Spec = TrainedModelSpec.WithWeights(spec, model, ActivationCalibrator.Calibrate(model, Train));
     }
 

@@ -87,7 +87,7 @@ public class AttributeReferenceTests
         var compilerDefault = Regex.Match(documented, @"\(the default, (\d+)\)");
         if (compilerDefault.Success)
         {
-            int expected = name == "WeightBits" ? ModelSpec.DefaultWeightBits : ModelSpec.DefaultActivationBits;
+            int expected = name == "WeightBits" ? ModelDefaults.WeightBits : ModelDefaults.ActivationBits;
             Assert.True(expected == int.Parse(compilerDefault.Groups[1].Value, CultureInfo.InvariantCulture), where + $" (compiler default {expected})");
         }
         string token = documented.Split(' ')[0].Trim('`');

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text.Json.Nodes;
 using System.Threading;
 using FheGen.Cli.Infrastructure;
+using FheGen.Compiler.Model;
 using FheGen.Compiler.Pipeline;
 using FheGen.Onnx;
 using Spectre.Console;
@@ -53,17 +54,17 @@ internal sealed class ImportSettings : JsonSettings
     public int InputBits { get; init; } = 4;
 
     [CommandOption("--weight-bits <BITS>")]
-    [DefaultValue(4)]
-    public int WeightBits { get; init; } = 4;
+    [DefaultValue(ModelDefaults.WeightBits)]
+    public int WeightBits { get; init; } = ModelDefaults.WeightBits;
 
     [CommandOption("--activation-bits <BITS>")]
-    [DefaultValue(4)]
-    public int ActivationBits { get; init; } = 4;
+    [DefaultValue(ModelDefaults.ActivationBits)]
+    public int ActivationBits { get; init; } = ModelDefaults.ActivationBits;
 
     [CommandOption("--budget <BITS>")]
     [Description("The PBS budget, PbsBudgetBits")]
-    [DefaultValue(8)]
-    public int Budget { get; init; } = 8;
+    [DefaultValue(ModelDefaults.PbsBudgetBits)]
+    public int Budget { get; init; } = ModelDefaults.PbsBudgetBits;
 
     [CommandOption("--round <BITS|auto|none>")]
     [Description("Round every hidden layer to this TLU width; auto: to the budget with the fewest LSBs (default)")]

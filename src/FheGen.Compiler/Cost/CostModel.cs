@@ -8,29 +8,6 @@ using FheGen.Compiler.Plan;
 
 namespace FheGen.Compiler.Cost;
 
-/// <summary>How the rounding of a layer's accumulator is charged by <see cref="CostModel"/>.</summary>
-public enum RoundingCostKind
-{
-    /// <summary>
-    /// No rounding: the lookup reads the whole accumulator, so one PBS at <see cref="LayerPlan.AccumulatorBits"/>.
-    /// For a layer that is not rounded this is its actual cost; for a rounded layer it is the "had we not rounded"
-    /// counterfactual (and unbounded when the accumulator is wider than 16 bits).
-    /// </summary>
-    None = 0,
-
-    /// <summary>
-    /// Exact rounding: the removed bits are extracted by <see cref="ExactRounding.PbsPerNeuron"/> extra bootstrappings
-    /// per neuron before the lookup at the rounded width, each at the lookup's own precision.
-    /// </summary>
-    Exact = 1,
-
-    /// <summary>
-    /// Approximate rounding: the lookup at the rounded width reads the accumulator's top bits directly and the
-    /// removed bits act as noise, so no extra PBS.
-    /// </summary>
-    Approximate = 2,
-}
-
 /// <summary>
 /// One measured latency of a table lookup (keyswitch then PBS) by this project's TFHE backend, as recorded in the
 /// generated <c>MeasuredPbsLatencies.cs</c>.
@@ -219,29 +196,30 @@ public static class CostModel
     /// </summary>
     /// <remarks>
     /// <para>With nothing removed, one PBS at <paramref name="tluBits"/> whatever the kind. Otherwise:
-    /// <see cref="RoundingCostKind.Exact"/> costs <c>1 + ExactRounding.PbsPerNeuron(removedBits, tluBits)</c> lookups
+    /// <see cref="RoundingKind.Exact"/> costs <c>1 + ExactRounding.PbsPerNeuron(removedBits, tluBits)</c> lookups
     /// at <paramref name="tluBits"/>: the extraction bootstrappings read at most <c>tluBits + 1</c> bits, the top one
     /// in the padding position, so they run at the same parameter set as the lookup (the encrypted backend uses one
-    /// set per circuit), and a PBS's cost depends on its set, not on its table. <see cref="RoundingCostKind.Approximate"/>
-    /// adds nothing. <see cref="RoundingCostKind.None"/> prices the unrounded lookup at
+    /// set per circuit), and a PBS's cost depends on its set, not on its table. <see cref="RoundingKind.Approximate"/>
+    /// (the lookup at the rounded width reads the top bits directly, the removed bits act as noise) adds nothing.
+    /// Null, no rounding, prices the unrounded lookup (the "had we not rounded" counterfactual for a rounded layer) at
     /// <paramref name="accumulatorBits"/> and returns positive infinity when that exceeds 16 bits (it cannot be
     /// bootstrapped).</para>
     /// <para>So exact rounding of 2 to <c>tluBits + 1</c> bits costs three lookups at the rounded width (one bit: two),
     /// and pays only when the unrounded lookup costs more than that.</para>
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">A width is out of range, <paramref name="removedBits"/> is negative, or p_error is NaN or negative.</exception>
-    public static double NeuronLatencyMs(int accumulatorBits, int removedBits, int tluBits, double pError, RoundingCostKind rounding)
+    public static double NeuronLatencyMs(int accumulatorBits, int removedBits, int tluBits, double pError, RoundingKind? rounding)
     {
         if (removedBits < 0) throw new ArgumentOutOfRangeException(nameof(removedBits), removedBits, "Cannot remove a negative number of bits.");
         if (removedBits == 0) return PbsLatencyMs(tluBits, pError);
         switch (rounding)
         {
-            case RoundingCostKind.None:
+            case null:
                 if (accumulatorBits < 1) throw new ArgumentOutOfRangeException(nameof(accumulatorBits), accumulatorBits, "An accumulator has at least 1 bit.");
                 return accumulatorBits > MaxBits ? double.PositiveInfinity : PbsLatencyMs(accumulatorBits, pError);
-            case RoundingCostKind.Approximate:
+            case RoundingKind.Approximate:
                 return PbsLatencyMs(tluBits, pError);
-            case RoundingCostKind.Exact:
+            case RoundingKind.Exact:
                 double lookup = PbsLatencyMs(tluBits, pError);
                 return (1 + ExactRounding.PbsPerNeuron(removedBits, tluBits)) * lookup;
             default:
@@ -256,19 +234,19 @@ public static class CostModel
     /// </summary>
     /// <param name="layer">The compiled layer.</param>
     /// <param name="pError">Per-TLU error probability (see <see cref="PbsLatencyMs"/>).</param>
-    /// <param name="rounding">How to charge the layer's rounding (irrelevant when it removes no bit).</param>
+    /// <param name="rounding">How to charge the layer's rounding, null as if it were not rounded (irrelevant when it removes no bit).</param>
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The layer's lookup is wider than 16 bits, or p_error is NaN or negative.</exception>
-    public static LayerCost EstimateLayer(LayerPlan layer, double pError, RoundingCostKind rounding)
+    public static LayerCost EstimateLayer(LayerPlan layer, double pError, RoundingKind? rounding)
     {
         if (layer is null) throw new ArgumentNullException(nameof(layer));
         if (layer.IsOutput) return new LayerCost(layer.Name, 0, 0, 0, 0);
         int t = layer.RoundedBits;
-        int tluBits = rounding == RoundingCostKind.None && t > 0 ? layer.AccumulatorBits : layer.TluInputBits;
+        int tluBits = rounding is null && t > 0 ? layer.AccumulatorBits : layer.TluInputBits;
         int n = layer.PbsCount;
         if (n == 0) return new LayerCost(layer.Name, 0, 0, tluBits, 0);
         double perNeuron = NeuronLatencyMs(layer.AccumulatorBits, t, layer.TluInputBits, pError, rounding);
-        int roundingPbs = rounding == RoundingCostKind.Exact ? ExactRounding.PbsPerNeuron(t, layer.TluInputBits) * n : 0;
+        int roundingPbs = rounding == RoundingKind.Exact ? ExactRounding.PbsPerNeuron(t, layer.TluInputBits) * n : 0;
         return new LayerCost(layer.Name, n, roundingPbs, tluBits, n * perNeuron);
     }
 
@@ -279,11 +257,11 @@ public static class CostModel
     /// <param name="pError">Per-TLU error probability, usually <see cref="CircuitPlan.PError"/>.</param>
     /// <param name="roundingOfLayer">
     /// How to charge layer <c>i</c>'s rounding; by default each rounded layer as its own
-    /// <see cref="LayerPlan.RoundingMethod"/> says (Exact unless declared Approximate), unrounded layers as None.
+    /// <see cref="LayerPlan.RoundingMethod"/> says (Exact unless declared Approximate), unrounded layers as null (no rounding).
     /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="plan"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">As <see cref="EstimateLayer"/>.</exception>
-    public static CircuitCost Estimate(CircuitPlan plan, double pError, Func<int, RoundingCostKind>? roundingOfLayer = null)
+    public static CircuitCost Estimate(CircuitPlan plan, double pError, Func<int, RoundingKind?>? roundingOfLayer = null)
     {
         if (plan is null) throw new ArgumentNullException(nameof(plan));
         var layers = new LayerCost[plan.Layers.Count];
@@ -408,18 +386,17 @@ public static class CostModel
 
     /// <summary>The rounding charge <see cref="Estimate"/> uses when none is given: the layer's declared method.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
-    public static RoundingCostKind DefaultRounding(LayerPlan layer)
+    public static RoundingKind? DefaultRounding(LayerPlan layer)
     {
         if (layer is null) throw new ArgumentNullException(nameof(layer));
         return RoundingCharge(layer.RoundedBits, layer.RoundingMethod);
     }
 
-    /// <summary>The rounding charge of a layer that removes <paramref name="roundedBits"/> bits by <paramref name="method"/>.</summary>
-    public static RoundingCostKind RoundingCharge(int roundedBits, RoundingKind method)
-    {
-        if (roundedBits <= 0) return RoundingCostKind.None;
-        return method == RoundingKind.Approximate ? RoundingCostKind.Approximate : RoundingCostKind.Exact;
-    }
+    /// <summary>
+    /// The rounding charge of a layer that removes <paramref name="roundedBits"/> bits by <paramref name="method"/>:
+    /// the method, or null (no rounding) when it removes none.
+    /// </summary>
+    public static RoundingKind? RoundingCharge(int roundedBits, RoundingKind method) => roundedBits <= 0 ? null : method;
 
     /// <summary>
     /// Formats a latency the way reports print it, to three significant digits with a unit that keeps the number

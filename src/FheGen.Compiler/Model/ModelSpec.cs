@@ -2,7 +2,10 @@ using System;
 
 namespace FheGen.Compiler.Model;
 
-/// <summary>Activation kinds the compiler can tabulate; values match <c>FheGen.Activation</c>.</summary>
+/// <summary>
+/// Activation kinds the compiler can tabulate: <c>FheGen.Activation</c> (what users write) in the core, which the
+/// generator compiles in and so cannot reference the runtime; names and values equal (EnumParityTests).
+/// </summary>
 public enum ActivationKind
 {
     /// <summary><c>f(z) = z</c>.</summary>
@@ -17,65 +20,55 @@ public enum ActivationKind
     LeakyRelu = 4,
 }
 
-/// <summary>Whether a weight or bias member could be read as constant data.</summary>
-public enum MemberStatus
-{
-    /// <summary>Read: the values are present.</summary>
-    Ok = 0,
-    /// <summary>No member with that name exists.</summary>
-    Missing = 1,
-    /// <summary>The member exists but its initializer is not made of compile-time constants.</summary>
-    NotConstant = 2,
-    /// <summary>The member exists but is not a <c>float[]</c> field or <c>ReadOnlySpan&lt;float&gt;</c> property.</summary>
-    WrongType = 3,
-}
-
 /// <summary>
-/// The complete, symbol-free description of a model as declared in source: what the generator extracts
-/// and what the runtime rebuilds to sweep configurations. Value-equatable.
+/// The complete, symbol-free description of a model: its inputs, layers with their weights, and quantization
+/// settings. What the generator extracts from the attributes (source facts such as member readability are in
+/// <see cref="ModelSource"/>) and what the runtime rebuilds to sweep configurations. Value-equatable: the
+/// incremental generator caches on it.
 /// </summary>
-/// <param name="Name">The model type's name (for messages).</param>
-/// <param name="IsPartial">Whether every declaration of the type is <c>partial</c>.</param>
-/// <param name="Inputs">Number of input features.</param>
-/// <param name="InputBits">Bits of each quantized input.</param>
-/// <param name="InputMin">Real value mapped to integer 0.</param>
-/// <param name="InputMax">Real value mapped to the largest integer.</param>
-/// <param name="PbsBudgetBits">Widest TLU input allowed without a warning.</param>
-/// <param name="PError">Per-TLU error probability.</param>
-/// <param name="Layers">Dense layers in evaluation order.</param>
-/// <param name="Quantize">Quantization settings in declaration order.</param>
-/// <param name="Prune">Pruning settings in declaration order.</param>
-/// <param name="Round">Rounding settings in declaration order.</param>
-/// <param name="Ranges">Calibrated activation ranges in declaration order.</param>
-public sealed record ModelSpec(
-    string Name,
-    bool IsPartial,
-    int Inputs,
-    int InputBits,
-    double InputMin,
-    double InputMax,
-    int PbsBudgetBits,
-    double PError,
-    EquatableArray<LayerSpec> Layers,
-    EquatableArray<QuantizeSetting> Quantize,
-    EquatableArray<PruneSetting> Prune,
-    EquatableArray<RoundSetting> Round,
-    EquatableArray<ActivationRangeSetting> Ranges)
+public sealed record ModelSpec
 {
+    /// <summary>The model type's name (for messages).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Number of input features.</summary>
+    public required int Inputs { get; init; }
+
+    /// <summary>Bits of each quantized input.</summary>
+    public int InputBits { get; init; } = ModelDefaults.InputBits;
+
+    /// <summary>Real value mapped to integer 0.</summary>
+    public double InputMin { get; init; } = ModelDefaults.InputMin;
+
+    /// <summary>Real value mapped to the largest integer.</summary>
+    public double InputMax { get; init; } = ModelDefaults.InputMax;
+
+    /// <summary>Widest TLU input allowed without a warning.</summary>
+    public int PbsBudgetBits { get; init; } = ModelDefaults.PbsBudgetBits;
+
+    /// <summary>Per-TLU error probability.</summary>
+    public double PError { get; init; } = ModelDefaults.PError;
+
     /// <summary>
     /// The whole circuit's error probability when given instead of <see cref="PError"/> (the per-TLU value is then
     /// derived from the circuit's bootstrapping count).
     /// </summary>
     public double? GlobalPError { get; init; }
 
-    /// <summary>Whether <see cref="PError"/> was set explicitly (setting it and <see cref="GlobalPError"/> is an error).</summary>
-    public bool PErrorExplicit { get; init; }
+    /// <summary>Dense layers in evaluation order.</summary>
+    public required EquatableArray<LayerSpec> Layers { get; init; }
 
-    /// <summary>
-    /// Names of members and type parameters declared on the model type that FheGen also generates
-    /// (<see cref="GeneratedMembers.IsReserved"/>), in declaration order; the generated file would not compile with them.
-    /// </summary>
-    public EquatableArray<string> ReservedNameConflicts { get; init; } = EquatableArray<string>.Empty;
+    /// <summary>Quantization settings in declaration order.</summary>
+    public EquatableArray<QuantizeSetting> Quantize { get; init; } = EquatableArray<QuantizeSetting>.Empty;
+
+    /// <summary>Pruning settings in declaration order.</summary>
+    public EquatableArray<PruneSetting> Prune { get; init; } = EquatableArray<PruneSetting>.Empty;
+
+    /// <summary>Rounding settings in declaration order.</summary>
+    public EquatableArray<RoundSetting> Round { get; init; } = EquatableArray<RoundSetting>.Empty;
+
+    /// <summary>Calibrated activation ranges in declaration order.</summary>
+    public EquatableArray<ActivationRangeSetting> Ranges { get; init; } = EquatableArray<ActivationRangeSetting>.Empty;
 
     /// <summary>
     /// The quantization settings the weights were trained for (<c>[TrainedWith]</c>, written by quantization-aware
@@ -89,42 +82,18 @@ public sealed record ModelSpec(
     /// <summary>Name of the optional member with each input feature's real maximum (see <see cref="FeatureMax"/>).</summary>
     public const string FeatureMaxMember = "FeatureMax";
 
-    /// <summary>Whether the <c>FeatureMin</c> member could be read (<see cref="MemberStatus.Missing"/> when the model has none).</summary>
-    public MemberStatus FeatureMinStatus { get; init; } = MemberStatus.Missing;
-
     /// <summary>
-    /// Per-feature input minimums, one per input, when <see cref="FeatureMinStatus"/> is Ok: feature <c>i</c> maps
+    /// Per-feature input minimums, one per input, or empty for none: feature <c>i</c> maps
     /// <c>[FeatureMin[i], FeatureMax[i]]</c> onto <c>[0, 2^InputBits - 1]</c> instead of the model-wide
     /// <see cref="InputMin"/>..<see cref="InputMax"/>, so a feature with a long tail does not coarsen every other.
     /// </summary>
     public EquatableArray<float> FeatureMin { get; init; } = EquatableArray<float>.Empty;
 
-    /// <summary>Whether the <c>FeatureMax</c> member could be read.</summary>
-    public MemberStatus FeatureMaxStatus { get; init; } = MemberStatus.Missing;
-
-    /// <summary>Per-feature input maximums; see <see cref="FeatureMin"/>.</summary>
+    /// <summary>Per-feature input maximums, or empty for none; see <see cref="FeatureMin"/>.</summary>
     public EquatableArray<float> FeatureMax { get; init; } = EquatableArray<float>.Empty;
 
-    /// <summary>
-    /// Whether <c>InputMin</c> or <c>InputMax</c> was set on <c>[FheModel]</c> although the model declares per-feature
-    /// ranges (an error: one of the two would be ignored). False whenever the model has no per-feature ranges.
-    /// </summary>
-    public bool InputRangeExplicit { get; init; }
-
-    /// <summary>Whether the model declares per-feature input ranges (either member present, readable or not).</summary>
-    public bool DeclaresFeatureRanges => FeatureMinStatus != MemberStatus.Missing || FeatureMaxStatus != MemberStatus.Missing;
-
-    /// <summary>Whether both per-feature range members were read (a validated spec then uses them).</summary>
-    public bool HasFeatureRanges => FeatureMinStatus == MemberStatus.Ok && FeatureMaxStatus == MemberStatus.Ok;
-
-    /// <summary>Default bits for weights when no <c>[Quantize]</c> says otherwise.</summary>
-    public const int DefaultWeightBits = 4;
-
-    /// <summary>Default bits for activations when no <c>[Quantize]</c> says otherwise.</summary>
-    public const int DefaultActivationBits = 4;
-
-    /// <summary>Default PBS budget in bits.</summary>
-    public const int DefaultPbsBudgetBits = 8;
+    /// <summary>Whether the model has per-feature input ranges (both ends given; a validated spec then uses them).</summary>
+    public bool HasFeatureRanges => FeatureMin.Count > 0 && FeatureMax.Count > 0;
 
     /// <summary>Widest TLU input TFHE can bootstrap here; wider is an error.</summary>
     public const int HardLimitBits = 16;
@@ -143,31 +112,30 @@ public sealed record ModelSpec(
     }
 }
 
-/// <summary>A dense layer as declared.</summary>
-/// <param name="Name">Layer name, which is also the weight member's name.</param>
-/// <param name="Outputs">Number of neurons.</param>
-/// <param name="Activation">Activation after the affine map.</param>
-/// <param name="OutputMin">Explicit activation output minimum, or null.</param>
-/// <param name="OutputMax">Explicit activation output maximum, or null.</param>
-/// <param name="BiasMember">The bias member's name.</param>
-/// <param name="BiasExplicit">Whether the bias member was named explicitly (then it must exist).</param>
-/// <param name="WeightsStatus">Whether the weights could be read.</param>
-/// <param name="Weights">Row-major <c>[Outputs, inputs]</c> weights when <paramref name="WeightsStatus"/> is Ok.</param>
-/// <param name="BiasStatus">Whether the bias could be read.</param>
-/// <param name="Bias">The bias when <paramref name="BiasStatus"/> is Ok.</param>
-public sealed record LayerSpec(
-    string Name,
-    int Outputs,
-    ActivationKind Activation,
-    double? OutputMin,
-    double? OutputMax,
-    string BiasMember,
-    bool BiasExplicit,
-    MemberStatus WeightsStatus,
-    EquatableArray<float> Weights,
-    MemberStatus BiasStatus,
-    EquatableArray<float> Bias)
+/// <summary>A dense layer: its shape, activation and parameters.</summary>
+public sealed record LayerSpec
 {
+    /// <summary>Layer name, which is also the weight member's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Number of neurons.</summary>
+    public required int Outputs { get; init; }
+
+    /// <summary>Activation after the affine map.</summary>
+    public required ActivationKind Activation { get; init; }
+
+    /// <summary>Explicit activation output minimum, or null.</summary>
+    public double? OutputMin { get; init; }
+
+    /// <summary>Explicit activation output maximum, or null.</summary>
+    public double? OutputMax { get; init; }
+
+    /// <summary>Row-major <c>[Outputs, inputs]</c> weights.</summary>
+    public required EquatableArray<float> Weights { get; init; }
+
+    /// <summary>One bias per neuron, or empty for none (the affine map then adds zero).</summary>
+    public EquatableArray<float> Bias { get; init; } = EquatableArray<float>.Empty;
+
     /// <summary>This layer's PBS budget when set on its <c>[Dense]</c>; null means the model's budget.</summary>
     public int? PbsBudgetBits { get; init; }
 }
@@ -184,7 +152,10 @@ public sealed record QuantizeSetting(string? Layer, int? WeightBits, int? Activa
 /// <param name="MaxActiveInputs">Largest number of non-zero weights per neuron, if given.</param>
 public sealed record PruneSetting(string? Layer, int? MaxActiveInputs);
 
-/// <summary>How a rounded accumulator is computed; values match <c>FheGen.Rounding</c>.</summary>
+/// <summary>
+/// How a rounded accumulator is computed: <c>FheGen.Rounding</c> in the core, as <see cref="ActivationKind"/> is
+/// <c>FheGen.Activation</c>; names and values equal (EnumParityTests).
+/// </summary>
 public enum RoundingKind
 {
     /// <summary><c>floor(x / 2^t + 1/2)</c> exactly (extra bootstrappings under TFHE).</summary>

@@ -46,7 +46,7 @@ public static class ParameterFeasibility
     private const int CacheLimit = 512;
 
     // The reference target when the model asks for p_error 0, which no noisy ciphertext can meet: Concrete ML's default.
-    private const double DefaultLog2PError = -40;
+    private const double DefaultLog2PError = ModelDefaults.Log2PError;
 
     private static readonly ConcurrentDictionary<(string Reads, double Log2PError, ParameterSearchSpace Space), ParameterSelector.SharedSetSearch> Cache = new();
 

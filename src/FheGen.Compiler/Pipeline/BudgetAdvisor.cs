@@ -254,8 +254,8 @@ public static class BudgetAdvisor
     {
         int tlu = IntegerRange.BitsFor(AccumulatorRounding.RoundExact(layer.AccumulatorMin, lsbs), AccumulatorRounding.RoundExact(layer.AccumulatorMax, lsbs));
         if (tlu > budget || lsbs == 0) return "";
-        double exact = Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, lsbs, tlu, p, Cost.RoundingCostKind.Exact);
-        double approximate = Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, lsbs, tlu, p, Cost.RoundingCostKind.Approximate);
+        double exact = Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, lsbs, tlu, p, RoundingKind.Exact);
+        double approximate = Cost.CostModel.NeuronLatencyMs(layer.AccumulatorBits, lsbs, tlu, p, RoundingKind.Approximate);
         return $"; est. {Cost.CostModel.FormatLatency(now)} -> {Cost.CostModel.FormatLatency(exact)} per neuron, " +
             $"{Cost.CostModel.FormatLatency(approximate)} with Method = Rounding.Approximate";
     }
@@ -274,7 +274,7 @@ public static class BudgetAdvisor
         int limit = Math.Min(inputs, settings.MaxActiveInputs ?? inputs) - 1;
         if (limit < 1) return null;
         var (weights, offsets) = InputDomain.LayerWeights(spec, index);
-        float[]? bias = layer.BiasStatus == MemberStatus.Ok ? layer.Bias.Items : null;
+        float[]? bias = layer.Bias.Count > 0 ? layer.Bias.Items : null;
         // The largest weight of each row survives any k >= 1, so the scales do not depend on k.
         var all = LayerCompiler.Prune(weights, layer.Outputs, inputs, null);
         double[] scales = LayerCompiler.WeightScales(weights, all, layer.Outputs, inputs, settings.WeightBits, settings.PerChannel);

@@ -76,11 +76,14 @@ public sealed class CompileResult
 public static class CircuitCompiler
 {
     /// <summary>Compiles <paramref name="spec"/>.</summary>
-    public static CompileResult Compile(ModelSpec spec, CompileOptions? options = null)
+    /// <param name="spec">The model.</param>
+    /// <param name="options">What to produce besides the plan; <see cref="CompileOptions.Generator"/> when null.</param>
+    /// <param name="source">What extraction learned about the model's source, validated with it; null for a spec built in code (<see cref="ModelSource.Of"/>).</param>
+    public static CompileResult Compile(ModelSpec spec, CompileOptions? options = null, ModelSource? source = null)
     {
         options ??= CompileOptions.Generator;
         var diagnostics = new List<CompilerDiagnostic>();
-        if (!SpecValidator.Validate(spec, diagnostics))
+        if (!SpecValidator.Validate(spec, source ?? ModelSource.Of(spec), diagnostics))
         {
             return new CompileResult(null, diagnostics);
         }

@@ -26,7 +26,7 @@ public static class LayerCompiler
         int inputs = index == 0 ? spec.Inputs : spec.Layers[index - 1].Outputs;
         int outputs = layer.Outputs;
         var (weights, offsets) = InputDomain.LayerWeights(spec, index);
-        float[]? bias = layer.BiasStatus == MemberStatus.Ok ? layer.Bias.Items : null;
+        float[]? bias = layer.Bias.Count > 0 ? layer.Bias.Items : null;
 
         bool[] keep = Prune(weights, outputs, inputs, settings.MaxActiveInputs);
         double[] scales = WeightScales(weights, keep, outputs, inputs, settings.WeightBits, settings.PerChannel);

@@ -89,8 +89,8 @@ public sealed record LayerSettings(
             }
         }
         return new LayerSettings(
-            weightBits ?? dw ?? ModelSpec.DefaultWeightBits,
-            activationBits ?? da ?? ModelSpec.DefaultActivationBits,
+            weightBits ?? dw ?? ModelDefaults.WeightBits,
+            activationBits ?? da ?? ModelDefaults.ActivationBits,
             perChannel ?? dp ?? false,
             maxActive ?? dm,
             // The model-wide rounding default only concerns layers that have a TLU.

@@ -16,12 +16,15 @@ public static class SpecValidator
     public const int MaxWidth = 1 << 20;
 
     /// <summary>Appends the spec's errors to <paramref name="diagnostics"/>; returns true when there are none.</summary>
-    public static bool Validate(ModelSpec spec, List<CompilerDiagnostic> diagnostics)
+    /// <param name="spec">The model.</param>
+    /// <param name="source">What extraction learned about its source; <see cref="ModelSource.Of"/> for a spec built in code.</param>
+    /// <param name="diagnostics">Receives the errors.</param>
+    public static bool Validate(ModelSpec spec, ModelSource source, List<CompilerDiagnostic> diagnostics)
     {
         int before = diagnostics.Count;
         string model = spec.Name;
 
-        if (!spec.IsPartial)
+        if (!source.IsPartial)
         {
             Error(diagnostics, DiagnosticIds.NotCompileTime, TargetKind.ModelType, 0, null,
                 $"model '{model}' and every type that contains it must be declared partial (and not file-local) so FheGen can add the generated members");
@@ -31,12 +34,16 @@ public static class SpecValidator
             Error(diagnostics, DiagnosticIds.ReservedName, TargetKind.ModelType, 0, null,
                 $"model type '{model}' has the name of a member FheGen generates in it; rename the type");
         }
-        for (int i = 0; i < spec.ReservedNameConflicts.Count; i++)
+        for (int i = 0; i < source.ReservedNameConflicts.Count; i++)
         {
-            string name = spec.ReservedNameConflicts[i];
+            string name = source.ReservedNameConflicts[i];
             // A layer or explicit bias of that name is already reported (FHE0003, on the attribute that names it).
             bool reported = false;
-            foreach (var l in spec.Layers) reported |= l.Name == name || (l.BiasExplicit && l.BiasMember == name);
+            for (int l = 0; l < spec.Layers.Count; l++)
+            {
+                var members = source.Layer(spec, l);
+                reported |= spec.Layers[l].Name == name || (members.BiasExplicit && members.BiasMember == name);
+            }
             if (reported) continue;
             Error(diagnostics, DiagnosticIds.ReservedName, TargetKind.Member, i, null,
                 $"model '{model}' declares '{name}', the name of a member FheGen generates in it; rename it");
@@ -60,7 +67,7 @@ public static class SpecValidator
                 Math.Abs(spec.InputMax) >= Math.Abs(spec.InputMin) ? "InputMax" : "InputMin",
                 $"the input range [{F(spec.InputMin)}, {F(spec.InputMax)}]");
         }
-        ValidateFeatureRanges(spec, diagnostics);
+        ValidateFeatureRanges(spec, source, diagnostics);
         if (spec.PbsBudgetBits < 1 || spec.PbsBudgetBits > ModelSpec.HardLimitBits)
         {
             Invalid(diagnostics, TargetKind.ModelAttribute, 0, "PbsBudgetBits", $"PbsBudgetBits must be between 1 and 16; it is {spec.PbsBudgetBits}");
@@ -71,7 +78,7 @@ public static class SpecValidator
         }
         if (spec.GlobalPError is double g)
         {
-            if (spec.PErrorExplicit)
+            if (source.PErrorExplicit)
             {
                 Invalid(diagnostics, TargetKind.ModelAttribute, 0, "GlobalPError",
                     "state either PError (per table lookup) or GlobalPError (whole circuit), not both");
@@ -86,18 +93,19 @@ public static class SpecValidator
             Invalid(diagnostics, TargetKind.ModelAttribute, 0, null, $"model '{model}' declares no [Dense] layer");
         }
 
-        ValidateLayers(spec, diagnostics);
+        ValidateLayers(spec, source, diagnostics);
         ValidateSettings(spec, diagnostics);
         if (diagnostics.Count == before) ValidateMagnitudes(spec, diagnostics);
         return diagnostics.Count == before;
     }
 
-    private static void ValidateLayers(ModelSpec spec, List<CompilerDiagnostic> diagnostics)
+    private static void ValidateLayers(ModelSpec spec, ModelSource source, List<CompilerDiagnostic> diagnostics)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < spec.Layers.Count; i++)
         {
             var layer = spec.Layers[i];
+            var members = source.Layer(spec, i);
             if (string.IsNullOrEmpty(layer.Name))
             {
                 Invalid(diagnostics, TargetKind.Dense, i, "field", $"layer {i} has no name");
@@ -112,10 +120,10 @@ public static class SpecValidator
                 Invalid(diagnostics, TargetKind.Dense, i, "field",
                     $"layer name '{layer.Name}' is also the name of a member FheGen generates; rename the layer and its weights");
             }
-            else if (layer.BiasExplicit && GeneratedMembers.IsReserved(layer.BiasMember))
+            else if (members.BiasExplicit && GeneratedMembers.IsReserved(members.BiasMember))
             {
                 Invalid(diagnostics, TargetKind.Dense, i, "Bias",
-                    $"bias member '{layer.BiasMember}' of layer '{layer.Name}' has the name of a member FheGen generates; rename it");
+                    $"bias member '{members.BiasMember}' of layer '{layer.Name}' has the name of a member FheGen generates; rename it");
             }
             if (layer.Outputs < 1 || layer.Outputs > MaxWidth)
             {
@@ -153,10 +161,10 @@ public static class SpecValidator
             int inputs = i == 0 ? spec.Inputs : spec.Layers[i - 1].Outputs;
             // With an invalid width the expected shape is meaningless: report the width, not a follow-on length mismatch.
             bool shapeKnown = inputs >= 1 && inputs <= MaxWidth && layer.Outputs >= 1 && layer.Outputs <= MaxWidth;
-            ValidateMember(spec, diagnostics, i, TargetKind.Weights, layer.Name, layer.WeightsStatus, layer.Weights, (long)inputs * layer.Outputs,
+            ValidateMember(spec, diagnostics, i, TargetKind.Weights, layer.Name, members.WeightsStatus, layer.Weights, (long)inputs * layer.Outputs,
                 $"[{layer.Outputs}, {inputs}]", explicitName: true, shapeKnown);
-            ValidateMember(spec, diagnostics, i, TargetKind.Bias, layer.BiasMember, layer.BiasStatus, layer.Bias, layer.Outputs,
-                $"[{layer.Outputs}]", layer.BiasExplicit, shapeKnown);
+            ValidateMember(spec, diagnostics, i, TargetKind.Bias, members.BiasMember, members.BiasStatus, layer.Bias, layer.Outputs,
+                $"[{layer.Outputs}]", members.BiasExplicit, shapeKnown);
         }
     }
 
@@ -164,15 +172,15 @@ public static class SpecValidator
     /// Per-feature input ranges: both members or neither, one finite value per input, each minimum below its maximum,
     /// and no model-wide InputMin/InputMax beside them (one of the two would be ignored).
     /// </summary>
-    private static void ValidateFeatureRanges(ModelSpec spec, List<CompilerDiagnostic> diagnostics)
+    private static void ValidateFeatureRanges(ModelSpec spec, ModelSource source, List<CompilerDiagnostic> diagnostics)
     {
-        if (!spec.DeclaresFeatureRanges) return;
-        if (spec.InputRangeExplicit)
+        if (!source.DeclaresFeatureRanges) return;
+        if (source.InputRangeExplicit)
         {
             Invalid(diagnostics, TargetKind.ModelAttribute, 0, "InputMin",
                 $"the model declares per-feature input ranges ('{ModelSpec.FeatureMinMember}', '{ModelSpec.FeatureMaxMember}'); remove InputMin and InputMax from [FheModel], which they replace");
         }
-        var members = new[] { (ModelSpec.FeatureMinMember, spec.FeatureMinStatus, spec.FeatureMin), (ModelSpec.FeatureMaxMember, spec.FeatureMaxStatus, spec.FeatureMax) };
+        var members = new[] { (ModelSpec.FeatureMinMember, source.FeatureMinStatus, spec.FeatureMin), (ModelSpec.FeatureMaxMember, source.FeatureMaxStatus, spec.FeatureMax) };
         bool readable = true;
         for (int m = 0; m < 2; m++)
         {
@@ -373,8 +381,8 @@ public static class SpecValidator
             if (q.Layer is null) fallback = q.ActivationBits ?? fallback;
             else if (q.Layer == name) own = q.ActivationBits ?? own;
         }
-        int bits = own ?? fallback ?? ModelSpec.DefaultActivationBits;
-        return bits < 1 || bits > ModelSpec.HardLimitBits ? ModelSpec.DefaultActivationBits : bits;
+        int bits = own ?? fallback ?? ModelDefaults.ActivationBits;
+        return bits < 1 || bits > ModelSpec.HardLimitBits ? ModelDefaults.ActivationBits : bits;
     }
 
     /// <summary>
@@ -420,7 +428,7 @@ public static class SpecValidator
                     sum += w;
                     if (w > largest) largest = w;
                 }
-                double bias = layer.BiasStatus == MemberStatus.Ok && j < layer.Bias.Count ? Math.Abs(layer.Bias[j]) : 0;
+                double bias = j < layer.Bias.Count ? Math.Abs(layer.Bias[j]) : 0;
                 bound = Math.Max(bound, bias + maxInput * sum);
                 if (largest > 0) smallestStep = Math.Min(smallestStep, largest / ((1L << (settings.WeightBits - 1)) - 1));
             }

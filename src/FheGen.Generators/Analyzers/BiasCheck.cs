@@ -13,13 +13,14 @@ namespace FheGen.Generators.Analyzers;
 /// </summary>
 internal static class BiasCheck
 {
-    public static IEnumerable<CompilerDiagnostic> Check(INamedTypeSymbol type, ModelSpec spec, SourceMap map)
+    public static IEnumerable<CompilerDiagnostic> Check(INamedTypeSymbol type, ModelSpec spec, ModelSource source, SourceMap map)
     {
         var used = new HashSet<string>(System.StringComparer.Ordinal);
-        foreach (var l in spec.Layers)
+        for (int i = 0; i < spec.Layers.Count; i++)
         {
-            used.Add(l.Name);
-            if (l.BiasStatus != MemberStatus.Missing) used.Add(l.BiasMember);
+            used.Add(spec.Layers[i].Name);
+            var members = source.Layer(spec, i);
+            if (members.BiasStatus != MemberStatus.Missing) used.Add(members.BiasMember);
         }
         // Members the user wrote (not the generator's, which are implicitly declared or in generated files), not
         // already a layer's weights or bias.
@@ -31,23 +32,24 @@ internal static class BiasCheck
         for (int i = 0; i < spec.Layers.Count; i++)
         {
             var layer = spec.Layers[i];
+            var bias = source.Layer(spec, i);
             if (string.IsNullOrEmpty(layer.Name)) continue;
             var dense = map.Attribute(TargetKind.Dense, i);
             bool noBias = dense?.NamedArguments.Any(a => a.Key == "NoBias" && a.Value.Value is true) == true;
             if (noBias)
             {
-                if (layer.BiasExplicit)
+                if (bias.BiasExplicit)
                 {
-                    yield return BiasDiagnostics.Contradiction(i, layer.Name, layer.BiasMember);
+                    yield return BiasDiagnostics.Contradiction(i, layer.Name, bias.BiasMember);
                 }
-                else if (type.GetMembers(layer.BiasMember).Any(m => m is IFieldSymbol || m is IPropertySymbol))
+                else if (type.GetMembers(bias.BiasMember).Any(m => m is IFieldSymbol || m is IPropertySymbol))
                 {
-                    yield return BiasDiagnostics.Ignored(i, layer.Name, layer.BiasMember);
+                    yield return BiasDiagnostics.Ignored(i, layer.Name, bias.BiasMember);
                 }
                 continue;
             }
-            if (layer.BiasExplicit || layer.BiasStatus != MemberStatus.Missing) continue;
-            yield return BiasDiagnostics.Missing(i, layer.Name, layer.BiasMember, BiasDiagnostics.Closest(layer.BiasMember, candidates));
+            if (bias.BiasExplicit || bias.BiasStatus != MemberStatus.Missing) continue;
+            yield return BiasDiagnostics.Missing(i, layer.Name, bias.BiasMember, BiasDiagnostics.Closest(bias.BiasMember, candidates));
         }
     }
 }

@@ -62,8 +62,8 @@ public sealed class FheModelAnalyzer : DiagnosticAnalyzer
             return;
         }
         var spec = model.WithProjectBudget(projectBudget).Spec;
-        var result = CircuitCompiler.Compile(spec, CompileOptions.Analysis);
-        foreach (var d in result.Diagnostics.Concat(BiasCheck.Check(type, spec, map)))
+        var result = CircuitCompiler.Compile(spec, CompileOptions.Analysis, model.Source);
+        foreach (var d in result.Diagnostics.Concat(BiasCheck.Check(type, spec, model.Source, map)))
         {
             var properties = d.Properties.Count == 0
                 ? ImmutableDictionary<string, string?>.Empty

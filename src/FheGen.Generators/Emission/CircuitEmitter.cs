@@ -205,47 +205,72 @@ internal static class CircuitEmitter
         w.Line(GeneratedCode);
         w.Line($"public static {Rt}.Circuits.PlanInterpreter Interpreter => __FheGen_interpreter ??= {Rt}.Circuits.PlanInterpreter.ForGeneratedModel(global::FheGen.Compiler.Pipeline.CircuitCompiler.Compile(Spec).PlanOrThrow(), {CodeWriter.Literal(model.Spec.Name)}, PlanFingerprint);");
         w.Line();
+        // Named members, one per line, so the rebuilt spec reads like the declaration it comes from; members at their
+        // type's default (no bias, no settings, no per-layer budget) are left out as the attributes leave them out.
         w.Open($"private static {M}.ModelSpec __FheGen_BuildSpec()");
-        w.Line($"return new {M}.ModelSpec(");
-        w.Line($"    {CodeWriter.Literal(spec.Name)}, {CodeWriter.Literal(spec.IsPartial)}, {spec.Inputs}, {spec.InputBits}, {CodeWriter.Literal(spec.InputMin)}, " +
-            $"{CodeWriter.Literal(spec.InputMax)}, {spec.PbsBudgetBits}, {CodeWriter.Literal(spec.PError)},");
-        w.Line($"    new {M}.EquatableArray<{M}.LayerSpec>(new {M}.LayerSpec[]");
+        w.Line($"return new {M}.ModelSpec");
+        w.Line("{");
+        w.Line($"    Name = {CodeWriter.Literal(spec.Name)},");
+        w.Line($"    Inputs = {spec.Inputs},");
+        w.Line($"    InputBits = {spec.InputBits},");
+        w.Line($"    InputMin = {CodeWriter.Literal(spec.InputMin)},");
+        w.Line($"    InputMax = {CodeWriter.Literal(spec.InputMax)},");
+        w.Line($"    PbsBudgetBits = {spec.PbsBudgetBits},");
+        w.Line($"    PError = {CodeWriter.Literal(spec.PError)},");
+        if (spec.GlobalPError is double global) w.Line($"    GlobalPError = {CodeWriter.Literal(global)},");
+        w.Line($"    Layers = new {M}.EquatableArray<{M}.LayerSpec>(new {M}.LayerSpec[]");
         w.Line("    {");
         for (int i = 0; i < spec.Layers.Count; i++)
         {
             var l = spec.Layers[i];
             var m = model.Members[i];
-            string weights = Copy(m.Weights, m.WeightsIsSpan);
-            string bias = m.Bias is null ? $"{M}.EquatableArray<float>.Empty" : $"new {M}.EquatableArray<float>({Copy(m.Bias, m.BiasIsSpan)})";
-            w.Line($"        new {M}.LayerSpec({CodeWriter.Literal(l.Name)}, {l.Outputs}, ({M}.ActivationKind){(int)l.Activation}, " +
-                $"{CodeWriter.Literal(l.OutputMin)}, {CodeWriter.Literal(l.OutputMax)}, {CodeWriter.Literal(l.BiasMember)}, {CodeWriter.Literal(l.BiasExplicit)},");
-            w.Line($"            {M}.MemberStatus.Ok, new {M}.EquatableArray<float>({weights}), ({M}.MemberStatus){(int)l.BiasStatus}, {bias})" +
-                (l.PbsBudgetBits is int budget ? $" {{ PbsBudgetBits = {budget} }}," : ","));
+            w.Line($"        new {M}.LayerSpec");
+            w.Line("        {");
+            w.Line($"            Name = {CodeWriter.Literal(l.Name)},");
+            w.Line($"            Outputs = {l.Outputs},");
+            w.Line($"            Activation = {M}.ActivationKind.{l.Activation},");
+            if (l.OutputMin is double lo) w.Line($"            OutputMin = {CodeWriter.Literal(lo)},");
+            if (l.OutputMax is double hi) w.Line($"            OutputMax = {CodeWriter.Literal(hi)},");
+            w.Line($"            Weights = new {M}.EquatableArray<float>({Copy(m.Weights, m.WeightsIsSpan)}),");
+            if (m.Bias is not null) w.Line($"            Bias = new {M}.EquatableArray<float>({Copy(m.Bias, m.BiasIsSpan)}),");
+            if (l.PbsBudgetBits is int budget) w.Line($"            PbsBudgetBits = {budget},");
+            w.Line("        },");
         }
         w.Line("    }),");
-        w.Line($"    new {M}.EquatableArray<{M}.QuantizeSetting>(new {M}.QuantizeSetting[] {{ " +
-            string.Join(", ", spec.Quantize.Select(q => $"new {M}.QuantizeSetting({CodeWriter.Literal(q.Layer)}, {CodeWriter.Literal(q.WeightBits)}, {CodeWriter.Literal(q.ActivationBits)}, {CodeWriter.Literal(q.PerChannel)})")) + " }),");
-        w.Line($"    new {M}.EquatableArray<{M}.PruneSetting>(new {M}.PruneSetting[] {{ " +
-            string.Join(", ", spec.Prune.Select(p => $"new {M}.PruneSetting({CodeWriter.Literal(p.Layer)}, {CodeWriter.Literal(p.MaxActiveInputs)})")) + " }),");
-        w.Line($"    new {M}.EquatableArray<{M}.RoundSetting>(new {M}.RoundSetting[] {{ " +
-            string.Join(", ", spec.Round.Select(r => $"new {M}.RoundSetting({CodeWriter.Literal(r.Layer)}, {CodeWriter.Literal(r.Bits)})" +
-                (r.Method is RoundingKind m ? $" {{ Method = ({M}.RoundingKind){(int)m} }}" : ""))) + " }),");
-        w.Line($"    new {M}.EquatableArray<{M}.ActivationRangeSetting>(new {M}.ActivationRangeSetting[] {{ " +
-            string.Join(", ", spec.Ranges.Select(r => $"new {M}.ActivationRangeSetting({CodeWriter.Literal(r.Layer)}, {CodeWriter.Literal(r.Min)}, {CodeWriter.Literal(r.Max)})")) + " }))");
-        // Trained settings only when recorded, so models without QAT keep their generated text.
-        string trained = spec.Trained.Count == 0 ? "" :
-            $", Trained = new {M}.EquatableArray<{M}.TrainedSetting>(new {M}.TrainedSetting[] {{ " + string.Join(", ", spec.Trained.Select(t =>
-                $"new {M}.TrainedSetting({CodeWriter.Literal(t.Layer)}) {{ InputBits = {CodeWriter.Literal(t.InputBits)}, InputMin = {CodeWriter.Literal(t.InputMin)}, " +
-                $"InputMax = {CodeWriter.Literal(t.InputMax)}, WeightBits = {CodeWriter.Literal(t.WeightBits)}, ActivationBits = {CodeWriter.Literal(t.ActivationBits)}, " +
-                $"PerChannel = {CodeWriter.Literal(t.PerChannel)}, MaxActiveInputs = {CodeWriter.Literal(t.MaxActiveInputs)}, RoundBits = {CodeWriter.Literal(t.RoundBits)}, " +
-                $"RoundMethod = {(t.RoundMethod is RoundingKind rm ? $"({M}.RoundingKind){(int)rm}" : "null")} }}")) + " })";
-        // Per-feature ranges only when declared, so other models keep their generated text.
-        string features = !spec.HasFeatureRanges ? "" :
-            $", FeatureMinStatus = {M}.MemberStatus.Ok, FeatureMin = new {M}.EquatableArray<float>({Copy(ModelSpec.FeatureMinMember, model.FeatureMinIsSpan)}), " +
-            $"FeatureMaxStatus = {M}.MemberStatus.Ok, FeatureMax = new {M}.EquatableArray<float>({Copy(ModelSpec.FeatureMaxMember, model.FeatureMaxIsSpan)})";
-        w.Line($"{{ GlobalPError = {CodeWriter.Literal(spec.GlobalPError)}, PErrorExplicit = {CodeWriter.Literal(spec.PErrorExplicit)}{trained}{features} }};");
+        Settings(w, "Quantize", $"{M}.QuantizeSetting", spec.Quantize.Select(q =>
+            $"new {M}.QuantizeSetting(Layer: {CodeWriter.Literal(q.Layer)}, WeightBits: {CodeWriter.Literal(q.WeightBits)}, " +
+            $"ActivationBits: {CodeWriter.Literal(q.ActivationBits)}, PerChannel: {CodeWriter.Literal(q.PerChannel)})"));
+        Settings(w, "Prune", $"{M}.PruneSetting", spec.Prune.Select(p =>
+            $"new {M}.PruneSetting(Layer: {CodeWriter.Literal(p.Layer)}, MaxActiveInputs: {CodeWriter.Literal(p.MaxActiveInputs)})"));
+        Settings(w, "Round", $"{M}.RoundSetting", spec.Round.Select(r =>
+            $"new {M}.RoundSetting(Layer: {CodeWriter.Literal(r.Layer)}, Bits: {CodeWriter.Literal(r.Bits)})" +
+            (r.Method is RoundingKind method ? $" {{ Method = {M}.RoundingKind.{method} }}" : "")));
+        Settings(w, "Ranges", $"{M}.ActivationRangeSetting", spec.Ranges.Select(r =>
+            $"new {M}.ActivationRangeSetting(Layer: {CodeWriter.Literal(r.Layer)}, Min: {CodeWriter.Literal(r.Min)}, Max: {CodeWriter.Literal(r.Max)})"));
+        Settings(w, "Trained", $"{M}.TrainedSetting", spec.Trained.Select(t =>
+            $"new {M}.TrainedSetting(Layer: {CodeWriter.Literal(t.Layer)}) {{ InputBits = {CodeWriter.Literal(t.InputBits)}, InputMin = {CodeWriter.Literal(t.InputMin)}, " +
+            $"InputMax = {CodeWriter.Literal(t.InputMax)}, WeightBits = {CodeWriter.Literal(t.WeightBits)}, ActivationBits = {CodeWriter.Literal(t.ActivationBits)}, " +
+            $"PerChannel = {CodeWriter.Literal(t.PerChannel)}, MaxActiveInputs = {CodeWriter.Literal(t.MaxActiveInputs)}, RoundBits = {CodeWriter.Literal(t.RoundBits)}, " +
+            $"RoundMethod = {(t.RoundMethod is RoundingKind rm ? $"{M}.RoundingKind.{rm}" : "null")} }}"));
+        if (spec.HasFeatureRanges)
+        {
+            w.Line($"    FeatureMin = new {M}.EquatableArray<float>({Copy(ModelSpec.FeatureMinMember, model.FeatureMinIsSpan)}),");
+            w.Line($"    FeatureMax = new {M}.EquatableArray<float>({Copy(ModelSpec.FeatureMaxMember, model.FeatureMaxIsSpan)}),");
+        }
+        w.Line("};");
         w.Close();
         w.Line();
+    }
+
+    /// <summary>One settings member of the rebuilt spec, one setting per line; nothing when there are none (the default is empty).</summary>
+    private static void Settings(CodeWriter w, string member, string type, IEnumerable<string> items)
+    {
+        var list = items.ToList();
+        if (list.Count == 0) return;
+        w.Line($"    {member} = new global::FheGen.Compiler.Model.EquatableArray<{type}>(new {type}[]");
+        w.Line("    {");
+        foreach (string item in list) w.Line($"        {item},");
+        w.Line("    }),");
     }
 
     /// <summary>A fresh array with a float member's values (the spec must not alias user arrays that code could change).</summary>

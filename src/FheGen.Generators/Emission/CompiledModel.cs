@@ -25,7 +25,7 @@ internal sealed record CompiledModel(GeneratorModel Model, CircuitPlan Plan, str
     public static CompiledModel? Compile(GeneratorModel model, int unrollLimit, CancellationToken ct)
     {
         if (model.LanguageVersion < CircuitEmitter.MinimumLanguageVersion) return null;
-        var plan = CircuitCompiler.Compile(model.Spec, CompileOptions.Generator).Plan;
+        var plan = CircuitCompiler.Compile(model.Spec, CompileOptions.Generator, model.Source).Plan;
         if (plan is null) return null;
         ct.ThrowIfCancellationRequested();
         return new CompiledModel(model, plan, PlanFingerprint.Of(plan), Math.Max(0, unrollLimit));

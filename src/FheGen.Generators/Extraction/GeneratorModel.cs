@@ -19,6 +19,7 @@ public sealed record LayerMembers(string Weights, bool WeightsIsSpan, string? Bi
 /// Everything the emitter needs, symbol-free and value-equatable: the incremental pipeline caches on it.
 /// </summary>
 /// <param name="Spec">The model spec (budget not yet resolved against the MSBuild property).</param>
+/// <param name="Source">What extraction learned about the model's source (validated with the spec, not emitted).</param>
 /// <param name="BudgetExplicit">Whether <c>PbsBudgetBits</c> was set on the attribute (it then beats the property).</param>
 /// <param name="Namespace">The namespace, or null for the global namespace.</param>
 /// <param name="Types">The enclosing type declarations, outermost first, ending with the model.</param>
@@ -26,6 +27,7 @@ public sealed record LayerMembers(string Weights, bool WeightsIsSpan, string? Bi
 /// <param name="HintName">The generated file's name.</param>
 public sealed record GeneratorModel(
     ModelSpec Spec,
+    ModelSource Source,
     bool BudgetExplicit,
     string? Namespace,
     EquatableArray<TypeDeclaration> Types,

@@ -38,8 +38,8 @@ internal static class ModelExtractor
     /// <summary>Extracts the model, or null when an FheGen attribute on it does not bind.</summary>
     public static GeneratorModel? Extract(INamedTypeSymbol type, Compilation compilation, SourceMap? map, CancellationToken ct)
     {
-        int inputs = 0, inputBits = 8, budget = ModelSpec.DefaultPbsBudgetBits;
-        double inputMin = 0, inputMax = 1, pError = 9.094947017729282E-13;
+        int inputs = 0, inputBits = ModelDefaults.InputBits, budget = ModelDefaults.PbsBudgetBits;
+        double inputMin = ModelDefaults.InputMin, inputMax = ModelDefaults.InputMax, pError = ModelDefaults.PError;
         bool budgetExplicit = false, sawModel = false, pErrorExplicit = false, inputRangeExplicit = false;
         double? globalPError = null;
         SyntaxTree? attributeTree = null;
@@ -139,6 +139,7 @@ internal static class ModelExtractor
         if (!sawModel) return null;
 
         var layerSpecs = new LayerSpec[layers.Count];
+        var layerSources = new LayerSource[layers.Count];
         var members = new LayerMembers[layers.Count];
         for (int i = 0; i < layers.Count; i++)
         {
@@ -152,8 +153,18 @@ internal static class ModelExtractor
                 : ReadMember(type, biasName, compilation, ct);
             map?.SetMember(TargetKind.Weights, i, wSymbol);
             map?.SetMember(TargetKind.Bias, i, bSymbol);
-            layerSpecs[i] = new LayerSpec(l.Name, l.Outputs, l.Activation, l.Min, l.Max, biasName, l.Bias is not null,
-                wStatus, wValues, bStatus, bValues) { PbsBudgetBits = l.Budget };
+            layerSpecs[i] = new LayerSpec
+            {
+                Name = l.Name,
+                Outputs = l.Outputs,
+                Activation = l.Activation,
+                OutputMin = l.Min,
+                OutputMax = l.Max,
+                Weights = wValues,
+                Bias = bValues,
+                PbsBudgetBits = l.Budget,
+            };
+            layerSources[i] = new LayerSource { BiasMember = biasName, BiasExplicit = l.Bias is not null, WeightsStatus = wStatus, BiasStatus = bStatus };
             members[i] = new LayerMembers(l.Name, wSpan, bStatus == MemberStatus.Ok ? biasName : null, bSpan);
         }
 
@@ -162,21 +173,34 @@ internal static class ModelExtractor
         map?.SetMember(TargetKind.FeatureRange, 0, minSymbol);
         map?.SetMember(TargetKind.FeatureRange, 1, maxSymbol);
 
-        var spec = new ModelSpec(type.Name, IsPartial(type, map), inputs, inputBits, inputMin, inputMax, budget, pError,
-            new EquatableArray<LayerSpec>(layerSpecs), new EquatableArray<QuantizeSetting>(quantize.ToArray()),
-            new EquatableArray<PruneSetting>(prune.ToArray()), new EquatableArray<RoundSetting>(round.ToArray()),
-            new EquatableArray<ActivationRangeSetting>(ranges.ToArray()))
+        var spec = new ModelSpec
         {
+            Name = type.Name,
+            Inputs = inputs,
+            InputBits = inputBits,
+            InputMin = inputMin,
+            InputMax = inputMax,
+            PbsBudgetBits = budget,
+            PError = pError,
             GlobalPError = globalPError,
-            PErrorExplicit = pErrorExplicit,
-            ReservedNameConflicts = ReservedConflicts(type, map, ct),
+            Layers = new EquatableArray<LayerSpec>(layerSpecs),
+            Quantize = new EquatableArray<QuantizeSetting>(quantize.ToArray()),
+            Prune = new EquatableArray<PruneSetting>(prune.ToArray()),
+            Round = new EquatableArray<RoundSetting>(round.ToArray()),
+            Ranges = new EquatableArray<ActivationRangeSetting>(ranges.ToArray()),
             Trained = new EquatableArray<TrainedSetting>(trained.ToArray()),
-            // Recorded only beside per-feature ranges, where it is a conflict: other specs stay equal to the runtime one.
-            InputRangeExplicit = inputRangeExplicit && (minStatus != MemberStatus.Missing || maxStatus != MemberStatus.Missing),
-            FeatureMinStatus = minStatus,
             FeatureMin = minValues,
-            FeatureMaxStatus = maxStatus,
             FeatureMax = maxValues,
+        };
+        var source = new ModelSource
+        {
+            IsPartial = IsPartial(type, map),
+            PErrorExplicit = pErrorExplicit,
+            InputRangeExplicit = inputRangeExplicit,
+            ReservedNameConflicts = ReservedConflicts(type, map, ct),
+            FeatureMinStatus = minStatus,
+            FeatureMaxStatus = maxStatus,
+            Layers = new EquatableArray<LayerSource>(layerSources),
         };
         if (GeneratedMembers.IsReserved(type.Name) && type.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(ct) is TypeDeclarationSyntax named0)
         {
@@ -198,7 +222,7 @@ internal static class ModelExtractor
         // The exact identity (metadata names are unique per type): what tells apart models whose hint names collide.
         string identity = string.Join(".", hintParts);
         var tree = (attributeTree ?? type.DeclaringSyntaxReferences.FirstOrDefault()?.SyntaxTree)?.Options as CSharpParseOptions;
-        return new GeneratorModel(spec, budgetExplicit, ns, new EquatableArray<TypeDeclaration>(chain.ToArray()),
+        return new GeneratorModel(spec, source, budgetExplicit, ns, new EquatableArray<TypeDeclaration>(chain.ToArray()),
             new EquatableArray<LayerMembers>(members), hint)
         {
             FeatureMinIsSpan = minSpan,

@@ -198,7 +198,7 @@ public static class WeightsFileWriter
         Add("PerChannel", s.PerChannel is bool pc ? (pc ? "true" : "false") : null);
         Add("MaxActiveInputs", s.MaxActiveInputs?.ToString(CultureInfo.InvariantCulture));
         Add("RoundBits", s.RoundBits?.ToString(CultureInfo.InvariantCulture));
-        Add("RoundMethod", s.RoundMethod is { } m ? "global::FheGen.Rounding." + (Rounding)(int)m : null);
+        Add("RoundMethod", s.RoundMethod is { } m ? "global::FheGen.Rounding." + m : null);
         return $"[global::FheGen.TrainedWith({string.Join(", ", arguments)})]";
     }
 

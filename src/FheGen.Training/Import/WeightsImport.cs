@@ -170,7 +170,7 @@ public static class WeightsImport
                 throw new ArgumentException($"Layer {l}: '{layer.Name}' in the file is [{layer.Outputs} outputs, {layer.Inputs} inputs] but '{declared.Name}' " +
                     $"in '{spec.Name}' is [{declared.Outputs}, {inputs}].", nameof(layers));
             }
-            result[l] = new TrainedLayer(layer.Inputs, layer.Outputs, (float[])layer.Weights.Clone(), (float[])layer.Bias.Clone(), (Activation)(int)declared.Activation);
+            result[l] = new TrainedLayer(layer.Inputs, layer.Outputs, (float[])layer.Weights.Clone(), (float[])layer.Bias.Clone(), declared.Activation.ToActivation());
             inputs = declared.Outputs;
         }
         return new TrainedMlp(result);

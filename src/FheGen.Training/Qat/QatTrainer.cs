@@ -315,7 +315,7 @@ public static class QatTrainer
             // The written model: the final masks applied, so its zeros are exact and [Prune] keeps just those weights.
             ApplyMasks(ActiveInputs(rampSteps));
             var model = new TrainedMlp(Enumerable.Range(0, _layers).Select(l => new TrainedLayer(_sizes[l], _sizes[l + 1],
-                (float[])_w[l].Clone(), (float[])_b[l].Clone(), (Activation)(int)_spec.Layers[l].Activation)).ToArray());
+                (float[])_w[l].Clone(), (float[])_b[l].Clone(), _spec.Layers[l].Activation.ToActivation())).ToArray());
             var ranges = _ranges.ToArray();
             var settings = SettingsOf(_spec, _options.TrainWithRounding);
             var spec = TrainedModelSpec.WithWeights(_spec, model, ranges) with { Trained = new EquatableArray<TrainedSetting>(settings.ToArray()) };
@@ -338,9 +338,7 @@ public static class QatTrainer
             {
                 layers[l] = _spec.Layers[l] with
                 {
-                    WeightsStatus = MemberStatus.Ok,
                     Weights = new EquatableArray<float>(_w[l]),
-                    BiasStatus = MemberStatus.Ok,
                     Bias = new EquatableArray<float>(_b[l]),
                 };
             }
@@ -434,7 +432,7 @@ public static class QatTrainer
                     gate[l][j] = fj < lo || fj > hi ? 0f : 1f;
                 }
                 // Times the activation's own derivative at z (ReLU: 0 below zero), as the float trainer computes it.
-                ActivationMath.MultiplyByDerivative((Activation)(int)layer.Activation, z[l], f[l], gate[l]);
+                ActivationMath.MultiplyByDerivative(layer.Activation.ToActivation(), z[l], f[l], gate[l]);
             }
         }
 
@@ -456,7 +454,7 @@ public static class QatTrainer
             float sum = TensorPrimitives.Sum<float>(delta);
             TensorPrimitives.Divide(delta, sum, delta);
             delta[label] -= 1;
-            ActivationMath.MultiplyByDerivative((Activation)(int)layer.Activation, z, logits, delta);
+            ActivationMath.MultiplyByDerivative(layer.Activation.ToActivation(), z, logits, delta);
             return Math.Log(sum) - (logits[label] - max);
         }
 

@@ -1,44 +1,24 @@
 using System;
-using System.Numerics.Tensors;
+using FheGen.Compiler.Model;
 
 namespace FheGen.Training;
 
 /// <summary>
-/// Float activations, vectorized over a layer, and their derivatives, for training; the circuit's tables use the
-/// compiler's double-precision <see cref="FheGen.Compiler.Model.Activations"/> (same functions, same LeakyRelu slope).
+/// Activations over a layer's floats for training: the forward function is the compiler's
+/// <see cref="Activations.Apply"/>, the one the circuit's tables use; only the derivatives are training's own.
 /// </summary>
 internal static class ActivationMath
 {
     /// <summary>Slope of <see cref="Activation.LeakyRelu"/> for negative inputs: the compiler's, in float.</summary>
-    internal const float LeakySlope = (float)FheGen.Compiler.Model.Activations.LeakySlope;
+    internal const float LeakySlope = (float)Activations.LeakySlope;
 
     /// <summary>Applies <paramref name="activation"/> to <paramref name="values"/> in place.</summary>
     internal static void Apply(Activation activation, Span<float> values)
     {
-        switch (activation)
-        {
-            case Activation.Identity:
-                return;
-            case Activation.Relu:
-                TensorPrimitives.Max(values, 0f, values);
-                return;
-            case Activation.Sigmoid:
-                TensorPrimitives.Sigmoid(values, values);
-                return;
-            case Activation.Tanh:
-                TensorPrimitives.Tanh(values, values);
-                return;
-            case Activation.LeakyRelu:
-                for (int i = 0; i < values.Length; i++)
-                {
-                    float v = values[i];
-                    values[i] = v > 0 ? v : v * LeakySlope;
-                }
-
-                return;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
-        }
+        var kind = activation.ToKind();
+        if (!Activations.IsDefined(kind)) throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
+        if (kind == ActivationKind.Identity) return;
+        for (int i = 0; i < values.Length; i++) values[i] = (float)Activations.Apply(kind, values[i]);
     }
 
     /// <summary>

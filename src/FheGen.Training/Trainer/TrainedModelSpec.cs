@@ -27,9 +27,7 @@ public static class TrainedModelSpec
             var trained = model.Layers[l];
             layers[l] = spec.Layers[l] with
             {
-                WeightsStatus = MemberStatus.Ok,
                 Weights = new EquatableArray<float>((float[])trained.Weights.Clone()),
-                BiasStatus = MemberStatus.Ok,
                 Bias = new EquatableArray<float>((float[])trained.Bias.Clone()),
             };
         }
@@ -83,11 +81,8 @@ public static class TrainedModelSpec
         }
         return spec with
         {
-            FeatureMinStatus = MemberStatus.Ok,
             FeatureMin = new EquatableArray<float>(new List<float>(min).ToArray()),
-            FeatureMaxStatus = MemberStatus.Ok,
             FeatureMax = new EquatableArray<float>(new List<float>(max).ToArray()),
-            InputRangeExplicit = false,
         };
     }
 
@@ -104,15 +99,12 @@ public static class TrainedModelSpec
         {
             InputMin = min,
             InputMax = max,
-            FeatureMinStatus = MemberStatus.Missing,
             FeatureMin = EquatableArray<float>.Empty,
-            FeatureMaxStatus = MemberStatus.Missing,
             FeatureMax = EquatableArray<float>.Empty,
-            InputRangeExplicit = false,
         };
     }
 
-    /// <summary>The float model a spec declares (weights as read; a missing bias is zero).</summary>
+    /// <summary>The float model a spec declares (a layer without bias has zero bias).</summary>
     /// <exception cref="ArgumentException">A layer's weights could not be read or have the wrong length.</exception>
     public static TrainedMlp ToTrainedMlp(ModelSpec spec)
     {
@@ -122,12 +114,12 @@ public static class TrainedModelSpec
         for (int l = 0; l < layers.Length; l++)
         {
             var layer = spec.Layers[l];
-            if (layer.WeightsStatus != MemberStatus.Ok)
+            if (layer.Weights.Count == 0)
             {
-                throw new ArgumentException($"Layer '{layer.Name}' has no readable weights ({layer.WeightsStatus}).", nameof(spec));
+                throw new ArgumentException($"Layer '{layer.Name}' has no weights.", nameof(spec));
             }
-            var bias = layer.BiasStatus == MemberStatus.Ok ? layer.Bias.ToArray() : new float[layer.Outputs];
-            layers[l] = new TrainedLayer(inputs, layer.Outputs, layer.Weights.ToArray(), bias, (Activation)(int)layer.Activation);
+            var bias = layer.Bias.Count > 0 ? layer.Bias.ToArray() : new float[layer.Outputs];
+            layers[l] = new TrainedLayer(inputs, layer.Outputs, layer.Weights.ToArray(), bias, layer.Activation.ToActivation());
             inputs = layer.Outputs;
         }
         return new TrainedMlp(layers);
@@ -152,10 +144,10 @@ public static class TrainedModelSpec
                 throw new ArgumentException(
                     $"Layer {l} ('{declared.Name}') is [{trained.Outputs}, {trained.Inputs}] in the model but [{declared.Outputs}, {inputs}] in '{spec.Name}'.", nameof(model));
             }
-            if ((int)trained.Activation != (int)declared.Activation)
+            if (trained.Activation.ToKind() != declared.Activation)
             {
                 throw new ArgumentException(
-                    $"Layer {l} ('{declared.Name}') uses {trained.Activation} in the model but {(Activation)(int)declared.Activation} in '{spec.Name}'.", nameof(model));
+                    $"Layer {l} ('{declared.Name}') uses {trained.Activation} in the model but {declared.Activation} in '{spec.Name}'.", nameof(model));
             }
             inputs = declared.Outputs;
         }

@@ -1,4 +1,5 @@
 using System;
+using FheGen.Compiler.Model;
 
 namespace FheGen;
 
@@ -19,10 +20,10 @@ public sealed class QuantizeAttribute : Attribute
     /// <summary>The layer this applies to, or null for the model default.</summary>
     public string? Layer { get; }
 
-    /// <summary>Bits of each quantized weight, 2..16 (default 4).</summary>
+    /// <summary>Bits of each quantized weight, 2..16 (default 4, <see cref="ModelDefaults.WeightBits"/>).</summary>
     public int WeightBits { get; set; }
 
-    /// <summary>Bits of each quantized activation (the TLU output), 1..16 (default 4).</summary>
+    /// <summary>Bits of each quantized activation (the TLU output), 1..16 (default 4, <see cref="ModelDefaults.ActivationBits"/>).</summary>
     public int ActivationBits { get; set; }
 
     /// <summary>

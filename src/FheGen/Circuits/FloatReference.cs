@@ -24,11 +24,11 @@ public sealed class FloatReference
         for (int i = 0; i < _layers.Length; i++)
         {
             var l = spec.Layers[i];
-            if (l.WeightsStatus != MemberStatus.Ok || l.Weights.Count != inputs * l.Outputs)
+            if (l.Weights.Count != inputs * l.Outputs)
             {
                 throw new ArgumentException($"Layer '{l.Name}' has no usable weights.", nameof(spec));
             }
-            var bias = l.BiasStatus == MemberStatus.Ok ? l.Bias.ToArray() : new float[l.Outputs];
+            var bias = l.Bias.Count > 0 ? l.Bias.ToArray() : new float[l.Outputs];
             _layers[i] = new Layer(inputs, l.Outputs, l.Weights.ToArray(), bias, l.Activation);
             inputs = l.Outputs;
             _widest = Math.Max(_widest, inputs);

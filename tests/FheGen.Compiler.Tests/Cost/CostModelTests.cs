@@ -186,7 +186,7 @@ public class CostModelTests
         Assert.Throws<ArgumentOutOfRangeException>(() => CostModel.PbsLatencyMs(17, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => CostModel.PbsLatencyMs(4, double.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => CostModel.PbsLatencyMs(4, -1e-9));
-        Assert.Throws<ArgumentOutOfRangeException>(() => CostModel.NeuronLatencyMs(8, -1, 4, 0, RoundingCostKind.Exact));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CostModel.NeuronLatencyMs(8, -1, 4, 0, RoundingKind.Exact));
         Assert.Throws<ArgumentNullException>(() => CostModel.Estimate(null!, 0));
     }
 
@@ -197,28 +197,28 @@ public class CostModelTests
     {
         double p = P40;
         // 10-bit accumulator, 4 bits removed, 6-bit lookup: one 4-bit chunk (sign + identity lookup), so 3 lookups at 6 bits.
-        Close(3 * CostModel.PbsLatencyMs(6, p), CostModel.NeuronLatencyMs(10, 4, 6, p, RoundingCostKind.Exact));
+        Close(3 * CostModel.PbsLatencyMs(6, p), CostModel.NeuronLatencyMs(10, 4, 6, p, RoundingKind.Exact));
         // One removed bit: the sign bootstrapping alone.
-        Close(2 * CostModel.PbsLatencyMs(5, p), CostModel.NeuronLatencyMs(6, 1, 5, p, RoundingCostKind.Exact));
+        Close(2 * CostModel.PbsLatencyMs(5, p), CostModel.NeuronLatencyMs(6, 1, 5, p, RoundingKind.Exact));
         // 8 bits removed before a 3-bit lookup: chunks of at most 4 bits, so two of 4, two bootstrappings each.
-        Close(5 * CostModel.PbsLatencyMs(3, p), CostModel.NeuronLatencyMs(12, 8, 3, p, RoundingCostKind.Exact));
+        Close(5 * CostModel.PbsLatencyMs(3, p), CostModel.NeuronLatencyMs(12, 8, 3, p, RoundingKind.Exact));
         // 10 bits before a 2-bit lookup: chunks 3, 3, 2, 2, eight bootstrappings (ExactRounding's own example).
-        Close(9 * CostModel.PbsLatencyMs(2, p), CostModel.NeuronLatencyMs(12, 10, 2, p, RoundingCostKind.Exact));
+        Close(9 * CostModel.PbsLatencyMs(2, p), CostModel.NeuronLatencyMs(12, 10, 2, p, RoundingKind.Exact));
         // The accumulator's width no longer matters to exact rounding: every extraction reads at most tluBits + 1 bits.
-        Assert.Equal(CostModel.NeuronLatencyMs(10, 4, 6, p, RoundingCostKind.Exact), CostModel.NeuronLatencyMs(11, 4, 6, p, RoundingCostKind.Exact));
+        Assert.Equal(CostModel.NeuronLatencyMs(10, 4, 6, p, RoundingKind.Exact), CostModel.NeuronLatencyMs(11, 4, 6, p, RoundingKind.Exact));
 
-        Close(CostModel.PbsLatencyMs(6, p), CostModel.NeuronLatencyMs(10, 4, 6, p, RoundingCostKind.Approximate));
-        Close(CostModel.PbsLatencyMs(10, p), CostModel.NeuronLatencyMs(10, 4, 6, p, RoundingCostKind.None));
-        Assert.Equal(double.PositiveInfinity, CostModel.NeuronLatencyMs(20, 12, 8, p, RoundingCostKind.None));
+        Close(CostModel.PbsLatencyMs(6, p), CostModel.NeuronLatencyMs(10, 4, 6, p, RoundingKind.Approximate));
+        Close(CostModel.PbsLatencyMs(10, p), CostModel.NeuronLatencyMs(10, 4, 6, p, rounding: null));
+        Assert.Equal(double.PositiveInfinity, CostModel.NeuronLatencyMs(20, 12, 8, p, rounding: null));
         // Nothing removed: every kind is the plain lookup.
-        foreach (var kind in new[] { RoundingCostKind.None, RoundingCostKind.Exact, RoundingCostKind.Approximate })
+        foreach (var kind in new RoundingKind?[] { null, RoundingKind.Exact, RoundingKind.Approximate })
         {
             Close(CostModel.PbsLatencyMs(5, p), CostModel.NeuronLatencyMs(5, 0, 5, p, kind));
         }
     }
 
     /// <summary>The model's speed-up of a t-LSB rounding of a <paramref name="inputBits"/>-bit input, without overflow.</summary>
-    private static double SpeedUp(int inputBits, int t, RoundingCostKind kind, double pError)
+    private static double SpeedUp(int inputBits, int t, RoundingKind? kind, double pError)
         => CostModel.PbsLatencyMs(inputBits, pError) / CostModel.NeuronLatencyMs(inputBits, t, inputBits - t, pError, kind);
 
     [Fact]
@@ -234,14 +234,14 @@ public class CostModelTests
         double previousApproximate = 0;
         for (int t = 0; t < 6; t++)
         {
-            double exact = SpeedUp(6, t, RoundingCostKind.Exact, p), approximate = SpeedUp(6, t, RoundingCostKind.Approximate, p);
+            double exact = SpeedUp(6, t, RoundingKind.Exact, p), approximate = SpeedUp(6, t, RoundingKind.Approximate, p);
             _out.WriteLine($"{t} | {F(concrete[t]),27} | {F(exact),11} | {F(approximate),17}");
             Close(lookups[t], approximate / exact, 1e-9);
             // Fewer bits, never a slower lookup: approximate rounding never loses as more bits go.
             Assert.True(approximate >= previousApproximate);
             previousApproximate = approximate;
         }
-        Assert.Equal(1.0, SpeedUp(6, 0, RoundingCostKind.Exact, p));
+        Assert.Equal(1.0, SpeedUp(6, 0, RoundingKind.Exact, p));
     }
 
     // ---- layers and circuits ----
@@ -278,16 +278,16 @@ public class CostModelTests
 
         double pError = P40;
         double lookup = CostModel.PbsLatencyMs(6, pError);
-        var exact = CostModel.EstimateLayer(hidden, pError, RoundingCostKind.Exact);
+        var exact = CostModel.EstimateLayer(hidden, pError, RoundingKind.Exact);
         Close(2 * 3 * lookup, exact.LatencyMs);
         Assert.Equal(new LayerCost("hidden", 2, 4, 6, exact.LatencyMs), exact);
         Assert.Equal(6, exact.TotalPbsCount);
         Assert.Equal(hidden.RoundingPbsCount, exact.RoundingPbsCount); // the plan counts what the model charges
 
-        var approximate = CostModel.EstimateLayer(hidden, pError, RoundingCostKind.Approximate);
+        var approximate = CostModel.EstimateLayer(hidden, pError, RoundingKind.Approximate);
         Assert.Equal(new LayerCost("hidden", 2, 0, 6, 2 * lookup), approximate);
 
-        var none = CostModel.EstimateLayer(hidden, pError, RoundingCostKind.None);
+        var none = CostModel.EstimateLayer(hidden, pError, rounding: null);
         Assert.Equal(new LayerCost("hidden", 2, 0, 10, 2 * CostModel.PbsLatencyMs(10, pError)), none);
 
         Assert.True(approximate.LatencyMs < exact.LatencyMs);
@@ -297,7 +297,7 @@ public class CostModelTests
     public void Output_layer_and_constant_neurons_cost_nothing()
     {
         var plan = Compile(Spec(roundTo: 6));
-        foreach (var kind in new[] { RoundingCostKind.None, RoundingCostKind.Exact, RoundingCostKind.Approximate })
+        foreach (var kind in new RoundingKind?[] { null, RoundingKind.Exact, RoundingKind.Approximate })
         {
             Assert.Equal(new LayerCost("out", 0, 0, 0, 0), CostModel.EstimateLayer(plan.Layers[1], 0, kind));
         }
@@ -305,7 +305,7 @@ public class CostModelTests
         // Every hidden neuron constant: no PBS, no rounding PBS, whatever the rounding.
         var constant = Compile(Spec(allConstant: true)).Layers[0];
         Assert.Equal(0, constant.PbsCount);
-        foreach (var kind in new[] { RoundingCostKind.None, RoundingCostKind.Exact, RoundingCostKind.Approximate })
+        foreach (var kind in new RoundingKind?[] { null, RoundingKind.Exact, RoundingKind.Approximate })
         {
             var cost = CostModel.EstimateLayer(constant, 0, kind);
             Assert.Equal(0, cost.LatencyMs);
@@ -315,7 +315,7 @@ public class CostModelTests
         // One constant neuron among three: the layer costs exactly two lookups.
         var unrounded = Compile(Spec()).Layers[0];
         Assert.Equal(0, unrounded.RoundedBits);
-        Close(2 * CostModel.PbsLatencyMs(unrounded.TluInputBits, 0), CostModel.EstimateLayer(unrounded, 0, RoundingCostKind.Exact).LatencyMs);
+        Close(2 * CostModel.PbsLatencyMs(unrounded.TluInputBits, 0), CostModel.EstimateLayer(unrounded, 0, RoundingKind.Exact).LatencyMs);
     }
 
     [Fact]
@@ -327,7 +327,7 @@ public class CostModelTests
         Close(cost.Layers.Sum(l => l.LatencyMs), cost.TotalLatencyMs);
         Assert.Equal(0, cost.Layers[1].LatencyMs);
         // Default: the hidden layer is rounded exactly, as declared.
-        Assert.Equal(CostModel.EstimateLayer(plan.Layers[0], plan.PError, RoundingCostKind.Exact), cost.Layers[0]);
+        Assert.Equal(CostModel.EstimateLayer(plan.Layers[0], plan.PError, RoundingKind.Exact), cost.Layers[0]);
         // 10 bits rounded to 5: one 5-bit chunk, two extraction bootstrappings for each of the two neurons.
         Assert.Equal(4, cost.Layers[0].RoundingPbsCount);
         Assert.Equal(plan.TotalPbsCount, cost.TotalPbsCount);
@@ -336,15 +336,15 @@ public class CostModelTests
         _out.WriteLine($"{plan.Name}: {cost.FormatLatency()} ({cost.TotalPbsCount} PBS)");
 
         // A caller's choice overrides the default, layer by layer.
-        var approximate = CostModel.Estimate(plan, plan.PError, i => RoundingCostKind.Approximate);
+        var approximate = CostModel.Estimate(plan, plan.PError, i => RoundingKind.Approximate);
         Assert.Equal(0, approximate.Layers[0].RoundingPbsCount);
         Assert.True(approximate.TotalLatencyMs < cost.TotalLatencyMs);
 
         // A layer declared approximate is charged as such by default.
         var declared = Compile(Spec(roundTo: 5, method: RoundingKind.Approximate));
         Assert.Equal(approximate.TotalLatencyMs, CostModel.Estimate(declared, plan.PError).TotalLatencyMs);
-        Assert.Equal(RoundingCostKind.Approximate, CostModel.DefaultRounding(declared.Layers[0]));
-        Assert.Equal(RoundingCostKind.None, CostModel.DefaultRounding(Compile(Spec()).Layers[0]));
+        Assert.Equal(RoundingKind.Approximate, CostModel.DefaultRounding(declared.Layers[0]));
+        Assert.Null(CostModel.DefaultRounding(Compile(Spec()).Layers[0]));
 
         // Looser p_error, never a dearer circuit; across the measured range, a cheaper one (the selected 5-bit set
         // shrinks, N included, between 2^-64 and 2^-5).

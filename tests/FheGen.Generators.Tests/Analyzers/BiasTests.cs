@@ -3,9 +3,9 @@ extern alias gen;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis.Testing;
 using static FheGen.Generators.Tests.Analyzers.FheAnalyzerTest;
+using GeneratorModel = gen::FheGen.Generators.Extraction.GeneratorModel;
 using MemberStatus = gen::FheGen.Compiler.Model.MemberStatus;
 using ModelExtractor = gen::FheGen.Generators.Extraction.ModelExtractor;
-using ModelSpec = gen::FheGen.Compiler.Model.ModelSpec;
 
 namespace FheGen.Generators.Tests.Analyzers;
 
@@ -96,21 +96,21 @@ public class BiasTests
     public void No_bias_means_zero_bias_even_with_the_default_member_present()
     {
         const string member = "    static readonly float[] HiddenBias = { 0.25f };";
-        var ignored = Extract(Model(", NoBias = true", member, markDense: false)).Layers[0];
-        Assert.Equal(MemberStatus.Missing, ignored.BiasStatus);
-        Assert.False(ignored.BiasExplicit);
-        Assert.Empty(ignored.Bias);
+        var ignored = Extract(Model(", NoBias = true", member, markDense: false));
+        Assert.Equal(MemberStatus.Missing, ignored.Source.Layers[0].BiasStatus);
+        Assert.False(ignored.Source.Layers[0].BiasExplicit);
+        Assert.Empty(ignored.Spec.Layers[0].Bias);
         // Without NoBias the same member is the bias.
-        var read = Extract(Model("", member, markDense: false)).Layers[0];
-        Assert.Equal(MemberStatus.Ok, read.BiasStatus);
-        Assert.Equal(new[] { 0.25f }, read.Bias.ToArray());
+        var read = Extract(Model("", member, markDense: false));
+        Assert.Equal(MemberStatus.Ok, read.Source.Layers[0].BiasStatus);
+        Assert.Equal(new[] { 0.25f }, read.Spec.Layers[0].Bias.ToArray());
         // And the generator emits the model.
         Assert.Single(RunGenerator(Model(", NoBias = true", member, markDense: false)));
     }
 
-    private static ModelSpec Extract(string source)
+    private static GeneratorModel Extract(string source)
     {
         var compilation = Compile(source, System.Array.Empty<string>());
-        return ModelExtractor.Extract(compilation.GetTypeByMetadataName("M")!, compilation, null, default)!.Spec;
+        return ModelExtractor.Extract(compilation.GetTypeByMetadataName("M")!, compilation, null, default)!;
     }
 }

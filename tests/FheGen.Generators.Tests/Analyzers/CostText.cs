@@ -1,5 +1,6 @@
 using System;
 using FheGen.Compiler.Cost;
+using FheGen.Compiler.Model;
 
 namespace FheGen.Generators.Tests.Analyzers;
 
@@ -18,7 +19,7 @@ internal static class CostText
 
     /// <summary>One neuron whose <paramref name="accumulatorBits"/>-bit accumulator is exactly rounded by <paramref name="lsbs"/> to a <paramref name="tluBits"/>-bit lookup.</summary>
     public static double Exact(int accumulatorBits, int lsbs, int tluBits)
-        => CostModel.NeuronLatencyMs(accumulatorBits, lsbs, tluBits, DefaultPError, RoundingCostKind.Exact);
+        => CostModel.NeuronLatencyMs(accumulatorBits, lsbs, tluBits, DefaultPError, RoundingKind.Exact);
 
     /// <summary>FHE0001's rounding note: "est. NOW -> EXACT per neuron, APPROXIMATE with Method = Rounding.Approximate".</summary>
     public static string RoundingNote(double nowMs, int accumulatorBits, int lsbs, int tluBits)

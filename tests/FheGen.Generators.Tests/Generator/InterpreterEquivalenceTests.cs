@@ -60,12 +60,13 @@ public sealed class InterpreterEquivalenceTests
             if (unrollLimit == 0) Assert.DoesNotContain("backend.MultiplyAdd(", text, StringComparison.Ordinal);
             else Assert.DoesNotContain("PackedCircuit.Dense", text, StringComparison.Ordinal);
         }
-        var expectations = batch.Select(m => (Model: m, Spec: m.ExpectedSpec(), Result: CircuitCompiler.Compile(m.ExpectedSpec()))).ToArray();
+        var expectations = batch.Select(m => (Model: m, Spec: m.ExpectedSpec(), Result: CircuitCompiler.Compile(m.ExpectedSpec(), source: m.ExpectedSource()))).ToArray();
         // What the generator extracted (its linked copy of the spec types), valid models or not.
-        var extracted = run.StepOutputs(TrackingNames.Model).Select(o => ((GeneratorModel)o.Value).Spec).ToDictionary(x => x.Name);
+        var extracted = run.StepOutputs(TrackingNames.Model).Select(o => (GeneratorModel)o.Value).ToDictionary(x => x.Spec.Name);
         foreach (var e in expectations)
         {
-            Assert.Equal(StructuralText.Of(e.Spec), StructuralText.Of(extracted[e.Model.Name]));
+            Assert.Equal(StructuralText.Of(e.Spec), StructuralText.Of(extracted[e.Model.Name].Spec));
+            Assert.Equal(StructuralText.Of(e.Model.ExpectedSource()), StructuralText.Of(extracted[e.Model.Name].Source));
             bool generated = sources.ContainsKey($"Batch.{e.Model.Name}.FheGen.g.cs");
             Assert.True(generated == (e.Result.Plan is not null),
                 $"{e.Model.Name}: generated={generated}, but the compiler core says: " +

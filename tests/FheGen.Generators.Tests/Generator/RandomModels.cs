@@ -84,30 +84,53 @@ internal sealed record RandomModel(
     /// <summary>The spec the generator should extract (budget: the attribute's or the default 8).</summary>
     public ModelSpec ExpectedSpec(int? projectBudget = null)
     {
-        var layers = Layers.Select(l => new LayerSpec(
-            l.Name, l.Outputs, l.Activation,
-            l.RangeKind == RangeKind.Dense ? l.RangeMin : null,
-            l.RangeKind == RangeKind.Dense ? l.RangeMax : null,
-            l.BiasMember, l.BiasKind == BiasKind.Named,
-            MemberStatus.Ok, new EquatableArray<float>(l.Weights),
-            l.BiasKind == BiasKind.None ? MemberStatus.Missing : MemberStatus.Ok,
-            l.BiasKind == BiasKind.None ? EquatableArray<float>.Empty : new EquatableArray<float>(l.Bias))).ToArray();
+        var layers = Layers.Select(l => new LayerSpec
+        {
+            Name = l.Name,
+            Outputs = l.Outputs,
+            Activation = l.Activation,
+            OutputMin = l.RangeKind == RangeKind.Dense ? l.RangeMin : null,
+            OutputMax = l.RangeKind == RangeKind.Dense ? l.RangeMax : null,
+            Weights = new EquatableArray<float>(l.Weights),
+            Bias = l.BiasKind == BiasKind.None ? EquatableArray<float>.Empty : new EquatableArray<float>(l.Bias),
+        }).ToArray();
         var ranges = Layers.Where(l => l.RangeKind == RangeKind.Attribute)
             .Select(l => new ActivationRangeSetting(l.Name, l.RangeMin, l.RangeMax)).ToArray();
         bool perFeature = FeatureMin is not null;
-        return new ModelSpec(Name, true, Inputs, InputBits, perFeature ? 0 : InputMin, perFeature ? 1 : InputMax, Budget ?? projectBudget ?? ModelSpec.DefaultPbsBudgetBits,
-            PError ?? FheModelAttribute.DefaultPError,
-            new EquatableArray<LayerSpec>(layers), new EquatableArray<QuantizeSetting>(Quantize),
-            new EquatableArray<PruneSetting>(Prune), new EquatableArray<RoundSetting>(Round),
-            new EquatableArray<ActivationRangeSetting>(ranges))
+        return new ModelSpec
         {
-            PErrorExplicit = PError is not null,
-            FeatureMinStatus = perFeature ? MemberStatus.Ok : MemberStatus.Missing,
+            Name = Name,
+            Inputs = Inputs,
+            InputBits = InputBits,
+            InputMin = perFeature ? 0 : InputMin,
+            InputMax = perFeature ? 1 : InputMax,
+            PbsBudgetBits = Budget ?? projectBudget ?? ModelDefaults.PbsBudgetBits,
+            PError = PError ?? ModelDefaults.PError,
+            Layers = new EquatableArray<LayerSpec>(layers),
+            Quantize = new EquatableArray<QuantizeSetting>(Quantize),
+            Prune = new EquatableArray<PruneSetting>(Prune),
+            Round = new EquatableArray<RoundSetting>(Round),
+            Ranges = new EquatableArray<ActivationRangeSetting>(ranges),
             FeatureMin = perFeature ? new EquatableArray<float>(FeatureMin!) : EquatableArray<float>.Empty,
-            FeatureMaxStatus = perFeature ? MemberStatus.Ok : MemberStatus.Missing,
             FeatureMax = perFeature ? new EquatableArray<float>(FeatureMax!) : EquatableArray<float>.Empty,
         };
     }
+
+    /// <summary>The source facts the generator should extract beside <see cref="ExpectedSpec"/>.</summary>
+    public ModelSource ExpectedSource() => new ModelSource
+    {
+        PErrorExplicit = PError is not null,
+        InputRangeExplicit = FeatureMin is null,
+        FeatureMinStatus = FeatureMin is null ? MemberStatus.Missing : MemberStatus.Ok,
+        FeatureMaxStatus = FeatureMax is null ? MemberStatus.Missing : MemberStatus.Ok,
+        Layers = new EquatableArray<LayerSource>(Layers.Select(l => new LayerSource
+        {
+            BiasMember = l.BiasMember,
+            BiasExplicit = l.BiasKind == BiasKind.Named,
+            WeightsStatus = MemberStatus.Ok,
+            BiasStatus = l.BiasKind == BiasKind.None ? MemberStatus.Missing : MemberStatus.Ok,
+        }).ToArray()),
+    };
 
     /// <summary>The float model computed directly from the declared weights (double accumulation).</summary>
     public double[] FloatForward(ReadOnlySpan<float> features)

@@ -12,17 +12,30 @@ namespace FheGen.Tests.Circuits;
 public sealed class RuntimeTests
 {
     /// <summary>A 3-2-2 model whose integer circuit is small enough to work out by hand.</summary>
-    private static ModelSpec HandModel(params RoundSetting[] round) => new(
-        "Hand", true, Inputs: 3, InputBits: 2, InputMin: 0, InputMax: 3, PbsBudgetBits: 8, PError: 0,
-        EquatableArray.Of(
-            new LayerSpec("H", 2, ActivationKind.Relu, 0, 3, "HBias", false, MemberStatus.Ok,
-                EquatableArray.Of(1f, -1f, 0.5f, 0f, 0f, 0f), MemberStatus.Ok, EquatableArray.Of(0f, 1f)),
-            new LayerSpec("O", 2, ActivationKind.Identity, null, null, "OBias", false, MemberStatus.Ok,
-                EquatableArray.Of(1f, 0.5f, -1f, 1f), MemberStatus.Missing, EquatableArray<float>.Empty)),
-        EquatableArray.Of(new QuantizeSetting(null, 3, 2, null)),
-        EquatableArray<PruneSetting>.Empty,
-        new EquatableArray<RoundSetting>(round),
-        EquatableArray<ActivationRangeSetting>.Empty);
+    private static ModelSpec HandModel(params RoundSetting[] round) => new ModelSpec
+    {
+        Name = "Hand",
+        Inputs = 3,
+        InputBits = 2,
+        InputMin = 0,
+        InputMax = 3,
+        PbsBudgetBits = 8,
+        PError = 0,
+        Layers = EquatableArray.Of(
+            new LayerSpec
+            {
+                Name = "H",
+                Outputs = 2,
+                Activation = ActivationKind.Relu,
+                OutputMin = 0,
+                OutputMax = 3,
+                Weights = EquatableArray.Of(1f, -1f, 0.5f, 0f, 0f, 0f),
+                Bias = EquatableArray.Of(0f, 1f),
+            },
+            new LayerSpec { Name = "O", Outputs = 2, Activation = ActivationKind.Identity, Weights = EquatableArray.Of(1f, 0.5f, -1f, 1f) }),
+        Quantize = EquatableArray.Of(new QuantizeSetting(null, 3, 2, null)),
+        Round = new EquatableArray<RoundSetting>(round),
+    };
 
     [Fact]
     public void Interpreter_computes_the_hand_worked_circuit()

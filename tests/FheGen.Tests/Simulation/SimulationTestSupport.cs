@@ -26,18 +26,31 @@ internal static class SimulationTestSupport
             bool last = l == widths.Length - 1;
             var weights = Enumerable.Range(0, widths[l] * fanIn).Select(_ => (float)(2 * random.NextDouble() - 1)).ToArray();
             var bias = Enumerable.Range(0, widths[l]).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
-            layers[l] = new LayerSpec("L" + l, widths[l], last ? ActivationKind.Identity : ActivationKind.Relu, null, null, "L" + l + "Bias", false,
-                MemberStatus.Ok, new EquatableArray<float>(weights), MemberStatus.Ok, new EquatableArray<float>(bias));
+            layers[l] = new LayerSpec
+            {
+                Name = "L" + l,
+                Outputs = widths[l],
+                Activation = last ? ActivationKind.Identity : ActivationKind.Relu,
+                Weights = new EquatableArray<float>(weights),
+                Bias = new EquatableArray<float>(bias),
+            };
             fanIn = widths[l];
         }
-        var spec = new ModelSpec("Random", true, inputs, InputBits: 3, InputMin: 0, InputMax: 1, PbsBudgetBits: 16, PError: 0,
-            new EquatableArray<LayerSpec>(layers),
-            EquatableArray.Of(new QuantizeSetting(null, 4, 3, null)),
-            EquatableArray<PruneSetting>.Empty,
-            roundBits is int b
+        var spec = new ModelSpec
+        {
+            Name = "Random",
+            Inputs = inputs,
+            InputBits = 3,
+            InputMin = 0,
+            InputMax = 1,
+            PbsBudgetBits = 16,
+            PError = 0,
+            Layers = new EquatableArray<LayerSpec>(layers),
+            Quantize = EquatableArray.Of(new QuantizeSetting(null, 4, 3, null)),
+            Round = roundBits is int b
                 ? EquatableArray.Of(new RoundSetting(null, b) { Method = approximate ? RoundingKind.Approximate : RoundingKind.Exact })
                 : EquatableArray<RoundSetting>.Empty,
-            EquatableArray<ActivationRangeSetting>.Empty);
+        };
         return CircuitCompiler.Compile(spec).PlanOrThrow();
     }
 

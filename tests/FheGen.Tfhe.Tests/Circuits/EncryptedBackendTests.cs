@@ -289,17 +289,32 @@ public sealed class EncryptedBackendTests(ITestOutputHelper output)
             var w = Enumerable.Range(0, outs * fanIn).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
             var b = Enumerable.Range(0, outs).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
             string name = "L" + i;
-            layers.Add(new LayerSpec(name, outs, last ? ActivationKind.Identity : ActivationKind.Relu, last ? null : 0, last ? null : 1.5,
-                name + "Bias", false, MemberStatus.Ok, new EquatableArray<float>(w), MemberStatus.Ok, new EquatableArray<float>(b)));
+            layers.Add(new LayerSpec
+            {
+                Name = name,
+                Outputs = outs,
+                Activation = last ? ActivationKind.Identity : ActivationKind.Relu,
+                OutputMin = last ? null : 0,
+                OutputMax = last ? null : 1.5,
+                Weights = new EquatableArray<float>(w),
+                Bias = new EquatableArray<float>(b),
+            });
             if (!last && rng.Next(3) > 0) rounds.Add(new RoundSetting(name, rng.Next(2, 5)));
             fanIn = outs;
         }
-        return new ModelSpec("Random", true, inputs, rng.Next(2, 4), 0, 1, 8, Math.Pow(2, -40),
-            new EquatableArray<LayerSpec>(layers.ToArray()),
-            EquatableArray.Of(new QuantizeSetting(null, rng.Next(2, 4), rng.Next(2, 4), null)),
-            EquatableArray<PruneSetting>.Empty,
-            new EquatableArray<RoundSetting>(rounds.ToArray()),
-            EquatableArray<ActivationRangeSetting>.Empty);
+        return new ModelSpec
+        {
+            Name = "Random",
+            Inputs = inputs,
+            InputBits = rng.Next(2, 4),
+            InputMin = 0,
+            InputMax = 1,
+            PbsBudgetBits = 8,
+            PError = Math.Pow(2, -40),
+            Layers = new EquatableArray<LayerSpec>(layers.ToArray()),
+            Quantize = EquatableArray.Of(new QuantizeSetting(null, rng.Next(2, 4), rng.Next(2, 4), null)),
+            Round = new EquatableArray<RoundSetting>(rounds.ToArray()),
+        };
     }
 
     [Fact]

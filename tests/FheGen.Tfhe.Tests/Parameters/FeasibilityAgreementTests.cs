@@ -58,16 +58,35 @@ public class FeasibilityAgreementTests(ITestOutputHelper output)
         float[] Weights(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         var layers = new[]
         {
-            new LayerSpec("Hidden", hidden, ActivationKind.Relu, 0, 2, "HiddenBias", false, MemberStatus.Ok,
-                new EquatableArray<float>(Weights(inputs * hidden)), MemberStatus.Missing, EquatableArray<float>.Empty),
-            new LayerSpec("Output", outputs, ActivationKind.Identity, null, null, "OutputBias", false, MemberStatus.Ok,
-                new EquatableArray<float>(Weights(hidden * outputs)), MemberStatus.Missing, EquatableArray<float>.Empty),
+            new LayerSpec
+            {
+                Name = "Hidden",
+                Outputs = hidden,
+                Activation = ActivationKind.Relu,
+                OutputMin = 0,
+                OutputMax = 2,
+                Weights = new EquatableArray<float>(Weights(inputs * hidden)),
+            },
+            new LayerSpec
+            {
+                Name = "Output",
+                Outputs = outputs,
+                Activation = ActivationKind.Identity,
+                Weights = new EquatableArray<float>(Weights(hidden * outputs)),
+            },
         };
-        return new ModelSpec("Random" + seed, true, inputs, rng.Next(2, 6), 0, 1, ModelSpec.DefaultPbsBudgetBits, pError,
-            new EquatableArray<LayerSpec>(layers),
-            new EquatableArray<QuantizeSetting>(new[] { new QuantizeSetting(null, weightBits, activationBits, null) }),
-            EquatableArray<PruneSetting>.Empty,
-            round is int r ? new EquatableArray<RoundSetting>(new[] { new RoundSetting(null, r) }) : EquatableArray<RoundSetting>.Empty,
-            EquatableArray<ActivationRangeSetting>.Empty);
+        return new ModelSpec
+        {
+            Name = "Random" + seed,
+            Inputs = inputs,
+            InputBits = rng.Next(2, 6),
+            InputMin = 0,
+            InputMax = 1,
+            PbsBudgetBits = ModelDefaults.PbsBudgetBits,
+            PError = pError,
+            Layers = new EquatableArray<LayerSpec>(layers),
+            Quantize = new EquatableArray<QuantizeSetting>(new[] { new QuantizeSetting(null, weightBits, activationBits, null) }),
+            Round = round is int r ? new EquatableArray<RoundSetting>(new[] { new RoundSetting(null, r) }) : EquatableArray<RoundSetting>.Empty,
+        };
     }
 }
