@@ -16,6 +16,9 @@ internal sealed class ExternalProduct
     private readonly double[] _digitFourier;
     private readonly double[] _accumulators;
 
+    // The fused CMux's forward transforms of all (k+1)·l decomposed rows, kept until every column has used them.
+    private readonly double[] _rowFourier;
+
     /// <summary>Scratch for GLWE dimension <paramref name="glweDimension"/>, size N, gadget <paramref name="decomposer"/>.</summary>
     public ExternalProduct(int glweDimension, int polynomialSize, GadgetDecomposer decomposer)
     {
@@ -27,6 +30,7 @@ internal sealed class ExternalProduct
         _digits = new long[decomposer.LevelCount * polynomialSize];
         _digitFourier = new double[polynomialSize];
         _accumulators = new double[(glweDimension + 1) * polynomialSize];
+        _rowFourier = new double[(glweDimension + 1) * decomposer.LevelCount * polynomialSize];
     }
 
     /// <summary>GLWE dimension k.</summary>
@@ -52,6 +56,47 @@ internal sealed class ExternalProduct
         ArgumentNullException.ThrowIfNull(output);
         Accumulate(ggsw, input);
         Finish(output, accumulate: true);
+    }
+
+    /// <summary>
+    /// The blind rotation's CMux in place: <c>accumulator += ggsw ⊡ (X^power · accumulator − accumulator)</c>, with the
+    /// fused kernels: the rotated difference is decomposed on the fly
+    /// (<see cref="GadgetDecomposer.DecomposeRotatedMinus"/>), the fold rides the first FFT pass, each column sums all
+    /// GGSW rows in one sweep, and the last inverse pass rounds and adds straight into the accumulator. Bit-identical to
+    /// <see cref="Polynomial.MultiplyByMonomialMinusSource"/> into a scratch GLWE and then <see cref="ComputeAdd"/>.
+    /// </summary>
+    /// <param name="ggsw">The GGSW (BSK_i).</param>
+    /// <param name="accumulator">The GLWE accumulator, updated.</param>
+    /// <param name="power">The rotation exponent (the modulus-switched mask element).</param>
+    /// <param name="next">The GGSW the next call will use, prefetched into L2 while this one streams its own; or null.</param>
+    public void CMuxAdd(FourierGgsw ggsw, GlweCiphertext accumulator, int power, FourierGgsw? next)
+    {
+        ArgumentNullException.ThrowIfNull(ggsw);
+        ArgumentNullException.ThrowIfNull(accumulator);
+        int k = GlweDimension;
+        int n = PolynomialSize;
+        int l = Decomposer.LevelCount;
+        if (ggsw.GlweDimension != k || ggsw.PolynomialSize != n || ggsw.Decomposer != Decomposer)
+            throw new ArgumentException("GGSW shape or gadget does not match.", nameof(ggsw));
+        if (accumulator.GlweDimension != k || accumulator.PolynomialSize != n)
+            throw new ArgumentException("GLWE shape does not match.", nameof(accumulator));
+
+        // Every row's transform before any column is written: the columns overwrite the polynomials decomposed here.
+        for (int i = 0; i <= k; i++)
+        {
+            ReadOnlySpan<ulong> poly = i < k ? accumulator.MaskPolynomial(i) : accumulator.Body;
+            Decomposer.DecomposeRotatedMinus(poly, power, _digits);
+            for (int j = 0; j < l; j++)
+                _fft.ForwardIntegerFused(_digits.AsSpan(j * n, n), _rowFourier.AsSpan((i * l + j) * n, n));
+        }
+
+        ReadOnlySpan<double> prefetch = next is not null && next.Data.Length == ggsw.Data.Length ? next.Data : default;
+        Span<double> sum = _accumulators.AsSpan(0, n);
+        for (int c = 0; c <= k; c++)
+        {
+            NegacyclicFft.MultiplyAccumulateRows(sum, _rowFourier, ggsw.Data, c, k + 1, (k + 1) * l, prefetch);
+            _fft.BackwardAddTorusFused(sum, c < k ? accumulator.MaskPolynomial(c) : accumulator.Body);
+        }
     }
 
     private void Accumulate(FourierGgsw ggsw, GlweCiphertext input)

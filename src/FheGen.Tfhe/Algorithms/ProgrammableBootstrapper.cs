@@ -35,6 +35,13 @@ internal sealed class ProgrammableBootstrapper
         _small = new LweCiphertext(bootstrapKey.LweDimension);
     }
 
+    /// <summary>
+    /// Runs the blind rotation with the former kernels (rotation into a scratch GLWE, then the unfused external
+    /// product) instead of the fused ones. Same result bit for bit; kept for the kernel tests and the
+    /// <c>--measure-blind-rotation</c> benchmark's old-against-new comparison.
+    /// </summary>
+    internal bool UseReferenceKernels { get; set; }
+
     /// <summary>The bootstrapping key.</summary>
     public BootstrapKey BootstrapKey { get; }
 
@@ -69,6 +76,19 @@ internal sealed class ProgrammableBootstrapper
         Polynomial.MultiplyByMonomial(testPolynomial.Coefficients, -bTilde, accumulator.Body);
 
         ReadOnlySpan<ulong> mask = input.Mask;
+        if (!UseReferenceKernels)
+        {
+            for (int i = 0; i < mask.Length; i++)
+            {
+                int aTilde = Torus.ModulusSwitchTo2N(mask[i], n);
+                if (aTilde == 0)
+                    continue; // X^0·ACC − ACC = 0: the CMux leaves ACC unchanged.
+                _externalProduct.CMuxAdd(bsk[i], accumulator, aTilde, i + 1 < mask.Length ? bsk[i + 1] : null);
+            }
+
+            return;
+        }
+
         for (int i = 0; i < mask.Length; i++)
         {
             int aTilde = Torus.ModulusSwitchTo2N(mask[i], n);

@@ -42,7 +42,7 @@ namespace FheGen.Tfhe.Fft;
 /// except <see cref="MultiplyAddTorus"/>'s per-thread scratch buffer on a thread's first use.
 /// </para>
 /// </remarks>
-internal sealed class NegacyclicFft
+internal sealed partial class NegacyclicFft
 {
     /// <summary>Smallest supported polynomial size.</summary>
     public const int MinPolynomialSize = 32;
@@ -554,26 +554,38 @@ internal sealed class NegacyclicFft
         return h;
     }
 
-    private void ForwardFftAvx(ref double re, ref double im)
+    // skipTop: the first pass (radix-4 at h = M/2, always the first) was already done by a fused kernel.
+    private void ForwardFftAvx(ref double re, ref double im, bool skipTop = false)
     {
         int blockH = BlockStageH();
+        int top = skipTop ? m / 2 : 0;
         for (int h = m / 2; h > blockH; h >>= 2)
-            ForwardRadix4Avx(ref re, ref im, 0, m, h);
+        {
+            if (h != top)
+                ForwardRadix4Avx(ref re, ref im, 0, m, h);
+        }
+
         for (int start = 0; start < m; start += 2 * blockH)
         {
             int h = blockH;
             for (; h >= 8; h >>= 2)
-                ForwardRadix4Avx(ref re, ref im, start, 2 * blockH, h);
+            {
+                if (h != top)
+                    ForwardRadix4Avx(ref re, ref im, start, 2 * blockH, h);
+            }
+
             if (h == 4)
                 ForwardStageAvx(ref re, ref im, start, 2 * blockH, 4);
             ForwardLastStagesAvx(ref re, ref im, start, 2 * blockH);
         }
     }
 
-    // Exactly the forward's passes, undone in reverse order.
-    private void InverseFftAvx(ref double re, ref double im)
+    // Exactly the forward's passes, undone in reverse order. skipTop: leave out the last pass (radix-4 at h = M/2,
+    // always the last), which a fused kernel runs instead.
+    private void InverseFftAvx(ref double re, ref double im, bool skipTop = false)
     {
         int blockH = BlockStageH();
+        int top = skipTop ? m / 2 : 0;
         int lowest = blockH;
         while (lowest >= 8)
             lowest >>= 2;
@@ -583,11 +595,17 @@ internal sealed class NegacyclicFft
             if (lowest == 4)
                 InverseStageAvx(ref re, ref im, start, 2 * blockH, 4);
             for (int h = lowest * 4; h <= blockH; h <<= 2)
-                InverseRadix4Avx(ref re, ref im, start, 2 * blockH, h);
+            {
+                if (h != top)
+                    InverseRadix4Avx(ref re, ref im, start, 2 * blockH, h);
+            }
         }
 
         for (int h = blockH * 4; h <= m / 2; h <<= 2)
-            InverseRadix4Avx(ref re, ref im, 0, m, h);
+        {
+            if (h != top)
+                InverseRadix4Avx(ref re, ref im, 0, m, h);
+        }
     }
 
     // Stages h and h/2 at once on x0..x3 = elements k, k + h/2, k + h, k + 3h/2 of each block of 2h (k < h/2):
