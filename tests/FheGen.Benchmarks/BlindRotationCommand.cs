@@ -8,17 +8,19 @@ using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Algorithms;
 using FheGen.Tfhe.Commons;
 using FheGen.Tfhe.Entities;
+using FheGen.Tfhe.Fft;
 
 namespace FheGen.Benchmarks;
 
 /// <summary>
-/// <c>--measure-blind-rotation [--bits 2,4,6] [--log2-perror E] [--rounds R] [--block B]</c>: the blind rotation of
-/// the set the selector picks per width (p_error 2^-40 by default) with the fused kernels (new) and with the reference
-/// kernels (<c>ProgrammableBootstrapper.UseReferenceKernels</c>, old), in one process over the same key and input.
-/// Each round runs B rotations of one kernel then B of the other, alternating which goes first, so both see the same
-/// load; every rotation is timed alone by the calling thread's CPU time (<c>CLOCK_THREAD_CPUTIME_ID</c>, so time the
+/// <c>--measure-blind-rotation [--bits 2,4,6] [--log2-perror E] [--rounds R] [--block B] [--batch C]</c>: the blind
+/// rotation of the set the selector picks per width (p_error 2^-40 by default) with the fused kernels (new), with the
+/// reference kernels (<c>ProgrammableBootstrapper.UseReferenceKernels</c>, old), and batched (C ciphertexts per pass
+/// over the key, fused kernels), in one process over the same key; also the fused kernels with the FFT's radix-4 passes
+/// on Vector512 (<c>NegacyclicFft.Vector512Passes</c>, off by default, and for old as before the change). Each round
+/// runs B rotations of each kernel (B / C batches), rotating which goes first, so all see the same load; every rotation is timed alone by the calling thread's CPU time (<c>CLOCK_THREAD_CPUTIME_ID</c>, so time the
 /// thread spends descheduled on the shared cores is not counted). Prints per width the medians over all rotations and
-/// the median of the per-round ratios new / old.
+/// the ratios to old (batched: to new, per ciphertext), of the medians and the per-round ones.
 /// </summary>
 /// <remarks>
 /// Before timing it checks that both kernels give the same accumulator bit for bit and that its sample extraction
@@ -34,17 +36,18 @@ internal static class BlindRotationCommand
         int[] widths = (Option(args, "--bits") ?? "2,4,6").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         int log2PError = int.Parse(Option(args, "--log2-perror") ?? "-40", CultureInfo.InvariantCulture);
         int rounds = int.Parse(Option(args, "--rounds") ?? "6", CultureInfo.InvariantCulture);
-        int block = int.Parse(Option(args, "--block") ?? "10", CultureInfo.InvariantCulture);
+        int block = int.Parse(Option(args, "--block") ?? "8", CultureInfo.InvariantCulture);
+        int batch = int.Parse(Option(args, "--batch") ?? "4", CultureInfo.InvariantCulture);
         Console.WriteLine($"clock: {(ThreadClock.IsThreadCpu ? "thread CPU time" : "wall clock (no thread CPU clock here)")}; " +
                           $"{rounds} rounds of {block} rotations per kernel; load {LoadAverage()}");
         bool ok = true;
         foreach (int bits in widths)
-            ok &= Measure(bits, log2PError, rounds, block);
+            ok &= Measure(bits, log2PError, rounds, block, batch);
         Console.WriteLine($"load at the end {LoadAverage()}");
         return ok ? 0 : 1;
     }
 
-    private static bool Measure(int bits, int log2PError, int rounds, int block)
+    private static bool Measure(int bits, int log2PError, int rounds, int block, int batch)
     {
         var p = ParameterSelector.SelectForLog2PError(bits, log2PError).Parameters;
         var sampler = new NoiseSampler();
@@ -74,38 +77,74 @@ internal static class BlindRotationCommand
             return false;
         }
 
-        var tNew = new List<double>();
-        var tOld = new List<double>();
-        var ratios = new List<double>();
+
+        // The batch: distinct inputs and accumulators, one pass over the key for all of them; checked against one by one.
+        var batchInputs = Enumerable.Range(0, batch).Select(_ => LweCiphertext.Encrypt(small, Torus.Encode((ulong)rng.Next(1 << bits), bits), p.LweNoiseStdDev, sampler)).ToArray();
+        var batchTps = Enumerable.Repeat(tp, batch).ToArray();
+        var batchAccs = Enumerable.Range(0, batch).Select(_ => new GlweCiphertext(p.GlweDimension, p.PolynomialSize)).ToArray();
+        fused.BlindRotate(batchInputs, batchTps, batchAccs);
+        for (int b = 0; b < batch; b++)
+        {
+            fused.BlindRotate(batchInputs[b], tp, accNew);
+            if (!accNew.Mask.SequenceEqual(batchAccs[b].Mask) || !accNew.Body.SequenceEqual(batchAccs[b].Body))
+            {
+                Console.WriteLine($"{bits} bits: FAILED (batched rotation {b} differs from the single one)");
+                return false;
+            }
+        }
+
+        // Kernels: 0 old (reference kernels, Vector256 FFT passes: the code before issue 12), 1 new (fused, the default
+        // Vector256 passes), 2 new with Vector512 passes (where AVX-512 is there), 3 new batched (as 1).
+        const int kernels = 4;
+        var times = Enumerable.Range(0, kernels).Select(_ => new List<double>()).ToArray();
+        var ratios = Enumerable.Range(0, kernels).Select(_ => new List<double>()).ToArray(); // per round, against kernel 0 (1 for the batch)
+        int batches = Math.Max(1, block / batch);
         for (int r = -1; r < rounds; r++) // one warm-up round
         {
-            var roundNew = new List<double>();
-            var roundOld = new List<double>();
-            for (int pass = 0; pass < 2; pass++)
+            var round = Enumerable.Range(0, kernels).Select(_ => new List<double>()).ToArray();
+            for (int pass = 0; pass < kernels; pass++)
             {
-                bool newPass = (pass == 0) == (r % 2 == 0);
-                var pbs = newPass ? fused : reference;
-                var acc = newPass ? accNew : accOld;
-                var into = newPass ? roundNew : roundOld;
+                int kernel = (pass + Math.Max(r, 0)) % kernels; // rotate the order round by round
+                NegacyclicFft.Vector512Passes = kernel == 2;
+                if (kernel == 3)
+                {
+                    for (int b = 0; b < batches; b++)
+                    {
+                        double start = ThreadClock.Milliseconds();
+                        fused.BlindRotate(batchInputs, batchTps, batchAccs);
+                        round[3].Add((ThreadClock.Milliseconds() - start) / batch);
+                    }
+
+                    continue;
+                }
+
+                var pbs = kernel == 0 ? reference : fused;
+                var acc = kernel == 0 ? accOld : accNew;
                 for (int b = 0; b < block; b++)
                 {
                     double start = ThreadClock.Milliseconds();
                     pbs.BlindRotate(input, tp, acc);
-                    into.Add(ThreadClock.Milliseconds() - start);
+                    round[kernel].Add(ThreadClock.Milliseconds() - start);
                 }
             }
 
+            NegacyclicFft.Vector512Passes = false;
             if (r < 0) continue;
-            tNew.AddRange(roundNew);
-            tOld.AddRange(roundOld);
-            ratios.Add(Median(roundNew) / Median(roundOld));
+            for (int t = 0; t < kernels; t++)
+            {
+                times[t].AddRange(round[t]);
+                ratios[t].Add(Median(round[t]) / Median(round[t == 3 ? 1 : 0]));
+            }
         }
 
+        string Ratio(int t) => string.Create(CultureInfo.InvariantCulture,
+            $"{Median(times[t]) / Median(times[t == 3 ? 1 : 0]):F3} (rounds {Median(ratios[t]):F3}, {ratios[t].Min():F3}-{ratios[t].Max():F3})");
+        string Time(int t) => string.Create(CultureInfo.InvariantCulture, $"{Median(times[t]):F2} ms (min {times[t].Min():F2})");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{bits} bits ({p.Id}: n {p.LweDimension}, k {p.GlweDimension}, N {p.PolynomialSize}, PBS 2^{p.PbsBaseLog} x {p.PbsLevel}): " +
-            $"old {Median(tOld):F2} ms (min {tOld.Min():F2}), new {Median(tNew):F2} ms (min {tNew.Min():F2}), " +
-            $"ratio new/old {Median(tNew) / Median(tOld):F3} (median of round ratios {Median(ratios):F3}, range {ratios.Min():F3}-{ratios.Max():F3}); " +
-            $"bit-identical, decrypts; load {LoadAverage()}"));
+            $"{bits} bits (n {p.LweDimension}, k {p.GlweDimension}, N {p.PolynomialSize}, PBS 2^{p.PbsBaseLog} x {p.PbsLevel}), load {LoadAverage()}:"));
+        Console.WriteLine($"  old {Time(0)}; new {Time(1)}, new/old {Ratio(1)}");
+        Console.WriteLine($"  new with Vector512 FFT passes {Time(2)}, /old {Ratio(2)}");
+        Console.WriteLine($"  new, batches of {batch}: {Time(3)} per ciphertext, batched/new {Ratio(3)}");
         return true;
     }
 

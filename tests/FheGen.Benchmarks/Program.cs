@@ -15,7 +15,6 @@ namespace FheGen.Benchmarks;
 /// dotnet run -c Release --project tests/FheGen.Benchmarks -- --measure-pbs --write src/FheGen.Compiler/Cost/MeasuredPbsLatencies.cs
 /// dotnet run -c Release --project tests/FheGen.Benchmarks -- --measure-ks                  # keyswitch on 64- vs 32-bit words
 /// dotnet run -c Release --project tests/FheGen.Benchmarks -- --measure-blind-rotation      # fused vs reference blind rotation kernels
-/// dotnet run -c Release --project tests/FheGen.Benchmarks -- --measure-blind-rotation      # fused vs reference blind rotation kernels
 /// </code>
 /// The last one is not BenchmarkDotNet: it regenerates the cost model's PBS latencies (see <see cref="PbsLatencyCommand"/>).
 /// Results and logs go to tests/FheGen.Benchmarks/BenchmarkDotNet.Artifacts (git-ignored) unless

@@ -117,6 +117,16 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
         _stage++;
     }
 
+    /// <summary>
+    /// Blind rotations per pass over a bootstrapping key in a layer's lookups (1: one at a time); a batch reuses each GGSW
+    /// from cache. At 4 bits batches of 2, 4 and 8 took 0.92, 0.90 and 0.89 of the time per rotation of one at a time
+    /// (<c>--measure-blind-rotation --batch B</c> in the benchmarks): beyond 4 little is gained and fewer batches are
+    /// left to spread over the workers. The environment variable <c>FHEGEN_LOOKUP_BATCH</c> overrides it, for measuring
+    /// the encrypted samples with and without batches.
+    /// </summary>
+    internal static int LookupBatchSize { get; } =
+        int.TryParse(Environment.GetEnvironmentVariable("FHEGEN_LOOKUP_BATCH"), out int size) && size >= 1 ? Math.Min(size, 64) : 4;
+
     /// <summary>The keys, caches and workers shared by every copy of a backend.</summary>
     private sealed class Evaluator
     {
@@ -241,15 +251,34 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
                 if (active.Count == 0) break;
                 foreach (var run in active) PrepareRead(run, phase, stage, r, exact);
                 KeySwitchAll(active, phase, stage);
-                Parallel.For(0, active.Count, _parallel,
+                var batches = BlindRotationBatches(active, phase);
+                Parallel.For(0, batches.Count, _parallel,
                     () => pool.TryTake(out var worker) ? worker : CreateWorker(stage),
                     (a, _, worker) =>
                     {
-                        var run = active[a];
-                        var readStep = run.Steps[phase];
-                        var pbs = readStep.Kind == ReadKind.Lookup ? worker.Lookup : worker.Extraction!;
-                        pbs.ProgrammableBootstrap(run.Small!, TestPolynomialOf(readStep, run.Table, stage), run.Read!);
-                        Interlocked.Increment(ref _bootstraps);
+                        var batch = batches[a];
+                        var pbs = batch[0].Steps[phase].Kind == ReadKind.Lookup ? worker.Lookup : worker.Extraction!;
+                        if (batch.Length == 1)
+                        {
+                            var run = batch[0];
+                            pbs.ProgrammableBootstrap(run.Small!, TestPolynomialOf(run.Steps[phase], run.Table, stage), run.Read!);
+                        }
+                        else
+                        {
+                            var smalls = new LweCiphertext[batch.Length];
+                            var tps = new TestPolynomial[batch.Length];
+                            var reads = new LweCiphertext[batch.Length];
+                            for (int b = 0; b < batch.Length; b++)
+                            {
+                                smalls[b] = batch[b].Small!;
+                                tps[b] = TestPolynomialOf(batch[b].Steps[phase], batch[b].Table, stage);
+                                reads[b] = batch[b].Read!;
+                            }
+
+                            pbs.ProgrammableBootstrap(smalls, tps, reads);
+                        }
+
+                        Interlocked.Add(ref _bootstraps, batch.Length);
                         return worker;
                     },
                     pool.Add);
@@ -301,6 +330,28 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
             run.Scratch.MultiplyAssign(1L << shift);
             // Sign read, half a cell off the boundaries: ±2^(lo+c-2)·Δ by that bit (shifted to b·2^(lo+c-1)·Δ afterwards).
             if (step.Kind == ReadKind.Sign) run.Scratch.AddPlaintext(1UL << (63 - step.Chunk));
+        }
+
+        /// <summary>
+        /// The phase's blind rotations grouped by bootstrapping key (lookups, extractions) into batches of at most
+        /// <see cref="LookupBatchSize"/> that share each pass over the key. The batch count of a group is rounded up to a
+        /// multiple of the workers so the batches split evenly over them (a batch is one work item).
+        /// </summary>
+        private List<NeuronRun[]> BlindRotationBatches(List<NeuronRun> active, int phase)
+        {
+            var batches = new List<NeuronRun[]>();
+            int workers = Math.Max(1, _parallel.MaxDegreeOfParallelism);
+            foreach (bool lookups in new[] { true, false })
+            {
+                var group = active.Where(run => (run.Steps[phase].Kind == ReadKind.Lookup) == lookups).ToArray();
+                if (group.Length == 0) continue;
+                int count = (group.Length + LookupBatchSize - 1) / LookupBatchSize;
+                count = Math.Min(group.Length, (count + workers - 1) / workers * workers);
+                for (int b = 0; b < count; b++)
+                    batches.Add(group[(group.Length * b / count)..(group.Length * (b + 1) / count)]);
+            }
+
+            return batches;
         }
 
         /// <summary>Keyswitches the phase's reads, each group (extractions, lookups) in batches spread over the workers.</summary>

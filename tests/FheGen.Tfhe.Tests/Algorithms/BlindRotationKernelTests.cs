@@ -41,6 +41,37 @@ public class BlindRotationKernelTests(BootstrapFixture fixture)
         }
     }
 
+    [Fact]
+    public void Batched_blind_rotation_equals_one_by_one()
+    {
+        var keys = fixture.Keys;
+        var p = keys.Parameters;
+        var pbs = keys.CreateBootstrapper();
+        NoiseSampler sampler = CoreTestUtil.Seeded(123);
+        int bits = p.MessageBits + p.CarryBits;
+        var tables = new[] { new ulong[] { 3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3 }, Enumerable.Range(0, 16).Select(i => (ulong)(15 - i)).ToArray() };
+        const int count = 5;
+        var inputs = Enumerable.Range(0, count).Select(i => LweCiphertext.Encrypt(keys.SmallKey, Torus.Encode((ulong)(i * 3 % 16), bits), p.LweNoiseStdDev, sampler)).ToArray();
+        // One input with a zero first mask element: its CMux is skipped (and its phase no longer decrypts to a table entry).
+        inputs[0].Mask[0] = 0;
+        var tps = Enumerable.Range(0, count).Select(i => TestPolynomial.FromTable(p.PolynomialSize, tables[i % 2])).ToArray();
+        var batched = Enumerable.Range(0, count).Select(_ => new GlweCiphertext(p.GlweDimension, p.PolynomialSize)).ToArray();
+        pbs.BlindRotate(inputs, tps, batched);
+        var single = new GlweCiphertext(p.GlweDimension, p.PolynomialSize);
+        var extracted = new LweCiphertext(p.GlweDimension * p.PolynomialSize);
+        for (int i = 0; i < count; i++)
+        {
+            pbs.BlindRotate(inputs[i], tps[i], single);
+            Assert.True(single.Mask.SequenceEqual(batched[i].Mask) && single.Body.SequenceEqual(batched[i].Body), $"i={i}");
+            if (i == 0)
+                continue;
+            batched[i].SampleExtract(0, extracted);
+            Assert.Equal(tables[i % 2][i * 3 % 16], Torus.DecodeWithPadding(extracted.DecryptPhase(keys.BigKey), bits));
+        }
+
+        Assert.Throws<ArgumentException>(() => pbs.BlindRotate(inputs, tps, Enumerable.Repeat(single, count).ToArray()));
+    }
+
     [Theory]
     [InlineData(2, 256, 10, 3)]
     [InlineData(1, 512, 15, 2)]

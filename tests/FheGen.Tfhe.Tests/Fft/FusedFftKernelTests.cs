@@ -66,6 +66,44 @@ public class FusedFftKernelTests
     }
 
     [Theory]
+    [InlineData(32)]
+    [InlineData(64)]
+    [InlineData(2048)]
+    [InlineData(8192)]
+    [InlineData(32768)]
+    public void Vector512_passes_equal_vector256_passes(int n)
+    {
+        // Toggling the static switch is safe while other tests run: both widths give the same bits (what this checks).
+        var fft = NegacyclicFft.ForSize(n);
+        var random = new Random(n + 2);
+        var coefficients = new long[n];
+        for (int i = 0; i < n; i++)
+            coefficients[i] = random.NextInt64();
+        double[] wide = new double[n], narrow = new double[n];
+        ulong[] wideOut = new ulong[n], narrowOut = new ulong[n];
+        try
+        {
+            NegacyclicFft.Vector512Passes = true;
+            fft.ForwardIntegerFused(coefficients, wide);
+            NegacyclicFft.Vector512Passes = false;
+            fft.ForwardIntegerFused(coefficients, narrow);
+            AssertBitEqual(narrow, wide);
+            NegacyclicFft.Vector512Passes = true;
+            fft.BackwardAddTorusFused(wide, wideOut);
+            NegacyclicFft.Vector512Passes = false;
+            fft.BackwardAddTorusFused(narrow, narrowOut);
+            Assert.Equal(narrowOut, wideOut);
+            // The coefficients come back, up to the FFT error on 64-bit inputs (53-bit doubles: about 2^-53 of 2^63 per value, times a small factor).
+            for (int i = 0; i < n; i++)
+                Assert.True(Math.Abs((double)(long)(wideOut[i] - (ulong)coefficients[i])) < 1e9, $"i={i}");
+        }
+        finally
+        {
+            NegacyclicFft.Vector512Passes = false;
+        }
+    }
+
+    [Theory]
     [InlineData(1, 2048, 1, false)]
     [InlineData(1, 2048, 1, true)]
     [InlineData(2, 256, 3, true)]
