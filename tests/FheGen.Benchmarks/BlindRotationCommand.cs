@@ -17,7 +17,8 @@ namespace FheGen.Benchmarks;
 /// rotation of the set the selector picks per width (p_error 2^-40 by default) with the fused kernels (new), with the
 /// reference kernels (<c>ProgrammableBootstrapper.UseReferenceKernels</c>, old), and batched (C ciphertexts per pass
 /// over the key, fused kernels), in one process over the same key; also the fused kernels with the FFT's radix-4 passes
-/// on Vector512 (<c>NegacyclicFft.Vector512Passes</c>, off by default, and for old as before the change). Each round
+/// on Vector256 only (<c>NegacyclicFft.Vector512Passes</c> off, as old runs: the code before the change), and without
+/// the prefetch of the next GGSW (<c>ExternalProduct.PrefetchNextKey</c> off). Each round
 /// runs B rotations of each kernel (B / C batches), rotating which goes first, so all see the same load; every rotation is timed alone by the calling thread's CPU time (<c>CLOCK_THREAD_CPUTIME_ID</c>, so time the
 /// thread spends descheduled on the shared cores is not counted). Prints per width the medians over all rotations and
 /// the ratios to old (batched: to new, per ciphertext), of the medians and the per-round ones.
@@ -93,9 +94,10 @@ internal static class BlindRotationCommand
             }
         }
 
-        // Kernels: 0 old (reference kernels, Vector256 FFT passes: the code before issue 12), 1 new (fused, the default
-        // Vector256 passes), 2 new with Vector512 passes (where AVX-512 is there), 3 new batched (as 1).
-        const int kernels = 4;
+        // Kernels: 0 old (reference kernels, Vector256 FFT passes: the code before issue 12), 1 new (fused, Vector512
+        // radix-4 passes where AVX-512 is there, the default), 2 new with Vector256 passes only, 3 new batched (as 1),
+        // 4 new with the prefetch of the next GGSW off (ExternalProduct.PrefetchNextKey).
+        const int kernels = 5;
         var times = Enumerable.Range(0, kernels).Select(_ => new List<double>()).ToArray();
         var ratios = Enumerable.Range(0, kernels).Select(_ => new List<double>()).ToArray(); // per round, against kernel 0 (1 for the batch)
         int batches = Math.Max(1, block / batch);
@@ -105,7 +107,8 @@ internal static class BlindRotationCommand
             for (int pass = 0; pass < kernels; pass++)
             {
                 int kernel = (pass + Math.Max(r, 0)) % kernels; // rotate the order round by round
-                NegacyclicFft.Vector512Passes = kernel == 2;
+                NegacyclicFft.Vector512Passes = kernel is not (0 or 2);
+                ExternalProduct.PrefetchNextKey = kernel != 4;
                 if (kernel == 3)
                 {
                     for (int b = 0; b < batches; b++)
@@ -128,7 +131,8 @@ internal static class BlindRotationCommand
                 }
             }
 
-            NegacyclicFft.Vector512Passes = false;
+            NegacyclicFft.Vector512Passes = true;
+            ExternalProduct.PrefetchNextKey = true;
             if (r < 0) continue;
             for (int t = 0; t < kernels; t++)
             {
@@ -143,7 +147,8 @@ internal static class BlindRotationCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{bits} bits (n {p.LweDimension}, k {p.GlweDimension}, N {p.PolynomialSize}, PBS 2^{p.PbsBaseLog} x {p.PbsLevel}), load {LoadAverage()}:"));
         Console.WriteLine($"  old {Time(0)}; new {Time(1)}, new/old {Ratio(1)}");
-        Console.WriteLine($"  new with Vector512 FFT passes {Time(2)}, /old {Ratio(2)}");
+        Console.WriteLine($"  new with Vector256 FFT passes only {Time(2)}, /old {Ratio(2)}");
+        Console.WriteLine($"  new without the prefetch of the next GGSW {Time(4)}, /old {Ratio(4)}");
         Console.WriteLine($"  new, batches of {batch}: {Time(3)} per ciphertext, batched/new {Ratio(3)}");
         return true;
     }

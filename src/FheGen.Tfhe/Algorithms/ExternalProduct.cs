@@ -33,6 +33,12 @@ internal sealed class ExternalProduct
         _rowFourier = new double[(glweDimension + 1) * decomposer.LevelCount * polynomialSize];
     }
 
+    /// <summary>
+    /// Whether <see cref="CMuxAdd"/> prefetches the next GGSW (on by default); a switch for the benchmark that measures
+    /// what the prefetch is worth. Results do not depend on it.
+    /// </summary>
+    internal static bool PrefetchNextKey { get; set; } = true;
+
     /// <summary>GLWE dimension k.</summary>
     public int GlweDimension { get; }
 
@@ -90,7 +96,7 @@ internal sealed class ExternalProduct
                 _fft.ForwardIntegerFused(_digits.AsSpan(j * n, n), _rowFourier.AsSpan((i * l + j) * n, n));
         }
 
-        ReadOnlySpan<double> prefetch = next is not null && next.Data.Length == ggsw.Data.Length ? next.Data : default;
+        ReadOnlySpan<double> prefetch = PrefetchNextKey && next is not null && next.Data.Length == ggsw.Data.Length ? next.Data : default;
         Span<double> sum = _accumulators.AsSpan(0, n);
         for (int c = 0; c <= k; c++)
         {

@@ -127,6 +127,13 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
     internal static int LookupBatchSize { get; } =
         int.TryParse(Environment.GetEnvironmentVariable("FHEGEN_LOOKUP_BATCH"), out int size) && size >= 1 ? Math.Min(size, 64) : 4;
 
+    /// <summary>
+    /// Largest polynomial size N whose blind rotations are batched. Per rotation, batches of 4 took 0.83 (2 bits, N 512),
+    /// 0.91 (4 bits, N 2048), 0.93 (5 bits, N 4096) and 1.02 (6 bits, N 8192) of one at a time: at N 8192 one GGSW is
+    /// 256 KiB, and the batch's accumulators and transforms push it out of cache before the next ciphertext reads it.
+    /// </summary>
+    internal const int MaxBatchedPolynomialSize = 4096;
+
     /// <summary>The keys, caches and workers shared by every copy of a backend.</summary>
     private sealed class Evaluator
     {
@@ -251,7 +258,7 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
                 if (active.Count == 0) break;
                 foreach (var run in active) PrepareRead(run, phase, stage, r, exact);
                 KeySwitchAll(active, phase, stage);
-                var batches = BlindRotationBatches(active, phase);
+                var batches = BlindRotationBatches(active, phase, stage);
                 Parallel.For(0, batches.Count, _parallel,
                     () => pool.TryTake(out var worker) ? worker : CreateWorker(stage),
                     (a, _, worker) =>
@@ -333,11 +340,12 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
         }
 
         /// <summary>
-        /// The phase's blind rotations grouped by bootstrapping key (lookups, extractions) into batches of at most
-        /// <see cref="LookupBatchSize"/> that share each pass over the key. The batch count of a group is rounded up to a
+        /// The phase's blind rotations grouped by bootstrapping key (lookups, extractions) into batches that share each
+        /// pass over the key: at most <see cref="LookupBatchSize"/> per batch while the key's polynomials are at most
+        /// <see cref="MaxBatchedPolynomialSize"/>, one at a time above. The batch count of a group is rounded up to a
         /// multiple of the workers so the batches split evenly over them (a batch is one work item).
         /// </summary>
-        private List<NeuronRun[]> BlindRotationBatches(List<NeuronRun> active, int phase)
+        private List<NeuronRun[]> BlindRotationBatches(List<NeuronRun> active, int phase, int stage)
         {
             var batches = new List<NeuronRun[]>();
             int workers = Math.Max(1, _parallel.MaxDegreeOfParallelism);
@@ -345,7 +353,8 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
             {
                 var group = active.Where(run => (run.Steps[phase].Kind == ReadKind.Lookup) == lookups).ToArray();
                 if (group.Length == 0) continue;
-                int count = (group.Length + LookupBatchSize - 1) / LookupBatchSize;
+                int size = PolynomialSize(lookups ? _readKeys[stage] : _extractionKeys[stage]) <= MaxBatchedPolynomialSize ? LookupBatchSize : 1;
+                int count = (group.Length + size - 1) / size;
                 count = Math.Min(group.Length, (count + workers - 1) / workers * workers);
                 for (int b = 0; b < count; b++)
                     batches.Add(group[(group.Length * b / count)..(group.Length * (b + 1) / count)]);

@@ -7,19 +7,19 @@ namespace FheGen.Tfhe.Fft;
 
 /// <summary>
 /// The AVX-512 kernels (<see cref="Vector512{T}"/>): the pointwise multiply-accumulate, which streams the
-/// bootstrapping key one 64-byte line per load, and, off by default, the radix-4 FFT passes with h &gt;= 16
-/// (<see cref="Vector512Passes"/>). Every lane runs the same operations as in the <see cref="Vector256{T}"/> kernels, so
+/// bootstrapping key one 64-byte line per load, and the radix-4 FFT passes with h &gt;= 16
+/// (<see cref="Vector512Passes"/>); the other FFT passes stay on Vector256. Every lane runs the same operations as in the <see cref="Vector256{T}"/> kernels, so
 /// the results are the same bit for bit and the layout is shared.
 /// </summary>
 internal sealed partial class NegacyclicFft
 {
     /// <summary>
-    /// Whether the radix-4 passes with h &gt;= 16 run on Vector512 when AVX-512 is there. Off: on the AMD EPYC the
-    /// benchmarks ran on, they measured no faster than Vector256 (a 4-bit blind rotation 2 % slower,
-    /// <c>--measure-blind-rotation</c>); kept as a switch for machines with full-width AVX-512 units. Same results
-    /// either way.
+    /// Whether the radix-4 passes with h &gt;= 16 run on Vector512 when AVX-512 is there (default). On the 2-core AMD
+    /// EPYC of the benchmarks, blind rotations with them took 0.96 (5 bits, N 4096), 0.98 (4 and 6 bits) and 1.00 (2 bits)
+    /// of the time with Vector256 passes (<c>--measure-blind-rotation</c>, interleaved). A switch for that comparison;
+    /// same results either way.
     /// </summary>
-    internal static bool Vector512Passes { get; set; }
+    internal static bool Vector512Passes { get; set; } = true;
 
     private static bool UseVector512Passes => Vector512Passes && Avx512F.IsSupported;
 
