@@ -121,18 +121,20 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
     /// Blind rotations per pass over a bootstrapping key in a layer's lookups (1: one at a time); a batch reuses each GGSW
     /// from cache. At 4 bits batches of 2, 4 and 8 took 0.92, 0.90 and 0.89 of the time per rotation of one at a time
     /// (<c>--measure-blind-rotation --batch B</c> in the benchmarks): beyond 4 little is gained and fewer batches are
-    /// left to spread over the workers. The environment variable <c>FHEGEN_LOOKUP_BATCH</c> overrides it, for measuring
+    /// left to spread over the workers. The Digits sample's encrypted inference (2 threads) took 0.87-0.89 of the
+    /// processor time with batches of 4. The environment variable <c>FHEGEN_LOOKUP_BATCH</c> overrides it, for measuring
     /// the encrypted samples with and without batches.
     /// </summary>
     internal static int LookupBatchSize { get; } =
         int.TryParse(Environment.GetEnvironmentVariable("FHEGEN_LOOKUP_BATCH"), out int size) && size >= 1 ? Math.Min(size, 64) : 4;
 
     /// <summary>
-    /// Largest polynomial size N whose blind rotations are batched. Per rotation, batches of 4 took 0.83 (2 bits, N 512),
-    /// 0.91 (4 bits, N 2048), 0.93 (5 bits, N 4096) and 1.02 (6 bits, N 8192) of one at a time: at N 8192 one GGSW is
-    /// 256 KiB, and the batch's accumulators and transforms push it out of cache before the next ciphertext reads it.
+    /// Largest polynomial size N whose blind rotations are batched: the largest measured. Per rotation, batches of 4 took
+    /// 0.81-0.83 (2 bits, N 512), 0.91 (4 bits, N 2048), 0.92-0.93 (5 bits, N 4096) and 0.94 (6 bits, N 8192; one run at
+    /// load 20-24 gave 1.02) of one at a time (<c>--measure-blind-rotation</c>); the 7- and 8-bit sets' GGSWs are 1 MiB
+    /// and more, and were not measured.
     /// </summary>
-    internal const int MaxBatchedPolynomialSize = 4096;
+    internal const int MaxBatchedPolynomialSize = 8192;
 
     /// <summary>The keys, caches and workers shared by every copy of a backend.</summary>
     private sealed class Evaluator
