@@ -130,8 +130,8 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
 
     /// <summary>
     /// Largest polynomial size N whose blind rotations are batched: the largest measured. Per rotation, batches of 4 took
-    /// 0.81-0.83 (2 bits, N 512), 0.91 (4 bits, N 2048), 0.92-0.93 (5 bits, N 4096) and 0.94 (6 bits, N 8192; one run at
-    /// load 20-24 gave 1.02) of one at a time (<c>--measure-blind-rotation</c>); the 7- and 8-bit sets' GGSWs are 1 MiB
+    /// 0.80-0.86 (2 bits, N 512), 0.88-0.91 (4 bits, N 2048), 0.92-0.93 (5 bits, N 4096) and 0.94 (6 bits, N 8192; one
+    /// run at load 20-24 gave 1.02) of one at a time (<c>--measure-blind-rotation</c>); the 7- and 8-bit sets' GGSWs are 1 MiB
     /// and more, and were not measured.
     /// </summary>
     internal const int MaxBatchedPolynomialSize = 8192;

@@ -38,6 +38,11 @@ namespace FheGen.Tfhe.Fft;
 /// The rounding back to integers is exact mod 2^64 whatever the magnitude (<see cref="Torus.WrapRound"/>).
 /// </para>
 /// <para>
+/// The class is split by kernel family: this file holds the plan (twiddles), the checks and the dispatch; the others
+/// hold the scalar kernels (<c>NegacyclicFft.Scalar.cs</c>), the AVX2/FMA ones (<c>.Vector256.cs</c>), the AVX-512 ones
+/// (<c>.Vector512.cs</c>) and the blind rotation's fused kernels (<c>.Fused.cs</c>).
+/// </para>
+/// <para>
 /// Instances are immutable and thread-safe; <see cref="ForSize"/> caches one per size. Methods do not allocate,
 /// except <see cref="MultiplyAddTorus"/>'s per-thread scratch buffer on a thread's first use.
 /// </para>
