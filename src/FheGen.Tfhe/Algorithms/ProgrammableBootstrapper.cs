@@ -17,6 +17,7 @@ internal sealed class ProgrammableBootstrapper
     private readonly GlweCiphertext _accumulator;
     private readonly GlweCiphertext _rotated;
     private readonly LweCiphertext _small;
+    private GlweCiphertext[] _batchAccumulators = [];
 
     /// <summary>Creates an evaluator over shared keys.</summary>
     public ProgrammableBootstrapper(BootstrapKey bootstrapKey, KeySwitchKey keySwitchKey)
@@ -34,6 +35,13 @@ internal sealed class ProgrammableBootstrapper
         _rotated = new GlweCiphertext(bootstrapKey.GlweDimension, bootstrapKey.PolynomialSize);
         _small = new LweCiphertext(bootstrapKey.LweDimension);
     }
+
+    /// <summary>
+    /// Runs the blind rotation with the former kernels (rotation into a scratch GLWE, then the unfused external
+    /// product) instead of the fused ones. Same result bit for bit; kept for the kernel tests and the
+    /// <c>--measure-blind-rotation</c> benchmark's old-against-new comparison.
+    /// </summary>
+    internal bool UseReferenceKernels { get; set; }
 
     /// <summary>The bootstrapping key.</summary>
     public BootstrapKey BootstrapKey { get; }
@@ -69,6 +77,19 @@ internal sealed class ProgrammableBootstrapper
         Polynomial.MultiplyByMonomial(testPolynomial.Coefficients, -bTilde, accumulator.Body);
 
         ReadOnlySpan<ulong> mask = input.Mask;
+        if (!UseReferenceKernels)
+        {
+            for (int i = 0; i < mask.Length; i++)
+            {
+                int aTilde = Torus.ModulusSwitchTo2N(mask[i], n);
+                if (aTilde == 0)
+                    continue; // X^0·ACC − ACC = 0: the CMux leaves ACC unchanged.
+                _externalProduct.CMuxAdd(bsk[i], accumulator, aTilde, i + 1 < mask.Length ? bsk[i + 1] : null);
+            }
+
+            return;
+        }
+
         for (int i = 0; i < mask.Length; i++)
         {
             int aTilde = Torus.ModulusSwitchTo2N(mask[i], n);
@@ -86,6 +107,59 @@ internal sealed class ProgrammableBootstrapper
     }
 
     /// <summary>
+    /// The blind rotations of several ciphertexts in one pass over the bootstrapping key: CMux i of every ciphertext
+    /// runs before CMux i + 1 of any, so each GGSW is read from memory once per batch instead of once per ciphertext
+    /// (a layer's lookups share the key). Each accumulator ends exactly as
+    /// <see cref="BlindRotate(LweCiphertext, TestPolynomial, GlweCiphertext)"/> would leave it. Always the fused kernels.
+    /// </summary>
+    /// <param name="inputs">Dimension-n ciphertexts.</param>
+    /// <param name="testPolynomials">One test polynomial per input.</param>
+    /// <param name="accumulators">One accumulator per input, overwritten (distinct objects).</param>
+    internal void BlindRotate(
+        ReadOnlySpan<LweCiphertext> inputs, ReadOnlySpan<TestPolynomial> testPolynomials, ReadOnlySpan<GlweCiphertext> accumulators)
+    {
+        if (testPolynomials.Length != inputs.Length || accumulators.Length != inputs.Length)
+            throw new ArgumentException("One test polynomial and one accumulator per input are needed.");
+        var bsk = BootstrapKey;
+        int n = bsk.PolynomialSize;
+        int k = bsk.GlweDimension;
+        for (int b = 0; b < inputs.Length; b++)
+        {
+            var input = inputs[b] ?? throw new ArgumentException("Null input.", nameof(inputs));
+            var tp = testPolynomials[b] ?? throw new ArgumentException("Null test polynomial.", nameof(testPolynomials));
+            var accumulator = accumulators[b] ?? throw new ArgumentException("Null accumulator.", nameof(accumulators));
+            if (input.LweDimension != bsk.LweDimension)
+                throw new ArgumentException($"Expected LWE dimension {bsk.LweDimension}.", nameof(inputs));
+            if (tp.PolynomialSize != n)
+                throw new ArgumentException("Test polynomial size does not match.", nameof(testPolynomials));
+            if (accumulator.GlweDimension != k || accumulator.PolynomialSize != n)
+                throw new ArgumentException("Accumulator shape does not match.", nameof(accumulators));
+            for (int c = 0; c < b; c++)
+            {
+                if (ReferenceEquals(accumulators[c], accumulator))
+                    throw new ArgumentException("Accumulators must be distinct.", nameof(accumulators));
+            }
+
+            accumulator.Mask.Clear();
+            Polynomial.MultiplyByMonomial(tp.Coefficients, -Torus.ModulusSwitchTo2N(input.Body, n), accumulator.Body);
+        }
+
+        for (int i = 0; i < bsk.LweDimension; i++)
+        {
+            // The batch's first CMux prefetches the next GGSW; the others find this one in cache.
+            FourierGgsw? next = i + 1 < bsk.LweDimension ? bsk[i + 1] : null;
+            for (int b = 0; b < inputs.Length; b++)
+            {
+                int aTilde = Torus.ModulusSwitchTo2N(inputs[b].Mask[i], n);
+                if (aTilde == 0)
+                    continue;
+                _externalProduct.CMuxAdd(bsk[i], accumulators[b], aTilde, next);
+                next = null;
+            }
+        }
+    }
+
+    /// <summary>
     /// PBS alone: blind rotation of a dimension-n ciphertext then sample extraction of coefficient 0 into
     /// <paramref name="output"/> (dimension k·N, under the flattened GLWE key).
     /// </summary>
@@ -93,6 +167,34 @@ internal sealed class ProgrammableBootstrapper
     {
         BlindRotate(input, testPolynomial, _accumulator);
         _accumulator.SampleExtract(0, output);
+    }
+
+    /// <summary>
+    /// PBS alone of several ciphertexts in one pass over the bootstrapping key
+    /// (<see cref="BlindRotate(ReadOnlySpan{LweCiphertext}, ReadOnlySpan{TestPolynomial}, ReadOnlySpan{GlweCiphertext})"/>),
+    /// then the sample extraction of each: the same outputs as one
+    /// <see cref="ProgrammableBootstrap(LweCiphertext, TestPolynomial, LweCiphertext)"/> per input.
+    /// </summary>
+    /// <param name="inputs">Dimension-n ciphertexts.</param>
+    /// <param name="testPolynomials">One test polynomial per input.</param>
+    /// <param name="outputs">One dimension-k·N ciphertext per input, overwritten.</param>
+    internal void ProgrammableBootstrap(
+        ReadOnlySpan<LweCiphertext> inputs, ReadOnlySpan<TestPolynomial> testPolynomials, ReadOnlySpan<LweCiphertext> outputs)
+    {
+        if (outputs.Length != inputs.Length)
+            throw new ArgumentException("One output per input is needed.", nameof(outputs));
+        if (_batchAccumulators.Length < inputs.Length)
+        {
+            int grown = _batchAccumulators.Length;
+            Array.Resize(ref _batchAccumulators, inputs.Length);
+            for (int b = grown; b < inputs.Length; b++)
+                _batchAccumulators[b] = new GlweCiphertext(BootstrapKey.GlweDimension, BootstrapKey.PolynomialSize);
+        }
+
+        var accumulators = _batchAccumulators.AsSpan(0, inputs.Length);
+        BlindRotate(inputs, testPolynomials, accumulators);
+        for (int b = 0; b < inputs.Length; b++)
+            accumulators[b].SampleExtract(0, outputs[b] ?? throw new ArgumentException("Null output.", nameof(outputs)));
     }
 
     /// <summary>

@@ -117,6 +117,25 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
         _stage++;
     }
 
+    /// <summary>
+    /// Blind rotations per pass over a bootstrapping key in a layer's lookups (1: one at a time); a batch reuses each GGSW
+    /// from cache. At 4 bits batches of 2, 4 and 8 took 0.92, 0.90 and 0.89 of the time per rotation of one at a time
+    /// (<c>--measure-blind-rotation --batch B</c> in the benchmarks): beyond 4 little is gained and fewer batches are
+    /// left to spread over the workers. The Digits sample's encrypted inference (2 threads) took 0.87-0.89 of the
+    /// processor time with batches of 4. The environment variable <c>FHEGEN_LOOKUP_BATCH</c> overrides it, for measuring
+    /// the encrypted samples with and without batches.
+    /// </summary>
+    internal static int LookupBatchSize { get; } =
+        int.TryParse(Environment.GetEnvironmentVariable("FHEGEN_LOOKUP_BATCH"), out int size) && size >= 1 ? Math.Min(size, 64) : 4;
+
+    /// <summary>
+    /// Largest polynomial size N whose blind rotations are batched: the largest measured. Per rotation, batches of 4 took
+    /// 0.80-0.86 (2 bits, N 512), 0.88-0.91 (4 bits, N 2048), 0.92-0.93 (5 bits, N 4096) and 0.94 (6 bits, N 8192; one
+    /// run at load 20-24 gave 1.02) of one at a time (<c>--measure-blind-rotation</c>); the 7- and 8-bit sets' GGSWs are 1 MiB
+    /// and more, and were not measured.
+    /// </summary>
+    internal const int MaxBatchedPolynomialSize = 8192;
+
     /// <summary>The keys, caches and workers shared by every copy of a backend.</summary>
     private sealed class Evaluator
     {
@@ -241,15 +260,34 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
                 if (active.Count == 0) break;
                 foreach (var run in active) PrepareRead(run, phase, stage, r, exact);
                 KeySwitchAll(active, phase, stage);
-                Parallel.For(0, active.Count, _parallel,
+                var batches = BlindRotationBatches(active, phase, stage);
+                Parallel.For(0, batches.Count, _parallel,
                     () => pool.TryTake(out var worker) ? worker : CreateWorker(stage),
                     (a, _, worker) =>
                     {
-                        var run = active[a];
-                        var readStep = run.Steps[phase];
-                        var pbs = readStep.Kind == ReadKind.Lookup ? worker.Lookup : worker.Extraction!;
-                        pbs.ProgrammableBootstrap(run.Small!, TestPolynomialOf(readStep, run.Table, stage), run.Read!);
-                        Interlocked.Increment(ref _bootstraps);
+                        var batch = batches[a];
+                        var pbs = batch[0].Steps[phase].Kind == ReadKind.Lookup ? worker.Lookup : worker.Extraction!;
+                        if (batch.Length == 1)
+                        {
+                            var run = batch[0];
+                            pbs.ProgrammableBootstrap(run.Small!, TestPolynomialOf(run.Steps[phase], run.Table, stage), run.Read!);
+                        }
+                        else
+                        {
+                            var smalls = new LweCiphertext[batch.Length];
+                            var tps = new TestPolynomial[batch.Length];
+                            var reads = new LweCiphertext[batch.Length];
+                            for (int b = 0; b < batch.Length; b++)
+                            {
+                                smalls[b] = batch[b].Small!;
+                                tps[b] = TestPolynomialOf(batch[b].Steps[phase], batch[b].Table, stage);
+                                reads[b] = batch[b].Read!;
+                            }
+
+                            pbs.ProgrammableBootstrap(smalls, tps, reads);
+                        }
+
+                        Interlocked.Add(ref _bootstraps, batch.Length);
                         return worker;
                     },
                     pool.Add);
@@ -301,6 +339,30 @@ public struct EncryptedBackend : ICircuitBackend<LweCiphertext>
             run.Scratch.MultiplyAssign(1L << shift);
             // Sign read, half a cell off the boundaries: ±2^(lo+c-2)·Δ by that bit (shifted to b·2^(lo+c-1)·Δ afterwards).
             if (step.Kind == ReadKind.Sign) run.Scratch.AddPlaintext(1UL << (63 - step.Chunk));
+        }
+
+        /// <summary>
+        /// The phase's blind rotations grouped by bootstrapping key (lookups, extractions) into batches that share each
+        /// pass over the key: at most <see cref="LookupBatchSize"/> per batch while the key's polynomials are at most
+        /// <see cref="MaxBatchedPolynomialSize"/>, one at a time above. The batch count of a group is rounded up to a
+        /// multiple of the workers so the batches split evenly over them (a batch is one work item).
+        /// </summary>
+        private List<NeuronRun[]> BlindRotationBatches(List<NeuronRun> active, int phase, int stage)
+        {
+            var batches = new List<NeuronRun[]>();
+            int workers = Math.Max(1, _parallel.MaxDegreeOfParallelism);
+            foreach (bool lookups in new[] { true, false })
+            {
+                var group = active.Where(run => (run.Steps[phase].Kind == ReadKind.Lookup) == lookups).ToArray();
+                if (group.Length == 0) continue;
+                int size = PolynomialSize(lookups ? _readKeys[stage] : _extractionKeys[stage]) <= MaxBatchedPolynomialSize ? LookupBatchSize : 1;
+                int count = (group.Length + size - 1) / size;
+                count = Math.Min(group.Length, (count + workers - 1) / workers * workers);
+                for (int b = 0; b < count; b++)
+                    batches.Add(group[(group.Length * b / count)..(group.Length * (b + 1) / count)]);
+            }
+
+            return batches;
         }
 
         /// <summary>Keyswitches the phase's reads, each group (extractions, lookups) in batches spread over the workers.</summary>

@@ -161,6 +161,83 @@ internal readonly struct GadgetDecomposer : IEquatable<GadgetDecomposer>
     }
 
     /// <summary>
+    /// <see cref="DecomposePolynomial"/> of <c>X^power · source − source</c> mod <c>X^N + 1</c> (the blind rotation's
+    /// CMux input), computed coefficient by coefficient on the way in: the rotated difference is never stored.
+    /// The digits are exactly those of <c>DecomposePolynomial</c> applied to
+    /// <see cref="Entities.Polynomial.MultiplyByMonomialMinusSource"/>'s result.
+    /// </summary>
+    /// <param name="source">N torus coefficients.</param>
+    /// <param name="power">The monomial's exponent (any integer; X^N = −1).</param>
+    /// <param name="digits">At least <c>LevelCount * N</c> entries, level-major.</param>
+    public void DecomposeRotatedMinus(ReadOnlySpan<ulong> source, int power, Span<long> digits)
+    {
+        int n = source.Length;
+        CheckInitialized();
+        if (digits.Length < (long)LevelCount * n)
+            throw new ArgumentException("Too few digit slots.", nameof(digits));
+        if (n == 0)
+            return;
+        int twoN = 2 * n;
+        int p = ((power % twoN) + twoN) % twoN;
+        bool negateAll = p >= n;
+        if (negateAll)
+            p -= n;
+        // Coefficient j is s·source[j − p] − source[j] for j ≥ p and −s·source[j − p + N] − source[j] for j < p (s = ±1).
+        ref ulong src = ref MemoryMarshal.GetReference(source);
+        ref long dst = ref MemoryMarshal.GetReference(digits);
+        DecomposeRotatedSegment(ref Unsafe.Add(ref src, n - p), ref src, ref dst, p, n, !negateAll);
+        DecomposeRotatedSegment(ref src, ref Unsafe.Add(ref src, p), ref Unsafe.Add(ref dst, p), n - p, n, negateAll);
+    }
+
+    // Digits of (negate ? −moved[j] : moved[j]) − own[j] for j < count, level stride n.
+    private void DecomposeRotatedSegment(ref ulong moved, ref ulong own, ref long dst, int count, int n, bool negate)
+    {
+        int levels = LevelCount;
+        int baseLog = BaseLog;
+        int drop = NonRepresentableBits;
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated && baseLog < 64)
+        {
+            var vMask = Vector256.Create((1UL << baseLog) - 1);
+            var one = Vector256<ulong>.One;
+            for (; j + 4 <= count; j += 4)
+            {
+                var m = Vector256.LoadUnsafe(ref moved, (nuint)j);
+                var value = (negate ? Vector256<ulong>.Zero - m : m) - Vector256.LoadUnsafe(ref own, (nuint)j);
+                Vector256<ulong> state;
+                if (drop == 0)
+                {
+                    state = value;
+                }
+                else
+                {
+                    var shifted = Vector256.ShiftRightLogical(value, drop - 1);
+                    state = Vector256.ShiftRightLogical(shifted, 1) + (shifted & one);
+                }
+
+                for (int level = levels; level >= 1; level--)
+                {
+                    var res = state & vMask;
+                    state = Vector256.ShiftRightLogical(state, baseLog);
+                    var carry = Vector256.ShiftRightLogical(res, baseLog - 1);
+                    state += carry;
+                    var digit = res.AsInt64() - Vector256.ShiftLeft(carry, baseLog).AsInt64();
+                    digit.StoreUnsafe(ref dst, (nuint)((level - 1) * n + j));
+                }
+            }
+        }
+
+        Span<long> scalarDigits = stackalloc long[levels];
+        for (; j < count; j++)
+        {
+            ulong mv = Unsafe.Add(ref moved, j);
+            Decompose((negate ? 0UL - mv : mv) - Unsafe.Add(ref own, j), scalarDigits);
+            for (int level = 0; level < levels; level++)
+                Unsafe.Add(ref dst, level * n + j) = scalarDigits[level];
+        }
+    }
+
+    /// <summary>
     /// <c>sum_i digits[i] * 2^(64 - (i + 1) * baseLog)</c> mod 2^64: the inverse of <see cref="Decompose"/>, which
     /// gives back <see cref="ClosestRepresentable"/> of the decomposed value.
     /// </summary>

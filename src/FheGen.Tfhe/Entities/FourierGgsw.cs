@@ -33,6 +33,9 @@ internal sealed class FourierGgsw
     /// <summary>Size in bytes of the Fourier data.</summary>
     public long SizeInBytes => (long)_data.Length * sizeof(double);
 
+    /// <summary>All (k+1)·l·(k+1) Fourier polynomials, polynomial (row, column) at <c>(row·(k+1) + column)·N</c>.</summary>
+    internal ReadOnlySpan<double> Data => _data;
+
     /// <summary>The Fourier polynomial <paramref name="column"/> (in [0, k]) of row <paramref name="row"/> (in [0, (k+1)·l)).</summary>
     public ReadOnlySpan<double> Polynomial(int row, int column)
     {
