@@ -4,122 +4,123 @@
 //     dotnet run -c Release --project tests/FheGen.Benchmarks -- --measure-pbs --write src/FheGen.Compiler/Cost/MeasuredPbsLatencies.cs
 // </auto-generated>
 //
-// Machine: AMD EPYC, 2 logical cores, AVX-512, Debian GNU/Linux 12 (bookworm); .NET 10.0.12
-// Date: 2026-11-26 05:39 UTC, commit b528c52 with local changes
-// Method: keyswitch + PBS on one thread, median of >= 11 runs and >= 2 s after >= 3 warm-up runs and a full GC, timed up to 4 times (5 s apart) while the median exceeds the fastest run by more than 15 %, lowest median kept; load average (1, 5, 15 min) 0.96 4.93 39.55 at the start
+// Machine: Intel(R) Xeon(R) Processor, 2 logical cores, AVX-512, Debian GNU/Linux 12 (bookworm); .NET 10.0.12
+// Date: 2026-12-04 19:37 UTC, commit 396e408
+// Method: keyswitch + PBS on one thread, median of >= 11 runs and >= 2 s after >= 3 warm-up runs and a full GC, timed up to 4 times (5 s apart) while the median exceeds the fastest run by more than 15 %, lowest median kept; load average (1, 5, 15 min) 2.28 4.42 10.08 at the start
 // Parameter sets: FheGen.Tfhe ParameterSelector.SelectForLog2PError(bits, log2 p_error) (128-bit security, nu = 1).
 //
 // | bits | log2 p_error | parameters | log2 p_fail | median ms | min ms | runs | BSK | KSK | key generation |
 // |---:|---:|---|---:|---:|---:|---:|---:|---:|---:|
-// | 1 | -64 | n 664, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 4 | -65.18 | 10.73 | 9.88 | 186 | 41.5 MiB | 31.2 MiB | 0.3 s |
-// | 1 | -40 | n 623, k 3, N 512, PBS 2^17 x 1, KS 2^2 x 5 | -40.89 | 11.06 | 10.74 | 181 | 38.9 MiB | 36.6 MiB | 0.1 s |
-// | 1 | -20 | n 629, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 3 | -20.04 | 9.47 | 9.16 | 211 | 39.3 MiB | 22.1 MiB | 0.1 s |
-// | 1 | -10 | n 597, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 3 | -10.16 | 9.64 | 9.04 | 207 | 37.3 MiB | 21.0 MiB | 0.1 s |
-// | 1 | -5 | n 547, k 3, N 512, PBS 2^17 x 1, KS 2^2 x 4 | -5.05 | 8.93 | 8.59 | 224 | 34.2 MiB | 25.7 MiB | 0.1 s |
-// | 2 | -64 | n 740, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 4 | -64.21 | 12.54 | 11.59 | 159 | 46.3 MiB | 34.7 MiB | 0.1 s |
-// | 2 | -40 | n 701, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 4 | -40.34 | 11.77 | 10.97 | 170 | 43.8 MiB | 32.9 MiB | 0.1 s |
-// | 2 | -20 | n 669, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 4 | -20.38 | 11.57 | 10.39 | 168 | 41.8 MiB | 31.4 MiB | 0.1 s |
-// | 2 | -10 | n 616, k 3, N 512, PBS 2^17 x 1, KS 2^2 x 5 | -10.07 | 10.70 | 10.09 | 185 | 38.5 MiB | 36.2 MiB | 0.1 s |
-// | 2 | -5 | n 618, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 3 | -5.09 | 9.74 | 9.04 | 206 | 38.6 MiB | 21.8 MiB | 0.1 s |
-// | 3 | -64 | n 786, k 2, N 1024, PBS 2^23 x 1, KS 2^3 x 5 | -64.08 | 17.62 | 16.41 | 114 | 55.3 MiB | 61.5 MiB | 0.1 s |
-// | 3 | -40 | n 764, k 2, N 1024, PBS 2^23 x 1, KS 2^3 x 4 | -40.14 | 16.35 | 15.44 | 123 | 53.7 MiB | 47.8 MiB | 0.1 s |
-// | 3 | -20 | n 771, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 4 | -20.03 | 12.99 | 12.16 | 153 | 48.2 MiB | 36.2 MiB | 0.1 s |
-// | 3 | -10 | n 693, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 4 | -10.09 | 14.05 | 12.25 | 141 | 43.3 MiB | 32.5 MiB | 0.1 s |
-// | 3 | -5 | n 639, k 3, N 512, PBS 2^17 x 1, KS 2^2 x 5 | -5.01 | 13.45 | 11.94 | 140 | 39.9 MiB | 37.5 MiB | 0.1 s |
-// | 4 | -64 | n 833, k 1, N 2048, PBS 2^23 x 1, KS 2^3 x 5 | -64.45 | 24.84 | 23.37 | 80 | 52.1 MiB | 65.2 MiB | 0.2 s |
-// | 4 | -40 | n 796, k 1, N 2048, PBS 2^23 x 1, KS 2^3 x 5 | -40.65 | 23.80 | 22.40 | 82 | 49.8 MiB | 62.3 MiB | 0.1 s |
-// | 4 | -20 | n 803, k 2, N 1024, PBS 2^23 x 1, KS 2^3 x 5 | -20.02 | 21.78 | 19.80 | 90 | 56.5 MiB | 62.8 MiB | 0.1 s |
-// | 4 | -10 | n 752, k 2, N 1024, PBS 2^23 x 1, KS 2^3 x 4 | -10.09 | 16.18 | 15.35 | 123 | 52.9 MiB | 47.1 MiB | 0.1 s |
-// | 4 | -5 | n 727, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 4 | -5.04 | 12.71 | 11.87 | 155 | 45.4 MiB | 34.1 MiB | 0.1 s |
-// | 5 | -64 | n 903, k 1, N 4096, PBS 2^22 x 1, KS 2^3 x 6 | -64.04 | 50.75 | 49.53 | 39 | 113 MiB | 170 MiB | 0.4 s |
-// | 5 | -40 | n 865, k 1, N 4096, PBS 2^22 x 1, KS 2^3 x 5 | -40.17 | 46.84 | 46.11 | 43 | 108 MiB | 135 MiB | 0.4 s |
-// | 5 | -20 | n 857, k 1, N 2048, PBS 2^23 x 1, KS 2^3 x 5 | -20.03 | 22.21 | 20.76 | 89 | 53.6 MiB | 67.0 MiB | 0.1 s |
-// | 5 | -10 | n 788, k 1, N 2048, PBS 2^23 x 1, KS 2^3 x 5 | -10.14 | 20.37 | 18.93 | 98 | 49.3 MiB | 61.6 MiB | 0.1 s |
-// | 5 | -5 | n 776, k 2, N 1024, PBS 2^23 x 1, KS 2^3 x 5 | -5.02 | 17.82 | 17.07 | 111 | 54.6 MiB | 60.7 MiB | 0.1 s |
-// | 6 | -64 | n 973, k 1, N 8192, PBS 2^22 x 1, KS 2^2 x 9 | -64.00 | 132.33 | 128.94 | 15 | 243 MiB | 548 MiB | 0.8 s |
-// | 6 | -40 | n 928, k 1, N 8192, PBS 2^22 x 1, KS 2^3 x 6 | -40.37 | 99.31 | 96.42 | 20 | 232 MiB | 348 MiB | 0.7 s |
-// | 6 | -20 | n 943, k 1, N 4096, PBS 2^22 x 1, KS 2^3 x 6 | -20.02 | 59.95 | 58.13 | 33 | 118 MiB | 177 MiB | 0.3 s |
-// | 6 | -10 | n 855, k 1, N 4096, PBS 2^22 x 1, KS 2^3 x 5 | -10.11 | 45.31 | 44.20 | 44 | 107 MiB | 134 MiB | 0.3 s |
-// | 6 | -5 | n 820, k 1, N 2048, PBS 2^23 x 1, KS 2^3 x 5 | -5.02 | 21.56 | 20.40 | 90 | 51.3 MiB | 64.1 MiB | 0.1 s |
-// | 7 | -64 | n 1019, k 1, N 16384, PBS 2^15 x 2, KS 2^2 x 10 | -64.03 | 347.26 | 343.46 | 11 | 1019 MiB | 1.25 GiB | 3.4 s |
-// | 7 | -40 | n 996, k 1, N 16384, PBS 2^15 x 2, KS 2^3 x 6 | -40.30 | 316.39 | 312.75 | 11 | 996 MiB | 748 MiB | 2.0 s |
-// | 7 | -20 | n 966, k 1, N 16384, PBS 2^22 x 1, KS 2^3 x 6 | -20.22 | 229.33 | 227.00 | 11 | 483 MiB | 725 MiB | 1.2 s |
-// | 7 | -10 | n 918, k 1, N 8192, PBS 2^22 x 1, KS 2^3 x 6 | -10.04 | 107.21 | 105.55 | 19 | 230 MiB | 345 MiB | 0.5 s |
-// | 7 | -5 | n 889, k 1, N 4096, PBS 2^22 x 1, KS 2^3 x 6 | -5.03 | 48.35 | 46.81 | 41 | 111 MiB | 167 MiB | 0.3 s |
-// | 8 | -64 | n 1110, k 1, N 32768, PBS 2^15 x 2, KS 2^2 x 11 | -64.01 | 820.47 | 807.03 | 11 | 2.17 GiB | 2.98 GiB | 10.6 s |
-// | 8 | -40 | n 1054, k 1, N 32768, PBS 2^15 x 2, KS 2^3 x 7 | -40.16 | 790.33 | 763.25 | 11 | 2.06 GiB | 1.80 GiB | 5.2 s |
-// | 8 | -20 | n 1017, k 1, N 32768, PBS 2^15 x 2, KS 2^3 x 7 | -20.31 | 838.20 | 770.49 | 11 | 1.99 GiB | 1.74 GiB | 6.2 s |
-// | 8 | -10 | n 1040, k 1, N 16384, PBS 2^22 x 1, KS 2^3 x 7 | -10.01 | 273.63 | 268.79 | 11 | 520 MiB | 911 MiB | 1.6 s |
-// | 8 | -5 | n 966, k 1, N 8192, PBS 2^22 x 1, KS 2^3 x 6 | -5.01 | 109.50 | 104.82 | 18 | 242 MiB | 363 MiB | 0.8 s |
+// | 1 | -64 | n 664, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 4 | -65.18 | 7.77 | 7.32 | 249 | 41.5 MiB | 15.6 MiB | 0.5 s |
+// | 1 | -40 | n 623, k 3, N 512, PBS 2^17 x 1, KS 2^2 x 5 | -40.89 | 7.80 | 7.21 | 256 | 38.9 MiB | 18.3 MiB | 0.1 s |
+// | 1 | -20 | n 629, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 3 | -20.04 | 7.43 | 6.74 | 268 | 39.3 MiB | 11.1 MiB | 0.1 s |
+// | 1 | -10 | n 597, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 3 | -10.16 | 7.03 | 6.27 | 286 | 37.3 MiB | 10.5 MiB | 0.1 s |
+// | 1 | -5 | n 547, k 3, N 512, PBS 2^17 x 1, KS 2^2 x 4 | -5.05 | 5.89 | 5.70 | 339 | 34.2 MiB | 12.8 MiB | 0.1 s |
+// | 2 | -64 | n 740, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 4 | -64.21 | 9.62 | 9.12 | 203 | 46.3 MiB | 17.4 MiB | 0.1 s |
+// | 2 | -40 | n 701, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 4 | -40.34 | 8.92 | 8.43 | 221 | 43.8 MiB | 16.5 MiB | 0.1 s |
+// | 2 | -20 | n 669, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 4 | -20.38 | 8.55 | 8.11 | 225 | 41.8 MiB | 15.7 MiB | 0.1 s |
+// | 2 | -10 | n 616, k 3, N 512, PBS 2^17 x 1, KS 2^2 x 5 | -10.07 | 7.62 | 7.23 | 263 | 38.5 MiB | 18.1 MiB | 0.1 s |
+// | 2 | -5 | n 618, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 3 | -5.09 | 6.61 | 6.49 | 302 | 38.6 MiB | 10.9 MiB | 0.1 s |
+// | 3 | -64 | n 786, k 2, N 1024, PBS 2^23 x 1, KS 2^3 x 5 | -64.08 | 15.71 | 15.16 | 128 | 55.3 MiB | 30.7 MiB | 0.2 s |
+// | 3 | -40 | n 764, k 2, N 1024, PBS 2^23 x 1, KS 2^3 x 4 | -40.14 | 14.80 | 14.50 | 135 | 53.7 MiB | 23.9 MiB | 0.1 s |
+// | 3 | -20 | n 771, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 4 | -20.03 | 9.09 | 8.83 | 220 | 48.2 MiB | 18.1 MiB | 0.1 s |
+// | 3 | -10 | n 693, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 4 | -10.09 | 8.02 | 7.65 | 251 | 43.3 MiB | 16.3 MiB | 0.1 s |
+// | 3 | -5 | n 639, k 3, N 512, PBS 2^17 x 1, KS 2^2 x 5 | -5.01 | 7.14 | 6.87 | 280 | 39.9 MiB | 18.8 MiB | 0.1 s |
+// | 4 | -64 | n 833, k 1, N 2048, PBS 2^23 x 1, KS 2^3 x 5 | -64.45 | 20.65 | 20.22 | 96 | 52.1 MiB | 32.6 MiB | 0.2 s |
+// | 4 | -40 | n 796, k 1, N 2048, PBS 2^23 x 1, KS 2^3 x 5 | -40.65 | 19.47 | 19.07 | 99 | 49.8 MiB | 31.1 MiB | 0.2 s |
+// | 4 | -20 | n 803, k 2, N 1024, PBS 2^23 x 1, KS 2^3 x 5 | -20.02 | 16.58 | 16.22 | 121 | 56.5 MiB | 31.4 MiB | 0.2 s |
+// | 4 | -10 | n 752, k 2, N 1024, PBS 2^23 x 1, KS 2^3 x 4 | -10.09 | 14.36 | 14.03 | 138 | 52.9 MiB | 23.5 MiB | 0.2 s |
+// | 4 | -5 | n 727, k 3, N 512, PBS 2^17 x 1, KS 2^3 x 4 | -5.04 | 8.49 | 8.13 | 226 | 45.4 MiB | 17.1 MiB | 0.1 s |
+// | 5 | -64 | n 903, k 1, N 4096, PBS 2^22 x 1, KS 2^3 x 6 | -64.04 | 48.02 | 47.34 | 41 | 113 MiB | 84.8 MiB | 0.5 s |
+// | 5 | -40 | n 865, k 1, N 4096, PBS 2^22 x 1, KS 2^3 x 5 | -40.17 | 45.00 | 44.59 | 45 | 108 MiB | 67.7 MiB | 0.4 s |
+// | 5 | -20 | n 857, k 1, N 2048, PBS 2^23 x 1, KS 2^3 x 5 | -20.03 | 20.28 | 19.82 | 99 | 53.6 MiB | 33.5 MiB | 0.2 s |
+// | 5 | -10 | n 788, k 1, N 2048, PBS 2^23 x 1, KS 2^3 x 5 | -10.14 | 18.30 | 17.84 | 108 | 49.3 MiB | 30.8 MiB | 0.1 s |
+// | 5 | -5 | n 776, k 2, N 1024, PBS 2^23 x 1, KS 2^3 x 5 | -5.02 | 15.52 | 15.03 | 129 | 54.6 MiB | 30.4 MiB | 0.2 s |
+// | 6 | -64 | n 973, k 1, N 8192, PBS 2^22 x 1, KS 2^2 x 9 | -64.00 | 104.82 | 104.10 | 20 | 243 MiB | 274 MiB | 1.1 s |
+// | 6 | -40 | n 928, k 1, N 8192, PBS 2^22 x 1, KS 2^3 x 6 | -40.37 | 95.79 | 94.01 | 21 | 232 MiB | 174 MiB | 0.9 s |
+// | 6 | -20 | n 943, k 1, N 4096, PBS 2^22 x 1, KS 2^3 x 6 | -20.02 | 56.31 | 55.08 | 36 | 118 MiB | 88.5 MiB | 0.4 s |
+// | 6 | -10 | n 855, k 1, N 4096, PBS 2^22 x 1, KS 2^3 x 5 | -10.11 | 45.26 | 43.30 | 43 | 107 MiB | 66.9 MiB | 0.4 s |
+// | 6 | -5 | n 820, k 1, N 2048, PBS 2^23 x 1, KS 2^3 x 5 | -5.02 | 20.09 | 19.72 | 100 | 51.3 MiB | 32.1 MiB | 0.2 s |
+// | 7 | -64 | n 1019, k 1, N 16384, PBS 2^15 x 2, KS 2^2 x 10 | -64.03 | 330.98 | 330.03 | 11 | 1019 MiB | 638 MiB | 3.7 s |
+// | 7 | -40 | n 996, k 1, N 16384, PBS 2^15 x 2, KS 2^3 x 6 | -40.30 | 338.25 | 336.92 | 11 | 996 MiB | 374 MiB | 2.8 s |
+// | 7 | -20 | n 966, k 1, N 16384, PBS 2^22 x 1, KS 2^3 x 6 | -20.22 | 202.25 | 200.34 | 11 | 483 MiB | 363 MiB | 1.7 s |
+// | 7 | -10 | n 918, k 1, N 8192, PBS 2^22 x 1, KS 2^3 x 6 | -10.04 | 93.64 | 92.95 | 22 | 230 MiB | 172 MiB | 0.8 s |
+// | 7 | -5 | n 889, k 1, N 4096, PBS 2^22 x 1, KS 2^3 x 6 | -5.03 | 47.71 | 47.07 | 42 | 111 MiB | 83.4 MiB | 0.4 s |
+// | 8 | -64 | n 1110, k 1, N 32768, PBS 2^15 x 2, KS 2^2 x 11 | -64.00 | 862.82 | 858.10 | 11 | 2.17 GiB | 1.49 GiB | 7.7 s |
+// | 8 | -40 | n 1054, k 1, N 32768, PBS 2^15 x 2, KS 2^3 x 7 | -40.16 | 790.52 | 778.95 | 11 | 2.06 GiB | 923 MiB | 6.1 s |
+// | 8 | -20 | n 1017, k 1, N 32768, PBS 2^15 x 2, KS 2^3 x 7 | -20.31 | 802.07 | 792.04 | 11 | 1.99 GiB | 891 MiB | 6.1 s |
+// | 8 | -10 | n 1040, k 1, N 16384, PBS 2^22 x 1, KS 2^3 x 7 | -10.01 | 226.64 | 225.72 | 11 | 520 MiB | 455 MiB | 2.0 s |
+// | 8 | -5 | n 966, k 1, N 8192, PBS 2^22 x 1, KS 2^3 x 6 | -5.01 | 97.51 | 96.40 | 20 | 242 MiB | 181 MiB | 0.8 s |
 //
 // median ms by width (rows) and log2 p_error (columns):
 //  bits |       -64 |       -40 |       -20 |       -10 |        -5
-//     1 |     10.73 |     11.06 |      9.47 |      9.64 |      8.93
-//     2 |     12.54 |     11.77 |     11.57 |     10.70 |      9.74
-//     3 |     17.62 |     16.35 |     12.99 |     14.05 |     13.45
-//     4 |     24.84 |     23.80 |     21.78 |     16.18 |     12.71
-//     5 |     50.75 |     46.84 |     22.21 |     20.37 |     17.82
-//     6 |    132.33 |     99.31 |     59.95 |     45.31 |     21.56
-//     7 |    347.26 |    316.39 |    229.33 |    107.21 |     48.35
-//     8 |    820.47 |    790.33 |    838.20 |    273.63 |    109.50
+//     1 |      7.77 |      7.80 |      7.43 |      7.03 |      5.89
+//     2 |      9.62 |      8.92 |      8.55 |      7.62 |      6.61
+//     3 |     15.71 |     14.80 |      9.09 |      8.02 |      7.14
+//     4 |     20.65 |     19.47 |     16.58 |     14.36 |      8.49
+//     5 |     48.02 |     45.00 |     20.28 |     18.30 |     15.52
+//     6 |    104.82 |     95.79 |     56.31 |     45.26 |     20.09
+//     7 |    330.98 |    338.25 |    202.25 |     93.64 |     47.71
+//     8 |    862.82 |    790.52 |    802.07 |    226.64 |     97.51
 
-namespace FheGen.Compiler.Cost;
-
-/// <summary>This machine's measured lookup latencies (see the header); read by <see cref="CostModel"/>.</summary>
-internal static class MeasuredPbsLatencies
+namespace FheGen.Compiler.Cost
 {
-    internal const string Command = "dotnet run -c Release --project tests/FheGen.Benchmarks -- --measure-pbs --write src/FheGen.Compiler/Cost/MeasuredPbsLatencies.cs";
-
-    internal const string Machine = "AMD EPYC, 2 logical cores, AVX-512, Debian GNU/Linux 12 (bookworm)";
-
-    internal const string Runtime = ".NET 10.0.12";
-
-    internal const string Date = "2026-11-26 05:39 UTC, commit b528c52 with local changes";
-
-    internal const string Method = "keyswitch + PBS on one thread, median of >= 11 runs and >= 2 s after >= 3 warm-up runs and a full GC, timed up to 4 times (5 s apart) while the median exceeds the fastest run by more than 15 %, lowest median kept; load average (1, 5, 15 min) 0.96 4.93 39.55 at the start";
-
-    // bits, log2 p_error, median ms, min ms, runs, parameter set, bootstrapping key bytes, keyswitching key bytes
-    internal static readonly PbsMeasurement[] All =
+    /// <summary>This machine's measured lookup latencies (see the header); read by <see cref="CostModel"/>.</summary>
+    internal static class MeasuredPbsLatencies
     {
-        new PbsMeasurement(1, -64, 10.7312, 9.8846, 186, "m1c0-n664-k3-N512-pbs17x1-ks3x4-slwe6.6763484037643E-05-sglwe1.9524392675072382E-11-q64", 43515904, 32686080),
-        new PbsMeasurement(1, -40, 11.0569, 10.7421, 181, "m1c0-n623-k3-N512-pbs17x1-ks2x5-slwe0.00013544253384480465-sglwe1.9524392675072382E-11-q64", 40828928, 38338560),
-        new PbsMeasurement(1, -20, 9.4742, 9.1638, 211, "m1c0-n629-k3-N512-pbs17x1-ks3x3-slwe0.00012212276242560866-sglwe1.9524392675072382E-11-q64", 41222144, 23224320),
-        new PbsMeasurement(1, -10, 9.6373, 9.0433, 207, "m1c0-n597-k3-N512-pbs17x1-ks3x3-slwe0.00021211677799252884-sglwe1.9524392675072382E-11-q64", 39124992, 22044672),
-        new PbsMeasurement(1, -5, 8.926, 8.5941, 224, "m1c0-n547-k3-N512-pbs17x1-ks2x4-slwe0.0005026072802175488-sglwe1.9524392675072382E-11-q64", 35848192, 26935296),
-        new PbsMeasurement(2, -64, 12.539, 11.5863, 159, "m2c0-n740-k3-N512-pbs17x1-ks3x4-slwe1.799141357930895E-05-sglwe1.9524392675072382E-11-q64", 48496640, 36421632),
-        new PbsMeasurement(2, -40, 11.7671, 10.9697, 170, "m2c0-n701-k3-N512-pbs17x1-ks3x4-slwe3.526104790059602E-05-sglwe1.9524392675072382E-11-q64", 45940736, 34504704),
-        new PbsMeasurement(2, -20, 11.5748, 10.3935, 168, "m2c0-n669-k3-N512-pbs17x1-ks3x4-slwe6.124541994266457E-05-sglwe1.9524392675072382E-11-q64", 43843584, 32931840),
-        new PbsMeasurement(2, -10, 10.7009, 10.0941, 185, "m2c0-n616-k3-N512-pbs17x1-ks2x5-slwe0.00015282928995467165-sglwe1.9524392675072382E-11-q64", 40370176, 37908480),
-        new PbsMeasurement(2, -5, 9.7411, 9.0361, 206, "m2c0-n618-k3-N512-pbs17x1-ks3x3-slwe0.00014764557831150265-sglwe1.9524392675072382E-11-q64", 40501248, 22818816),
-        new PbsMeasurement(3, -64, 17.6188, 16.4073, 114, "m3c0-n786-k2-N1024-pbs23x1-ks3x5-slwe8.135492217603684E-06-sglwe2.845267482447164E-15-q64", 57950208, 64471040),
-        new PbsMeasurement(3, -40, 16.3528, 15.4367, 123, "m3c0-n764-k2-N1024-pbs23x1-ks3x4-slwe1.1891358857368272E-05-sglwe2.845267482447164E-15-q64", 56328192, 50135040),
-        new PbsMeasurement(3, -20, 12.989, 12.1568, 153, "m3c0-n771-k3-N512-pbs17x1-ks3x4-slwe1.0538528151099255E-05-sglwe1.9524392675072382E-11-q64", 50528256, 37945344),
-        new PbsMeasurement(3, -10, 14.0485, 12.2489, 141, "m3c0-n693-k3-N512-pbs17x1-ks3x4-slwe4.0479935814827576E-05-sglwe1.9524392675072382E-11-q64", 45416448, 34111488),
-        new PbsMeasurement(3, -5, 13.452, 11.9446, 140, "m3c0-n639-k3-N512-pbs17x1-ks2x5-slwe0.00010276988459491826-sglwe1.9524392675072382E-11-q64", 41877504, 39321600),
-        new PbsMeasurement(4, -64, 24.8377, 23.3684, 80, "m4c0-n833-k1-N2048-pbs23x1-ks3x5-slwe3.6158408409467657E-06-sglwe2.845267482447164E-15-q64", 54591488, 68321280),
-        new PbsMeasurement(4, -40, 23.8038, 22.4033, 82, "m4c0-n796-k1-N2048-pbs23x1-ks3x5-slwe6.846255192067804E-06-sglwe2.845267482447164E-15-q64", 52166656, 65290240),
-        new PbsMeasurement(4, -20, 21.7834, 19.7958, 90, "m4c0-n803-k2-N1024-pbs23x1-ks3x5-slwe6.067385059741079E-06-sglwe2.845267482447164E-15-q64", 59203584, 65863680),
-        new PbsMeasurement(4, -10, 16.1817, 15.3539, 123, "m4c0-n752-k2-N1024-pbs23x1-ks3x4-slwe1.4626768447708839E-05-sglwe2.845267482447164E-15-q64", 55443456, 49348608),
-        new PbsMeasurement(4, -5, 12.7103, 11.8656, 155, "m4c0-n727-k3-N512-pbs17x1-ks3x4-slwe2.251517168457072E-05-sglwe1.9524392675072382E-11-q64", 47644672, 35782656),
-        new PbsMeasurement(5, -64, 50.7488, 49.5309, 39, "m5c0-n903-k1-N4096-pbs22x1-ks3x6-slwe1.0806723781900933E-06-sglwe2.1684043471394134E-19-q64", 118358016, 177733632),
-        new PbsMeasurement(5, -40, 46.836, 46.1117, 43, "m5c0-n865-k1-N4096-pbs22x1-ks3x5-slwe2.081761170270598E-06-sglwe2.1684043471394134E-19-q64", 113377280, 141885440),
-        new PbsMeasurement(5, -20, 22.2052, 20.7569, 89, "m5c0-n857-k1-N2048-pbs23x1-ks3x5-slwe2.38987674988892E-06-sglwe2.845267482447164E-15-q64", 56164352, 70287360),
-        new PbsMeasurement(5, -10, 20.371, 18.9313, 98, "m5c0-n788-k1-N2048-pbs23x1-ks3x5-slwe7.859550048770663E-06-sglwe2.845267482447164E-15-q64", 51642368, 64634880),
-        new PbsMeasurement(5, -5, 17.8245, 17.0666, 111, "m5c0-n776-k2-N1024-pbs23x1-ks3x5-slwe9.667508990809293E-06-sglwe2.845267482447164E-15-q64", 57212928, 63651840),
-        new PbsMeasurement(6, -64, 132.3294, 128.9446, 15, "m6c0-n973-k1-N8192-pbs22x1-ks2x9-slwe3.229823546871725E-07-sglwe2.1684043471394134E-19-q64", 255066112, 574488576),
-        new PbsMeasurement(6, -40, 99.3056, 96.4174, 20, "m6c0-n928-k1-N8192-pbs22x1-ks3x6-slwe7.020485948349856E-07-sglwe2.1684043471394134E-19-q64", 243269632, 365297664),
-        new PbsMeasurement(6, -20, 59.9512, 58.1271, 33, "m6c0-n943-k1-N4096-pbs22x1-ks3x6-slwe5.419647599521638E-07-sglwe2.1684043471394134E-19-q64", 123600896, 185597952),
-        new PbsMeasurement(6, -10, 45.3132, 44.2001, 44, "m6c0-n855-k1-N4096-pbs22x1-ks3x5-slwe2.4737833055461506E-06-sglwe2.1684043471394134E-19-q64", 112066560, 140247040),
-        new PbsMeasurement(6, -5, 21.5643, 20.3992, 90, "m6c0-n820-k1-N2048-pbs23x1-ks3x5-slwe4.525007274115812E-06-sglwe2.845267482447164E-15-q64", 53739520, 67256320),
-        new PbsMeasurement(7, -64, 347.2586, 343.4615, 11, "m7c0-n1019-k1-N16384-pbs15x2-ks2x10-slwe1.4604858153017555E-07-sglwe2.1684043471394134E-19-q64", 1068498944, 1336934400),
-        new PbsMeasurement(7, -40, 316.3916, 312.7477, 11, "m7c0-n996-k1-N16384-pbs15x2-ks3x6-slwe2.171891221063741E-07-sglwe2.1684043471394134E-19-q64", 1044381696, 784072704),
-        new PbsMeasurement(7, -20, 229.3259, 227.0005, 11, "m7c0-n966-k1-N16384-pbs22x1-ks3x6-slwe3.644435948849605E-07-sglwe2.1684043471394134E-19-q64", 506462208, 760479744),
-        new PbsMeasurement(7, -10, 107.2067, 105.547, 19, "m7c0-n918-k1-N8192-pbs22x1-ks3x6-slwe8.342532843761217E-07-sglwe2.1684043471394134E-19-q64", 240648192, 361365504),
-        new PbsMeasurement(7, -5, 48.3497, 46.8114, 41, "m7c0-n889-k1-N4096-pbs22x1-ks3x6-slwe1.3759324147543414E-06-sglwe2.1684043471394134E-19-q64", 116523008, 174981120),
-        new PbsMeasurement(8, -64, 820.4733, 807.0311, 11, "m8c0-n1110-k1-N32768-pbs15x2-ks2x11-slwe3.038278022903796E-08-sglwe2.1684043471394134E-19-q64", 2327838720, 3203661824),
-        new PbsMeasurement(8, -40, 790.3289, 763.2466, 11, "m8c0-n1054-k1-N32768-pbs15x2-ks3x7-slwe7.984352751314435E-08-sglwe2.1684043471394134E-19-q64", 2210398208, 1935933440),
-        new PbsMeasurement(8, -20, 838.2029, 770.4907, 11, "m8c0-n1017-k1-N32768-pbs15x2-ks3x7-slwe1.51176223964201E-07-sglwe2.1684043471394134E-19-q64", 2132803584, 1868038144),
-        new PbsMeasurement(8, -10, 273.6278, 268.7897, 11, "m8c0-n1040-k1-N16384-pbs22x1-ks3x7-slwe1.0165828222394042E-07-sglwe2.1684043471394134E-19-q64", 545259520, 955121664),
-        new PbsMeasurement(8, -5, 109.4956, 104.8201, 18, "m8c0-n966-k1-N8192-pbs22x1-ks3x6-slwe3.644435948849605E-07-sglwe2.1684043471394134E-19-q64", 253231104, 380239872),
-    };
+        internal const string Command = "dotnet run -c Release --project tests/FheGen.Benchmarks -- --measure-pbs --write src/FheGen.Compiler/Cost/MeasuredPbsLatencies.cs";
+
+        internal const string Machine = "Intel(R) Xeon(R) Processor, 2 logical cores, AVX-512, Debian GNU/Linux 12 (bookworm)";
+
+        internal const string Runtime = ".NET 10.0.12";
+
+        internal const string Date = "2026-12-04 19:37 UTC, commit 396e408";
+
+        internal const string Method = "keyswitch + PBS on one thread, median of >= 11 runs and >= 2 s after >= 3 warm-up runs and a full GC, timed up to 4 times (5 s apart) while the median exceeds the fastest run by more than 15 %, lowest median kept; load average (1, 5, 15 min) 2.28 4.42 10.08 at the start";
+
+        // bits, log2 p_error, median ms, min ms, runs, parameter set, bootstrapping key bytes, keyswitching key bytes
+        internal static readonly PbsMeasurement[] All =
+        {
+            new PbsMeasurement(1, -64, 7.7738, 7.3213, 249, "m1c0-n664-k3-N512-pbs17x1-ks3x4-slwe6.6763484037643E-05-sglwe1.9524392675072382E-11-q64", 43515904, 16343040),
+            new PbsMeasurement(1, -40, 7.7952, 7.2146, 256, "m1c0-n623-k3-N512-pbs17x1-ks2x5-slwe0.00013544253384480465-sglwe1.9524392675072382E-11-q64", 40828928, 19169280),
+            new PbsMeasurement(1, -20, 7.4296, 6.7397, 268, "m1c0-n629-k3-N512-pbs17x1-ks3x3-slwe0.00012212276242560866-sglwe1.9524392675072382E-11-q64", 41222144, 11612160),
+            new PbsMeasurement(1, -10, 7.0292, 6.2661, 286, "m1c0-n597-k3-N512-pbs17x1-ks3x3-slwe0.00021211677799252884-sglwe1.9524392675072382E-11-q64", 39124992, 11022336),
+            new PbsMeasurement(1, -5, 5.8945, 5.7002, 339, "m1c0-n547-k3-N512-pbs17x1-ks2x4-slwe0.0005026072802175488-sglwe1.9524392675072382E-11-q64", 35848192, 13467648),
+            new PbsMeasurement(2, -64, 9.6242, 9.1207, 203, "m2c0-n740-k3-N512-pbs17x1-ks3x4-slwe1.799141357930895E-05-sglwe1.9524392675072382E-11-q64", 48496640, 18210816),
+            new PbsMeasurement(2, -40, 8.9164, 8.4339, 221, "m2c0-n701-k3-N512-pbs17x1-ks3x4-slwe3.526104790059602E-05-sglwe1.9524392675072382E-11-q64", 45940736, 17252352),
+            new PbsMeasurement(2, -20, 8.551, 8.1089, 225, "m2c0-n669-k3-N512-pbs17x1-ks3x4-slwe6.124541994266457E-05-sglwe1.9524392675072382E-11-q64", 43843584, 16465920),
+            new PbsMeasurement(2, -10, 7.6232, 7.2285, 263, "m2c0-n616-k3-N512-pbs17x1-ks2x5-slwe0.00015282928995467165-sglwe1.9524392675072382E-11-q64", 40370176, 18954240),
+            new PbsMeasurement(2, -5, 6.6084, 6.4851, 302, "m2c0-n618-k3-N512-pbs17x1-ks3x3-slwe0.00014764557831150265-sglwe1.9524392675072382E-11-q64", 40501248, 11409408),
+            new PbsMeasurement(3, -64, 15.7108, 15.1551, 128, "m3c0-n786-k2-N1024-pbs23x1-ks3x5-slwe8.135492217603684E-06-sglwe2.845267482447164E-15-q64", 57950208, 32235520),
+            new PbsMeasurement(3, -40, 14.8005, 14.5019, 135, "m3c0-n764-k2-N1024-pbs23x1-ks3x4-slwe1.1891358857368272E-05-sglwe2.845267482447164E-15-q64", 56328192, 25067520),
+            new PbsMeasurement(3, -20, 9.0852, 8.826, 220, "m3c0-n771-k3-N512-pbs17x1-ks3x4-slwe1.0538528151099255E-05-sglwe1.9524392675072382E-11-q64", 50528256, 18972672),
+            new PbsMeasurement(3, -10, 8.017, 7.6507, 251, "m3c0-n693-k3-N512-pbs17x1-ks3x4-slwe4.0479935814827576E-05-sglwe1.9524392675072382E-11-q64", 45416448, 17055744),
+            new PbsMeasurement(3, -5, 7.1368, 6.8747, 280, "m3c0-n639-k3-N512-pbs17x1-ks2x5-slwe0.00010276988459491826-sglwe1.9524392675072382E-11-q64", 41877504, 19660800),
+            new PbsMeasurement(4, -64, 20.648, 20.2236, 96, "m4c0-n833-k1-N2048-pbs23x1-ks3x5-slwe3.6158408409467657E-06-sglwe2.845267482447164E-15-q64", 54591488, 34160640),
+            new PbsMeasurement(4, -40, 19.4716, 19.0668, 99, "m4c0-n796-k1-N2048-pbs23x1-ks3x5-slwe6.846255192067804E-06-sglwe2.845267482447164E-15-q64", 52166656, 32645120),
+            new PbsMeasurement(4, -20, 16.5824, 16.2226, 121, "m4c0-n803-k2-N1024-pbs23x1-ks3x5-slwe6.067385059741079E-06-sglwe2.845267482447164E-15-q64", 59203584, 32931840),
+            new PbsMeasurement(4, -10, 14.3612, 14.0344, 138, "m4c0-n752-k2-N1024-pbs23x1-ks3x4-slwe1.4626768447708839E-05-sglwe2.845267482447164E-15-q64", 55443456, 24674304),
+            new PbsMeasurement(4, -5, 8.4945, 8.1333, 226, "m4c0-n727-k3-N512-pbs17x1-ks3x4-slwe2.251517168457072E-05-sglwe1.9524392675072382E-11-q64", 47644672, 17891328),
+            new PbsMeasurement(5, -64, 48.0238, 47.3438, 41, "m5c0-n903-k1-N4096-pbs22x1-ks3x6-slwe1.0806723781900933E-06-sglwe2.1684043471394134E-19-q64", 118358016, 88866816),
+            new PbsMeasurement(5, -40, 44.9975, 44.586, 45, "m5c0-n865-k1-N4096-pbs22x1-ks3x5-slwe2.081761170270598E-06-sglwe2.1684043471394134E-19-q64", 113377280, 70942720),
+            new PbsMeasurement(5, -20, 20.284, 19.8235, 99, "m5c0-n857-k1-N2048-pbs23x1-ks3x5-slwe2.38987674988892E-06-sglwe2.845267482447164E-15-q64", 56164352, 35143680),
+            new PbsMeasurement(5, -10, 18.3006, 17.8361, 108, "m5c0-n788-k1-N2048-pbs23x1-ks3x5-slwe7.859550048770663E-06-sglwe2.845267482447164E-15-q64", 51642368, 32317440),
+            new PbsMeasurement(5, -5, 15.5164, 15.0332, 129, "m5c0-n776-k2-N1024-pbs23x1-ks3x5-slwe9.667508990809293E-06-sglwe2.845267482447164E-15-q64", 57212928, 31825920),
+            new PbsMeasurement(6, -64, 104.8196, 104.0987, 20, "m6c0-n973-k1-N8192-pbs22x1-ks2x9-slwe3.229823546871725E-07-sglwe2.1684043471394134E-19-q64", 255066112, 287244288),
+            new PbsMeasurement(6, -40, 95.7904, 94.0097, 21, "m6c0-n928-k1-N8192-pbs22x1-ks3x6-slwe7.020485948349856E-07-sglwe2.1684043471394134E-19-q64", 243269632, 182648832),
+            new PbsMeasurement(6, -20, 56.3076, 55.0802, 36, "m6c0-n943-k1-N4096-pbs22x1-ks3x6-slwe5.419647599521638E-07-sglwe2.1684043471394134E-19-q64", 123600896, 92798976),
+            new PbsMeasurement(6, -10, 45.2598, 43.3002, 43, "m6c0-n855-k1-N4096-pbs22x1-ks3x5-slwe2.4737833055461506E-06-sglwe2.1684043471394134E-19-q64", 112066560, 70123520),
+            new PbsMeasurement(6, -5, 20.0885, 19.721, 100, "m6c0-n820-k1-N2048-pbs23x1-ks3x5-slwe4.525007274115812E-06-sglwe2.845267482447164E-15-q64", 53739520, 33628160),
+            new PbsMeasurement(7, -64, 330.9777, 330.0313, 11, "m7c0-n1019-k1-N16384-pbs15x2-ks2x10-slwe1.4604858153017555E-07-sglwe2.1684043471394134E-19-q64", 1068498944, 668467200),
+            new PbsMeasurement(7, -40, 338.2546, 336.919, 11, "m7c0-n996-k1-N16384-pbs15x2-ks3x6-slwe2.171891221063741E-07-sglwe2.1684043471394134E-19-q64", 1044381696, 392036352),
+            new PbsMeasurement(7, -20, 202.2508, 200.3428, 11, "m7c0-n966-k1-N16384-pbs22x1-ks3x6-slwe3.644435948849605E-07-sglwe2.1684043471394134E-19-q64", 506462208, 380239872),
+            new PbsMeasurement(7, -10, 93.6432, 92.9532, 22, "m7c0-n918-k1-N8192-pbs22x1-ks3x6-slwe8.342532843761217E-07-sglwe2.1684043471394134E-19-q64", 240648192, 180682752),
+            new PbsMeasurement(7, -5, 47.7106, 47.0679, 42, "m7c0-n889-k1-N4096-pbs22x1-ks3x6-slwe1.3759324147543414E-06-sglwe2.1684043471394134E-19-q64", 116523008, 87490560),
+            new PbsMeasurement(8, -64, 862.8229, 858.1036, 11, "m8c0-n1110-k1-N32768-pbs15x2-ks2x11-slwe3.038278022903796E-08-sglwe2.1684043471394134E-19-q64", 2327838720, 1601830912),
+            new PbsMeasurement(8, -40, 790.5205, 778.9532, 11, "m8c0-n1054-k1-N32768-pbs15x2-ks3x7-slwe7.984352751314435E-08-sglwe2.1684043471394134E-19-q64", 2210398208, 967966720),
+            new PbsMeasurement(8, -20, 802.0677, 792.042, 11, "m8c0-n1017-k1-N32768-pbs15x2-ks3x7-slwe1.51176223964201E-07-sglwe2.1684043471394134E-19-q64", 2132803584, 934019072),
+            new PbsMeasurement(8, -10, 226.6432, 225.7169, 11, "m8c0-n1040-k1-N16384-pbs22x1-ks3x7-slwe1.0165828222394042E-07-sglwe2.1684043471394134E-19-q64", 545259520, 477560832),
+            new PbsMeasurement(8, -5, 97.509, 96.397, 20, "m8c0-n966-k1-N8192-pbs22x1-ks3x6-slwe3.644435948849605E-07-sglwe2.1684043471394134E-19-q64", 253231104, 190119936),
+        };
+    }
 }
