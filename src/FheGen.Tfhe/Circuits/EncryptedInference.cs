@@ -146,9 +146,10 @@ public static class EncryptedInference
         long serverKeyBytes = serverKey.SerializedSizeInBytes, seededBytes = seeded.SerializedSizeInBytes;
         log.WriteLine($"  key generation {keygen.Elapsed.TotalSeconds:F2} s (seeded server key {seededBytes / 1048576.0:F1} MiB serialized); " +
                       $"expansion on the server {expand.Elapsed.TotalSeconds:F2} s");
-        log.WriteLine($"  server key {serverKeyBytes / 1048576.0:F1} MiB serialized " +
-                      $"(bootstrapping keys {serverKey.BootstrapKeys.Values.Sum(k => k.SizeInBytes) / 1048576.0:F1} MiB, " +
-                      $"keyswitching keys {serverKey.KeySwitchKeys.Values.Sum(k => k.SizeInBytes) / 1048576.0:F1} MiB)");
+        // In memory the keyswitching keys may hold 32-bit words (KS32) while the format stores 64-bit ones: say which is which.
+        log.WriteLine($"  server key {serverKeyBytes / 1048576.0:F1} MiB serialized; in memory " +
+                      $"bootstrapping keys {serverKey.BootstrapKeys.Values.Sum(k => k.SizeInBytes) / 1048576.0:F1} MiB, " +
+                      $"keyswitching keys {serverKey.KeySwitchKeys.Values.Sum(k => k.SizeInBytes) / 1048576.0:F1} MiB");
 
         var backend = new EncryptedBackend(serverKey, encoding, options.Threads);
         var q = new long[plan.Inputs];
