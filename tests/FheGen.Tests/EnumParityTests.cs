@@ -25,6 +25,22 @@ public class EnumParityTests
     public void Rounding_and_RoundingKind_have_the_same_names_and_values() => AssertSameMembers<Rounding, RoundingKind>();
 
     [Fact]
+    public void EnumKinds_converts_every_value_by_name_both_ways()
+    {
+        foreach (var a in Enum.GetValues<Activation>())
+        {
+            Assert.Equal(a.ToString(), a.ToKind().ToString());
+            Assert.Equal(a, a.ToKind().ToActivation());
+        }
+
+        foreach (var r in Enum.GetValues<Rounding>())
+        {
+            Assert.Equal(r.ToString(), r.ToKind().ToString());
+            Assert.Equal(r, r.ToKind().ToRounding());
+        }
+    }
+
+    [Fact]
     public void The_cost_model_charges_a_rounded_layer_by_its_method_and_an_unrounded_one_by_none()
     {
         foreach (var kind in Enum.GetValues<RoundingKind>())

@@ -157,7 +157,7 @@ internal static class CircuitEmitter
             var l = plan.Layers[i];
             w.Line($"        new {Rt}.Circuits.LayerInfo({CodeWriter.Literal(l.Name)}, {l.Inputs}, {l.Outputs}, {l.ActiveWeights}, " +
                 $"{CodeWriter.Literal(l.AccumulatorMin)}, {CodeWriter.Literal(l.AccumulatorMax)}, {l.AccumulatorBits}, {l.RoundedBits}, " +
-                $"{l.TluInputBits}, {l.PbsCount}, {CodeWriter.Literal(l.IsOutput)}, (global::FheGen.Rounding){(int)l.RoundingMethod})" +
+                $"{l.TluInputBits}, {l.PbsCount}, {CodeWriter.Literal(l.IsOutput)}, global::FheGen.Rounding.{l.RoundingMethod})" +
                 // Only when there are some, so layers without keep their generated text.
                 (l.FoldedNeurons + l.UnreadNeurons == 0 ? "" : $" {{ FoldedNeurons = {l.FoldedNeurons}, UnreadNeurons = {l.UnreadNeurons} }}") + ",");
         }
@@ -320,7 +320,7 @@ internal static class CircuitEmitter
             if (l.RoundedBits > 0)
             {
                 w.Line($"private static readonly {Rt}.Backends.RoundingStep __FheGen_L{l.Index}_round = new {Rt}.Backends.RoundingStep({l.RoundedBits}, " +
-                    $"{CodeWriter.Literal(l.AccumulatorMin)}, {CodeWriter.Literal(l.AccumulatorMax)}, (global::FheGen.Rounding){(int)l.RoundingMethod});");
+                    $"{CodeWriter.Literal(l.AccumulatorMin)}, {CodeWriter.Literal(l.AccumulatorMax)}, global::FheGen.Rounding.{l.RoundingMethod});");
             }
         }
         w.Line();

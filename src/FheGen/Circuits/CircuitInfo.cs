@@ -53,7 +53,7 @@ public sealed record LayerInfo(
         if (double.IsNaN(pError) || pError < 0) throw new ArgumentOutOfRangeException(nameof(pError), pError, "p_error must be a probability.");
         if (IsOutput || PbsCount == 0) return 0;
         if (TluInputBits < 1 || TluInputBits > CostModel.MaxBits) return double.PositiveInfinity;
-        var rounding = CostModel.RoundingCharge(RoundedBits, (RoundingKind)RoundingMethod);
+        var rounding = CostModel.RoundingCharge(RoundedBits, RoundingMethod.ToKind());
         return PbsCount * CostModel.NeuronLatencyMs(AccumulatorBits, Math.Max(0, RoundedBits), TluInputBits, pError, rounding);
     }
 }
@@ -79,7 +79,7 @@ public sealed class CircuitInfo : IEquatable<CircuitInfo>
     {
         ArgumentNullException.ThrowIfNull(plan);
         var layers = plan.Layers.Select(l => new LayerInfo(l.Name, l.Inputs, l.Outputs, l.ActiveWeights, l.AccumulatorMin, l.AccumulatorMax,
-            l.AccumulatorBits, l.RoundedBits, l.TluInputBits, l.PbsCount, l.IsOutput, (Rounding)l.RoundingMethod)
+            l.AccumulatorBits, l.RoundedBits, l.TluInputBits, l.PbsCount, l.IsOutput, l.RoundingMethod.ToRounding())
         {
             FoldedNeurons = l.FoldedNeurons,
             UnreadNeurons = l.UnreadNeurons,

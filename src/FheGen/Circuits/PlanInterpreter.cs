@@ -155,7 +155,7 @@ public sealed class PlanInterpreter
             _tables = Array.ConvertAll(plan.ActiveTables.ToArray(), t => tables[t]);
             _constantValues = Array.ConvertAll(_constant, j => plan.Neurons[j].ConstantOutput);
             _rounding = !plan.IsOutput && plan.RoundedBits > 0
-                ? new RoundingStep(plan.RoundedBits, plan.AccumulatorMin, plan.AccumulatorMax, (Rounding)plan.RoundingMethod)
+                ? new RoundingStep(plan.RoundedBits, plan.AccumulatorMin, plan.AccumulatorMax, plan.RoundingMethod.ToRounding())
                 : null;
         }
 

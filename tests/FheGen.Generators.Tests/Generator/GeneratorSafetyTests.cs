@@ -164,7 +164,7 @@ public sealed class GeneratorSafetyTests
         // Before: each LayerInfo ended with a latency literal, so re-measuring latencies changed every generated file.
         var info = run.SingleSource.Split('\n').Where(l => l.Contains("new global::FheGen.Circuits.LayerInfo(", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, info.Count);
-        Assert.All(info, l => Assert.EndsWith("(global::FheGen.Rounding)0),", l.TrimEnd(), StringComparison.Ordinal));
+        Assert.All(info, l => Assert.EndsWith("global::FheGen.Rounding.Exact),", l.TrimEnd(), StringComparison.Ordinal));
         using var assembly = run.Load();
         var model = assembly.Model(TestModels.TinyType);
         var plan = CircuitCompiler.Compile(model.Spec).PlanOrThrow();
