@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.InteropServices;
 using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Algorithms;
 using FheGen.Tfhe.Commons;
@@ -12,7 +13,7 @@ using static FheGen.Benchmarks.BlindRotationCommand;
 namespace FheGen.Benchmarks;
 
 /// <summary>
-/// <c>--measure-breakdown [--bits 4] [--log2-perror -40] [--rounds 5] [--block 4]</c>: where one table lookup
+/// <c>--measure-breakdown [--bits 4] [--log2-perror -40] [--rounds 5] [--block 4] [--samples]</c>: where one table lookup
 /// (keyswitch + PBS, <see cref="ProgrammableBootstrapper.Apply(LweCiphertext, TestPolynomial, LweCiphertext)"/>) of the
 /// set the selector picks spends its time. Times the whole lookup and its parts (keyswitch, fused blind rotation,
 /// sample extraction), then the blind rotation's kernels, each alone in a loop over one rotation's worth of CMux steps
@@ -26,8 +27,10 @@ namespace FheGen.Benchmarks;
 /// <see cref="ExternalProduct.CMuxAdd"/> makes, in its order; the command checks that one CMux assembled from them
 /// equals CMuxAdd bit for bit, and that the lookup and the fused rotation decrypt to the table entry, before timing
 /// (exit 1 otherwise). All on the calling thread's CPU time (<see cref="BlindRotationCommand.ThreadClock"/>); each
-/// round runs every part and every kernel loop B times, after one warm-up round, rotating which goes first; medians
-/// over all runs (min: the fastest run).
+/// round runs every part and every kernel loop B times, after three warm-up rounds, rotating which goes first; medians
+/// over all runs (min: the fastest run); <c>--samples</c> prints every run. The parts are timed inside one lookup
+/// written out as <see cref="ProgrammableBootstrapper.Apply(LweCiphertext, TestPolynomial, LweCiphertext)"/> runs it,
+/// so each finds the caches as a lookup leaves them; the key-streaming loops run after an untimed keyswitch.
 /// </summary>
 internal static class BreakdownCommand
 {
@@ -36,22 +39,26 @@ internal static class BreakdownCommand
     // ExternalProduct's private MaxPrefetchedDoubles: CMuxAdd prefetches the next GGSW only when it is this small.
     private const int MaxPrefetchedDoubles = 16384;
 
+    // Rounds run untimed first: the kernels reach their tier-1 code (compiled in the background, late on a busy machine).
+    private const int WarmUpRounds = 3;
+
     public static int Run(string[] args)
     {
         int[] widths = (Option(args, "--bits") ?? "4").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         int log2PError = int.Parse(Option(args, "--log2-perror") ?? "-40", CultureInfo.InvariantCulture);
         int rounds = int.Parse(Option(args, "--rounds") ?? "5", CultureInfo.InvariantCulture);
         int block = int.Parse(Option(args, "--block") ?? "4", CultureInfo.InvariantCulture);
+        bool samples = args.Contains("--samples");
         Console.WriteLine($"clock: {(ThreadClock.IsThreadCpu ? "thread CPU time" : "wall clock (no thread CPU clock here)")}; " +
-                          $"{rounds} rounds (+1 warm-up) of {block} runs per part and kernel loop; load {LoadAverage()}");
+                          $"{rounds} rounds (+{WarmUpRounds} warm-up) of {block} runs per part and kernel loop; load {LoadAverage()}");
         bool ok = true;
         foreach (int bits in widths)
-            ok &= Measure(bits, log2PError, rounds, block);
+            ok &= Measure(bits, log2PError, rounds, block, samples);
         Console.WriteLine($"load at the end {LoadAverage()}");
         return ok ? 0 : 1;
     }
 
-    private static bool Measure(int bits, int log2PError, int rounds, int block)
+    private static bool Measure(int bits, int log2PError, int rounds, int block, bool samples)
     {
         var p = ParameterSelector.SelectForLog2PError(bits, log2PError).Parameters;
         int k = p.GlweDimension;
@@ -133,13 +140,9 @@ internal static class BreakdownCommand
             "multiply-accumulate, one GGSW hot", "copy of the inverse's input (subtracted)",
         ];
         var times = names.Select(_ => new List<double>()).ToArray();
-        var tasks = new Action[]
+        var kernelLoops = new Dictionary<int, Action>
         {
-            () => pbs.Apply(input, tp, output),
-            () => pbs.KeySwitch(input, switched),
-            () => pbs.BlindRotate(switched, tp, acc),
-            () => acc.SampleExtract(0, extracted),
-            () =>
+            [4] = () =>
             {
                 foreach (int s in steps)
                 {
@@ -147,7 +150,7 @@ internal static class BreakdownCommand
                         decomposer.DecomposeRotatedMinus(Poly(acc, i), powers[s], digits.AsSpan(0, l * size));
                 }
             },
-            () =>
+            [5] = () =>
             {
                 foreach (int _ in steps)
                 {
@@ -155,8 +158,8 @@ internal static class BreakdownCommand
                         fft.ForwardIntegerFused(digits.AsSpan(r * size, size), rowFourier.AsSpan(r * size, size));
                 }
             },
-            () => MultiplyAccumulate(bsk, steps, rowFourier, sum, hot: false),
-            () =>
+            [6] = () => MultiplyAccumulate(bsk, steps, rowFourier, sum, hot: false),
+            [7] = () =>
             {
                 foreach (int _ in steps)
                 {
@@ -167,8 +170,8 @@ internal static class BreakdownCommand
                     }
                 }
             },
-            () => MultiplyAccumulate(bsk, steps, rowFourier, sum, hot: true),
-            () =>
+            [8] = () => MultiplyAccumulate(bsk, steps, rowFourier, sum, hot: true),
+            [9] = () =>
             {
                 foreach (int _ in steps)
                 {
@@ -178,21 +181,46 @@ internal static class BreakdownCommand
             },
         };
 
+        // Jobs: 0 the whole lookup (Apply); 1 the same lookup written out (ProgrammableBootstrapper.Apply's three calls),
+        // each part timed where it runs in a lookup, so the keyswitch finds its key as cold as after a rotation; 4-9 the
+        // kernel loops. The key-streaming MAC loops run after an untimed keyswitch, as in a stream of lookups.
+        int[] jobs = [0, 1, 4, 5, 6, 7, 8, 9];
         // The decomposition loop overwrites the first level's digits; the forward loop wants all of them.
         var savedDigits = (long[])digits.Clone();
-        for (int round = -1; round < rounds; round++)
+        for (int round = -WarmUpRounds; round < rounds; round++)
         {
-            for (int pass = 0; pass < tasks.Length; pass++)
+            for (int pass = 0; pass < jobs.Length; pass++)
             {
-                int t = (pass + Math.Max(round, 0)) % tasks.Length;
+                int t = jobs[(pass + Math.Max(round, 0)) % jobs.Length];
                 if (t == 5) savedDigits.CopyTo(digits, 0);
-                int inner = t == 3 ? 100 : 1; // the sample extraction is microseconds: 100 per timing
                 for (int b = 0; b < block; b++)
                 {
+                    if (t is 6 or 8) pbs.KeySwitch(input, switched);
                     double start = ThreadClock.Milliseconds();
-                    for (int j = 0; j < inner; j++)
-                        tasks[t]();
-                    double ms = (ThreadClock.Milliseconds() - start) / inner;
+                    if (t == 0)
+                    {
+                        pbs.Apply(input, tp, output);
+                    }
+                    else if (t == 1)
+                    {
+                        pbs.KeySwitch(input, switched);
+                        double ks = ThreadClock.Milliseconds();
+                        pbs.BlindRotate(switched, tp, acc);
+                        double br = ThreadClock.Milliseconds();
+                        acc.SampleExtract(0, extracted);
+                        double se = ThreadClock.Milliseconds();
+                        if (round < 0) continue;
+                        times[1].Add(ks - start);
+                        times[2].Add(br - ks);
+                        times[3].Add(se - br);
+                        continue;
+                    }
+                    else
+                    {
+                        kernelLoops[t]();
+                    }
+
+                    double ms = ThreadClock.Milliseconds() - start;
                     if (round >= 0) times[t].Add(ms);
                 }
             }
@@ -226,6 +254,13 @@ internal static class BreakdownCommand
         Row("    " + names[8], med[8], 8);
         Row("    streaming share of the MAC (streamed - hot)", med[6] - med[8]);
         Row("    (" + names[9] + ")", med[9], 9);
+        Console.WriteLine($"  64-byte alignment offsets (bytes) of the kernel loops' buffers: rows' transforms {Offset(rowFourier)}, " +
+                          $"digits {Offset(digits)}, column sum {Offset(sum)} (CMuxAdd's own buffers are private)");
+        if (samples)
+        {
+            for (int t = 0; t < names.Length; t++)
+                Console.WriteLine($"  samples, {names[t]}: " + string.Join(' ', times[t].Select(v => v.ToString("F3", CultureInfo.InvariantCulture))));
+        }
         return true;
     }
 
@@ -244,6 +279,20 @@ internal static class BreakdownCommand
             ReadOnlySpan<double> prefetch = ExternalProduct.PrefetchNextKey && prefetchPays && next is not null ? next.Data : default;
             for (int c = 0; c <= k; c++)
                 NegacyclicFft.MultiplyAccumulateRows(sum, rowFourier, ggsw.Data, c, k + 1, rows, prefetch);
+        }
+    }
+
+    // Where the array starts in its 64-byte line (at the end of the run: the GC may have moved it).
+    private static long Offset(Array data)
+    {
+        var handle = GCHandle.Alloc(data, GCHandleType.Pinned);
+        try
+        {
+            return handle.AddrOfPinnedObject() % 64;
+        }
+        finally
+        {
+            handle.Free();
         }
     }
 
