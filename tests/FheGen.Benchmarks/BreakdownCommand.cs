@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Reflection;
 using System.Runtime.InteropServices;
 using FheGen.Compiler.Parameters;
 using FheGen.Tfhe.Algorithms;
@@ -138,8 +139,16 @@ internal static class BreakdownCommand
             "decomposition (DecomposeRotatedMinus)", "forward FFTs (ForwardIntegerFused)",
             "multiply-accumulate, key streamed", "inverse FFTs + round/add (BackwardAddTorusFused)",
             "multiply-accumulate, one GGSW hot", "copy of the inverse's input (subtracted)",
+            "forward FFTs, output on a 64-byte line", "forward FFTs, output 48 bytes into a line",
         ];
         var times = names.Select(_ => new List<double>()).ToArray();
+
+        // The forward loop again into pinned buffers placed on, and 48 bytes into, a 64-byte line: the Vector512 passes'
+        // time depends on it, and CMuxAdd's own buffer lands wherever the allocator puts it.
+        var pinned = GC.AllocateArray<double>(rows * size + 16, pinned: true);
+        int skip = (int)((64 - Offset(pinned)) % 64) / sizeof(double);
+        var alignedFourier = pinned.AsMemory(skip, rows * size);
+        var misalignedFourier = pinned.AsMemory(skip + 6, rows * size);
         var kernelLoops = new Dictionary<int, Action>
         {
             [4] = () =>
@@ -171,6 +180,8 @@ internal static class BreakdownCommand
                 }
             },
             [8] = () => MultiplyAccumulate(bsk, steps, rowFourier, sum, hot: true),
+            [10] = () => Forward(fft, steps.Length, rows, digits, alignedFourier.Span),
+            [11] = () => Forward(fft, steps.Length, rows, digits, misalignedFourier.Span),
             [9] = () =>
             {
                 foreach (int _ in steps)
@@ -184,7 +195,7 @@ internal static class BreakdownCommand
         // Jobs: 0 the whole lookup (Apply); 1 the same lookup written out (ProgrammableBootstrapper.Apply's three calls),
         // each part timed where it runs in a lookup, so the keyswitch finds its key as cold as after a rotation; 4-9 the
         // kernel loops. The key-streaming MAC loops run after an untimed keyswitch, as in a stream of lookups.
-        int[] jobs = [0, 1, 4, 5, 6, 7, 8, 9];
+        int[] jobs = [0, 1, 4, 5, 6, 7, 8, 9, 10, 11];
         // The decomposition loop overwrites the first level's digits; the forward loop wants all of them.
         var savedDigits = (long[])digits.Clone();
         for (int round = -WarmUpRounds; round < rounds; round++)
@@ -192,7 +203,7 @@ internal static class BreakdownCommand
             for (int pass = 0; pass < jobs.Length; pass++)
             {
                 int t = jobs[(pass + Math.Max(round, 0)) % jobs.Length];
-                if (t == 5) savedDigits.CopyTo(digits, 0);
+                if (t is 5 or 10 or 11) savedDigits.CopyTo(digits, 0);
                 for (int b = 0; b < block; b++)
                 {
                     if (t is 6 or 8) pbs.KeySwitch(input, switched);
@@ -254,8 +265,10 @@ internal static class BreakdownCommand
         Row("    " + names[8], med[8], 8);
         Row("    streaming share of the MAC (streamed - hot)", med[6] - med[8]);
         Row("    (" + names[9] + ")", med[9], 9);
+        Row("    " + names[10], med[10], 10);
+        Row("    " + names[11], med[11], 11);
         Console.WriteLine($"  64-byte alignment offsets (bytes) of the kernel loops' buffers: rows' transforms {Offset(rowFourier)}, " +
-                          $"digits {Offset(digits)}, column sum {Offset(sum)} (CMuxAdd's own buffers are private)");
+                          $"digits {Offset(digits)}, column sum {Offset(sum)}; the rotation's own rows' transforms (ExternalProduct._rowFourier, read by reflection) {RotationBufferOffset(pbs)}");
         if (samples)
         {
             for (int t = 0; t < names.Length; t++)
@@ -280,6 +293,26 @@ internal static class BreakdownCommand
             for (int c = 0; c <= k; c++)
                 NegacyclicFft.MultiplyAccumulateRows(sum, rowFourier, ggsw.Data, c, k + 1, rows, prefetch);
         }
+    }
+
+    private static void Forward(NegacyclicFft fft, int steps, int rows, long[] digits, Span<double> fourier)
+    {
+        int size = fourier.Length / rows;
+        for (int s = 0; s < steps; s++)
+        {
+            for (int r = 0; r < rows; r++)
+                fft.ForwardIntegerFused(digits.AsSpan(r * size, size), fourier.Slice(r * size, size));
+        }
+    }
+
+    // The private buffer CMuxAdd transforms the rows into, found by reflection (diagnostic only: names may change).
+    private static string RotationBufferOffset(ProgrammableBootstrapper pbs)
+    {
+        const BindingFlags flags = BindingFlags.NonPublic | BindingFlags.Instance;
+        object? product = typeof(ProgrammableBootstrapper).GetField("_externalProduct", flags)?.GetValue(pbs);
+        return product is not null && typeof(ExternalProduct).GetField("_rowFourier", flags)?.GetValue(product) is double[] buffer
+            ? Offset(buffer).ToString(CultureInfo.InvariantCulture)
+            : "n/a";
     }
 
     // Where the array starts in its 64-byte line (at the end of the run: the GC may have moved it).
