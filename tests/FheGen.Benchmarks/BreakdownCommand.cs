@@ -104,10 +104,11 @@ internal static class BreakdownCommand
         int[] powers = Enumerable.Range(0, p.LweDimension).Select(i => Torus.ModulusSwitchTo2N(switched.Mask[i], size)).ToArray();
         int[] steps = Enumerable.Range(0, p.LweDimension).Where(i => powers[i] != 0).ToArray();
         var fft = NegacyclicFft.ForSize(size);
-        var digits = new long[rows * size];
-        var rowFourier = new double[rows * size];
+        // Placed where CMuxAdd's own buffers sit in their 64-byte lines (the forward FFT's time depends on it, below).
+        var digits = PinnedAt<long>(rows * size, RotationBufferOffset(pbs, "_digits"));
+        var rowFourier = PinnedAt<double>(rows * size, RotationBufferOffset(pbs, "_rowFourier"));
         var columnSums = new double[(k + 1) * size];
-        var sum = new double[size];
+        var sum = PinnedAt<double>(size, RotationBufferOffset(pbs, "_accumulators"));
         var work = acc.Clone();
         int first = steps[0];
         for (int i = 0; i <= k; i++)
@@ -268,7 +269,9 @@ internal static class BreakdownCommand
         Row("    " + names[10], med[10], 10);
         Row("    " + names[11], med[11], 11);
         Console.WriteLine($"  64-byte alignment offsets (bytes) of the kernel loops' buffers: rows' transforms {Offset(rowFourier)}, " +
-                          $"digits {Offset(digits)}, column sum {Offset(sum)}; the rotation's own rows' transforms (ExternalProduct._rowFourier, read by reflection) {RotationBufferOffset(pbs)}");
+                          $"digits {Offset(digits)}, column sum {Offset(sum)}; " +
+                          $"the rotation's own (ExternalProduct's, read by reflection) {RotationBufferOffset(pbs, "_rowFourier")}, " +
+                          $"{RotationBufferOffset(pbs, "_digits")}, {RotationBufferOffset(pbs, "_accumulators")}");
         if (samples)
         {
             for (int t = 0; t < names.Length; t++)
@@ -305,14 +308,29 @@ internal static class BreakdownCommand
         }
     }
 
-    // The private buffer CMuxAdd transforms the rows into, found by reflection (diagnostic only: names may change).
-    private static string RotationBufferOffset(ProgrammableBootstrapper pbs)
+    // Where one of CMuxAdd's private scratch buffers starts in its 64-byte line, found by reflection (-1 if the field
+    // is gone: diagnostic only). The buffers are ordinary arrays, so a GC may still move them later.
+    private static long RotationBufferOffset(ProgrammableBootstrapper pbs, string field)
     {
         const BindingFlags flags = BindingFlags.NonPublic | BindingFlags.Instance;
         object? product = typeof(ProgrammableBootstrapper).GetField("_externalProduct", flags)?.GetValue(pbs);
-        return product is not null && typeof(ExternalProduct).GetField("_rowFourier", flags)?.GetValue(product) is double[] buffer
-            ? Offset(buffer).ToString(CultureInfo.InvariantCulture)
-            : "n/a";
+        return product is not null && typeof(ExternalProduct).GetField(field, flags)?.GetValue(product) is Array buffer ? Offset(buffer) : -1;
+    }
+
+    // A pinned array starting <paramref name="offset"/> bytes into a 64-byte line when a few fillers get it there
+    // (pinned objects do not move), else the last one tried.
+    private static T[] PinnedAt<T>(int length, long offset)
+    {
+        var fillers = new List<byte[]>();
+        var array = GC.AllocateArray<T>(length, pinned: true);
+        for (int attempt = 1; attempt < 64 && offset >= 0 && Offset(array) != offset; attempt++)
+        {
+            fillers.Add(GC.AllocateArray<byte>(8 * attempt, pinned: true));
+            array = GC.AllocateArray<T>(length, pinned: true);
+        }
+
+        GC.KeepAlive(fillers);
+        return array;
     }
 
     // Where the array starts in its 64-byte line (at the end of the run: the GC may have moved it).
