@@ -31,7 +31,9 @@ namespace FheGen.Benchmarks;
 /// round runs every part and every kernel loop B times, after three warm-up rounds, rotating which goes first; medians
 /// over all runs (min: the fastest run); <c>--samples</c> prints every run. The parts are timed inside one lookup
 /// written out as <see cref="ProgrammableBootstrapper.Apply(LweCiphertext, TestPolynomial, LweCiphertext)"/> runs it,
-/// so each finds the caches as a lookup leaves them; the key-streaming loops run after an untimed keyswitch.
+/// so each finds the caches as a lookup leaves them; the key-streaming loops run after an untimed keyswitch. The loops'
+/// buffers are pinned at the offsets in their 64-byte lines where CMuxAdd's own scratch buffers sit (read by reflection),
+/// because the forward FFT's time depends on it; the forward loop also runs into a buffer on a line and one 48 bytes in.
 /// </summary>
 internal static class BreakdownCommand
 {
