@@ -15,6 +15,7 @@ namespace FheGen.Benchmarks;
 /// dotnet run -c Release --project tests/FheGen.Benchmarks -- --measure-pbs --write src/FheGen.Compiler/Cost/MeasuredPbsLatencies.cs
 /// dotnet run -c Release --project tests/FheGen.Benchmarks -- --measure-ks                  # keyswitch on 64- vs 32-bit words
 /// dotnet run -c Release --project tests/FheGen.Benchmarks -- --measure-blind-rotation      # fused vs reference blind rotation kernels
+/// dotnet run -c Release --project tests/FheGen.Benchmarks -- --measure-breakdown --bits 4  # where a lookup's time goes, per part and kernel
 /// </code>
 /// The last one is not BenchmarkDotNet: it regenerates the cost model's PBS latencies (see <see cref="PbsLatencyCommand"/>).
 /// Results and logs go to tests/FheGen.Benchmarks/BenchmarkDotNet.Artifacts (git-ignored) unless
@@ -29,6 +30,7 @@ public static class Program
         if (args.Contains(ClearComparisonCommand.Flag)) return ClearComparisonCommand.Run(args);
         if (args.Contains(KeySwitchCommand.Flag)) return KeySwitchCommand.Run(args);
         if (args.Contains(BlindRotationCommand.Flag)) return BlindRotationCommand.Run(args);
+        if (args.Contains(BreakdownCommand.Flag)) return BreakdownCommand.Run(args);
         var config = DefaultConfig.Instance;
         if (ProjectDirectory() is string dir) config = config.WithArtifactsPath(Path.Combine(dir, "BenchmarkDotNet.Artifacts"));
         // The runner project rebuilds every src project; on 2 shared cores that can exceed BenchmarkDotNet's 120 s default.
