@@ -311,12 +311,19 @@ internal static class BreakdownCommand
     }
 
     // Where one of CMuxAdd's private scratch buffers starts in its 64-byte line, found by reflection (-1 if the field
-    // is gone: diagnostic only). The buffers are ordinary arrays, so a GC may still move them later.
+    // is gone: diagnostic only). They are slices of pinned arrays placed on a line (AlignedArrays), so 0 is expected.
     private static long RotationBufferOffset(ProgrammableBootstrapper pbs, string field)
     {
         const BindingFlags flags = BindingFlags.NonPublic | BindingFlags.Instance;
         object? product = typeof(ProgrammableBootstrapper).GetField("_externalProduct", flags)?.GetValue(pbs);
-        return product is not null && typeof(ExternalProduct).GetField(field, flags)?.GetValue(product) is Array buffer ? Offset(buffer) : -1;
+        return product is null ? -1 : typeof(ExternalProduct).GetField(field, flags)?.GetValue(product) switch
+        {
+            Array buffer => Offset(buffer),
+            // Slices of pinned arrays (AlignedArrays): the slice's start, not the array's.
+            Memory<double> slice when MemoryMarshal.TryGetArray<double>(slice, out var segment) => (Offset(segment.Array!) + segment.Offset * sizeof(double)) % 64,
+            Memory<long> slice when MemoryMarshal.TryGetArray<long>(slice, out var segment) => (Offset(segment.Array!) + segment.Offset * sizeof(long)) % 64,
+            _ => -1,
+        };
     }
 
     // A pinned array starting <paramref name="offset"/> bytes into a 64-byte line when a few fillers get it there
