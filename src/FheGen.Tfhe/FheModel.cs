@@ -225,11 +225,9 @@ public sealed class FheModel
     private EncryptedSession Session(double pError) =>
         _sessions.GetOrAdd(pError, p => new Lazy<EncryptedSession>(() => new EncryptedSession(Encoding(p)))).Value;
 
-    // A generated model's interpreter carries its fingerprint: the encoding re-checks it, as the generated Run evaluates
-    // under these parameters.
-    private CircuitEncoding Encoding(double pError) => _interpreter is { Model: { } model, Fingerprint: { } fingerprint }
-        ? CircuitEncoding.ForGeneratedModel(Plan, model, fingerprint, pError)
-        : CircuitEncoding.Create(Plan, pError);
+    // Plan is the interpreter's own, immutable plan: a generated model's interpreter checked its fingerprint when it was
+    // built (PlanInterpreter.ForGeneratedModel), so hashing it again per p_error would only repeat that check.
+    private CircuitEncoding Encoding(double pError) => CircuitEncoding.Create(Plan, pError);
 
     private void Evaluate(in Evaluation run, long[] q, Span<float> outputs, ulong seed)
     {

@@ -123,32 +123,8 @@ internal readonly struct GadgetDecomposer : IEquatable<GadgetDecomposer>
         if (Vector256.IsHardwareAccelerated)
         {
             var vMask = Vector256.Create(mask);
-            var one = Vector256<ulong>.One;
             for (; j + 4 <= n; j += 4)
-            {
-                var value = Vector256.LoadUnsafe(ref src, (nuint)j);
-                Vector256<ulong> state;
-                if (drop == 0)
-                {
-                    state = value;
-                }
-                else
-                {
-                    // The bit below the kept ones decides the rounding.
-                    var shifted = Vector256.ShiftRightLogical(value, drop - 1);
-                    state = Vector256.ShiftRightLogical(shifted, 1) + (shifted & one);
-                }
-
-                for (int level = levels; level >= 1; level--)
-                {
-                    var res = state & vMask;
-                    state = Vector256.ShiftRightLogical(state, baseLog);
-                    var carry = Vector256.ShiftRightLogical(res, baseLog - 1);
-                    state += carry;
-                    var digit = res.AsInt64() - Vector256.ShiftLeft(carry, baseLog).AsInt64();
-                    digit.StoreUnsafe(ref dst, (nuint)((level - 1) * n + j));
-                }
-            }
+                StoreDigits(Vector256.LoadUnsafe(ref src, (nuint)j), drop, baseLog, levels, vMask, ref dst, j, n);
         }
 
         Span<long> scalarDigits = stackalloc long[levels];
@@ -189,6 +165,34 @@ internal readonly struct GadgetDecomposer : IEquatable<GadgetDecomposer>
         DecomposeRotatedSegment(ref src, ref Unsafe.Add(ref src, p), ref Unsafe.Add(ref dst, p), n - p, n, negateAll);
     }
 
+    // The signed digits of four coefficients, stored at column j of each level (level stride n): rounded to the kept
+    // bits (the bit below them decides), then split least significant digit first, with the carry that keeps each digit in
+    // [−B/2, B/2). Shared by both decompositions; inlined, so the loops stay as fast as when each had its own copy.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreDigits(Vector256<ulong> value, int drop, int baseLog, int levels, Vector256<ulong> vMask, ref long dst, int j, int n)
+    {
+        Vector256<ulong> state;
+        if (drop == 0)
+        {
+            state = value;
+        }
+        else
+        {
+            var shifted = Vector256.ShiftRightLogical(value, drop - 1);
+            state = Vector256.ShiftRightLogical(shifted, 1) + (shifted & Vector256<ulong>.One);
+        }
+
+        for (int level = levels; level >= 1; level--)
+        {
+            var res = state & vMask;
+            state = Vector256.ShiftRightLogical(state, baseLog);
+            var carry = Vector256.ShiftRightLogical(res, baseLog - 1);
+            state += carry;
+            var digit = res.AsInt64() - Vector256.ShiftLeft(carry, baseLog).AsInt64();
+            digit.StoreUnsafe(ref dst, (nuint)((level - 1) * n + j));
+        }
+    }
+
     // Digits of (negate ? −moved[j] : moved[j]) − own[j] for j < count, level stride n.
     private void DecomposeRotatedSegment(ref ulong moved, ref ulong own, ref long dst, int count, int n, bool negate)
     {
@@ -199,31 +203,11 @@ internal readonly struct GadgetDecomposer : IEquatable<GadgetDecomposer>
         if (Vector256.IsHardwareAccelerated && baseLog < 64)
         {
             var vMask = Vector256.Create((1UL << baseLog) - 1);
-            var one = Vector256<ulong>.One;
             for (; j + 4 <= count; j += 4)
             {
                 var m = Vector256.LoadUnsafe(ref moved, (nuint)j);
                 var value = (negate ? Vector256<ulong>.Zero - m : m) - Vector256.LoadUnsafe(ref own, (nuint)j);
-                Vector256<ulong> state;
-                if (drop == 0)
-                {
-                    state = value;
-                }
-                else
-                {
-                    var shifted = Vector256.ShiftRightLogical(value, drop - 1);
-                    state = Vector256.ShiftRightLogical(shifted, 1) + (shifted & one);
-                }
-
-                for (int level = levels; level >= 1; level--)
-                {
-                    var res = state & vMask;
-                    state = Vector256.ShiftRightLogical(state, baseLog);
-                    var carry = Vector256.ShiftRightLogical(res, baseLog - 1);
-                    state += carry;
-                    var digit = res.AsInt64() - Vector256.ShiftLeft(carry, baseLog).AsInt64();
-                    digit.StoreUnsafe(ref dst, (nuint)((level - 1) * n + j));
-                }
+                StoreDigits(value, drop, baseLog, levels, vMask, ref dst, j, n);
             }
         }
 
